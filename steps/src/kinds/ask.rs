@@ -1,0 +1,599 @@
+//! `ask`: asks a question and waits for the answer. Types: text, multiple choice, number,
+//! email, phone, URL, date, rating (CSAT) and location. A valid answer is recorded as
+//! `steps.<id>.answer` (and optionally saved to a contact field or, for choices, a tag) and
+//! leaves by the option's port or `answered`; an invalid one gets the invalid-answer message
+//! and another try, up to `retries`, then leaves by `invalid`; no answer before `timeout`
+//! leaves by `timeout`.
+
+use super::send::SendMessage;
+use super::{render, KindInfo, PortSpec, StepKind};
+use crate::answer::{self, ChoiceOption, DateOrder, Invalid};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::duration::DurationText;
+use crate::machine::{Effect, Input, StepContext, Transition, Wait};
+use crate::message::{InboundMessage, QuickReply};
+use crate::template::Template;
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// The most options a multiple-choice question may have.
+pub const MAX_OPTIONS: usize = 10;
+/// The most re-asks after an invalid answer.
+pub const MAX_RETRIES: u32 = 10;
+/// The longest a question may wait for its answer.
+pub const MAX_TIMEOUT_DAYS: i64 = 30;
+
+pub const INFO: KindInfo = KindInfo {
+    name: "ask",
+    title: "Ask a question",
+    description:
+        "Ask a question (choice, text, number, email, phone, URL, date, rating, location) and wait for the answer.",
+    category: "messages",
+    ports: &[
+        ("<option id>", "multiple choice: one port per option"),
+        ("answered", "any other type: a valid answer"),
+        ("invalid", "still invalid after the retries"),
+        ("timeout", "no answer in time"),
+    ],
+    outputs: &[
+        ("answer", "the parsed answer: text, number, the option id, an ISO date, the rating, {lat, lon}"),
+        ("text", "what the contact typed"),
+        ("label", "multiple choice: the picked option's label"),
+        ("attempts", "how many answers it took"),
+        ("error", "why the last answer was refused"),
+    ],
+};
+
+/// The type of answer expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerType {
+    Text,
+    Choice,
+    Number,
+    Email,
+    Phone,
+    Url,
+    Date,
+    Rating,
+    Location,
+}
+
+/// One option of a multiple-choice question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceConfig {
+    /// The port name and button payload; a lowercase identifier. Defaults to one derived
+    /// from the label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What the contact sees.
+    pub label: String,
+    /// Other words that pick this option.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// A tag added to the contact when picked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+impl ChoiceConfig {
+    /// The option's id: as written, or derived from the label (`Talk to a person` →
+    /// `talk_to_a_person`).
+    pub fn port(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => slug(&self.label),
+        }
+    }
+}
+
+/// A lowercase identifier made from a label.
+pub fn slug(label: &str) -> String {
+    let folded = answer::fold(label);
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    match out.chars().next() {
+        None => "option".to_owned(),
+        Some(c) if c.is_ascii_digit() => format!("option_{out}"),
+        Some(_) => out,
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_retries() -> u32 {
+    2
+}
+
+fn default_scale() -> u8 {
+    5
+}
+
+/// Configuration of an `ask` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+    /// What kind of answer is expected.
+    #[serde(rename = "type")]
+    pub answer_type: AnswerType,
+    /// The question; variables in `{{ }}`.
+    pub text: Template,
+    /// Multiple choice: the options, at most 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub options: Vec<ChoiceConfig>,
+    /// Show choices and ratings as buttons (quick replies).
+    #[serde(default = "default_true")]
+    pub buttons: bool,
+    /// Number: the smallest accepted value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Number: the largest accepted value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Number: whole numbers only.
+    #[serde(default)]
+    pub integer: bool,
+    /// Text: the fewest characters accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    /// Text: the most characters accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// Rating: the top of the scale (1 to `scale`), 5 for CSAT.
+    #[serde(default = "default_scale")]
+    #[schemars(range(min = 2, max = 10))]
+    pub scale: u8,
+    /// Date: how to read `03/04/2026`.
+    #[serde(default)]
+    pub date_order: DateOrder,
+    /// Also save the answer to this contact field (`email`, `phone`, `fields.plan`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_to: Option<String>,
+    /// What to say when an answer is not valid; a sensible default per type otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_message: Option<Template>,
+    /// How many more tries after an invalid answer before leaving by `invalid`.
+    #[serde(default = "default_retries")]
+    #[schemars(range(max = 10))]
+    pub retries: u32,
+    /// How long to wait for an answer before leaving by `timeout` (at most 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<DurationText>,
+}
+
+/// What an `ask` step remembers while it waits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AskState {
+    /// Invalid answers so far.
+    pub invalid: u32,
+    /// When the question times out.
+    pub timeout_at: Option<DateTime<Utc>>,
+}
+
+impl Ask {
+    fn quick_replies(&self) -> Vec<QuickReply> {
+        if !self.buttons {
+            return Vec::new();
+        }
+        match self.answer_type {
+            AnswerType::Choice => {
+                self.options.iter().map(|o| QuickReply { title: o.label.clone(), payload: Some(o.port()) }).collect()
+            }
+            AnswerType::Rating => (1..=self.scale)
+                .map(|n| QuickReply { title: "★".repeat(usize::from(n)), payload: Some(n.to_string()) })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn default_invalid_message(&self) -> String {
+        match self.answer_type {
+            AnswerType::Choice => "Please choose one of the options.".to_owned(),
+            AnswerType::Text => "Please type your answer.".to_owned(),
+            AnswerType::Number => match (self.min, self.max) {
+                (Some(lo), Some(hi)) => format!("Please enter a number from {lo} to {hi}."),
+                _ => "Please enter a number.".to_owned(),
+            },
+            AnswerType::Email => "That doesn't look like an email address. Please try again.".to_owned(),
+            AnswerType::Phone => "That doesn't look like a phone number. Please include the country code.".to_owned(),
+            AnswerType::Url => "That doesn't look like a web address. Please try again.".to_owned(),
+            AnswerType::Date => "Please enter a date, for example 21/11/2026.".to_owned(),
+            AnswerType::Rating => format!("Please rate from 1 to {}.", self.scale),
+            AnswerType::Location => "Please share a location.".to_owned(),
+        }
+    }
+
+    /// Parses an answer: the value to record, the port to leave by, and extra effects.
+    fn parse(&self, msg: &InboundMessage, ctx: &StepContext<'_>) -> Result<(Value, String, Vec<Effect>), Invalid> {
+        let answered = "answered".to_owned();
+        let value = match self.answer_type {
+            AnswerType::Choice => {
+                let keywords: Vec<Vec<String>> = self.options.iter().map(|o| o.keywords.clone()).collect();
+                let ports: Vec<String> = self.options.iter().map(ChoiceConfig::port).collect();
+                let options: Vec<ChoiceOption<'_>> = self
+                    .options
+                    .iter()
+                    .zip(&ports)
+                    .zip(&keywords)
+                    .map(|((o, id), kw)| ChoiceOption { id, label: &o.label, keywords: kw })
+                    .collect();
+                let i = answer::match_choice(&options, msg).ok_or(Invalid::NotAnOption)?;
+                let option = &self.options[i];
+                let mut effects =
+                    vec![Effect::SetOutput { name: "label".into(), value: Value::String(option.label.clone()) }];
+                if let Some(tag) = &option.tag {
+                    effects.push(Effect::UpdateTags { add: vec![tag.clone()], remove: Vec::new() });
+                }
+                return Ok((Value::String(ports[i].clone()), ports[i].clone(), effects));
+            }
+            AnswerType::Text => Value::String(answer::parse_text(msg, self.min_length, self.max_length)?),
+            AnswerType::Number => Value::Number(answer::parse_number(msg, self.min, self.max, self.integer)?),
+            AnswerType::Email => Value::String(answer::parse_email(msg)?),
+            AnswerType::Phone => Value::String(answer::parse_phone(msg)?),
+            AnswerType::Url => Value::String(answer::parse_url(msg)?),
+            AnswerType::Date => {
+                let today = ctx.now.with_timezone(&ctx.timezone).date_naive();
+                Value::String(answer::parse_date(msg, today, self.date_order)?.to_string())
+            }
+            AnswerType::Rating => json!(answer::parse_rating(msg, self.scale)?),
+            AnswerType::Location => serde_json::to_value(answer::parse_location(msg)?).unwrap_or(Value::Null),
+        };
+        Ok((value, answered, Vec::new()))
+    }
+}
+
+impl StepKind for Ask {
+    fn ports(&self) -> Vec<PortSpec> {
+        let mut ports = Vec::new();
+        if self.answer_type == AnswerType::Choice {
+            for o in &self.options {
+                ports.push(PortSpec::required(&o.port(), &o.label));
+            }
+        } else {
+            ports.push(PortSpec::optional("answered", "Answered"));
+        }
+        ports.push(PortSpec::optional("invalid", "Invalid answer"));
+        if self.timeout.is_some() {
+            ports.push(PortSpec::optional("timeout", "No answer"));
+        }
+        ports
+    }
+
+    fn outputs(&self) -> Vec<String> {
+        INFO.outputs.iter().map(|(n, _)| (*n).to_owned()).collect()
+    }
+
+    fn start(&self, ctx: &StepContext<'_>) -> Transition {
+        let message = match SendMessage::build(&self.text, &self.quick_replies(), &[], &None, &None, ctx) {
+            Ok(m) => m,
+            Err(t) => return t,
+        };
+        let timeout_at = self.timeout.as_ref().map(|d| ctx.now + d.chrono());
+        Transition::wait(
+            Wait::Reply { timeout_at },
+            AskState { invalid: 0, timeout_at },
+            vec![Effect::SendMessage { message }],
+        )
+    }
+
+    fn resume(&self, state: &Value, input: &Input, ctx: &StepContext<'_>) -> Transition {
+        let state: AskState = serde_json::from_value(state.clone()).unwrap_or_default();
+        match input {
+            Input::TimerFired => Transition::go(
+                "timeout",
+                vec![Effect::SetOutput { name: "attempts".into(), value: json!(state.invalid) }],
+            ),
+            Input::Reply { message } => match self.parse(message, ctx) {
+                Ok((value, port, mut effects)) => {
+                    effects.push(Effect::SetOutput { name: "answer".into(), value: value.clone() });
+                    effects.push(Effect::SetOutput {
+                        name: "text".into(),
+                        value: message.text.clone().map(Value::String).unwrap_or(Value::Null),
+                    });
+                    effects.push(Effect::SetOutput { name: "attempts".into(), value: json!(state.invalid + 1) });
+                    if let Some(field) = &self.save_to {
+                        let mut set = Map::new();
+                        set.insert(field.clone(), value);
+                        effects.push(Effect::UpdateFields { set });
+                    }
+                    Transition::go(port, effects)
+                }
+                Err(why) => {
+                    let invalid = state.invalid + 1;
+                    let error = Effect::SetOutput { name: "error".into(), value: Value::String(why.to_string()) };
+                    if invalid > self.retries {
+                        return Transition::go(
+                            "invalid",
+                            vec![error, Effect::SetOutput { name: "attempts".into(), value: json!(invalid) }],
+                        );
+                    }
+                    let text = match &self.invalid_message {
+                        Some(t) => match render(t, "invalid_message", ctx) {
+                            Ok(s) => s,
+                            Err(t) => return t,
+                        },
+                        None => self.default_invalid_message(),
+                    };
+                    // The retry repeats the buttons so the contact can still tap one.
+                    let reprompt = Template::parse(&text);
+                    let message = match SendMessage::build(&reprompt, &self.quick_replies(), &[], &None, &None, ctx) {
+                        Ok(m) => m,
+                        Err(t) => return t,
+                    };
+                    Transition::wait(
+                        Wait::Reply { timeout_at: state.timeout_at },
+                        AskState { invalid, timeout_at: state.timeout_at },
+                        vec![error, Effect::SendMessage { message }],
+                    )
+                }
+            },
+            Input::Outcome { .. } => Transition::wait(Wait::Reply { timeout_at: state.timeout_at }, state, Vec::new()),
+        }
+    }
+
+    fn check(&self, out: &mut Vec<Diagnostic>) {
+        let choice = self.answer_type == AnswerType::Choice;
+        if choice && self.options.is_empty() {
+            out.push(
+                Diagnostic::error(Code::MissingField, "/options", "a multiple-choice question needs `options`")
+                    .with_help("add `options: [{label: Yes}, {label: No}]`"),
+            );
+        }
+        if !choice && !self.options.is_empty() {
+            out.push(Diagnostic::error(
+                Code::UnknownField,
+                "/options",
+                "`options` belongs to `type: choice` questions",
+            ));
+        }
+        if self.options.len() > MAX_OPTIONS {
+            out.push(Diagnostic::error(
+                Code::TooMany,
+                format!("/options/{MAX_OPTIONS}"),
+                format!("a question may have at most {MAX_OPTIONS} options; this one has {}", self.options.len()),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, o) in self.options.iter().enumerate() {
+            let port = o.port();
+            if !crate::compile::is_valid_id(&port) {
+                out.push(Diagnostic::error(
+                    Code::InvalidId,
+                    format!("/options/{i}/id"),
+                    format!("option id `{port}` must be a lowercase identifier (a-z, 0-9, _)"),
+                ));
+            }
+            if matches!(port.as_str(), "invalid" | "timeout") || !seen.insert(port.clone()) {
+                out.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("/options/{i}"),
+                    format!("option id `{port}` is used twice (or clashes with a port); give it a distinct `id`"),
+                ));
+            }
+            if o.label.trim().is_empty() {
+                out.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("/options/{i}/label"),
+                    "an option needs a label",
+                ));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (self.min, self.max) {
+            if lo > hi {
+                out.push(Diagnostic::error(Code::InvalidValue, "/min", format!("`min` ({lo}) is above `max` ({hi})")));
+            }
+        }
+        if !(2..=10).contains(&self.scale) {
+            out.push(Diagnostic::error(Code::InvalidValue, "/scale", "a rating scale runs from 2 to 10"));
+        }
+        if self.retries > MAX_RETRIES {
+            out.push(Diagnostic::error(
+                Code::InvalidValue,
+                "/retries",
+                format!("at most {MAX_RETRIES} retries; got {}", self.retries),
+            ));
+        }
+        if let Some(t) = &self.timeout {
+            if t.chrono() > chrono::Duration::days(MAX_TIMEOUT_DAYS) || t.get().is_zero() {
+                out.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    "/timeout",
+                    format!("a question's timeout must be between 1 second and {MAX_TIMEOUT_DAYS} days"),
+                ));
+            }
+        }
+    }
+
+    fn templates(&self) -> Vec<(String, &Template)> {
+        let mut out = vec![("/text".to_owned(), &self.text)];
+        if let Some(t) = &self.invalid_message {
+            out.push(("/invalid_message".to_owned(), t));
+        }
+        out
+    }
+
+    fn writes_contact(&self) -> Vec<(String, &str)> {
+        self.save_to.iter().map(|f| ("/save_to".to_owned(), f.as_str())).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::machine::Next;
+
+    fn ask(v: Value) -> super::super::StepConfig {
+        config("ask", v)
+    }
+
+    fn reply(text: &str) -> Input {
+        Input::Reply { message: InboundMessage::text(text) }
+    }
+
+    fn state_of(t: &Transition) -> Value {
+        match &t.next {
+            Next::Wait { state, .. } => state.clone(),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn choice_question_sends_buttons_and_routes_by_option() {
+        let c = ask(
+            json!({"type": "choice", "text": "Topic?", "options": [{"label": "Billing"}, {"id": "human", "label": "Talk to a person", "tag": "wants-human"}]}),
+        );
+        let vars = json!({});
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().start(ctx));
+        match &t.effects[0] {
+            Effect::SendMessage { message } => {
+                assert_eq!(message.text, "Topic?");
+                let payloads: Vec<&str> = message.quick_replies.iter().map(|q| q.payload.as_str()).collect();
+                assert_eq!(payloads, vec!["billing", "human"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            t.next,
+            Next::Wait { wait: Wait::Reply { timeout_at: None }, state: json!({"invalid": 0, "timeout_at": null}) }
+        );
+        let state = state_of(&t);
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&state, &reply("2"), ctx));
+        assert_eq!(port(&t), "human");
+        assert_eq!(output(&t, "answer"), Some(&json!("human")));
+        assert_eq!(output(&t, "label"), Some(&json!("Talk to a person")));
+        assert!(t.effects.contains(&Effect::UpdateTags { add: vec!["wants-human".into()], remove: vec![] }));
+        let press = Input::Reply { message: InboundMessage::button("billing", "Billing") };
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&state, &press, ctx));
+        assert_eq!(port(&t), "billing");
+    }
+
+    #[test]
+    fn invalid_answers_retry_then_leave_by_invalid() {
+        let c = ask(
+            json!({"type": "email", "text": "Email?", "retries": 1, "invalid_message": "Hmm, {{contact.first_name}}?"}),
+        );
+        let vars = json!({"contact": {"first_name": "Ana"}});
+        let start = with_ctx(&vars, &[], 1, |ctx| c.behaviour().start(ctx));
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&state_of(&start), &reply("nope"), ctx));
+        assert_eq!(sent_text(&t), Some("Hmm, Ana?"));
+        assert_eq!(output(&t, "error"), Some(&json!("not a valid email address")));
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&state_of(&t), &reply("still nope"), ctx));
+        assert_eq!(port(&t), "invalid");
+        assert_eq!(output(&t, "attempts"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn valid_answers_are_recorded_and_saved() {
+        let c = ask(json!({"type": "email", "text": "Email?", "save_to": "email"}));
+        let vars = json!({});
+        let t = with_ctx(&vars, &[], 1, |ctx| {
+            c.behaviour().resume(&json!({"invalid": 0}), &reply(" ana@example.com "), ctx)
+        });
+        assert_eq!(port(&t), "answered");
+        assert_eq!(output(&t, "answer"), Some(&json!("ana@example.com")));
+        let mut set = Map::new();
+        set.insert("email".into(), json!("ana@example.com"));
+        assert!(t.effects.contains(&Effect::UpdateFields { set }));
+    }
+
+    #[test]
+    fn rating_accepts_stars_and_buttons() {
+        let c = ask(json!({"type": "rating", "text": "Rate us"}));
+        let vars = json!({});
+        let start = with_ctx(&vars, &[], 1, |ctx| c.behaviour().start(ctx));
+        match &start.effects[0] {
+            Effect::SendMessage { message } => {
+                assert_eq!(message.quick_replies.len(), 5);
+                assert_eq!(message.quick_replies[4].title, "★★★★★");
+                assert_eq!(message.quick_replies[4].payload, "5");
+            }
+            other => panic!("{other:?}"),
+        }
+        for (input, expected) in [("★★★★★", 5), ("4/5", 4), ("1", 1)] {
+            let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&json!({}), &reply(input), ctx));
+            assert_eq!(output(&t, "answer"), Some(&json!(expected)), "{input}");
+        }
+        let press = Input::Reply { message: InboundMessage::button("2", "★★") };
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&json!({}), &press, ctx));
+        assert_eq!(output(&t, "answer"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn number_date_and_location_answers() {
+        let vars = json!({});
+        let n = ask(json!({"type": "number", "text": "How many?", "min": 1, "max": 10, "integer": true}));
+        let t = with_ctx(&vars, &[], 1, |ctx| n.behaviour().resume(&json!({}), &reply("7"), ctx));
+        assert_eq!(output(&t, "answer"), Some(&json!(7)));
+        let t = with_ctx(&vars, &[], 1, |ctx| n.behaviour().resume(&json!({}), &reply("11"), ctx));
+        assert!(matches!(t.next, Next::Wait { .. }));
+        let d = ask(json!({"type": "date", "text": "When?"}));
+        let t = with_ctx(&vars, &[], 1, |ctx| d.behaviour().resume(&json!({}), &reply("tomorrow"), ctx));
+        assert_eq!(output(&t, "answer"), Some(&json!("2026-11-22")));
+        let l = ask(json!({"type": "location", "text": "Where?"}));
+        let t = with_ctx(&vars, &[], 1, |ctx| l.behaviour().resume(&json!({}), &reply("52.52, 13.405"), ctx));
+        assert_eq!(output(&t, "answer"), Some(&json!({"lat": 52.52, "lon": 13.405})));
+    }
+
+    #[test]
+    fn timeout_keeps_its_deadline_across_retries() {
+        let c = ask(json!({"type": "text", "text": "Name?", "timeout": "1h", "min_length": 2}));
+        let vars = json!({});
+        let start = with_ctx(&vars, &[], 1, |ctx| c.behaviour().start(ctx));
+        let deadline = now() + chrono::Duration::hours(1);
+        assert_eq!(
+            start.next,
+            Next::Wait {
+                wait: Wait::Reply { timeout_at: Some(deadline) },
+                state: json!({"invalid": 0, "timeout_at": deadline})
+            }
+        );
+        let later = now() + chrono::Duration::minutes(30);
+        let retry = with_ctx_at(&vars, &[], 1, later, |ctx| c.behaviour().resume(&state_of(&start), &reply("x"), ctx));
+        assert!(matches!(&retry.next, Next::Wait { wait: Wait::Reply { timeout_at: Some(t) }, .. } if *t == deadline));
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&state_of(&retry), &Input::TimerFired, ctx));
+        assert_eq!(port(&t), "timeout");
+    }
+
+    #[test]
+    fn ports_follow_the_config() {
+        let c = ask(
+            json!({"type": "choice", "text": "?", "options": [{"label": "Sí, claro"}, {"label": "2 days"}], "timeout": "1d"}),
+        );
+        let names: Vec<String> = c.behaviour().ports().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, vec!["si_claro", "option_2_days", "invalid", "timeout"]);
+        let c = ask(json!({"type": "text", "text": "?"}));
+        let names: Vec<String> = c.behaviour().ports().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, vec!["answered", "invalid"]);
+    }
+
+    #[test]
+    fn checks_catch_bad_configs() {
+        let mut options = Vec::new();
+        for i in 0..11 {
+            options.push(json!({"label": format!("Option {i}")}));
+        }
+        let c = ask(json!({"type": "choice", "text": "?", "options": options}));
+        let mut out = Vec::new();
+        c.behaviour().check(&mut out);
+        assert_eq!(out.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::TooMany]);
+        let c = ask(json!({"type": "number", "text": "?", "min": 5, "max": 1, "timeout": "60d"}));
+        let mut out = Vec::new();
+        c.behaviour().check(&mut out);
+        assert_eq!(out.len(), 2);
+    }
+}

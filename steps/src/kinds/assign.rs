@@ -1,0 +1,282 @@
+//! `assign`: gives the conversation to an agent — a named one, or one of a team or of the
+//! whole workspace chosen by round-robin or fewest open conversations, optionally only
+//! online agents under a cap. When nobody qualifies the contact waits in a queue until an
+//! agent frees up or the timeout (at most 7 days) sends it out by `timeout`.
+
+use super::{render, KindInfo, PortSpec, StepKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::duration::DurationText;
+use crate::machine::{AssignRequest, Effect, Input, Outcome, StepContext, Transition, Wait};
+use crate::template::Template;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The longest a contact may wait in the assignment queue.
+pub const MAX_QUEUE_DAYS: i64 = 7;
+
+pub const INFO: KindInfo = KindInfo {
+    name: "assign",
+    title: "Assign to",
+    description: "Assign the conversation to an agent, a team (round-robin or fewest open) or unassign it.",
+    category: "conversation",
+    ports: &[
+        ("assigned", "an agent has the conversation"),
+        ("timeout", "nobody qualified before the timeout"),
+        ("next", "`to: unassign` only"),
+    ],
+    outputs: &[("agent_id", "the assigned agent"), ("agent_name", "their name"), ("team", "their team")],
+};
+
+/// Whom to assign to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignTo {
+    /// One named agent (`agent:`).
+    Agent,
+    /// An agent of `team:`.
+    Team,
+    /// Any agent of the workspace.
+    #[default]
+    Workspace,
+    /// Remove the assignee.
+    Unassign,
+}
+
+/// How to choose among qualifying agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Take turns, oldest assignment first.
+    #[default]
+    RoundRobin,
+    /// The agent with the fewest open conversations.
+    FewestOpen,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+pub(crate) fn default_timeout() -> DurationText {
+    DurationText::hours(1)
+}
+
+/// Configuration of an `assign` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assign {
+    /// Whom to assign to.
+    #[serde(default)]
+    pub to: AssignTo,
+    /// `to: agent`: the agent's id or email; variables allowed (an account manager from a CRM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Template>,
+    /// `to: team`: the team's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// How to choose among qualifying agents.
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Only agents who are online.
+    #[serde(default = "default_true")]
+    pub online_only: bool,
+    /// Skip agents who already have this many open conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_open: Option<u32>,
+    /// How long to wait in the queue when nobody qualifies (at most 7 days).
+    #[serde(default = "default_timeout")]
+    pub timeout: DurationText,
+}
+
+/// The shared queueing logic of `assign` and `escalate`: ask for an agent; if none
+/// qualifies, wait in the queue until one does or the timeout passes.
+pub(crate) mod queue {
+    use super::*;
+
+    pub fn start(request: AssignRequest, effects: Vec<Effect>) -> Transition {
+        let mut effects = effects;
+        effects.push(Effect::Assign { request });
+        Transition::wait(Wait::Outcome, json!({"queued": false}), effects)
+    }
+
+    pub fn resume(
+        state: &Value,
+        input: &Input,
+        ctx: &StepContext<'_>,
+        timeout: &DurationText,
+        ok_port: &str,
+    ) -> Transition {
+        match input {
+            Input::Outcome { outcome: Outcome::Assigned { agent } } => Transition::go(
+                ok_port,
+                vec![
+                    Effect::SetOutput { name: "agent_id".into(), value: json!(agent.id) },
+                    Effect::SetOutput { name: "agent_name".into(), value: json!(agent.name) },
+                    Effect::SetOutput { name: "team".into(), value: json!(agent.team) },
+                ],
+            ),
+            Input::Outcome { outcome: Outcome::NoAgentAvailable } => {
+                // Keep the original deadline if we were already queued and got offered nobody.
+                let timeout_at = state
+                    .get("timeout_at")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok())
+                    .unwrap_or_else(|| ctx.now + timeout.chrono());
+                Transition::wait(
+                    Wait::Agent { timeout_at },
+                    json!({"queued": true, "since": ctx.now, "timeout_at": timeout_at}),
+                    Vec::new(),
+                )
+            }
+            Input::TimerFired => Transition::go(
+                "timeout",
+                vec![Effect::SetOutput { name: "error".into(), value: json!("nobody qualified in time") }],
+            ),
+            other => Transition::fail(format!("assignment cannot handle {other:?}")),
+        }
+    }
+
+    pub fn check_timeout(timeout: &DurationText, out: &mut Vec<Diagnostic>) {
+        if timeout.chrono() > chrono::Duration::days(MAX_QUEUE_DAYS) || timeout.get().is_zero() {
+            out.push(Diagnostic::error(
+                Code::InvalidValue,
+                "/timeout",
+                format!("the queue timeout must be between 1 second and {MAX_QUEUE_DAYS} days"),
+            ));
+        }
+    }
+}
+
+impl Assign {
+    fn request(&self, ctx: &StepContext<'_>) -> Result<AssignRequest, Transition> {
+        let agent = match (&self.agent, self.to) {
+            (Some(t), AssignTo::Agent) => Some(render(t, "agent", ctx)?),
+            _ => None,
+        };
+        Ok(AssignRequest {
+            agent,
+            team: if self.to == AssignTo::Team { self.team.clone() } else { None },
+            strategy: self.strategy,
+            online_only: self.online_only,
+            max_open: self.max_open,
+        })
+    }
+}
+
+impl StepKind for Assign {
+    fn ports(&self) -> Vec<PortSpec> {
+        if self.to == AssignTo::Unassign {
+            vec![PortSpec::optional("next", "Next")]
+        } else {
+            vec![PortSpec::optional("assigned", "Assigned"), PortSpec::required("timeout", "Nobody available")]
+        }
+    }
+
+    fn outputs(&self) -> Vec<String> {
+        vec!["agent_id".into(), "agent_name".into(), "team".into(), "error".into()]
+    }
+
+    fn start(&self, ctx: &StepContext<'_>) -> Transition {
+        if self.to == AssignTo::Unassign {
+            return Transition::go("next", vec![Effect::Unassign]);
+        }
+        match self.request(ctx) {
+            Ok(request) => queue::start(request, Vec::new()),
+            Err(t) => t,
+        }
+    }
+
+    fn resume(&self, state: &Value, input: &Input, ctx: &StepContext<'_>) -> Transition {
+        queue::resume(state, input, ctx, &self.timeout, "assigned")
+    }
+
+    fn check(&self, out: &mut Vec<Diagnostic>) {
+        if self.to == AssignTo::Agent && self.agent.as_ref().is_none_or(|a| a.source().trim().is_empty()) {
+            out.push(Diagnostic::error(
+                Code::MissingField,
+                "/agent",
+                "`to: agent` needs `agent:` (an agent id or email)",
+            ));
+        }
+        if self.to == AssignTo::Team && self.team.as_deref().unwrap_or("").trim().is_empty() {
+            out.push(Diagnostic::error(Code::MissingField, "/team", "`to: team` needs `team:` (a team id)"));
+        }
+        if self.max_open == Some(0) {
+            out.push(Diagnostic::error(Code::InvalidValue, "/max_open", "`max_open: 0` would exclude every agent"));
+        }
+        queue::check_timeout(&self.timeout, out);
+    }
+
+    fn templates(&self) -> Vec<(String, &Template)> {
+        self.agent.iter().map(|t| ("/agent".to_owned(), t)).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::machine::{AgentRef, Next};
+
+    #[test]
+    fn assigns_when_an_agent_qualifies() {
+        let c = config("assign", json!({"to": "team", "team": "billing", "strategy": "fewest_open", "max_open": 5}));
+        let t = with_ctx(&json!({}), &["timeout"], 1, |ctx| c.behaviour().start(ctx));
+        assert_eq!(
+            t.effects,
+            vec![Effect::Assign {
+                request: AssignRequest {
+                    agent: None,
+                    team: Some("billing".into()),
+                    strategy: Strategy::FewestOpen,
+                    online_only: true,
+                    max_open: Some(5)
+                }
+            }]
+        );
+        let agent = AgentRef { id: "a1".into(), name: "Ana".into(), team: Some("billing".into()) };
+        let t = with_ctx(&json!({}), &["timeout"], 1, |ctx| {
+            c.behaviour().resume(
+                &json!({"queued": false}),
+                &Input::Outcome { outcome: Outcome::Assigned { agent } },
+                ctx,
+            )
+        });
+        assert_eq!(port(&t), "assigned");
+        assert_eq!(output(&t, "agent_name"), Some(&json!("Ana")));
+    }
+
+    #[test]
+    fn queues_then_times_out() {
+        let c = config("assign", json!({"timeout": "30m"}));
+        let none = Input::Outcome { outcome: Outcome::NoAgentAvailable };
+        let t =
+            with_ctx(&json!({}), &["timeout"], 1, |ctx| c.behaviour().resume(&json!({"queued": false}), &none, ctx));
+        let deadline = now() + chrono::Duration::minutes(30);
+        let Next::Wait { wait, state } = &t.next else { panic!("{t:?}") };
+        assert_eq!(wait, &Wait::Agent { timeout_at: deadline });
+        // Being offered nobody again keeps the same deadline.
+        let later = now() + chrono::Duration::minutes(10);
+        let t2 = with_ctx_at(&json!({}), &["timeout"], 1, later, |ctx| c.behaviour().resume(state, &none, ctx));
+        assert!(matches!(&t2.next, Next::Wait { wait: Wait::Agent { timeout_at }, .. } if *timeout_at == deadline));
+        let t3 = with_ctx(&json!({}), &["timeout"], 1, |ctx| c.behaviour().resume(state, &Input::TimerFired, ctx));
+        assert_eq!(port(&t3), "timeout");
+    }
+
+    #[test]
+    fn unassign_has_one_port() {
+        let c = config("assign", json!({"to": "unassign"}));
+        assert_eq!(c.behaviour().ports().len(), 1);
+        let t = with_ctx(&json!({}), &[], 1, |ctx| c.behaviour().start(ctx));
+        assert_eq!(t.effects, vec![Effect::Unassign]);
+        assert_eq!(port(&t), "next");
+    }
+
+    #[test]
+    fn checks() {
+        let mut out = Vec::new();
+        config("assign", json!({"to": "agent", "timeout": "8d"})).behaviour().check(&mut out);
+        assert_eq!(out.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::MissingField, Code::InvalidValue]);
+    }
+}

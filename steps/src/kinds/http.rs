@@ -1,0 +1,329 @@
+//! `http`: calls another system. Method, URL, headers and body take variables; the response
+//! is kept as `steps.<id>.status` and `.body`, and JSON paths (`$.customer.tier`) map parts of
+//! it to named outputs. A 2xx leaves by `success`; anything else — another status, a
+//! timeout, a refused address — leaves by `failure`, which must be connected, because
+//! integrations fail in production and a flow must say what happens then.
+
+use super::{json_templates, render, render_json, KindInfo, PortSpec, StepKind};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::duration::DurationText;
+use crate::machine::{Effect, HttpRequest, Input, Outcome, StepContext, Transition, Wait};
+use crate::template::Template;
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use serde_json_path::JsonPath;
+use std::time::Duration;
+
+/// The most request headers.
+pub const MAX_HEADERS: usize = 10;
+/// The most retries after the first attempt.
+pub const MAX_RETRIES: u32 = 5;
+/// The longest timeout per attempt.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub const INFO: KindInfo = KindInfo {
+    name: "http",
+    title: "HTTP request",
+    description: "Call another system's API and map parts of the JSON response to variables.",
+    category: "integrations",
+    ports: &[("success", "a 2xx response"), ("failure", "any other status, a timeout or a network error")],
+    outputs: &[
+        ("status", "the HTTP status, or null without a response"),
+        ("body", "the response body (JSON when it was JSON)"),
+        ("<name>", "each entry of `save`"),
+        ("error", "why it failed"),
+    ],
+};
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    #[default]
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+fn default_timeout() -> DurationText {
+    DurationText::parse("10s").unwrap_or_else(|_| DurationText::hours(0))
+}
+
+fn default_retries() -> u32 {
+    1
+}
+
+/// Configuration of an `http` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    #[serde(default)]
+    pub method: Method,
+    /// The URL; variables allowed. Private and loopback addresses are refused at run time
+    /// unless the server's allow-list names them.
+    pub url: Template,
+    /// Request headers (at most 10); values take variables.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, Template>,
+    /// A raw body; variables allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Template>,
+    /// A JSON body; string values take variables and a value that is a single `{{ }}` keeps its type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    /// Per attempt, at most 60s.
+    #[serde(default = "default_timeout")]
+    pub timeout: DurationText,
+    /// Extra attempts on a network error or a 5xx, at most 5.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Outputs taken from the JSON response: name → JSON path (`$.customer.tier`).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub save: IndexMap<String, String>,
+}
+
+impl Http {
+    fn request(&self, ctx: &StepContext<'_>) -> Result<HttpRequest, Transition> {
+        let url = render(&self.url, "url", ctx)?;
+        let mut headers = Vec::with_capacity(self.headers.len() + 1);
+        for (name, value) in &self.headers {
+            headers.push((name.clone(), render(value, &format!("headers.{name}"), ctx)?));
+        }
+        let body = match (&self.body, &self.json) {
+            (Some(t), _) => Some(render(t, "body", ctx)?),
+            (None, Some(v)) => {
+                let rendered = render_json(v, ctx)
+                    .map_err(|e| Transition::fail(format!("step `{}`: could not fill in `json`: {e}", ctx.step_id)))?;
+                if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+                    headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+                }
+                Some(rendered.to_string())
+            }
+            (None, None) => None,
+        };
+        Ok(HttpRequest {
+            method: self.method.as_str().to_owned(),
+            url,
+            headers,
+            body,
+            timeout: self.timeout.get(),
+            retries: self.retries,
+        })
+    }
+}
+
+impl StepKind for Http {
+    fn ports(&self) -> Vec<PortSpec> {
+        vec![PortSpec::optional("success", "Success"), PortSpec::required("failure", "Failure")]
+    }
+
+    fn outputs(&self) -> Vec<String> {
+        let mut out: Vec<String> = vec!["status".into(), "body".into(), "error".into()];
+        out.extend(self.save.keys().cloned());
+        out
+    }
+
+    fn start(&self, ctx: &StepContext<'_>) -> Transition {
+        match self.request(ctx) {
+            Ok(request) => Transition::wait(Wait::Outcome, Value::Null, vec![Effect::Http { request }]),
+            Err(t) => t,
+        }
+    }
+
+    fn resume(&self, _state: &Value, input: &Input, ctx: &StepContext<'_>) -> Transition {
+        match input {
+            Input::Outcome { outcome: Outcome::HttpResponse { status, body, .. } } => {
+                let mut effects = vec![
+                    Effect::SetOutput { name: "status".into(), value: json!(status) },
+                    Effect::SetOutput { name: "body".into(), value: body.clone() },
+                ];
+                for (name, path) in &self.save {
+                    let value = JsonPath::parse(path)
+                        .ok()
+                        .map(|p| {
+                            let nodes = p.query(body).all();
+                            match nodes.as_slice() {
+                                [] => Value::Null,
+                                [one] => (*one).clone(),
+                                many => Value::Array(many.iter().map(|v| (*v).clone()).collect()),
+                            }
+                        })
+                        .unwrap_or(Value::Null);
+                    effects.push(Effect::SetOutput { name: name.clone(), value });
+                }
+                if (200..300).contains(status) {
+                    Transition::go("success", effects)
+                } else {
+                    Transition::fail_via(ctx, "failure", format!("the server answered HTTP {status}"), effects)
+                }
+            }
+            Input::Outcome { outcome: Outcome::HttpFailed { reason } } => Transition::fail_via(
+                ctx,
+                "failure",
+                reason.clone(),
+                vec![Effect::SetOutput { name: "status".into(), value: Value::Null }],
+            ),
+            other => Transition::fail(format!("http cannot handle {other:?}")),
+        }
+    }
+
+    fn check(&self, out: &mut Vec<Diagnostic>) {
+        if self.url.is_static() {
+            match url::Url::parse(self.url.source()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => out.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    "/url",
+                    format!("`{}` is not an http(s) URL", self.url.source()),
+                )),
+            }
+        } else if !(self.url.source().starts_with("http://")
+            || self.url.source().starts_with("https://")
+            || self.url.source().starts_with("{{"))
+        {
+            out.push(Diagnostic::error(Code::InvalidValue, "/url", "the URL must start with http:// or https://"));
+        }
+        if self.headers.len() > MAX_HEADERS {
+            out.push(Diagnostic::error(
+                Code::TooMany,
+                "/headers",
+                format!("at most {MAX_HEADERS} headers; this request has {}", self.headers.len()),
+            ));
+        }
+        if self.body.is_some() && self.json.is_some() {
+            out.push(Diagnostic::error(Code::InvalidValue, "/json", "give `body` or `json`, not both"));
+        }
+        if self.timeout.get() > MAX_TIMEOUT || self.timeout.get().is_zero() {
+            out.push(Diagnostic::error(Code::InvalidValue, "/timeout", "the timeout must be between 1ms and 60s"));
+        }
+        if self.retries > MAX_RETRIES {
+            out.push(Diagnostic::error(
+                Code::InvalidValue,
+                "/retries",
+                format!("at most {MAX_RETRIES} retries; got {}", self.retries),
+            ));
+        }
+        for (name, path) in &self.save {
+            let at = crate::diagnostic::child("/save", name);
+            if !crate::compile::is_valid_id(name) || matches!(name.as_str(), "status" | "body" | "error") {
+                out.push(Diagnostic::error(
+                    Code::InvalidId,
+                    at.clone(),
+                    format!("output name `{name}` must be a lowercase identifier other than status, body and error"),
+                ));
+            }
+            if let Err(e) = JsonPath::parse(path) {
+                out.push(
+                    Diagnostic::error(Code::JsonPathSyntax, at, format!("`{path}` is not a JSON path: {e}"))
+                        .with_help("JSON paths start at `$`, for example `$.customer.phone` or `$.items[0].id`"),
+                );
+            }
+        }
+    }
+
+    fn templates(&self) -> Vec<(String, &Template)> {
+        let mut out = vec![("/url".to_owned(), &self.url)];
+        for (name, t) in &self.headers {
+            out.push((crate::diagnostic::child("/headers", name), t));
+        }
+        if let Some(t) = &self.body {
+            out.push(("/body".to_owned(), t));
+        }
+        out
+    }
+
+    fn value_templates(&self) -> Vec<(String, Template)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.json {
+            json_templates(v, "/json".to_owned(), &mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::machine::Next;
+
+    fn lookup() -> super::super::StepConfig {
+        config(
+            "http",
+            json!({
+                "method": "POST",
+                "url": "https://crm.example.com/lookup?phone={{contact.phone}}",
+                "headers": {"Authorization": "Bearer {{trigger.token}}"},
+                "json": {"phone": "{{contact.phone}}", "age": "{{contact.fields.age}}"},
+                "save": {"tier": "$.customer.tier", "ids": "$.orders[*].id"}
+            }),
+        )
+    }
+
+    #[test]
+    fn builds_the_request_with_variables() {
+        let vars = json!({"contact": {"phone": "+4915112345678", "fields": {"age": 41}}, "trigger": {"token": "t0k"}});
+        let t = with_ctx(&vars, &["failure"], 1, |ctx| lookup().behaviour().start(ctx));
+        let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
+        assert_eq!(request.url, "https://crm.example.com/lookup?phone=+4915112345678");
+        assert_eq!(request.headers[0], ("Authorization".into(), "Bearer t0k".into()));
+        assert_eq!(request.headers[1], ("Content-Type".into(), "application/json".into()));
+        assert_eq!(request.body.as_deref(), Some(r#"{"phone":"+4915112345678","age":41}"#));
+        assert_eq!(request.timeout, Duration::from_secs(10));
+        assert!(matches!(t.next, Next::Wait { wait: Wait::Outcome, .. }));
+    }
+
+    #[test]
+    fn maps_the_response_and_picks_the_port() {
+        let body = json!({"customer": {"tier": "gold"}, "orders": [{"id": 1}, {"id": 2}]});
+        let ok = Input::Outcome {
+            outcome: Outcome::HttpResponse { status: 200, headers: Default::default(), body: body.clone() },
+        };
+        let t = with_ctx(&json!({}), &["failure"], 1, |ctx| lookup().behaviour().resume(&Value::Null, &ok, ctx));
+        assert_eq!(port(&t), "success");
+        assert_eq!(output(&t, "tier"), Some(&json!("gold")));
+        assert_eq!(output(&t, "ids"), Some(&json!([1, 2])));
+        let not_found = Input::Outcome {
+            outcome: Outcome::HttpResponse { status: 404, headers: Default::default(), body: json!({}) },
+        };
+        let t = with_ctx(&json!({}), &["failure"], 1, |ctx| lookup().behaviour().resume(&Value::Null, &not_found, ctx));
+        assert_eq!(port(&t), "failure");
+        assert_eq!(output(&t, "error"), Some(&json!("the server answered HTTP 404")));
+        assert_eq!(output(&t, "tier"), Some(&Value::Null));
+        let down = Input::Outcome { outcome: Outcome::HttpFailed { reason: "timed out after 10s".into() } };
+        let t = with_ctx(&json!({}), &["failure"], 1, |ctx| lookup().behaviour().resume(&Value::Null, &down, ctx));
+        assert_eq!(port(&t), "failure");
+    }
+
+    #[test]
+    fn checks_paths_urls_and_limits() {
+        let c = config(
+            "http",
+            json!({"url": "ftp://x", "save": {"status": "$.a", "x": "customer.tier"}, "retries": 9, "timeout": "2m"}),
+        );
+        let mut out = Vec::new();
+        c.behaviour().check(&mut out);
+        let codes: Vec<Code> = out.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::InvalidValue, Code::InvalidValue, Code::InvalidValue, Code::InvalidId, Code::JsonPathSyntax]
+        );
+    }
+}

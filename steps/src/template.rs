@@ -1,0 +1,286 @@
+//! Text with variables: `Hello {{contact.first_name}}`. A hole holds a variable path or,
+//! for the advanced form, a Rhai expression (`{{ contact.first_name ?? "there" }}`).
+//! Templates are parsed once when the workflow is compiled; a hole that does not compile is
+//! kept with its error so that the compiler can report it with its location.
+
+use crate::expr::{Expr, ExprError};
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+    error: Option<TemplateError>,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    /// A dotted variable path, resolved without the expression engine (the common case, and
+    /// the fast one).
+    Path(Vec<String>),
+    Expr(Expr),
+}
+
+/// A problem in a template, with the character offset of the hole it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub offset: usize,
+    pub message: String,
+    /// True when the hole parsed as a template but its expression did not compile.
+    pub in_expression: bool,
+}
+
+impl Template {
+    /// Parses `source`. Never fails: problems are kept and returned by [`Template::error`].
+    pub fn parse(source: &str) -> Template {
+        let mut parts = Vec::new();
+        let mut error = None;
+        let mut rest = source;
+        let mut offset = 0usize;
+        while let Some(open) = rest.find("{{") {
+            if open > 0 {
+                parts.push(Part::Text(rest[..open].to_owned()));
+            }
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                error.get_or_insert(TemplateError {
+                    offset: offset + char_offset(rest, open),
+                    message: "`{{` is never closed with `}}`".to_owned(),
+                    in_expression: false,
+                });
+                parts.push(Part::Text(rest[open..].to_owned()));
+                rest = "";
+                break;
+            };
+            let inner = after[..close].trim();
+            let hole_offset = offset + char_offset(rest, open);
+            if inner.is_empty() {
+                error.get_or_insert(TemplateError {
+                    offset: hole_offset,
+                    message: "empty `{{ }}`: name a variable, for example `{{contact.first_name}}`".to_owned(),
+                    in_expression: false,
+                });
+            } else if let Some(path) = as_path(inner) {
+                parts.push(Part::Path(path));
+            } else {
+                match Expr::compile(inner) {
+                    Ok(expr) => parts.push(Part::Expr(expr)),
+                    Err(e) => {
+                        error.get_or_insert(TemplateError {
+                            offset: hole_offset,
+                            message: format!("in `{{{{ {inner} }}}}`: {e}"),
+                            in_expression: true,
+                        });
+                    }
+                }
+            }
+            let consumed = open + 2 + close + 2;
+            offset += char_offset(rest, consumed);
+            rest = &rest[consumed..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_owned()));
+        }
+        Template { source: source.to_owned(), parts, error }
+    }
+
+    /// The text as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The first problem found while parsing, if any.
+    pub fn error(&self) -> Option<&TemplateError> {
+        self.error.as_ref()
+    }
+
+    /// Does this template have any variables at all?
+    pub fn is_static(&self) -> bool {
+        self.parts.iter().all(|p| matches!(p, Part::Text(_)))
+    }
+
+    /// Every variable path the template reads, dotted.
+    pub fn paths(&self, roots: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(_) => {}
+                Part::Path(p) => out.push(p.join(".")),
+                Part::Expr(e) => out.extend(crate::expr::referenced_paths(e.source(), roots)),
+            }
+        }
+        out
+    }
+
+    /// Fills in the variables. A missing variable renders as nothing, the way inbox products
+    /// do it; an expression that fails at run time is an error (the step fails visibly).
+    pub fn render(&self, vars: &Value) -> Result<String, ExprError> {
+        if let Some(e) = &self.error {
+            return Err(ExprError::Runtime(e.message.clone()));
+        }
+        let mut out = String::with_capacity(self.source.len());
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Path(p) => push_value(&mut out, lookup(vars, p)),
+                Part::Expr(e) => push_value(&mut out, Some(&e.eval(vars)?)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Like [`Template::render`], but a template that is exactly one hole keeps the value's
+    /// type (a number stays a number), which matters when setting fields and HTTP JSON bodies.
+    pub fn render_value(&self, vars: &Value) -> Result<Value, ExprError> {
+        if let [single] = self.parts.as_slice() {
+            match single {
+                Part::Path(p) => return Ok(lookup(vars, p).cloned().unwrap_or(Value::Null)),
+                Part::Expr(e) if self.error.is_none() => return e.eval(vars),
+                _ => {}
+            }
+        }
+        self.render(vars).map(Value::String)
+    }
+}
+
+/// The character offset of byte index `byte` in `s`.
+fn char_offset(s: &str, byte: usize) -> usize {
+    s[..byte.min(s.len())].chars().count()
+}
+
+/// `contact.first_name` or `steps.ask.answer` → its segments; anything else is an expression.
+fn as_path(inner: &str) -> Option<Vec<String>> {
+    let segments: Vec<&str> = inner.split('.').collect();
+    let ok = segments.iter().all(|s| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    ok.then(|| segments.into_iter().map(str::to_owned).collect())
+}
+
+/// Follows a dotted path through objects (and numeric segments through arrays).
+pub fn lookup<'v, S: AsRef<str>>(vars: &'v Value, path: &[S]) -> Option<&'v Value> {
+    let mut cur = vars;
+    for seg in path {
+        let seg = seg.as_ref();
+        cur = match cur {
+            Value::Object(m) => m.get(seg)?,
+            Value::Array(items) => items.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+fn push_value(out: &mut String, value: Option<&Value>) {
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => out.push_str(s),
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_value(out, Some(item));
+            }
+        }
+        Some(other) => out.push_str(&other.to_string()),
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.source)
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let source = String::deserialize(d)?;
+        Ok(Template::parse(&source))
+    }
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl From<&str> for Template {
+    fn from(s: &str) -> Self {
+        Template::parse(s)
+    }
+}
+
+impl JsonSchema for Template {
+    fn schema_name() -> Cow<'static, str> {
+        "Template".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "Text with variables in double braces, for example `Hi {{contact.first_name}}`.",
+            "x-switchboard-template": true
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Value {
+        json!({"contact": {"first_name": "Zoë", "tags": ["a", "b"]}, "steps": {"ask": {"answer": 4}}})
+    }
+
+    fn check(src: &str, expected: &str) {
+        let t = Template::parse(src);
+        assert!(t.error().is_none(), "{src}: {:?}", t.error());
+        assert_eq!(t.render(&vars()).unwrap(), expected, "{src}");
+    }
+
+    #[test]
+    fn renders() {
+        check("Hi {{contact.first_name}}!", "Hi Zoë!");
+        check("Hi {{ contact.first_name }}", "Hi Zoë");
+        check("{{contact.last_name}}", "");
+        check("tags: {{contact.tags}}", "tags: a, b");
+        check("{{steps.ask.answer}}/5", "4/5");
+        check("Hi {{ contact.nickname ?? \"there\" }}", "Hi there");
+        check("{{ steps.ask.answer * 2 }}", "8");
+        check("no holes", "no holes");
+        check("", "");
+    }
+
+    #[test]
+    fn keeps_types_for_single_holes() {
+        assert_eq!(Template::parse("{{steps.ask.answer}}").render_value(&vars()).unwrap(), json!(4));
+        assert_eq!(Template::parse("x{{steps.ask.answer}}").render_value(&vars()).unwrap(), json!("x4"));
+    }
+
+    #[test]
+    fn reports_errors_with_offsets() {
+        let t = Template::parse("Hi {{contact.first_name");
+        assert_eq!(t.error().unwrap().offset, 3);
+        let t = Template::parse("Héllo {{ }}");
+        assert_eq!(t.error().unwrap().offset, 6);
+        let t = Template::parse("a {{ 1 + }} b");
+        assert!(t.error().unwrap().in_expression);
+    }
+
+    #[test]
+    fn lists_paths() {
+        let t = Template::parse("{{contact.first_name}} {{ steps.ask.answer + 1 }}");
+        assert_eq!(t.paths(&["contact", "steps"]), vec!["contact.first_name", "steps.ask.answer"]);
+    }
+}

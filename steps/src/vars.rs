@@ -1,0 +1,173 @@
+//! The variables a flow can read, and where each exists. Everything a template or a
+//! condition reads lives under one of six roots:
+//!
+//! | root | what |
+//! |---|---|
+//! | `contact` | name, first/last name, email, phone, country, language, lifecycle, channel, tags, `fields.<custom>` |
+//! | `conversation` | id, status, channel, assignee, team, priority, times, closing category and summary |
+//! | `assignee` | the assigned agent: id, name, email, team, online |
+//! | `trigger` | the event's data; depends on the trigger type |
+//! | `steps` | `steps.<id>.<output>` of steps that ran before |
+//! | `system` | `now`, `today`, `time`, `weekday` in the workspace timezone, and `timezone` |
+
+/// The roots; any other leading name in an expression is a local (a closure parameter).
+pub const ROOTS: &[&str] = &["contact", "conversation", "assignee", "trigger", "steps", "system"];
+
+/// Contact attributes. `fields` opens the custom fields.
+pub const CONTACT: &[&str] = &[
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "country",
+    "language",
+    "lifecycle",
+    "channel",
+    "tags",
+    "fields",
+    "opted_out",
+    "created_at",
+];
+
+/// Contact attributes a flow may write (besides `fields.<custom>`).
+pub const CONTACT_WRITABLE: &[&str] =
+    &["name", "first_name", "last_name", "email", "phone", "country", "language", "lifecycle"];
+
+/// Conversation attributes.
+pub const CONVERSATION: &[&str] = &[
+    "id",
+    "status",
+    "channel",
+    "assignee_id",
+    "team",
+    "priority",
+    "opened_at",
+    "closed_at",
+    "closing_category",
+    "closing_summary",
+    "closed_by",
+];
+
+/// Assignee attributes.
+pub const ASSIGNEE: &[&str] = &["id", "name", "email", "team", "online"];
+
+/// System values.
+pub const SYSTEM: &[&str] = &["now", "today", "time", "weekday", "timezone"];
+
+/// Why a path is not a known variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathProblem {
+    /// No such variable anywhere.
+    Unknown(String),
+    /// A step output, but that step does not run on every path to here.
+    NotAvailable(String),
+}
+
+/// Is a custom field key or output name acceptable? Lowercase identifiers only, so that it
+/// works as a Rhai property.
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Checks a fixed-attribute path: `segments[0]` must be in `known`, and only open
+/// attributes may go deeper.
+fn check_attrs(root: &str, segments: &[&str], known: &[&str], open: &[&str]) -> Result<(), PathProblem> {
+    let Some(first) = segments.first() else { return Ok(()) };
+    if !known.contains(first) {
+        return Err(PathProblem::Unknown(format!("`{root}.{first}` does not exist; {root} has {}", known.join(", "))));
+    }
+    if segments.len() > 1 && !open.contains(first) {
+        return Err(PathProblem::Unknown(format!("`{root}.{}` does not exist", segments.join("."))));
+    }
+    Ok(())
+}
+
+/// Checks a path against the trigger's variables (`message.*` opens a subtree).
+pub fn check_trigger_path(segments: &[&str], trigger_vars: &[String]) -> Result<(), PathProblem> {
+    if segments.is_empty() {
+        return Ok(());
+    }
+    let dotted = segments.join(".");
+    for var in trigger_vars {
+        if let Some(prefix) = var.strip_suffix(".*") {
+            if dotted == prefix || dotted.starts_with(&format!("{prefix}.")) {
+                return Ok(());
+            }
+        } else if dotted == *var || var.starts_with(&format!("{dotted}.")) {
+            return Ok(());
+        }
+    }
+    let known: Vec<String> = trigger_vars.iter().map(|v| format!("trigger.{}", v.trim_end_matches(".*"))).collect();
+    Err(PathProblem::Unknown(format!(
+        "`trigger.{dotted}` does not exist for this trigger; it has {}",
+        known.join(", ")
+    )))
+}
+
+/// Checks a non-`steps`, non-`trigger` path.
+pub fn check_fixed_path(root: &str, segments: &[&str]) -> Result<(), PathProblem> {
+    match root {
+        "contact" => check_attrs(root, segments, CONTACT, &["fields", "tags"]),
+        "conversation" => check_attrs(root, segments, CONVERSATION, &[]),
+        "assignee" => check_attrs(root, segments, ASSIGNEE, &[]),
+        "system" => check_attrs(root, segments, SYSTEM, &[]),
+        other => {
+            Err(PathProblem::Unknown(format!("`{other}` is not a variable; variables start with {}", ROOTS.join(", "))))
+        }
+    }
+}
+
+/// Checks a contact path a step writes to (`email`, `fields.plan`).
+pub fn check_writable(path: &str) -> Result<(), String> {
+    if let Some(key) = path.strip_prefix("fields.") {
+        return if is_identifier(key) {
+            Ok(())
+        } else {
+            Err(format!("custom field `{key}` must be a lowercase identifier"))
+        };
+    }
+    if CONTACT_WRITABLE.contains(&path) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{path}` is not a contact field a flow can set; use one of {} or `fields.<name>`",
+            CONTACT_WRITABLE.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_paths() {
+        assert!(check_fixed_path("contact", &["first_name"]).is_ok());
+        assert!(check_fixed_path("contact", &["fields", "plan"]).is_ok());
+        assert!(check_fixed_path("contact", &["shoe_size"]).is_err());
+        assert!(check_fixed_path("contact", &["email", "domain"]).is_err());
+        assert!(check_fixed_path("system", &["now"]).is_ok());
+        assert!(check_fixed_path("sytem", &["now"]).is_err());
+    }
+
+    #[test]
+    fn trigger_paths() {
+        let vars = vec!["message.*".to_owned(), "channel".to_owned(), "agent.name".to_owned()];
+        assert!(check_trigger_path(&["message", "text"], &vars).is_ok());
+        assert!(check_trigger_path(&["channel"], &vars).is_ok());
+        assert!(check_trigger_path(&["agent"], &vars).is_ok());
+        assert!(check_trigger_path(&["payload"], &vars).is_err());
+    }
+
+    #[test]
+    fn writable_paths() {
+        assert!(check_writable("email").is_ok());
+        assert!(check_writable("fields.plan").is_ok());
+        assert!(check_writable("fields.Plan-X").is_err());
+        assert!(check_writable("id").is_err());
+    }
+}
