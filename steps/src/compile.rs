@@ -163,7 +163,7 @@ pub fn compile(text: &str) -> Compilation {
             };
         }
     }
-    diagnostics.sort_by(|a, b| (a.pos, a.code).cmp(&(b.pos, b.code)));
+    diagnostics.sort_by_key(|d| (d.pos, d.code));
     diagnostics.dedup();
     let workflow = if diagnostics.iter().any(Diagnostic::is_error) { None } else { workflow.map(Arc::new) };
     Compilation { workflow, diagnostics, source_map: loaded.map }

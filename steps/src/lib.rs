@@ -22,6 +22,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod duration;
 pub mod expr;
+pub mod generate;
 pub mod kinds;
 pub mod machine;
 pub mod message;

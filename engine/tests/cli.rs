@@ -1,0 +1,96 @@
+//! The `switchboard` command as a user runs it: `validate` on the reference workflows and on
+//! broken files, `schema` for the file format and each kind.
+
+use std::process::Command;
+
+fn switchboard() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+}
+
+fn repo(path: &str) -> String {
+    format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn reference_workflows() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(repo("workflows"))
+        .expect("workflows/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_reference_workflow_validates() {
+    let files = reference_workflows();
+    let names: Vec<String> = files.iter().map(|f| f.rsplit('/').next().unwrap_or_default().to_owned()).collect();
+    for expected in
+        ["faq-menu.yaml", "pre-chat-routing.yaml", "csat.yaml", "escalation-shortcut.yaml", "away-message.yaml"]
+    {
+        assert!(names.iter().any(|n| n == expected), "missing reference workflow {expected}");
+    }
+    let out = switchboard().arg("validate").args(&files).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.ends_with(&format!("{} files: 0 errors, 0 warnings\n", files.len())), "{stdout}");
+}
+
+#[test]
+fn broken_files_print_rustc_style_diagnostics_and_exit_1() {
+    let file = repo("steps/tests/broken/e0200-unknown-step-kind.yaml");
+    let out = switchboard().args(["validate", &file]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!(
+        "{file}:9:11: error[E0200]: unknown step kind `sendd_message`\n  |\n9 |     kind: sendd_message\n  |           ^\n  = help: did you mean `send_message`?\n"
+    );
+    assert!(stdout.starts_with(&expected), "{stdout}");
+    assert!(stdout.ends_with("1 file: 1 error, 0 warnings\n"), "{stdout}");
+}
+
+#[test]
+fn good_and_bad_files_together_still_fail() {
+    let mut files = reference_workflows();
+    files.push(repo("steps/tests/broken/many-problems.yaml"));
+    let out = switchboard().arg("validate").args(&files).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches(": error[").count(), 7, "{stdout}");
+}
+
+#[test]
+fn missing_and_non_utf8_files_are_errors_not_panics() {
+    let dir = std::env::temp_dir().join(format!("switchboard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let binary = dir.join("binary.yaml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let out = switchboard()
+        .args(["validate", &binary.display().to_string(), "/nonexistent/flow.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not UTF-8"), "{stdout}");
+    assert!(stdout.contains("cannot read the file"), "{stdout}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn schema_prints_the_file_format_and_each_kind() {
+    let out = switchboard().arg("schema").output().expect("runs");
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(schema["title"], "Switchboard workflow");
+    assert_eq!(schema["properties"]["steps"]["additionalProperties"]["oneOf"].as_array().map(Vec::len), Some(15));
+
+    let out = switchboard().args(["schema", "--kind", "ask"]).output().expect("runs");
+    let ask: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(ask["properties"]["kind"]["const"], "ask");
+    assert!(ask["required"].as_array().is_some_and(|r| r.contains(&"text".into())));
+
+    let out = switchboard().args(["schema", "--kind", "nope"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown step kind `nope`"));
+}
