@@ -34,8 +34,12 @@ fn main() -> Result<ExitCode> {
     match cli.command {
         Command::Validate { files } => {
             let mut stdout = std::io::stdout().lock();
-            let summary = switchboard::cli::validate(&files, &mut stdout)?;
-            Ok(if summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            match switchboard::cli::validate(&files, &mut stdout) {
+                Ok(summary) => Ok(if summary.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }),
+                // The reader went away (`| head`); that is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Schema { kind } => match switchboard::cli::schema(kind.as_deref()) {
             Ok(schema) => {

@@ -32,3 +32,41 @@ fn steps_depends_on_no_runtime_database_or_http_crate() {
     let found: Vec<&&str> = FORBIDDEN.iter().filter(|f| crates.contains(f)).collect();
     assert!(found.is_empty(), "switchboard-steps depends on {found:?}:\n{tree}");
 }
+
+/// The other half of purity: no code in `steps` reads the clock or the environment, or does
+/// I/O itself. (chrono's clock is in the dependency tree through `cron`; this keeps us from
+/// using it.)
+#[test]
+fn steps_source_never_reads_the_clock_or_does_io() {
+    let forbidden = [
+        "Utc::now",
+        "Local::now",
+        "SystemTime",
+        "Instant::now",
+        "std::fs",
+        "std::net",
+        "std::env",
+        "std::process",
+        "thread::sleep",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../steps/src");
+    let mut stack = vec![dir];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable file");
+            // Tests may use real time to make inputs; the code under test may not.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for word in forbidden {
+                assert!(!code.contains(word), "{} uses {word}", path.display());
+            }
+            files += 1;
+        }
+    }
+    assert!(files > 10, "found only {files} files");
+}

@@ -191,20 +191,22 @@ pub fn match_choice(options: &[ChoiceOption<'_>], msg: &InboundMessage) -> Optio
         return Some(i);
     }
 
-    if let Some(i) = option_number(text, options.len()) {
-        return Some(i);
-    }
-
     let folded = fold(text);
     if folded.is_empty() {
         return None;
     }
 
+    // A label that is exactly the text wins over option numbers, so that with options
+    // labelled "5", "10" and "20" typing "10" picks "10", not the tenth option.
     let by_label = options.iter().enumerate().filter(|(_, o)| fold(o.label) == folded);
     match hits(by_label.map(|(i, _)| i)) {
         Hits::One(i) => return Some(i),
         Hits::Several => return None,
         Hits::None => {}
+    }
+
+    if let Some(i) = option_number(text, options.len()) {
+        return Some(i);
     }
 
     let by_keyword = options.iter().enumerate().filter(|(_, o)| {
@@ -728,6 +730,18 @@ mod tests {
     }
 
     // ---- fold ----
+
+    #[test]
+    fn a_label_that_is_a_number_wins_over_the_option_number() {
+        let kw: Vec<String> = Vec::new();
+        let options = [
+            ChoiceOption { id: "five", label: "5", keywords: &kw },
+            ChoiceOption { id: "ten", label: "10", keywords: &kw },
+            ChoiceOption { id: "twenty", label: "20", keywords: &kw },
+        ];
+        assert_eq!(match_choice(&options, &InboundMessage::text("10")), Some(1));
+        assert_eq!(match_choice(&options, &InboundMessage::text("2")), Some(1));
+    }
 
     #[test]
     fn fold_cases() {

@@ -5,12 +5,14 @@
 //! 2. read the top level, the trigger, the settings and each step, collecting problems per
 //!    step instead of stopping at the first;
 //! 3. build a petgraph of steps and port edges; check ports, targets and required ports;
-//! 4. reachability from `start`, loops not bounded by a jump (Tarjan's SCCs on the graph
-//!    without jump edges), and dominators, so a variable such as `steps.ask_lang.answer` is
-//!    accepted only where `ask_lang` runs on every path before it;
-//! 5. templates, conditions and expressions: syntax and variables.
+//! 4. reachability from `start`, and loops not bounded by a jump (Tarjan's SCCs on the graph
+//!    without jump edges);
+//! 5. variable availability: `steps.ask_lang.answer` is accepted only where every path from
+//!    `start` leaves `ask_lang` by a port that sets `answer` (the reader is unreachable once
+//!    those edges are removed);
+//! 6. templates, conditions and expressions: syntax and variables.
 
-use crate::condition::{Condition, MAX_ROWS_PER_GROUP};
+use crate::condition::{Condition, Op, MAX_ROWS_PER_GROUP};
 use crate::diagnostic::{child, Code, Diagnostic};
 use crate::expr::{referenced_paths, Expr};
 use crate::kinds::{PortSpec, StepConfig};
@@ -19,13 +21,13 @@ use crate::template::Template;
 use crate::trigger::{Settings, Trigger, TriggerKind, TRIGGER_TYPES};
 use crate::vars::{self, PathProblem, ROOTS};
 use indexmap::IndexMap;
-use petgraph::algo::dominators::{self, Dominators};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Bfs, EdgeFiltered, EdgeRef};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, OnceLock};
 
 /// The only file format version so far.
@@ -121,6 +123,8 @@ impl Compilation {
 /// One step as read from the file, before the graph exists.
 struct StepEntry {
     id: String,
+    /// The `kind` as written, when it was text.
+    kind: Option<String>,
     label: Option<String>,
     config: Option<StepConfig>,
     next: IndexMap<String, String>,
@@ -161,12 +165,31 @@ pub fn compile(text: &str) -> Compilation {
                 }
                 _ => loaded.map.value_pos(&d.path),
             };
+            if let (Some(pos), Some(offset)) = (d.pos, d.offset) {
+                d.pos = Some(within_scalar(text, pos, offset));
+            }
         }
     }
     diagnostics.sort_by_key(|d| (d.pos, d.code));
     diagnostics.dedup();
     let workflow = if diagnostics.iter().any(Diagnostic::is_error) { None } else { workflow.map(Arc::new) };
     Compilation { workflow, diagnostics, source_map: loaded.map }
+}
+
+/// The position of the `offset`-th character of the scalar that starts at `pos`, when the
+/// scalar sits on one line (plain or quoted); otherwise the scalar's start.
+fn within_scalar(text: &str, pos: crate::diagnostic::Pos, offset: usize) -> crate::diagnostic::Pos {
+    let Some(line) = text.lines().nth(pos.line.saturating_sub(1)) else { return pos };
+    let rest: Vec<char> = line.chars().skip(pos.col.saturating_sub(1)).collect();
+    if matches!(rest.first(), Some('|' | '>')) {
+        return pos;
+    }
+    let skip = usize::from(matches!(rest.first(), Some('\'' | '"')));
+    if skip + offset < rest.len() {
+        crate::diagnostic::Pos { line: pos.line, col: pos.col + skip + offset }
+    } else {
+        pos
+    }
 }
 
 /// The closest of `candidates` to `word`, for "did you mean" hints.
@@ -213,7 +236,17 @@ fn read<T: serde::de::DeserializeOwned>(c: &mut Compiler, value: Value, at: &str
                 }
             }
             let message = e.into_inner().to_string();
-            c.error(classify(&message), pointer, message);
+            let code = classify(&message);
+            // Through an internally tagged enum (the trigger) serde loses the key's path; the
+            // message still names it, so point at the key itself.
+            if code == Code::UnknownField {
+                if let Some(key) = message.split('`').nth(1) {
+                    if !pointer.ends_with(&format!("/{}", crate::diagnostic::escape_pointer(key))) {
+                        pointer = child(&pointer, key);
+                    }
+                }
+            }
+            c.error(code, pointer, message);
             None
         }
     }
@@ -342,9 +375,10 @@ impl Compiler {
             self.error(Code::WrongType, "/trigger", "`trigger` is a mapping with a `type`");
             return None;
         };
+        // A broken condition is reported, and the rest of the trigger is still checked.
         let conditions = match map.remove("conditions") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(read::<Condition>(self, v, "/trigger/conditions")?),
+            Some(v) => read::<Condition>(self, v, "/trigger/conditions"),
         };
         match map.get("type") {
             None => {
@@ -382,14 +416,14 @@ impl Compiler {
                 Diagnostic::error(
                     Code::InvalidId,
                     at.clone(),
-                    format!("step id `{id}` must be a lowercase identifier"),
+                    format!("step id `{id}` {}", vars::identifier_problem(&id)),
                 )
                 .with_help("use a-z, 0-9 and _, starting with a letter, at most 64 characters: `ask_rating`"),
             );
         }
         let Value::Object(mut map) = value else {
             self.error(Code::WrongType, at, format!("step `{id}` must be a mapping with a `kind`"));
-            return Some(StepEntry { id, label: None, config: None, next: IndexMap::new() });
+            return Some(StepEntry { id, kind: None, label: None, config: None, next: IndexMap::new() });
         };
         let mut next = IndexMap::new();
         match map.remove("next") {
@@ -428,17 +462,17 @@ impl Compiler {
             None => {
                 let d = Diagnostic::error(Code::MissingField, at, format!("step `{id}` has no `kind`"));
                 self.push(with_suggestion(d, "", &kind_names()));
-                return Some(StepEntry { id, label, config: None, next });
+                return Some(StepEntry { id, kind: None, label, config: None, next });
             }
             Some(_) => {
                 self.error(Code::WrongType, child(&at, "kind"), "`kind` must be text");
-                return Some(StepEntry { id, label, config: None, next });
+                return Some(StepEntry { id, kind: None, label, config: None, next });
             }
         };
         if StepConfig::info_for(&kind).is_none() {
             let d = Diagnostic::error(Code::UnknownStepKind, child(&at, "kind"), format!("unknown step kind `{kind}`"));
             self.push(with_suggestion(d, &kind, &kind_names()));
-            return Some(StepEntry { id, label, config: None, next });
+            return Some(StepEntry { id, kind: Some(kind), label, config: None, next });
         }
         // Report every unknown key first, then let serde find type errors in the rest.
         let allowed = allowed_keys(&kind);
@@ -470,7 +504,7 @@ impl Compiler {
             }
             None => None,
         };
-        Some(StepEntry { id, label, config, next })
+        Some(StepEntry { id, kind: Some(kind), label, config, next })
     }
 
     fn graph(
@@ -592,8 +626,11 @@ impl Compiler {
             while let Some(n) = bfs.next(&graph) {
                 reachable[n.index()] = true;
             }
+            // A jump whose config did not parse hides its edge (`to`), so "can never run" would
+            // be a cascade of that error; it is reported once the config is fixed.
+            let configs_ok = !entries.iter().any(|e| e.config.is_none() && e.kind.as_deref() == Some("jump"));
             for (i, e) in entries.iter().enumerate() {
-                if !reachable[i] {
+                if !reachable[i] && configs_ok {
                     self.push(
                         Diagnostic::error(
                             Code::Unreachable,
@@ -628,9 +665,16 @@ impl Compiler {
             }
         }
 
-        let doms = start_node.map(|s| dominators::simple_fast(&graph, s));
         let index: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
-        let scope = Scope { entries: &entries, index: &index, doms: doms.as_ref(), reachable: &reachable };
+        let scope = Scope {
+            entries: &entries,
+            index: &index,
+            graph: Some(&graph),
+            start: start_node,
+            connected: &connected,
+            reachable: &reachable,
+            avoiding: RefCell::new(HashMap::new()),
+        };
         // Every step's templates and conditions are checked, reachable or not, so that all
         // problems show at once; only "not available here" needs the step to be reachable.
         for (i, e) in entries.iter().enumerate() {
@@ -652,12 +696,20 @@ impl Compiler {
     }
 }
 
+/// Per node: reachable from `start` under some restriction.
+type Reachable = Vec<bool>;
+
 /// What variable checks need to know about the graph.
 struct Scope<'a> {
     entries: &'a [StepEntry],
     index: &'a HashMap<&'a str, usize>,
-    doms: Option<&'a Dominators<NodeIndex>>,
+    graph: Option<&'a DiGraph<String, Edge>>,
+    start: Option<NodeIndex>,
+    connected: &'a [BTreeSet<String>],
     reachable: &'a [bool],
+    /// (step, ports that set an output) → which steps are reachable from `start` without
+    /// leaving that step by one of those ports. Memoised: many reads share a producer.
+    avoiding: RefCell<HashMap<(usize, Vec<String>), Reachable>>,
 }
 
 /// Where a path is being read: in step `i`, or in the trigger's conditions.
@@ -679,10 +731,16 @@ impl Compiler {
             let path = format!("{at}{ptr}");
             if let Some(err) = t.error() {
                 let code = if err.in_expression { Code::ExpressionSyntax } else { Code::TemplateSyntax };
-                self.error(code, path.clone(), err.message.clone());
+                let mut d = Diagnostic::error(code, path.clone(), err.message.clone());
+                d.offset = Some(err.offset);
+                self.push(d);
             }
-            for var in t.paths(ROOTS) {
+            for (var, offset) in t.paths_at(ROOTS) {
+                let before = self.diags.len();
                 self.check_path(scope, Place::Step(i), &var, &path);
+                for d in &mut self.diags[before..] {
+                    d.offset = Some(offset);
+                }
             }
         }
         for (ptr, cond) in kind.conditions() {
@@ -702,7 +760,15 @@ impl Compiler {
             }
         }
         if let Some(cond) = &trigger.conditions {
-            let scope = Scope { entries: &[], index: &HashMap::new(), doms: None, reachable: &[] };
+            let scope = Scope {
+                entries: &[],
+                index: &HashMap::new(),
+                graph: None,
+                start: None,
+                connected: &[],
+                reachable: &[],
+                avoiding: RefCell::new(HashMap::new()),
+            };
             self.condition(&scope, Place::Trigger, cond, "/trigger/conditions");
         }
     }
@@ -722,11 +788,12 @@ impl Compiler {
             match Expr::compile(src) {
                 Err(e) => {
                     syntax_reported = true;
-                    self.error(
-                        Code::ExpressionSyntax,
-                        format!("{at}{ptr}"),
-                        format!("expression does not compile: {e}"),
-                    );
+                    let message = format!("expression does not compile: {e}");
+                    let mut d = Diagnostic::error(Code::ExpressionSyntax, format!("{at}{ptr}"), message);
+                    if let crate::expr::ExprError::Syntax { line: 1, col, .. } = e {
+                        d.offset = Some(col.saturating_sub(1));
+                    }
+                    self.push(d);
                 }
                 Ok(_) => {
                     for var in referenced_paths(src, ROOTS) {
@@ -747,7 +814,10 @@ impl Compiler {
                 );
                 continue;
             }
-            self.check_path(scope, place, &row.field, &field_at);
+            // `is_set` / `is_not_set` exist to ask whether a value is there, so a value that
+            // may be missing is exactly what they are for.
+            let asks_presence = matches!(row.op, Op::IsSet | Op::IsNotSet);
+            self.check_path_presence(scope, place, &row.field, &field_at, asks_presence);
         }
         if let (Err(e), false) = (cond.compiled(), syntax_reported) {
             self.error(Code::ExpressionSyntax, at.to_owned(), format!("condition does not compile: {e}"));
@@ -755,6 +825,10 @@ impl Compiler {
     }
 
     fn check_path(&mut self, scope: &Scope<'_>, place: Place, path: &str, at: &str) {
+        self.check_path_presence(scope, place, path, at, false);
+    }
+
+    fn check_path_presence(&mut self, scope: &Scope<'_>, place: Place, path: &str, at: &str, may_be_missing: bool) {
         let segments: Vec<&str> = path.split('.').collect();
         let (root, rest) = (segments[0], &segments[1..]);
         let result = match (root, place) {
@@ -772,6 +846,7 @@ impl Compiler {
             (Ok(()), _) => {}
             (Err(PathProblem::Unknown(m)), Place::Trigger) => self.error(Code::UnknownTriggerField, at.to_owned(), m),
             (Err(PathProblem::Unknown(m)), Place::Step(_)) => self.error(Code::UnknownVariable, at.to_owned(), m),
+            (Err(PathProblem::NotAvailable(_)), _) if may_be_missing => {}
             (Err(PathProblem::NotAvailable(m)), _) => self.error(Code::VariableNotAvailable, at.to_owned(), m),
         }
     }
@@ -792,21 +867,57 @@ fn check_step_path(scope: &Scope<'_>, here: usize, path: &str, rest: &[&str]) ->
             )));
         }
     }
-    if target == here || !scope.reachable.get(here).copied().unwrap_or(false) {
+    let (Some(graph), Some(start)) = (scope.graph, scope.start) else { return Ok(()) };
+    let reachable = |i: usize| scope.reachable.get(i).copied().unwrap_or(false);
+    if !reachable(here) || !reachable(target) {
         return Ok(());
     }
-    let runs_before = scope.reachable.get(target).copied().unwrap_or(false)
-        && scope.doms.is_some_and(|d| {
-            d.strict_dominators(NodeIndex::new(here)).is_some_and(|mut it| it.any(|n| n.index() == target))
-        });
-    if runs_before {
-        Ok(())
-    } else {
-        Err(PathProblem::NotAvailable(format!(
-            "`{path}` may not exist here: step `{step}` does not run on every path before `{}`",
-            scope.entries[here].id
-        )))
+    // The ports of `target` that guarantee the output (any port, for `steps.X` itself).
+    let Some(config) = &scope.entries[target].config else { return Ok(()) };
+    let kind = config.behaviour();
+    let connected = &scope.connected[target];
+    let mut setting: Vec<String> = kind
+        .ports()
+        .into_iter()
+        .map(|p| p.name)
+        .chain(kind.config_edges().into_iter().map(|(p, _, _)| p))
+        .filter(|p| match rest.get(1) {
+            Some(output) => kind.outputs_on(p, connected).iter().any(|o| o == output),
+            None => true,
+        })
+        .collect();
+    setting.sort();
+    setting.dedup();
+    let key = (target, setting);
+    let mut cache = scope.avoiding.borrow_mut();
+    let avoiding = cache.entry(key.clone()).or_insert_with(|| {
+        let mut seen = vec![false; graph.node_count()];
+        let mut queue = VecDeque::from([start]);
+        seen[start.index()] = true;
+        while let Some(n) = queue.pop_front() {
+            for e in graph.edges(n) {
+                let leaves_by_setting_port = n.index() == target && key.1.contains(&e.weight().port);
+                if !leaves_by_setting_port && !seen[e.target().index()] {
+                    seen[e.target().index()] = true;
+                    queue.push_back(e.target());
+                }
+            }
+        }
+        seen
+    });
+    if !avoiding[here] {
+        return Ok(());
     }
+    let reader = &scope.entries[here].id;
+    let message = match rest.get(1) {
+        _ if here == target => format!("`{path}` is not set yet while `{step}` itself runs"),
+        Some(output) if !key.1.is_empty() && key.1.len() < kind.ports().len() => format!(
+            "`{path}` may not exist here: `{step}` sets `{output}` only when it leaves by {}, and `{reader}` can be reached another way",
+            key.1.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+        ),
+        _ => format!("`{path}` may not exist here: step `{step}` does not run on every path before `{reader}`"),
+    };
+    Err(PathProblem::NotAvailable(message))
 }
 
 /// Every step kind's name.

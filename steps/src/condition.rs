@@ -134,9 +134,8 @@ impl PartialEq for Condition {
     }
 }
 
-/// Translates a tree to Rhai. Segments after the third use `?.` so that a missing object (an
-/// HTTP body without `customer`) reads as nothing instead of an error; the first three
-/// (`steps.<id>.<output>`, `contact.fields.<name>`) always exist as maps.
+/// Translates a tree to Rhai. Field paths use `?.`, so a missing object (an HTTP body
+/// without `customer`, no assignee) reads as nothing and compares false.
 pub fn to_rhai(tree: &ConditionTree) -> String {
     match tree {
         ConditionTree::Expression(src) => format!("({src})"),
@@ -165,16 +164,9 @@ pub fn to_rhai(tree: &ConditionTree) -> String {
 }
 
 fn field_to_rhai(field: &str) -> String {
-    let mut out = String::new();
-    for (i, seg) in field.split('.').enumerate() {
-        match i {
-            0 => {}
-            1 | 2 => out.push('.'),
-            _ => out.push_str("?."),
-        }
-        out.push_str(seg);
-    }
-    out
+    // `?.` from the first property on: reading a property of a missing value (an
+    // unassigned conversation's `assignee.name`) gives nothing instead of an error.
+    field.split('.').collect::<Vec<_>>().join("?.")
 }
 
 /// A JSON value as a Rhai literal.
@@ -386,7 +378,7 @@ mod tests {
             {"field": "steps.rate.answer", "op": "lte", "value": 2},
             {"any": [{"field": "contact.tags", "op": "contains", "value": "vip"}, {"expression": "false"}]}
         ]}));
-        assert_eq!(rows.rhai(), "(op_lte(steps.rate.answer, 2) && (op_contains(contact.tags, \"vip\") || (false)))");
+        assert_eq!(rows.rhai(), "(op_lte(steps?.rate?.answer, 2) && (op_contains(contact?.tags, \"vip\") || (false)))");
         let expr = cond(json!({"expression": rows.rhai()}));
         assert!(rows.eval(&vars).unwrap());
         assert!(expr.eval(&vars).unwrap());
@@ -395,8 +387,10 @@ mod tests {
     #[test]
     fn deep_paths_tolerate_missing_objects() {
         let c = cond(json!({"field": "steps.http.body.customer.tier", "op": "eq", "value": "gold"}));
-        assert_eq!(c.rhai(), "op_eq(steps.http.body?.customer?.tier, \"gold\")");
+        assert_eq!(c.rhai(), "op_eq(steps?.http?.body?.customer?.tier, \"gold\")");
         assert!(!c.eval(&json!({"steps": {"http": {}}})).unwrap());
+        let unassigned = cond(json!({"field": "assignee.name", "op": "eq", "value": "Ana"}));
+        assert!(!unassigned.eval(&json!({"assignee": null})).unwrap());
     }
 
     #[test]

@@ -182,6 +182,10 @@ pub struct Diagnostic {
     /// A hint on how to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Where inside the value the problem is (characters from its start), for templates and
+    /// expressions; the compiler folds it into `pos`.
+    #[serde(skip)]
+    pub offset: Option<usize>,
 }
 
 impl Diagnostic {
@@ -196,6 +200,7 @@ impl Diagnostic {
             step: step_of_path(&path),
             path,
             help: None,
+            offset: None,
         }
     }
 

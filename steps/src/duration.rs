@@ -41,6 +41,11 @@ impl DurationText {
     }
 }
 
+/// `now + d`, saturating at the end of time instead of panicking on overflow.
+pub fn after(now: chrono::DateTime<chrono::Utc>, d: &DurationText) -> chrono::DateTime<chrono::Utc> {
+    now.checked_add_signed(d.chrono()).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
 impl Serialize for DurationText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.text)
@@ -81,5 +86,7 @@ mod tests {
         }
         assert!(DurationText::parse("soon").is_err());
         assert!(DurationText::parse("10").is_err());
+        let huge = DurationText::parse("100000000000d").unwrap();
+        assert_eq!(after(chrono::Utc::now(), &huge), chrono::DateTime::<chrono::Utc>::MAX_UTC);
     }
 }

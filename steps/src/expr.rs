@@ -158,7 +158,7 @@ fn as_number(d: &Dynamic) -> Option<f64> {
     if let Ok(f) = d.as_float() {
         return Some(f);
     }
-    d.clone().into_immutable_string().ok().and_then(|s| s.trim().parse::<f64>().ok())
+    d.clone().into_immutable_string().ok().and_then(|s| s.trim().parse::<f64>().ok()).filter(|f| f.is_finite())
 }
 
 fn as_text(d: &Dynamic) -> Option<String> {
@@ -215,8 +215,9 @@ fn compare(a: &Dynamic, b: &Dynamic) -> Option<std::cmp::Ordering> {
     if let (Some(x), Some(y)) = (as_number(a), as_number(b)) {
         return x.partial_cmp(&y);
     }
+    // Text compares without regard to case, like equality does; ISO dates compare in order.
     let (x, y) = (a.clone().into_immutable_string().ok()?, b.clone().into_immutable_string().ok()?);
-    Some(x.as_str().cmp(y.as_str()))
+    Some(x.to_lowercase().cmp(&y.to_lowercase()))
 }
 
 fn is_set(a: &Dynamic) -> bool {
@@ -376,6 +377,9 @@ mod tests {
             ("op_is_set(contact.first_name)", true),
             ("op_in(contact.fields.plan, [\"gold\", \"silver\"])", true),
             ("op_starts_with(contact.first_name, \"an\")", true),
+            ("op_gt(\"b\", \"A\")", true),
+            ("op_lt(\"2026-01-31\", \"2026-02-01\")", true),
+            ("op_gt(\"nan\", 1)", false),
         ] {
             assert_eq!(eval(src), json!(expected), "{src}");
         }

@@ -41,11 +41,11 @@ pub fn large_workflow(n: usize) -> String {
             }
             (false, 2) => {
                 let field = match last_ask {
-                    Some(a) => format!("steps.s{a}.answer"),
+                    Some(a) => format!("steps.s{a}.attempts"),
                     None => "contact.fields.plan".to_owned(),
                 };
                 let _ = writeln!(y, "    kind: branch\n    branches:");
-                let _ = writeln!(y, "      - {{ name: first, when: {{ field: {field}, op: eq, value: a }} }}");
+                let _ = writeln!(y, "      - {{ name: first, when: {{ field: {field}, op: gte, value: 2 }} }}");
                 let _ =
                     writeln!(y, "      - {{ name: second, when: {{ expression: 'contact.tags.contains(\"vip\")' }} }}");
                 let _ = writeln!(y, "    next: {{ {}, {}, {} }}", edge("first"), edge("second"), edge("else"));

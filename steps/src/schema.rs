@@ -21,7 +21,13 @@ pub fn step_schema(kind: &str) -> Option<Value> {
             props.insert("label".into(), json!({"type": "string", "description": "A display name for the canvas."}));
             props.insert(
                 "next".into(),
-                json!({"description": "Port name → id of the next step.", "type": "object", "additionalProperties": {"type": "string"}}),
+                json!({
+                    "description": "Port name → id of the next step; a bare step id is short for `{next: id}`.",
+                    "oneOf": [
+                        {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+                        {"type": "string"}
+                    ]
+                }),
             );
         }
         let required = obj.entry("required").or_insert_with(|| json!([]));

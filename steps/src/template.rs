@@ -21,9 +21,9 @@ pub struct Template {
 enum Part {
     Text(String),
     /// A dotted variable path, resolved without the expression engine (the common case, and
-    /// the fast one).
-    Path(Vec<String>),
-    Expr(Expr),
+    /// the fast one), with the character offset of its `{{`.
+    Path(Vec<String>, usize),
+    Expr(Expr, usize),
 }
 
 /// A problem in a template, with the character offset of the hole it concerns.
@@ -66,10 +66,10 @@ impl Template {
                     in_expression: false,
                 });
             } else if let Some(path) = as_path(inner) {
-                parts.push(Part::Path(path));
+                parts.push(Part::Path(path, hole_offset));
             } else {
                 match Expr::compile(inner) {
-                    Ok(expr) => parts.push(Part::Expr(expr)),
+                    Ok(expr) => parts.push(Part::Expr(expr, hole_offset)),
                     Err(e) => {
                         error.get_or_insert(TemplateError {
                             offset: hole_offset,
@@ -106,12 +106,19 @@ impl Template {
 
     /// Every variable path the template reads, dotted.
     pub fn paths(&self, roots: &[&str]) -> Vec<String> {
+        self.paths_at(roots).into_iter().map(|(p, _)| p).collect()
+    }
+
+    /// Every variable path with the character offset of the `{{` it is in.
+    pub fn paths_at(&self, roots: &[&str]) -> Vec<(String, usize)> {
         let mut out = Vec::new();
         for part in &self.parts {
             match part {
                 Part::Text(_) => {}
-                Part::Path(p) => out.push(p.join(".")),
-                Part::Expr(e) => out.extend(crate::expr::referenced_paths(e.source(), roots)),
+                Part::Path(p, at) => out.push((p.join("."), *at)),
+                Part::Expr(e, at) => {
+                    out.extend(crate::expr::referenced_paths(e.source(), roots).into_iter().map(|p| (p, *at)))
+                }
             }
         }
         out
@@ -127,8 +134,35 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Path(p) => push_value(&mut out, lookup(vars, p)),
-                Part::Expr(e) => push_value(&mut out, Some(&e.eval(vars)?)),
+                Part::Path(p, _) => push_value(&mut out, lookup(vars, p)),
+                Part::Expr(e, _) => push_value(&mut out, Some(&e.eval(vars)?)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders a URL: every filled-in value is percent-encoded (`+49 151` → `%2B49%20151`)
+    /// so contact data cannot change the URL's structure; a hole at the very start is left
+    /// alone, so a whole URL can come from a variable.
+    pub fn render_url(&self, vars: &Value) -> Result<String, ExprError> {
+        if let Some(e) = &self.error {
+            return Err(ExprError::Runtime(e.message.clone()));
+        }
+        let mut out = String::with_capacity(self.source.len());
+        for (i, part) in self.parts.iter().enumerate() {
+            let mut value = String::new();
+            match part {
+                Part::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Part::Path(p, _) => push_value(&mut value, lookup(vars, p)),
+                Part::Expr(e, _) => push_value(&mut value, Some(&e.eval(vars)?)),
+            }
+            if i == 0 {
+                out.push_str(&value);
+            } else {
+                out.extend(percent_encoding::utf8_percent_encode(&value, URL_VALUE));
             }
         }
         Ok(out)
@@ -139,14 +173,18 @@ impl Template {
     pub fn render_value(&self, vars: &Value) -> Result<Value, ExprError> {
         if let [single] = self.parts.as_slice() {
             match single {
-                Part::Path(p) => return Ok(lookup(vars, p).cloned().unwrap_or(Value::Null)),
-                Part::Expr(e) if self.error.is_none() => return e.eval(vars),
+                Part::Path(p, _) => return Ok(lookup(vars, p).cloned().unwrap_or(Value::Null)),
+                Part::Expr(e, _) if self.error.is_none() => return e.eval(vars),
                 _ => {}
             }
         }
         self.render(vars).map(Value::String)
     }
 }
+
+/// Everything but RFC 3986's unreserved characters is encoded in a filled-in URL value.
+const URL_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The character offset of byte index `byte` in `s`.
 fn char_offset(s: &str, byte: usize) -> usize {
@@ -276,6 +314,15 @@ mod tests {
         assert_eq!(t.error().unwrap().offset, 6);
         let t = Template::parse("a {{ 1 + }} b");
         assert!(t.error().unwrap().in_expression);
+    }
+
+    #[test]
+    fn urls_encode_what_they_fill_in() {
+        let vars = json!({"contact": {"phone": "+49 151/2", "site": "https://x.example.com/a?b=1"}});
+        let t = Template::parse("https://crm.example.com/c?phone={{contact.phone}}");
+        assert_eq!(t.render_url(&vars).unwrap(), "https://crm.example.com/c?phone=%2B49%20151%2F2");
+        let whole = Template::parse("{{contact.site}}&x={{contact.phone}}");
+        assert_eq!(whole.render_url(&vars).unwrap(), "https://x.example.com/a?b=1&x=%2B49%20151%2F2");
     }
 
     #[test]

@@ -65,12 +65,88 @@ pub enum PathProblem {
     NotAvailable(String),
 }
 
-/// Is a custom field key or output name acceptable? Lowercase identifiers only, so that it
-/// works as a Rhai property.
+/// Words Rhai reserves; they cannot follow a `.`, so no id or field may be one of them.
+pub const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "let",
+    "const",
+    "if",
+    "else",
+    "switch",
+    "do",
+    "while",
+    "until",
+    "loop",
+    "for",
+    "in",
+    "continue",
+    "break",
+    "return",
+    "throw",
+    "try",
+    "catch",
+    "fn",
+    "private",
+    "import",
+    "export",
+    "as",
+    "global",
+    "this",
+    "is",
+    "var",
+    "static",
+    "shared",
+    "goto",
+    "exit",
+    "match",
+    "case",
+    "public",
+    "protected",
+    "new",
+    "use",
+    "with",
+    "module",
+    "package",
+    "super",
+    "thread",
+    "spawn",
+    "go",
+    "await",
+    "async",
+    "sync",
+    "yield",
+    "default",
+    "void",
+    "null",
+    "nil",
+    "call",
+    "curry",
+    "type_of",
+    "print",
+    "debug",
+    "eval",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+];
+
+/// Is a custom field key, step id or output name acceptable? Lowercase identifiers that are
+/// not reserved words, so that it works as a property in expressions.
 pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !RESERVED.contains(&s)
+}
+
+/// Why `s` is not an identifier, as a sentence ending for "`s` ..." messages.
+pub fn identifier_problem(s: &str) -> &'static str {
+    if RESERVED.contains(&s) {
+        "is a reserved word in expressions; choose another name"
+    } else {
+        "must be a lowercase identifier (a-z, 0-9 and _, starting with a letter)"
+    }
 }
 
 /// Checks a fixed-attribute path: `segments[0]` must be in `known`, and only open
@@ -169,5 +245,7 @@ mod tests {
         assert!(check_writable("fields.plan").is_ok());
         assert!(check_writable("fields.Plan-X").is_err());
         assert!(check_writable("id").is_err());
+        assert!(check_writable("fields.default").is_err());
+        assert!(!is_identifier("match"));
     }
 }

@@ -50,9 +50,8 @@ fn each_broken_file_reports_its_code_at_its_place() {
             .collect();
         let expected = expectations(text);
         assert!(!expected.is_empty(), "{name} has no `# expect:` line");
-        for e in &expected {
-            assert!(got.contains(e), "{name}: expected {e:?}, got {got:?}");
-        }
+        // Exactly these: a missing one is a lost check, an extra one a cascade or a regression.
+        assert_eq!(got, expected, "{name}: diagnostics differ from the `# expect:` lines");
     }
 }
 

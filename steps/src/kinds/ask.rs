@@ -10,13 +10,14 @@ use super::{render, KindInfo, PortSpec, StepKind};
 use crate::answer::{self, ChoiceOption, DateOrder, Invalid};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
-use crate::machine::{Effect, Input, StepContext, Transition, Wait};
+use crate::machine::{Effect, Input, Outcome, StepContext, Transition, Wait};
 use crate::message::{InboundMessage, QuickReply};
 use crate::template::Template;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
 
 /// The most options a multiple-choice question may have.
 pub const MAX_OPTIONS: usize = 10;
@@ -101,6 +102,8 @@ pub fn slug(label: &str) -> String {
             out.push('_');
         }
     }
+    let mut out = out.trim_end_matches('_').to_owned();
+    out.truncate(56);
     let out = out.trim_end_matches('_').to_owned();
     match out.chars().next() {
         None => "option".to_owned(),
@@ -199,6 +202,25 @@ impl Ask {
         }
     }
 
+    /// Without buttons, a choice question lists its options as numbers and a rating names
+    /// its scale, so the contact knows what to type (answers by number are accepted).
+    fn with_numbered_options(&self, text: String) -> String {
+        if self.buttons {
+            return text;
+        }
+        match self.answer_type {
+            AnswerType::Choice => {
+                let mut out = text;
+                for (i, o) in self.options.iter().enumerate() {
+                    out.push_str(&format!("\n{}. {}", i + 1, o.label));
+                }
+                out
+            }
+            AnswerType::Rating => format!("{text} (1-{})", self.scale),
+            _ => text,
+        }
+    }
+
     fn default_invalid_message(&self) -> String {
         match self.answer_type {
             AnswerType::Choice => "Please choose one of the options.".to_owned(),
@@ -269,6 +291,7 @@ impl StepKind for Ask {
         if self.timeout.is_some() {
             ports.push(PortSpec::optional("timeout", "No answer"));
         }
+        ports.push(PortSpec::optional("failure", "Not delivered"));
         ports
     }
 
@@ -276,12 +299,27 @@ impl StepKind for Ask {
         INFO.outputs.iter().map(|(n, _)| (*n).to_owned()).collect()
     }
 
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        let names: &[&str] = match port {
+            "invalid" => &["error", "attempts"],
+            "timeout" => &["attempts"],
+            "failure" => &["error"],
+            _ if self.answer_type == AnswerType::Choice => &["answer", "text", "label", "attempts"],
+            _ => &["answer", "text", "attempts"],
+        };
+        names.iter().map(|n| (*n).to_owned()).collect()
+    }
+
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
-        let message = match SendMessage::build(&self.text, &self.quick_replies(), &[], &None, &None, ctx) {
+        let text = match render(&self.text, "text", ctx) {
+            Ok(t) => self.with_numbered_options(t),
+            Err(t) => return t,
+        };
+        let message = match SendMessage::build(text, &self.quick_replies(), &[], &None, &None, ctx) {
             Ok(m) => m,
             Err(t) => return t,
         };
-        let timeout_at = self.timeout.as_ref().map(|d| ctx.now + d.chrono());
+        let timeout_at = self.timeout.as_ref().map(|d| crate::duration::after(ctx.now, d));
         Transition::wait(
             Wait::Reply { timeout_at },
             AskState { invalid: 0, timeout_at },
@@ -327,9 +365,9 @@ impl StepKind for Ask {
                         },
                         None => self.default_invalid_message(),
                     };
-                    // The retry repeats the buttons so the contact can still tap one.
-                    let reprompt = Template::parse(&text);
-                    let message = match SendMessage::build(&reprompt, &self.quick_replies(), &[], &None, &None, ctx) {
+                    // The retry repeats the buttons (or the numbered list) so the contact can still pick one.
+                    let text = self.with_numbered_options(text);
+                    let message = match SendMessage::build(text, &self.quick_replies(), &[], &None, &None, ctx) {
                         Ok(m) => m,
                         Err(t) => return t,
                     };
@@ -340,6 +378,10 @@ impl StepKind for Ask {
                     )
                 }
             },
+            // The question never reached the contact: waiting for an answer would wait forever.
+            Input::Outcome { outcome: Outcome::SendFailed { reason } } => {
+                Transition::fail_via(ctx, "failure", format!("the question could not be sent: {reason}"), Vec::new())
+            }
             Input::Outcome { .. } => Transition::wait(Wait::Reply { timeout_at: state.timeout_at }, state, Vec::new()),
         }
     }
@@ -373,7 +415,7 @@ impl StepKind for Ask {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     format!("/options/{i}/id"),
-                    format!("option id `{port}` must be a lowercase identifier (a-z, 0-9, _)"),
+                    format!("option id `{port}` {}", crate::vars::identifier_problem(&port)),
                 ));
             }
             if matches!(port.as_str(), "invalid" | "timeout") || !seen.insert(port.clone()) {
@@ -575,10 +617,42 @@ mod tests {
             json!({"type": "choice", "text": "?", "options": [{"label": "Sí, claro"}, {"label": "2 days"}], "timeout": "1d"}),
         );
         let names: Vec<String> = c.behaviour().ports().into_iter().map(|p| p.name).collect();
-        assert_eq!(names, vec!["si_claro", "option_2_days", "invalid", "timeout"]);
+        assert_eq!(names, vec!["si_claro", "option_2_days", "invalid", "timeout", "failure"]);
         let c = ask(json!({"type": "text", "text": "?"}));
         let names: Vec<String> = c.behaviour().ports().into_iter().map(|p| p.name).collect();
-        assert_eq!(names, vec!["answered", "invalid"]);
+        assert_eq!(names, vec!["answered", "invalid", "failure"]);
+        assert!(super::slug(&"very long label ".repeat(10)).len() <= 64);
+    }
+
+    #[test]
+    fn without_buttons_options_are_numbered() {
+        let c = ask(
+            json!({"type": "choice", "text": "Topic?", "buttons": false, "options": [{"label": "Billing"}, {"label": "Other"}]}),
+        );
+        let vars = json!({});
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().start(ctx));
+        assert_eq!(sent_text(&t), Some("Topic?\n1. Billing\n2. Other"));
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&json!({}), &reply("2"), ctx));
+        assert_eq!(port(&t), "other");
+    }
+
+    #[test]
+    fn contact_text_is_never_read_as_a_template() {
+        let c = ask(json!({"type": "number", "text": "?", "invalid_message": "Not a number: {{steps.s.error}}"}));
+        // Whatever the contact typed ends up in the reply verbatim, braces and all.
+        let vars = json!({"steps": {"s": {"error": "{{ 1/0 }}"}}});
+        let t = with_ctx(&vars, &[], 1, |ctx| c.behaviour().resume(&json!({}), &reply("{{contact.id}}"), ctx));
+        assert_eq!(sent_text(&t), Some("Not a number: {{ 1/0 }}"));
+    }
+
+    #[test]
+    fn a_question_that_cannot_be_sent_does_not_wait_forever() {
+        let c = ask(json!({"type": "text", "text": "?"}));
+        let failed = Input::Outcome { outcome: Outcome::SendFailed { reason: "contact opted out".into() } };
+        let t = with_ctx(&json!({}), &[], 1, |ctx| c.behaviour().resume(&json!({}), &failed, ctx));
+        assert!(matches!(&t.next, Next::Fail { reason } if reason.contains("opted out")));
+        let t = with_ctx(&json!({}), &["failure"], 1, |ctx| c.behaviour().resume(&json!({}), &failed, ctx));
+        assert_eq!(port(&t), "failure");
     }
 
     #[test]

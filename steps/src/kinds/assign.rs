@@ -11,6 +11,7 @@ use crate::template::Template;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// The longest a contact may wait in the assignment queue.
 pub const MAX_QUEUE_DAYS: i64 = 7;
@@ -29,7 +30,7 @@ pub const INFO: KindInfo = KindInfo {
 };
 
 /// Whom to assign to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignTo {
     /// One named agent (`agent:`).
@@ -37,10 +38,21 @@ pub enum AssignTo {
     /// An agent of `team:`.
     Team,
     /// Any agent of the workspace.
-    #[default]
     Workspace,
     /// Remove the assignee.
     Unassign,
+}
+
+impl AssignTo {
+    /// The name as written in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignTo::Agent => "agent",
+            AssignTo::Team => "team",
+            AssignTo::Workspace => "workspace",
+            AssignTo::Unassign => "unassign",
+        }
+    }
 }
 
 /// How to choose among qualifying agents.
@@ -66,15 +78,16 @@ pub(crate) fn default_timeout() -> DurationText {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assign {
-    /// Whom to assign to.
-    #[serde(default)]
-    pub to: AssignTo,
+    /// Whom to assign to; when left out, `agent` if an agent is named, `team` if a team is,
+    /// else the whole workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<AssignTo>,
     /// `to: agent`: the agent's id or email; variables allowed (an account manager from a CRM).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<Template>,
-    /// `to: team`: the team's id.
+    /// `to: team`: the team's id; variables allowed (`support-{{contact.language}}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
+    pub team: Option<Template>,
     /// How to choose among qualifying agents.
     #[serde(default)]
     pub strategy: Strategy,
@@ -121,7 +134,7 @@ pub(crate) mod queue {
                 let timeout_at = state
                     .get("timeout_at")
                     .and_then(|v| serde_json::from_value(v.clone()).ok())
-                    .unwrap_or_else(|| ctx.now + timeout.chrono());
+                    .unwrap_or_else(|| crate::duration::after(ctx.now, timeout));
                 Transition::wait(
                     Wait::Agent { timeout_at },
                     json!({"queued": true, "since": ctx.now, "timeout_at": timeout_at}),
@@ -148,14 +161,28 @@ pub(crate) mod queue {
 }
 
 impl Assign {
+    /// Whom this step assigns to, written or inferred.
+    pub fn target(&self) -> AssignTo {
+        match (self.to, &self.agent, &self.team) {
+            (Some(to), _, _) => to,
+            (None, Some(_), _) => AssignTo::Agent,
+            (None, None, Some(_)) => AssignTo::Team,
+            (None, None, None) => AssignTo::Workspace,
+        }
+    }
+
     fn request(&self, ctx: &StepContext<'_>) -> Result<AssignRequest, Transition> {
-        let agent = match (&self.agent, self.to) {
+        let agent = match (&self.agent, self.target()) {
             (Some(t), AssignTo::Agent) => Some(render(t, "agent", ctx)?),
+            _ => None,
+        };
+        let team = match (&self.team, self.target()) {
+            (Some(t), AssignTo::Team) => Some(render(t, "team", ctx)?),
             _ => None,
         };
         Ok(AssignRequest {
             agent,
-            team: if self.to == AssignTo::Team { self.team.clone() } else { None },
+            team,
             strategy: self.strategy,
             online_only: self.online_only,
             max_open: self.max_open,
@@ -165,7 +192,7 @@ impl Assign {
 
 impl StepKind for Assign {
     fn ports(&self) -> Vec<PortSpec> {
-        if self.to == AssignTo::Unassign {
+        if self.target() == AssignTo::Unassign {
             vec![PortSpec::optional("next", "Next")]
         } else {
             vec![PortSpec::optional("assigned", "Assigned"), PortSpec::required("timeout", "Nobody available")]
@@ -176,8 +203,16 @@ impl StepKind for Assign {
         vec!["agent_id".into(), "agent_name".into(), "team".into(), "error".into()]
     }
 
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        match port {
+            "assigned" => vec!["agent_id".into(), "agent_name".into(), "team".into()],
+            "timeout" => vec!["error".into()],
+            _ => Vec::new(),
+        }
+    }
+
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
-        if self.to == AssignTo::Unassign {
+        if self.target() == AssignTo::Unassign {
             return Transition::go("next", vec![Effect::Unassign]);
         }
         match self.request(ctx) {
@@ -191,15 +226,33 @@ impl StepKind for Assign {
     }
 
     fn check(&self, out: &mut Vec<Diagnostic>) {
-        if self.to == AssignTo::Agent && self.agent.as_ref().is_none_or(|a| a.source().trim().is_empty()) {
-            out.push(Diagnostic::error(
+        let blank = |t: &Option<Template>| t.as_ref().is_none_or(|t| t.source().trim().is_empty());
+        let target = self.target();
+        match target {
+            AssignTo::Agent if blank(&self.agent) => out.push(Diagnostic::error(
                 Code::MissingField,
                 "/agent",
                 "`to: agent` needs `agent:` (an agent id or email)",
+            )),
+            AssignTo::Team if blank(&self.team) => {
+                out.push(Diagnostic::error(Code::MissingField, "/team", "`to: team` needs `team:` (a team id)"))
+            }
+            _ => {}
+        }
+        // A team or agent that the chosen target ignores is almost certainly a mistake.
+        if self.team.is_some() && target != AssignTo::Team {
+            out.push(Diagnostic::error(
+                Code::InvalidValue,
+                "/team",
+                format!("`team` is ignored with `to: {}`", target.name()),
             ));
         }
-        if self.to == AssignTo::Team && self.team.as_deref().unwrap_or("").trim().is_empty() {
-            out.push(Diagnostic::error(Code::MissingField, "/team", "`to: team` needs `team:` (a team id)"));
+        if self.agent.is_some() && target != AssignTo::Agent {
+            out.push(Diagnostic::error(
+                Code::InvalidValue,
+                "/agent",
+                format!("`agent` is ignored with `to: {}`", target.name()),
+            ));
         }
         if self.max_open == Some(0) {
             out.push(Diagnostic::error(Code::InvalidValue, "/max_open", "`max_open: 0` would exclude every agent"));
@@ -208,7 +261,8 @@ impl StepKind for Assign {
     }
 
     fn templates(&self) -> Vec<(String, &Template)> {
-        self.agent.iter().map(|t| ("/agent".to_owned(), t)).collect()
+        let agent = self.agent.iter().map(|t| ("/agent".to_owned(), t));
+        agent.chain(self.team.iter().map(|t| ("/team".to_owned(), t))).collect()
     }
 }
 
@@ -278,5 +332,20 @@ mod tests {
         let mut out = Vec::new();
         config("assign", json!({"to": "agent", "timeout": "8d"})).behaviour().check(&mut out);
         assert_eq!(out.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::MissingField, Code::InvalidValue]);
+        let mut out = Vec::new();
+        config("assign", json!({"to": "workspace", "team": "billing"})).behaviour().check(&mut out);
+        assert_eq!(out.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), vec!["/team"]);
+    }
+
+    #[test]
+    fn the_target_is_inferred_from_team_or_agent() {
+        let c = config("assign", json!({"team": "support-{{contact.language}}"}));
+        let t = with_ctx(&json!({"contact": {"language": "es"}}), &["timeout"], 1, |ctx| c.behaviour().start(ctx));
+        assert!(matches!(&t.effects[0], Effect::Assign { request } if request.team.as_deref() == Some("support-es")));
+        let c = config("assign", json!({"agent": "ana@example.com"}));
+        let t = with_ctx(&json!({}), &["timeout"], 1, |ctx| c.behaviour().start(ctx));
+        assert!(
+            matches!(&t.effects[0], Effect::Assign { request } if request.agent.as_deref() == Some("ana@example.com"))
+        );
     }
 }

@@ -90,7 +90,15 @@ impl StepKind for Branch {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     format!("/branches/{i}/name"),
-                    format!("branch name `{}` must be a lowercase identifier other than `else`", arm.name),
+                    format!(
+                        "branch name `{}` {}",
+                        arm.name,
+                        if arm.name == "else" {
+                            "is taken by the else port"
+                        } else {
+                            crate::vars::identifier_problem(&arm.name)
+                        }
+                    ),
                 ));
             } else if !seen.insert(arm.name.as_str()) {
                 out.push(Diagnostic::error(

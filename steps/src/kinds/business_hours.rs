@@ -116,7 +116,8 @@ pub struct BusinessHours {
     /// An IANA timezone such as `Europe/Berlin`; the workspace's when empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// Opening hours per weekday; when absent, open all day on every day.
+    /// Opening hours per weekday. Leave it out only with `between`, to be open all day on
+    /// the days in that range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<WeekHours>,
     /// Days closed all day (holidays).
@@ -243,6 +244,12 @@ impl StepKind for BusinessHours {
                 );
             }
         }
+        if self.hours.is_none() && self.between.is_none() {
+            out.push(
+                Diagnostic::error(Code::MissingField, "/hours", "give opening `hours` (or a `between` date range)")
+                    .with_help("for example `hours: { mon: [\"09:00-17:00\"], tue: [\"09:00-17:00\"] }`"),
+            );
+        }
         if let Some(r) = &self.between {
             if r.from > r.to {
                 out.push(Diagnostic::error(Code::InvalidValue, "/between", "`from` is after `to`"));
@@ -326,6 +333,11 @@ mod tests {
     #[test]
     fn branches_or_waits() {
         let vars = json!({});
+        let monday_morning = utc("2026-11-23T09:30:00Z");
+        let c = super::super::StepConfig::BusinessHours(office());
+        let t = with_ctx_at(&vars, &[], 1, monday_morning, |ctx| c.behaviour().start(ctx));
+        assert_eq!(port(&t), "in_hours");
+        assert_eq!(output(&t, "in_hours"), Some(&json!(true)));
         let saturday = now();
         let c = super::super::StepConfig::BusinessHours(office());
         let t = with_ctx_at(&vars, &[], 1, saturday, |ctx| c.behaviour().start(ctx));

@@ -10,6 +10,7 @@ use crate::template::Template;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 pub const INFO: KindInfo = KindInfo {
     name: "escalate",
@@ -49,9 +50,9 @@ pub struct Escalate {
     /// The new priority (default `high`); `null` leaves it alone.
     #[serde(default = "default_priority")]
     pub priority: Option<Priority>,
-    /// Hand over to an agent of this team (for example `supervisors`).
+    /// Hand over to an agent of this team (for example `supervisors`); variables allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
+    pub team: Option<Template>,
     /// Or to this agent (id or email; variables allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<Template>,
@@ -91,6 +92,14 @@ impl StepKind for Escalate {
         vec!["agent_id".into(), "agent_name".into(), "team".into(), "error".into()]
     }
 
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        match port {
+            "escalated" if self.hands_over() => vec!["agent_id".into(), "agent_name".into(), "team".into()],
+            "timeout" => vec!["error".into()],
+            _ => Vec::new(),
+        }
+    }
+
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
         let mut effects = Vec::new();
         if let Some(priority) = self.priority {
@@ -118,13 +127,15 @@ impl StepKind for Escalate {
             },
             None => None,
         };
-        let request = AssignRequest {
-            agent: agent.clone(),
-            team: if agent.is_some() { None } else { self.team.clone() },
-            strategy: self.strategy,
-            online_only: self.online_only,
-            max_open: None,
+        let team = match (&self.team, &agent) {
+            (Some(t), None) => match render(t, "team", ctx) {
+                Ok(team) => Some(team),
+                Err(t) => return t,
+            },
+            _ => None,
         };
+        let request =
+            AssignRequest { agent, team, strategy: self.strategy, online_only: self.online_only, max_open: None };
         queue::start(request, effects)
     }
 
@@ -149,6 +160,9 @@ impl StepKind for Escalate {
         }
         if let Some(t) = &self.agent {
             out.push(("/agent".to_owned(), t));
+        }
+        if let Some(t) = &self.team {
+            out.push(("/team".to_owned(), t));
         }
         out
     }
@@ -176,6 +190,24 @@ mod tests {
             c.behaviour().resume(&json!({}), &Input::Outcome { outcome: Outcome::Assigned { agent } }, ctx)
         });
         assert_eq!(port(&t), "escalated");
+    }
+
+    #[test]
+    fn nobody_free_queues_then_leaves_by_timeout() {
+        let c = config("escalate", json!({"agent": "{{steps.crm.manager}}", "timeout": "15m"}));
+        let vars = json!({"steps": {"crm": {"manager": "sam@example.com"}}});
+        let t = with_ctx(&vars, &["timeout"], 1, |ctx| c.behaviour().start(ctx));
+        assert!(
+            matches!(&t.effects[1], Effect::Assign { request } if request.agent.as_deref() == Some("sam@example.com") && request.team.is_none())
+        );
+        let none = Input::Outcome { outcome: Outcome::NoAgentAvailable };
+        let t = with_ctx(&vars, &["timeout"], 1, |ctx| c.behaviour().resume(&json!({}), &none, ctx));
+        let deadline = now() + chrono::Duration::minutes(15);
+        assert!(
+            matches!(&t.next, Next::Wait { wait: crate::machine::Wait::Agent { timeout_at }, .. } if *timeout_at == deadline)
+        );
+        let t = with_ctx(&vars, &["timeout"], 1, |ctx| c.behaviour().resume(&json!({}), &Input::TimerFired, ctx));
+        assert_eq!(port(&t), "timeout");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use serde_json_path::JsonPath;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// The most request headers.
@@ -65,10 +66,6 @@ fn default_timeout() -> DurationText {
     DurationText::parse("10s").unwrap_or_else(|_| DurationText::hours(0))
 }
 
-fn default_retries() -> u32 {
-    1
-}
-
 /// Configuration of an `http` step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,17 +87,30 @@ pub struct Http {
     /// Per attempt, at most 60s.
     #[serde(default = "default_timeout")]
     pub timeout: DurationText,
-    /// Extra attempts on a network error or a 5xx, at most 5.
-    #[serde(default = "default_retries")]
-    pub retries: u32,
+    /// Extra attempts on a network error or a 5xx, at most 5. By default 1 for GET, PUT and
+    /// DELETE and 0 for POST and PATCH, which are not safe to repeat unless the receiver
+    /// honours the `Idempotency-Key` header every request carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
     /// Outputs taken from the JSON response: name → JSON path (`$.customer.tier`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub save: IndexMap<String, String>,
 }
 
 impl Http {
+    /// The retries to use: as written, or the method's safe default.
+    pub fn retries(&self) -> u32 {
+        self.retries.unwrap_or(match self.method {
+            Method::Get | Method::Put | Method::Delete => 1,
+            Method::Post | Method::Patch => 0,
+        })
+    }
+
     fn request(&self, ctx: &StepContext<'_>) -> Result<HttpRequest, Transition> {
-        let url = render(&self.url, "url", ctx)?;
+        let url = self
+            .url
+            .render_url(ctx.vars)
+            .map_err(|e| Transition::fail(format!("step `{}`: could not fill in `url`: {e}", ctx.step_id)))?;
         let mut headers = Vec::with_capacity(self.headers.len() + 1);
         for (name, value) in &self.headers {
             headers.push((name.clone(), render(value, &format!("headers.{name}"), ctx)?));
@@ -123,7 +133,7 @@ impl Http {
             headers,
             body,
             timeout: self.timeout.get(),
-            retries: self.retries,
+            retries: self.retries(),
         })
     }
 }
@@ -137,6 +147,18 @@ impl StepKind for Http {
         let mut out: Vec<String> = vec!["status".into(), "body".into(), "error".into()];
         out.extend(self.save.keys().cloned());
         out
+    }
+
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        match port {
+            "success" => {
+                let mut out: Vec<String> = vec!["status".into(), "body".into()];
+                out.extend(self.save.keys().cloned());
+                out
+            }
+            // Without a response there is no body and nothing to map.
+            _ => vec!["status".into(), "error".into()],
+        }
     }
 
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
@@ -212,11 +234,11 @@ impl StepKind for Http {
         if self.timeout.get() > MAX_TIMEOUT || self.timeout.get().is_zero() {
             out.push(Diagnostic::error(Code::InvalidValue, "/timeout", "the timeout must be between 1ms and 60s"));
         }
-        if self.retries > MAX_RETRIES {
+        if self.retries() > MAX_RETRIES {
             out.push(Diagnostic::error(
                 Code::InvalidValue,
                 "/retries",
-                format!("at most {MAX_RETRIES} retries; got {}", self.retries),
+                format!("at most {MAX_RETRIES} retries; got {}", self.retries()),
             ));
         }
         for (name, path) in &self.save {
@@ -282,11 +304,12 @@ mod tests {
         let vars = json!({"contact": {"phone": "+4915112345678", "fields": {"age": 41}}, "trigger": {"token": "t0k"}});
         let t = with_ctx(&vars, &["failure"], 1, |ctx| lookup().behaviour().start(ctx));
         let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
-        assert_eq!(request.url, "https://crm.example.com/lookup?phone=+4915112345678");
+        assert_eq!(request.url, "https://crm.example.com/lookup?phone=%2B4915112345678");
         assert_eq!(request.headers[0], ("Authorization".into(), "Bearer t0k".into()));
         assert_eq!(request.headers[1], ("Content-Type".into(), "application/json".into()));
         assert_eq!(request.body.as_deref(), Some(r#"{"phone":"+4915112345678","age":41}"#));
         assert_eq!(request.timeout, Duration::from_secs(10));
+        assert_eq!(request.retries, 0, "a POST is not retried unless asked");
         assert!(matches!(t.next, Next::Wait { wait: Wait::Outcome, .. }));
     }
 

@@ -8,6 +8,7 @@ use crate::machine::{Effect, StepContext, Transition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::BTreeSet;
 
 /// The most jumps one jump step may make in one run.
 pub const MAX_JUMPS: u32 = 100;
@@ -46,6 +47,14 @@ impl StepKind for Jump {
 
     fn outputs(&self) -> Vec<String> {
         vec!["count".into()]
+    }
+
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        if port == JUMP_PORT {
+            vec!["count".into()]
+        } else {
+            Vec::new()
+        }
     }
 
     fn start(&self, ctx: &StepContext<'_>) -> Transition {

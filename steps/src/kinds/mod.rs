@@ -27,6 +27,7 @@ use crate::template::Template;
 use schemars::Schema;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// A port of a configured step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,6 +76,14 @@ pub trait StepKind {
 
     /// The outputs this step records, as configured (an HTTP step adds its mapped names).
     fn outputs(&self) -> Vec<String>;
+
+    /// The outputs guaranteed to be set when the step leaves by `port` (given which ports
+    /// are connected). The compiler uses it to accept `steps.<id>.<output>` only where every
+    /// path went through such a port. By default every output is set on every port.
+    fn outputs_on(&self, port: &str, connected: &BTreeSet<String>) -> Vec<String> {
+        let _ = (port, connected);
+        self.outputs()
+    }
 
     /// The run entered the step.
     fn start(&self, ctx: &StepContext<'_>) -> Transition;

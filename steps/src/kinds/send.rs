@@ -10,6 +10,7 @@ use crate::template::Template;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// The most quick replies one message may carry (channels cut further: WhatsApp shows 3).
 pub const MAX_QUICK_REPLIES: usize = 13;
@@ -50,16 +51,16 @@ fn empty_template() -> Template {
 }
 
 impl SendMessage {
-    /// Builds the outbound message with every variable filled in; shared with `ask`.
+    /// Builds the outbound message around `text` (already filled in, so contact data is
+    /// never read as a template a second time); shared with `ask`.
     pub(crate) fn build(
-        text: &Template,
+        text: String,
         quick_replies: &[QuickReply],
         attachments: &[Attachment],
         channel: &Option<String>,
         template: &Option<TemplateMessage>,
         ctx: &StepContext<'_>,
     ) -> Result<OutboundMessage, Transition> {
-        let text = render(text, "text", ctx)?;
         let mut rendered_attachments = Vec::with_capacity(attachments.len());
         for a in attachments {
             let url = render(&Template::parse(&a.url), "attachments", ctx)?;
@@ -100,15 +101,20 @@ impl StepKind for SendMessage {
         vec!["message_id".into(), "error".into()]
     }
 
+    fn outputs_on(&self, port: &str, connected: &BTreeSet<String>) -> Vec<String> {
+        match port {
+            // The message id is known only when the step waited for the channel's answer.
+            "next" if connected.contains("failure") => vec!["message_id".into()],
+            "failure" => vec!["error".into()],
+            _ => Vec::new(),
+        }
+    }
+
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
-        let message = match SendMessage::build(
-            &self.text,
-            &self.quick_replies,
-            &self.attachments,
-            &self.channel,
-            &self.template,
-            ctx,
-        ) {
+        let built = render(&self.text, "text", ctx).and_then(|text| {
+            SendMessage::build(text, &self.quick_replies, &self.attachments, &self.channel, &self.template, ctx)
+        });
+        let message = match built {
             Ok(m) => m,
             Err(t) => return t,
         };
@@ -162,6 +168,18 @@ impl StepKind for SendMessage {
 
     fn templates(&self) -> Vec<(String, &Template)> {
         vec![("/text".into(), &self.text)]
+    }
+
+    fn value_templates(&self) -> Vec<(String, Template)> {
+        let attachments = self
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("/attachments/{i}/url"), Template::parse(&a.url)));
+        let params = self.template.iter().flat_map(|t| {
+            t.params.iter().enumerate().map(|(i, p)| (format!("/template/params/{i}"), Template::parse(p)))
+        });
+        attachments.chain(params).collect()
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{json_templates, render_json, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{child, Code, Diagnostic};
-use crate::machine::{Effect, StepContext, Transition};
+use crate::machine::{Effect, Input, Outcome, StepContext, Transition, Wait};
 use crate::template::Template;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -16,8 +16,11 @@ pub const INFO: KindInfo = KindInfo {
     title: "Trigger another workflow",
     description: "Start a workflow with a manual trigger for this contact, passing variables.",
     category: "logic",
-    ports: &[("next", "after starting it")],
-    outputs: &[],
+    ports: &[
+        ("next", "the other workflow's run started"),
+        ("failure", "it could not start (stopped, unknown, loop guard)"),
+    ],
+    outputs: &[("run_id", "the started run"), ("error", "why it could not start")],
 };
 
 /// Configuration of a `trigger_workflow` step.
@@ -33,11 +36,19 @@ pub struct TriggerWorkflow {
 
 impl StepKind for TriggerWorkflow {
     fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
+        vec![PortSpec::optional("next", "Next"), PortSpec::optional("failure", "Not started")]
     }
 
     fn outputs(&self) -> Vec<String> {
-        Vec::new()
+        vec!["run_id".into(), "error".into()]
+    }
+
+    fn outputs_on(&self, port: &str, _connected: &std::collections::BTreeSet<String>) -> Vec<String> {
+        if port == "next" {
+            vec!["run_id".into()]
+        } else {
+            vec!["error".into()]
+        }
     }
 
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
@@ -50,7 +61,24 @@ impl StepKind for TriggerWorkflow {
                 Err(e) => return Transition::fail(format!("step `{}`: could not fill in `{name}`: {e}", ctx.step_id)),
             }
         }
-        Transition::go("next", vec![Effect::TriggerWorkflow { workflow: self.workflow.clone(), vars }])
+        Transition::wait(
+            Wait::Outcome,
+            Value::Null,
+            vec![Effect::TriggerWorkflow { workflow: self.workflow.clone(), vars }],
+        )
+    }
+
+    fn resume(&self, _state: &Value, input: &Input, ctx: &StepContext<'_>) -> Transition {
+        match input {
+            Input::Outcome { outcome: Outcome::WorkflowTriggered { run_id } } => Transition::go(
+                "next",
+                vec![Effect::SetOutput { name: "run_id".into(), value: Value::String(run_id.clone()) }],
+            ),
+            Input::Outcome { outcome: Outcome::TriggerFailed { reason } } => {
+                Transition::fail_via(ctx, "failure", reason.clone(), Vec::new())
+            }
+            other => Transition::fail(format!("trigger_workflow cannot handle {other:?}")),
+        }
     }
 
     fn check(&self, out: &mut Vec<Diagnostic>) {
@@ -95,5 +123,12 @@ mod tests {
         let mut vars = Map::new();
         vars.insert("reason".into(), json!("late"));
         assert_eq!(t.effects, vec![Effect::TriggerWorkflow { workflow: "csat".into(), vars }]);
+        let started = Input::Outcome { outcome: Outcome::WorkflowTriggered { run_id: "r9".into() } };
+        let t = with_ctx(&json!({}), &[], 1, |ctx| c.behaviour().resume(&Value::Null, &started, ctx));
+        assert_eq!(port(&t), "next");
+        assert_eq!(output(&t, "run_id"), Some(&json!("r9")));
+        let refused = Input::Outcome { outcome: Outcome::TriggerFailed { reason: "loop guard".into() } };
+        let t = with_ctx(&json!({}), &["failure"], 1, |ctx| c.behaviour().resume(&Value::Null, &refused, ctx));
+        assert_eq!(port(&t), "failure");
     }
 }

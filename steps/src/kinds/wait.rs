@@ -8,6 +8,7 @@ use crate::machine::{Effect, Input, StepContext, Transition, Wait};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// The longest wait.
 pub const MAX_WAIT_DAYS: i64 = 30;
@@ -46,8 +47,16 @@ impl StepKind for WaitStep {
         vec!["reply".into()]
     }
 
+    fn outputs_on(&self, port: &str, _connected: &BTreeSet<String>) -> Vec<String> {
+        if port == "interrupted" {
+            vec!["reply".into()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
-        let at = ctx.now + self.duration.chrono();
+        let at = crate::duration::after(ctx.now, &self.duration);
         let wait = if self.interrupt_on_reply { Wait::Reply { timeout_at: Some(at) } } else { Wait::Timer { at } };
         Transition::wait(wait, json!({"until": at}), Vec::new())
     }
