@@ -3,7 +3,12 @@
 //! The durable interpreter, its store, the HTTP server and the `switchboard` command are
 //! built here on top of the pure core in `switchboard-steps` (imported as `steps`).
 //!
-//! So far this crate holds the command line's workflow tools ([`cli`]); the interpreter,
-//! store and server follow in later issues (see `ARCHITECTURE.md`).
+//! - [`runtime`] — the durable interpreter and its SQLite store;
+//! - [`clock`] — injected time;
+//! - [`http_call`] — the HTTP step's client, with its private-address guard;
+//! - [`cli`] — the command line's workflow tools.
 
 pub mod cli;
+pub mod clock;
+pub mod http_call;
+pub mod runtime;

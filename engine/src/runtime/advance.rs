@@ -1,0 +1,735 @@
+//! Moving runs. A [`Batch`] is one write transaction: it holds a queue of work (advance this
+//! run, fire that trigger) and drains it, so a step that starts another workflow or tags a
+//! contact (which triggers more flows) never recurses. Each advance asks the current step's
+//! state machine for a transition, journals it, applies its effects and follows its port
+//! until the run waits or ends.
+
+use super::events::Handled;
+use super::records::{self, Agent, Contact, Conversation, Run};
+use super::triggers::{Fire, Start};
+use super::{assign, Engine, Error};
+use crate::clock::{from_millis, to_millis};
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+use std::collections::VecDeque;
+use steps::machine::{AgentRef, Effect, Input, Next, Outcome, StepContext, Wait};
+use steps::trigger::ExitCondition;
+use steps::CompiledWorkflow;
+
+/// The most transitions one advance may make without waiting; jumps are bounded, so only a
+/// pathological workflow gets near it, and it fails instead of spinning.
+const MAX_TRANSITIONS: usize = 10_000;
+/// The longest chain of workflows starting each other through their effects.
+pub(super) const MAX_ORIGIN_DEPTH: usize = 8;
+
+/// What the batch still has to do.
+#[derive(Debug)]
+pub(super) enum Work {
+    /// Run a freshly started run from its first step.
+    Start { run_id: i64 },
+    /// Feed `input` to a waiting run, if it still waits as expected.
+    Resume { run_id: i64, input: Input, expect: Expect },
+    /// Start the workflows this happening triggers.
+    Fire { fire: Fire, origin: Vec<String> },
+}
+
+/// The condition under which a resume still applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Expect {
+    /// A reply for a run waiting on a reply.
+    Reply,
+    /// A timer set when the run's journal was at `token`.
+    Timer { token: i64 },
+    /// An effect's outcome, written when the run's journal was at `token`.
+    Outcome { token: i64 },
+    /// A free agent for a run in the assignment queue.
+    Agent,
+}
+
+/// One write transaction's worth of work.
+pub(super) struct Batch<'a> {
+    pub engine: &'a Engine,
+    pub conn: &'a mut SqliteConnection,
+    pub now: DateTime<Utc>,
+    pub now_ms: i64,
+    pub work: VecDeque<Work>,
+    pub handled: Handled,
+    pub wake_outbox: bool,
+    pub wake_timers: bool,
+    /// Agents changed (assigned, freed): the assignment queue should be offered again.
+    pub agents_changed: bool,
+}
+
+/// The world a run sees while it advances, loaded once and written through.
+struct Env {
+    contact: Contact,
+    conversation: Option<Conversation>,
+    assignee: Option<Agent>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(engine: &'a Engine, conn: &'a mut SqliteConnection) -> Batch<'a> {
+        let now = engine.inner.clock.now();
+        Batch {
+            engine,
+            conn,
+            now,
+            now_ms: to_millis(now),
+            work: VecDeque::new(),
+            handled: Handled::default(),
+            wake_outbox: false,
+            wake_timers: false,
+            agents_changed: false,
+        }
+    }
+
+    /// Does all queued work, including what the work itself queues.
+    pub async fn drain(&mut self) -> Result<(), Error> {
+        if self.work.is_empty() && self.agents_changed {
+            self.agents_changed = false;
+            self.offer_queue().await?;
+        }
+        while let Some(work) = self.work.pop_front() {
+            match work {
+                Work::Start { run_id } => {
+                    let mut run = records::load_run(self.conn, run_id).await?;
+                    self.advance(&mut run, None).await?;
+                }
+                Work::Resume { run_id, input, expect } => {
+                    let mut run = records::load_run(self.conn, run_id).await?;
+                    if self.still_waiting(&run, expect) {
+                        records::clear_timer(self.conn, run.id).await?;
+                        self.handled.resumed.push(run.id);
+                        self.advance(&mut run, Some(input)).await?;
+                    }
+                }
+                Work::Fire { fire, origin } => self.fire(fire, origin).await?,
+            }
+            if self.work.is_empty() && self.agents_changed {
+                self.agents_changed = false;
+                self.offer_queue().await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn still_waiting(&self, run: &Run, expect: Expect) -> bool {
+        if run.status != "waiting" {
+            return false;
+        }
+        let kind = run.wait_kind.as_deref();
+        match expect {
+            Expect::Reply => kind == Some("reply"),
+            Expect::Timer { token } => run.seq == token && run.due_at.is_some(),
+            Expect::Outcome { token } => run.seq == token && kind == Some("effect"),
+            Expect::Agent => kind == Some("agent"),
+        }
+    }
+
+    /// Creates a run and queues its first step.
+    pub async fn start_run(
+        &mut self,
+        workflow_id: &str,
+        version: i64,
+        wf: &CompiledWorkflow,
+        contact_id: i64,
+        trigger: Value,
+        origin: Vec<String>,
+    ) -> Result<i64, Error> {
+        let mut run = Run {
+            id: 0,
+            workflow_id: workflow_id.to_owned(),
+            version,
+            contact_id,
+            status: "running".into(),
+            step: None,
+            visit: 0,
+            visits: Default::default(),
+            state: Value::Null,
+            wait_kind: None,
+            wait_data: Value::Null,
+            waiting_since: None,
+            due_at: None,
+            vars: json!({"trigger": trigger, "steps": {}}),
+            seq: 0,
+            origin,
+            last_error: None,
+            created_at: self.now_ms,
+            ended_at: None,
+        };
+        records::insert_run(self.conn, &mut run).await?;
+        sqlx::query("INSERT INTO enrollments (workflow_id, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(workflow_id)
+            .bind(contact_id)
+            .execute(&mut *self.conn)
+            .await?;
+        let data = json!({"workflow": workflow_id, "version": version, "trigger": run.vars["trigger"]});
+        records::journal(self.conn, &mut run, self.now_ms, "start", &data).await?;
+        match &wf.start {
+            Some(first) => {
+                enter(&mut run, first);
+                records::save_run(self.conn, &run, self.now_ms).await?;
+                self.work.push_back(Work::Start { run_id: run.id });
+            }
+            None => self.end(&mut run, "completed", None).await?,
+        }
+        self.handled.started.push(run.id);
+        Ok(run.id)
+    }
+
+    async fn env(&mut self, contact_id: i64) -> Result<Env, Error> {
+        let contact = records::load_contact(self.conn, contact_id).await?;
+        let conversation = records::latest_conversation(self.conn, contact_id).await?;
+        let assignee = match conversation.as_ref().and_then(|c| c.assignee_id.clone()) {
+            Some(id) => records::load_agent(self.conn, &id).await?,
+            None => None,
+        };
+        Ok(Env { contact, conversation, assignee })
+    }
+
+    fn vars(&self, run: &Run, env: &Env) -> Value {
+        let local = self.now.with_timezone(&self.engine.inner.timezone);
+        let weekday =
+            ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][local.weekday().num_days_from_monday() as usize];
+        json!({
+            "contact": env.contact.to_vars(),
+            "conversation": env.conversation.as_ref().map(Conversation::to_vars),
+            "assignee": env.assignee.as_ref().map(Agent::to_vars),
+            "trigger": run.vars.get("trigger").cloned().unwrap_or(Value::Null),
+            "steps": run.vars.get("steps").cloned().unwrap_or_else(|| json!({})),
+            "system": {
+                "now": local.to_rfc3339(),
+                "today": local.format("%Y-%m-%d").to_string(),
+                "time": local.format("%H:%M").to_string(),
+                "weekday": weekday,
+                "timezone": self.engine.inner.timezone.name(),
+            },
+        })
+    }
+
+    /// Moves `run` until it waits or ends. `input` resumes the current step; `None` enters it.
+    async fn advance(&mut self, run: &mut Run, mut input: Option<Input>) -> Result<(), Error> {
+        let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
+        let mut env = self.env(run.contact_id).await?;
+        run.status = "running".into();
+        for _ in 0..MAX_TRANSITIONS {
+            let Some(step_id) = run.step.clone() else {
+                return self.end(run, "completed", None).await;
+            };
+            let Some(step) = wf.step(&step_id) else {
+                return self
+                    .end(run, "failed", Some(format!("step `{step_id}` is not in version {}", run.version)))
+                    .await;
+            };
+            let vars = self.vars(run, &env);
+            let ctx = StepContext {
+                step_id: &step_id,
+                now: self.now,
+                timezone: self.engine.inner.timezone,
+                vars: &vars,
+                connected: &step.connected,
+                visit: run.visit,
+            };
+            let behaviour = step.config.behaviour();
+            let transition = match &input {
+                None => behaviour.start(&ctx),
+                Some(i) => behaviour.resume(&run.state, i, &ctx),
+            };
+            let entry = json!({"input": input, "effects": transition.effects, "next": transition.next});
+            records::journal(self.conn, run, self.now_ms, "transition", &entry).await?;
+            input = None;
+            let awaits = matches!(transition.next, Next::Wait { wait: Wait::Outcome, .. });
+            let mut outcome = None;
+            for (i, effect) in transition.effects.iter().enumerate() {
+                if let Some(o) = self.apply(run, &mut env, effect, i, awaits).await? {
+                    outcome = Some(o);
+                }
+            }
+            match transition.next {
+                Next::Port { port } => {
+                    run.state = Value::Null;
+                    match step.edges.get(&port) {
+                        Some(next) => enter(run, next),
+                        None => return self.end(run, "completed", None).await,
+                    }
+                }
+                Next::Wait { wait, state } => {
+                    run.state = state;
+                    // An effect we performed here (an assignment) already has its outcome.
+                    if let (Wait::Outcome, Some(o)) = (&wait, outcome) {
+                        input = Some(Input::Outcome { outcome: o });
+                        continue;
+                    }
+                    return self.wait(run, &wait).await;
+                }
+                Next::Fail { reason } => return self.end(run, "failed", Some(reason)).await,
+            }
+        }
+        self.end(run, "failed", Some(format!("more than {MAX_TRANSITIONS} steps without waiting"))).await
+    }
+
+    async fn wait(&mut self, run: &mut Run, wait: &Wait) -> Result<(), Error> {
+        run.status = "waiting".into();
+        run.wait_kind = Some(wait.kind().to_owned());
+        run.waiting_since = Some(self.now_ms);
+        run.due_at = wait.due().map(to_millis);
+        if wait.kind() != "agent" {
+            run.wait_data = Value::Null;
+        }
+        records::save_run(self.conn, run, self.now_ms).await?;
+        if let Some(due) = wait.due() {
+            records::set_timer(self.conn, run.id, due, run.seq).await?;
+            self.wake_timers = true;
+        }
+        Ok(())
+    }
+
+    /// Ends a run: completed, failed (with the reason), cancelled or exited.
+    pub async fn end(&mut self, run: &mut Run, status: &str, reason: Option<String>) -> Result<(), Error> {
+        run.status = status.into();
+        run.wait_kind = None;
+        run.wait_data = Value::Null;
+        run.due_at = None;
+        run.waiting_since = None;
+        run.state = Value::Null;
+        run.ended_at = Some(self.now_ms);
+        if reason.is_some() {
+            run.last_error = reason.clone();
+        }
+        records::journal(self.conn, run, self.now_ms, "end", &json!({"status": status, "reason": reason})).await?;
+        records::save_run(self.conn, run, self.now_ms).await?;
+        records::clear_timer(self.conn, run.id).await?;
+        if status == "failed" {
+            tracing::warn!(run = run.id, workflow = %run.workflow_id, reason = reason.as_deref().unwrap_or(""), "run failed");
+        }
+        self.start_queued(&run.workflow_id, run.contact_id).await
+    }
+
+    /// Applies one effect. Returns an outcome when the effect was performed right here and the
+    /// step waits for it.
+    async fn apply(
+        &mut self,
+        run: &mut Run,
+        env: &mut Env,
+        effect: &Effect,
+        index: usize,
+        awaited: bool,
+    ) -> Result<Option<Outcome>, Error> {
+        let step = run.step.clone().unwrap_or_default();
+        let origin = || {
+            let mut o = run.origin.clone();
+            o.push(run.workflow_id.clone());
+            o
+        };
+        match effect {
+            Effect::SetOutput { name, value } => {
+                let steps = run.vars.as_object_mut().map(|m| m.entry("steps").or_insert_with(|| json!({})));
+                if let Some(Value::Object(steps)) = steps {
+                    let outputs = steps.entry(step.clone()).or_insert_with(|| json!({}));
+                    if let Value::Object(outputs) = outputs {
+                        outputs.insert(name.clone(), value.clone());
+                    }
+                }
+                Ok(None)
+            }
+            Effect::SendMessage { message } => {
+                let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
+                let conversation = self.ensure_conversation(env, "workflow", run).await?;
+                let channel = message
+                    .channel
+                    .clone()
+                    .or_else(|| env.contact.last_channel.clone())
+                    .unwrap_or_else(|| "simulator".into());
+                let refused = env.contact.opted_out.then(|| "the contact opted out of messages".to_owned());
+                let message_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, run_id,
+                        idempotency_key, status, error, created_at)
+                     VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(run.contact_id)
+                .bind(conversation)
+                .bind(format!("run:{}", run.id))
+                .bind(&channel)
+                .bind(&message.text)
+                .bind(serde_json::to_string(message).unwrap_or_default())
+                .bind(run.id)
+                .bind(&key)
+                .bind(if refused.is_some() { "failed" } else { "pending" })
+                .bind(&refused)
+                .bind(self.now_ms)
+                .fetch_one(&mut *self.conn)
+                .await?;
+                if let Some(reason) = refused {
+                    return Ok(awaited.then_some(Outcome::SendFailed { reason }));
+                }
+                let payload = json!({"message_id": message_id, "contact_id": run.contact_id, "channel": channel, "message": message});
+                self.outbox(run, "message", &key, &payload, awaited, Some(message_id)).await?;
+                Ok(None)
+            }
+            Effect::Http { request } => {
+                let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
+                let payload = serde_json::to_value(request).unwrap_or(Value::Null);
+                self.outbox(run, "http", &key, &payload, true, None).await?;
+                Ok(None)
+            }
+            Effect::UpdateTags { add, remove } => {
+                let mut changed = Vec::new();
+                for tag in add {
+                    if !env.contact.tags.contains(tag) {
+                        env.contact.tags.push(tag.clone());
+                        changed.push((tag.clone(), true));
+                    }
+                }
+                for tag in remove {
+                    if let Some(i) = env.contact.tags.iter().position(|t| t == tag) {
+                        env.contact.tags.remove(i);
+                        changed.push((tag.clone(), false));
+                    }
+                }
+                if !changed.is_empty() {
+                    records::save_contact(self.conn, &env.contact, self.now_ms).await?;
+                }
+                for (tag, added) in changed {
+                    self.work.push_back(Work::Fire {
+                        fire: Fire::TagUpdated { contact_id: run.contact_id, tag, added },
+                        origin: origin(),
+                    });
+                }
+                Ok(None)
+            }
+            Effect::UpdateFields { set } => {
+                let mut changed = Vec::new();
+                for (field, value) in set {
+                    let old = env.contact.get(field);
+                    if env.contact.set(field, value.clone()) {
+                        changed.push((field.clone(), old, value.clone()));
+                    }
+                }
+                if !changed.is_empty() {
+                    records::save_contact(self.conn, &env.contact, self.now_ms).await?;
+                }
+                for (field, old, new) in changed {
+                    let fire = Fire::FieldUpdated { contact_id: run.contact_id, field, old, new };
+                    self.work.push_back(Work::Fire { fire, origin: origin() });
+                }
+                Ok(None)
+            }
+            Effect::Assign { request } => {
+                self.ensure_conversation(env, "workflow", run).await?;
+                let agents = records::load_agents(self.conn).await?;
+                match assign::pick(&agents, request) {
+                    Some(agent) => {
+                        let agent = agent.clone();
+                        self.assign_to(env, &agent, request.team.clone(), run.id).await?;
+                        Ok(Some(Outcome::Assigned {
+                            agent: AgentRef {
+                                id: agent.id.clone(),
+                                name: agent.name.clone(),
+                                team: agent.teams.first().cloned(),
+                            },
+                        }))
+                    }
+                    None => {
+                        // Remember the request so the queue can offer it again when an agent frees up.
+                        run.wait_data = serde_json::to_value(request).unwrap_or(Value::Null);
+                        Ok(Some(Outcome::NoAgentAvailable))
+                    }
+                }
+            }
+            Effect::Unassign => {
+                if let Some(conv) = env.conversation.as_mut().filter(|c| c.status == "open") {
+                    if conv.assignee_id.take().is_some() {
+                        records::save_conversation(self.conn, conv).await?;
+                        env.assignee = None;
+                        self.agents_changed = true;
+                        self.note(run.contact_id, Some(conv.id), "system", "Unassigned by a workflow", run.id).await?;
+                    }
+                }
+                Ok(None)
+            }
+            Effect::SetPriority { priority } => {
+                let conversation = self.ensure_conversation(env, "workflow", run).await?;
+                if let Some(conv) = env.conversation.as_mut().filter(|c| Some(c.id) == conversation) {
+                    conv.priority = serde_json::to_value(priority)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    records::save_conversation(self.conn, conv).await?;
+                }
+                Ok(None)
+            }
+            Effect::OpenConversation => {
+                let was_open = env.conversation.as_ref().is_some_and(|c| c.status == "open");
+                if !was_open {
+                    self.ensure_conversation(env, "workflow", run).await?;
+                    let fire = Fire::ConversationOpened { contact_id: run.contact_id, source: "workflow".into() };
+                    self.work.push_back(Work::Fire { fire, origin: origin() });
+                }
+                Ok(None)
+            }
+            Effect::CloseConversation { category, summary } => {
+                if let Some(conv) = env.conversation.as_mut().filter(|c| c.status == "open") {
+                    conv.status = "closed".into();
+                    conv.closed_at = Some(self.now_ms);
+                    conv.closing_category = category.clone();
+                    conv.closing_summary = summary.clone();
+                    conv.closed_by = Some("workflow".into());
+                    records::save_conversation(self.conn, conv).await?;
+                    self.agents_changed = true;
+                    self.exit_runs(run.contact_id, ExitCondition::ConversationClosed, Some(run.id)).await?;
+                    let fire = Fire::ConversationClosed {
+                        contact_id: run.contact_id,
+                        closed_by: "workflow".into(),
+                        category: category.clone(),
+                        summary: summary.clone(),
+                        auto: true,
+                    };
+                    self.work.push_back(Work::Fire { fire, origin: origin() });
+                }
+                Ok(None)
+            }
+            Effect::AddComment { text } => {
+                let conversation = env.conversation.as_ref().map(|c| c.id);
+                self.note(run.contact_id, conversation, "note", text, run.id).await?;
+                Ok(None)
+            }
+            Effect::Notify { text } => {
+                let conversation = env.conversation.as_ref().map(|c| c.id);
+                self.note(run.contact_id, conversation, "notify", text, run.id).await?;
+                Ok(None)
+            }
+            Effect::TriggerWorkflow { workflow, vars } => {
+                let mut chain = origin();
+                let refused = if chain.iter().any(|w| w == workflow) {
+                    Some(format!("loop guard: `{workflow}` is already part of this chain ({})", chain.join(" → ")))
+                } else if chain.len() >= MAX_ORIGIN_DEPTH {
+                    Some(format!("loop guard: more than {MAX_ORIGIN_DEPTH} workflows started each other"))
+                } else {
+                    None
+                };
+                if let Some(reason) = refused {
+                    self.handled.loop_guarded.push(workflow.clone());
+                    return Ok(Some(Outcome::TriggerFailed { reason }));
+                }
+                let Some((version, target)) = self.engine.inner.registry.live(workflow) else {
+                    return Ok(Some(Outcome::TriggerFailed {
+                        reason: format!("workflow `{workflow}` is not published"),
+                    }));
+                };
+                if target.trigger.kind.name() != "manual" {
+                    let reason =
+                        format!("workflow `{workflow}` has a `{}` trigger, not `manual`", target.trigger.kind.name());
+                    return Ok(Some(Outcome::TriggerFailed { reason }));
+                }
+                let trigger = json!({"type": "manual", "vars": vars, "caller": {"workflow": run.workflow_id, "run_id": run.id.to_string()}});
+                chain.truncate(MAX_ORIGIN_DEPTH);
+                match self.try_start(workflow, version, &target, run.contact_id, trigger, chain).await? {
+                    Start::Started(run_id) => Ok(Some(Outcome::WorkflowTriggered { run_id: run_id.to_string() })),
+                    Start::Queued => Ok(Some(Outcome::TriggerFailed {
+                        reason: format!("the contact is already in `{workflow}`; the start is queued"),
+                    })),
+                    Start::Refused(reason) => Ok(Some(Outcome::TriggerFailed { reason })),
+                }
+            }
+        }
+    }
+
+    async fn outbox(
+        &mut self,
+        run: &Run,
+        kind: &str,
+        key: &str,
+        payload: &Value,
+        awaited: bool,
+        message_id: Option<i64>,
+    ) -> Result<(), Error> {
+        // The token is the seq the run will wait at: the transition entry is already written.
+        sqlx::query(
+            "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, message_id, status, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        )
+        .bind(run.id)
+        .bind(kind)
+        .bind(key)
+        .bind(payload.to_string())
+        .bind(i64::from(awaited))
+        .bind(run.seq)
+        .bind(message_id)
+        .bind(self.now_ms)
+        .bind(self.now_ms)
+        .execute(&mut *self.conn)
+        .await?;
+        self.wake_outbox = true;
+        Ok(())
+    }
+
+    /// The contact's open conversation, opened now if there is none.
+    async fn ensure_conversation(&mut self, env: &mut Env, by: &str, run: &Run) -> Result<Option<i64>, Error> {
+        if let Some(c) = env.conversation.as_ref().filter(|c| c.status == "open") {
+            return Ok(Some(c.id));
+        }
+        let channel = env.contact.last_channel.clone();
+        let conv = records::insert_conversation(self.conn, run.contact_id, channel.as_deref(), by, self.now_ms).await?;
+        let id = conv.id;
+        env.conversation = Some(conv);
+        env.assignee = None;
+        Ok(Some(id))
+    }
+
+    async fn assign_to(
+        &mut self,
+        env: &mut Env,
+        agent: &Agent,
+        team: Option<String>,
+        run_id: i64,
+    ) -> Result<(), Error> {
+        if let Some(conv) = env.conversation.as_mut() {
+            conv.assignee_id = Some(agent.id.clone());
+            conv.team = team.or_else(|| agent.teams.first().cloned());
+            records::save_conversation(self.conn, conv).await?;
+            let text = format!("Assigned to {} by a workflow", agent.name);
+            let conv_id = conv.id;
+            self.note(env.contact.id, Some(conv_id), "system", &text, run_id).await?;
+        }
+        sqlx::query("UPDATE agents SET last_assigned_at = ? WHERE id = ?")
+            .bind(self.now_ms)
+            .bind(&agent.id)
+            .execute(&mut *self.conn)
+            .await?;
+        let mut agent = agent.clone();
+        agent.open_count += 1;
+        env.assignee = Some(agent);
+        Ok(())
+    }
+
+    /// An internal note or system line on the conversation (`kind`: note, notify, system).
+    pub async fn note(
+        &mut self,
+        contact_id: i64,
+        conversation: Option<i64>,
+        kind: &str,
+        text: &str,
+        run_id: i64,
+    ) -> Result<(), Error> {
+        let direction = if kind == "system" { "system" } else { "note" };
+        sqlx::query(
+            "INSERT INTO messages (contact_id, conversation_id, direction, sender, text, body, run_id, status, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'note', ?)",
+        )
+        .bind(contact_id)
+        .bind(conversation)
+        .bind(direction)
+        .bind(format!("run:{run_id}"))
+        .bind(text)
+        .bind(json!({"kind": kind}).to_string())
+        .bind(run_id)
+        .bind(self.now_ms)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the contact's active runs whose workflow exits on `condition` (except `keep`).
+    pub async fn exit_runs(
+        &mut self,
+        contact_id: i64,
+        condition: ExitCondition,
+        keep: Option<i64>,
+    ) -> Result<(), Error> {
+        let runs =
+            records::load_runs_where(self.conn, "contact_id = ? AND status IN ('running', 'waiting')", contact_id)
+                .await?;
+        for mut run in runs {
+            if Some(run.id) == keep {
+                continue;
+            }
+            let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
+            // Opting out always ends runs: no flow may keep messaging such a contact.
+            if condition == ExitCondition::ContactOptedOut || wf.settings.exit_when.contains(&condition) {
+                let reason = serde_json::to_value(condition).ok().and_then(|v| v.as_str().map(str::to_owned));
+                self.end(&mut run, "exited", reason).await?;
+                self.handled.exited.push(run.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Offers free agents to the runs waiting in the assignment queue, oldest first.
+    async fn offer_queue(&mut self) -> Result<(), Error> {
+        let waiting = records::load_runs_where(
+            self.conn,
+            "status = 'waiting' AND wait_kind = 'agent' AND id > ? ORDER BY waiting_since, id LIMIT 200",
+            0,
+        )
+        .await?;
+        for run in waiting {
+            let Ok(request) = serde_json::from_value::<steps::machine::AssignRequest>(run.wait_data.clone()) else {
+                continue;
+            };
+            let agents = records::load_agents(self.conn).await?;
+            let Some(agent) = assign::pick(&agents, &request).cloned() else { continue };
+            let mut env = self.env(run.contact_id).await?;
+            if env.conversation.as_ref().is_none_or(|c| c.status != "open") {
+                continue;
+            }
+            self.assign_to(&mut env, &agent, request.team.clone(), run.id).await?;
+            let outcome = Outcome::Assigned {
+                agent: AgentRef { id: agent.id.clone(), name: agent.name.clone(), team: agent.teams.first().cloned() },
+            };
+            self.work.push_back(Work::Resume {
+                run_id: run.id,
+                input: Input::Outcome { outcome },
+                expect: Expect::Agent,
+            });
+        }
+        Ok(())
+    }
+
+    /// Starts the oldest trigger queued for this workflow and contact, if any.
+    async fn start_queued(&mut self, workflow_id: &str, contact_id: i64) -> Result<(), Error> {
+        let next: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, trigger, origin FROM queued_triggers WHERE workflow_id = ? AND contact_id = ? ORDER BY id LIMIT 1",
+        )
+        .bind(workflow_id)
+        .bind(contact_id)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        let Some((id, trigger, origin)) = next else { return Ok(()) };
+        sqlx::query("DELETE FROM queued_triggers WHERE id = ?").bind(id).execute(&mut *self.conn).await?;
+        let Some((version, wf)) = self.engine.inner.registry.live(workflow_id) else { return Ok(()) };
+        let trigger: Value = serde_json::from_str(&trigger).unwrap_or(Value::Null);
+        let origin: Vec<String> = serde_json::from_str(&origin).unwrap_or_default();
+        Box::pin(self.start_run(workflow_id, version, &wf, contact_id, trigger, origin)).await?;
+        Ok(())
+    }
+}
+
+/// Moves the run into `step`, counting the visit.
+fn enter(run: &mut Run, step: &str) {
+    let visits = run.visits.entry(step.to_owned()).or_insert(0);
+    *visits += 1;
+    run.visit = *visits;
+    run.step = Some(step.to_owned());
+}
+
+/// When a run waits, for "why is it waiting".
+pub fn describe_wait(run: &Run) -> Option<Value> {
+    let kind = run.wait_kind.as_deref()?;
+    let reason = match kind {
+        "reply" => "waiting for the contact to answer",
+        "timer" => "waiting for a timer",
+        "agent" => "waiting in the assignment queue for a qualifying agent",
+        "effect" => "waiting for an outbound message or HTTP call to finish",
+        _ => "waiting",
+    };
+    Some(json!({
+        "kind": kind,
+        "step": run.step,
+        "reason": reason,
+        "since": run.waiting_since.map(|t| from_millis(t).to_rfc3339()),
+        "due_at": run.due_at.map(|t| from_millis(t).to_rfc3339()),
+        "last_error": run.last_error,
+        "request": if kind == "agent" { run.wait_data.clone() } else { Value::Null },
+    }))
+}

@@ -1,0 +1,109 @@
+//! What can happen to the engine from outside: the events an inbox, a channel, an agent or
+//! another system sends, and what handling one did.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use steps::message::InboundMessage;
+
+/// Who an event is about: a known contact, or an address on a channel (a new address creates
+/// the contact).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactRef {
+    Id(i64),
+    Address { channel: String, address: String },
+}
+
+/// An event, with the sender's id for deduplication (`None`: never deduplicated).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Who sent it (`api`, `whatsapp`, `simulator`, ...): ids are unique per source.
+    pub source: String,
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// An event with no id (tests, internal use).
+    pub fn new(kind: EventKind) -> Event {
+        Event { source: "api".into(), id: None, kind }
+    }
+
+    /// An event the sender identifies by `id`; a second one with the same id is ignored.
+    pub fn with_id(source: &str, id: &str, kind: EventKind) -> Event {
+        Event { source: source.into(), id: Some(id.into()), kind }
+    }
+}
+
+/// The kinds of events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A contact wrote. `profile` fills in a new contact's attributes (name, phone, ...).
+    MessageReceived {
+        contact: ContactRef,
+        channel: String,
+        message: InboundMessage,
+        #[serde(default)]
+        profile: Map<String, Value>,
+    },
+    /// An agent wrote to the contact (ends runs with `exit_when: agent_replied`).
+    AgentReplied { contact: ContactRef, agent_id: String, text: String },
+    /// A conversation was opened by an agent (`user`) or the contact.
+    ConversationOpened { contact: ContactRef, by: String },
+    /// The contact's conversation was closed.
+    ConversationClosed {
+        contact: ContactRef,
+        closed_by: String,
+        #[serde(default)]
+        category: Option<String>,
+        #[serde(default)]
+        summary: Option<String>,
+        /// Closed automatically (inactivity, a workflow) rather than by a person.
+        #[serde(default)]
+        auto: bool,
+    },
+    /// A tag was added to or removed from the contact (the engine applies it).
+    TagUpdated { contact: ContactRef, tag: String, added: bool },
+    /// A contact field was set (the engine applies it): `email`, `fields.plan`, ...
+    FieldUpdated { contact: ContactRef, field: String, value: Value },
+    /// The contact opted out of messages.
+    OptedOut { contact: ContactRef },
+    /// An agent pressed a workflow's shortcut on the contact's conversation.
+    Shortcut {
+        contact: ContactRef,
+        workflow: String,
+        agent_id: String,
+        #[serde(default)]
+        form: Map<String, Value>,
+    },
+    /// Another system posted to a workflow's webhook (signature already checked).
+    Webhook { workflow: String, payload: Value },
+    /// Start a workflow with a manual trigger for a contact.
+    Manual {
+        workflow: String,
+        contact: ContactRef,
+        #[serde(default)]
+        vars: Map<String, Value>,
+    },
+}
+
+/// What handling an event did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Handled {
+    /// The event had been seen before and was ignored.
+    pub duplicate: bool,
+    /// The contact it concerned.
+    pub contact_id: Option<i64>,
+    /// Runs it started (including runs started by follow-up events such as a tag a flow set).
+    pub started: Vec<i64>,
+    /// Runs it resumed.
+    pub resumed: Vec<i64>,
+    /// Runs it ended early (exit conditions, opt-out).
+    pub exited: Vec<i64>,
+    /// Workflows the loop guard kept from starting.
+    pub loop_guarded: Vec<String>,
+    /// Workflows that will start once the contact's current run of them ends.
+    pub queued: Vec<String>,
+}

@@ -1,0 +1,466 @@
+//! The durable interpreter. Events come in (a contact's message, a conversation closing, a
+//! shortcut, a due timer, an effect's outcome); each is handled in one database transaction
+//! that records the event, starts or resumes runs, lets their steps decide, journals every
+//! decision, applies the effects that live in our own database (tags, fields, assignment)
+//! and queues the outbound ones (messages, HTTP calls) in the outbox with an idempotency key.
+//! Nothing is in memory between events: a waiting run is a row, a timer is a row.
+//!
+//! - [`Engine`] — the handle: publish workflows, feed events, fire timers, drain the outbox.
+//! - `advance.rs` — moves one run through its steps until it waits or ends.
+//! - `triggers.rs` — which workflows an event starts, and the settings that can say no.
+//! - `assign.rs` — picking an agent (round-robin, fewest open, online only, caps).
+//! - `outbox.rs` — performing messages and HTTP calls, then feeding outcomes back.
+//! - `records.rs` — rows and their SQL.
+
+mod advance;
+mod assign;
+mod events;
+mod outbox;
+mod people;
+pub mod records;
+mod registry;
+mod triggers;
+
+pub use events::{ContactRef, Event, EventKind, Handled};
+pub use outbox::{Channel, SentMessage};
+pub use people::AgentSpec;
+
+use crate::clock::{to_millis, Clock};
+use crate::http_call::HttpCaller;
+use chrono_tz::Tz;
+use registry::Registry;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use steps::Diagnostic;
+use tokio::sync::{Mutex, Notify};
+
+/// The engine's errors. Problems in a workflow are not errors of the engine: they fail the
+/// run, visibly, and are journaled.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("the workflow has errors")]
+    Invalid(Vec<Diagnostic>),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `sqlite://path/to/file.db` or `sqlite::memory:`.
+    pub database_url: String,
+    /// The workspace timezone (`system.now`, business hours, cron).
+    pub timezone: Tz,
+    /// Where the webhook channel POSTs outbound messages; `None` keeps them in the simulator.
+    pub webhook_url: Option<String>,
+    /// Hosts and networks the HTTP step may reach even though they are private.
+    pub http_allow: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            database_url: "sqlite::memory:".into(),
+            timezone: chrono_tz::UTC,
+            webhook_url: None,
+            http_allow: Vec::new(),
+        }
+    }
+}
+
+/// The engine. Cheap to clone; all clones share one store.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    timezone: Tz,
+    registry: Registry,
+    /// SQLite has one writer; taking this lock first keeps transactions from queueing
+    /// inside SQLite (where they would fail with SQLITE_BUSY instead of waiting).
+    write: Mutex<()>,
+    outbox_wake: Notify,
+    timer_wake: Notify,
+    channel: Channel,
+    http: HttpCaller,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl Engine {
+    /// Opens (and migrates) the store and loads the published workflows.
+    pub async fn open(options: Options, clock: Arc<dyn Clock>) -> Result<Engine, Error> {
+        let memory = options.database_url.contains(":memory:");
+        let connect = SqliteConnectOptions::from_str(&options.database_url)?
+            .create_if_missing(true)
+            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
+            // A committed transaction survives power loss: the journal is the product.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database exists once per connection, so it gets exactly one.
+            .max_connections(if memory { 1 } else { 4 })
+            .connect_with(connect)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let policy = crate::http_call::NetPolicy::from_entries(&options.http_allow).map_err(Error::Refused)?;
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                pool,
+                clock,
+                timezone: options.timezone,
+                registry: Registry::default(),
+                write: Mutex::new(()),
+                outbox_wake: Notify::new(),
+                timer_wake: Notify::new(),
+                channel: Channel::new(options.webhook_url),
+                http: HttpCaller::new(policy),
+            }),
+        };
+        engine.inner.registry.load(&engine.inner.pool).await?;
+        Ok(engine)
+    }
+
+    /// The store, for read-only queries (the API, tests).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The current time in the store's format.
+    fn now_ms(&self) -> i64 {
+        to_millis(self.inner.clock.now())
+    }
+
+    /// Starts the one write transaction; nothing else writes until it commits or drops.
+    async fn begin(&self) -> Result<WriteTx<'_>, Error> {
+        let guard = self.inner.write.lock().await;
+        let tx = self.inner.pool.begin().await?;
+        Ok(WriteTx { _guard: guard, tx })
+    }
+}
+
+/// A write transaction holding the writer lock.
+struct WriteTx<'e> {
+    _guard: tokio::sync::MutexGuard<'e, ()>,
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+impl WriteTx<'_> {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A summary of one run, for listings and tests.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub workflow_id: String,
+    pub version: i64,
+    pub contact_id: i64,
+    pub status: String,
+    pub step: Option<String>,
+    pub vars: serde_json::Value,
+    pub last_error: Option<String>,
+    pub waiting: Option<serde_json::Value>,
+}
+
+impl From<records::Run> for RunInfo {
+    fn from(run: records::Run) -> RunInfo {
+        RunInfo {
+            waiting: if run.status == "waiting" { advance::describe_wait(&run) } else { None },
+            id: run.id,
+            workflow_id: run.workflow_id,
+            version: run.version,
+            contact_id: run.contact_id,
+            status: run.status,
+            step: run.step,
+            vars: run.vars,
+            last_error: run.last_error,
+        }
+    }
+}
+
+impl Engine {
+    /// Handles one outside event in one transaction. A duplicate (same source and id as an
+    /// event already accepted) changes nothing.
+    pub async fn handle(&self, event: Event) -> Result<Handled, Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = advance::Batch::new(self, tx.conn());
+        if let Some(id) = &event.id {
+            let inserted = sqlx::query(
+                "INSERT INTO inbox (source, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&event.source)
+            .bind(id)
+            .bind(batch.now_ms)
+            .execute(&mut *batch.conn)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Ok(Handled { duplicate: true, ..Handled::default() });
+            }
+        }
+        batch.apply_event(event.kind).await?;
+        batch.drain().await?;
+        let handled = std::mem::take(&mut batch.handled);
+        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        tx.commit().await?;
+        self.after_commit(wake_outbox, wake_timers);
+        Ok(handled)
+    }
+
+    fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
+        if wake_outbox {
+            self.inner.outbox_wake.notify_one();
+        }
+        if wake_timers {
+            self.inner.timer_wake.notify_one();
+        }
+    }
+
+    /// Fires every timer that is due now (up to `limit`) in one transaction. Returns how many
+    /// runs it resumed.
+    pub async fn fire_due_timers(&self, limit: i64) -> Result<usize, Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = advance::Batch::new(self, tx.conn());
+        let due: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT run_id, token FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?")
+                .bind(batch.now_ms)
+                .bind(limit)
+                .fetch_all(&mut *batch.conn)
+                .await?;
+        for (run_id, token) in &due {
+            batch.work.push_back(advance::Work::Resume {
+                run_id: *run_id,
+                input: steps::machine::Input::TimerFired,
+                expect: advance::Expect::Timer { token: *token },
+            });
+            // A stale timer (the run moved on) is simply dropped.
+            records::clear_timer(batch.conn, *run_id).await?;
+        }
+        batch.drain().await?;
+        let resumed = batch.handled.resumed.len();
+        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        tx.commit().await?;
+        self.after_commit(wake_outbox, wake_timers);
+        Ok(resumed)
+    }
+
+    /// When the next timer is due, if any.
+    pub async fn next_timer_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let due: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.inner.pool).await?;
+        Ok(due.map(crate::clock::from_millis))
+    }
+
+    /// Compiles and publishes a workflow: a new immutable version that new runs start on.
+    /// Runs already under way finish on the version they started on.
+    pub async fn publish(&self, source: &str) -> Result<(String, i64), Error> {
+        let compiled = steps::compile(source);
+        let Some(wf) = compiled.workflow else {
+            return Err(Error::Invalid(compiled.diagnostics));
+        };
+        let mut tx = self.begin().await?;
+        let now = self.now_ms();
+        let conn = tx.conn();
+        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = ?")
+            .bind(&wf.id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+        let version = current.unwrap_or(0) + 1;
+        sqlx::query(
+            "INSERT INTO workflows (id, name, status, draft, current_version, trigger_type, updated_at)
+             VALUES (?, ?, 'published', ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = 'published', draft = excluded.draft,
+                draft_revision = workflows.draft_revision + 1, current_version = excluded.current_version,
+                trigger_type = excluded.trigger_type, updated_at = excluded.updated_at",
+        )
+        .bind(&wf.id)
+        .bind(&wf.name)
+        .bind(source)
+        .bind(version)
+        .bind(wf.trigger.kind.name())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("INSERT INTO workflow_versions (workflow_id, version, source, published_at) VALUES (?, ?, ?, ?)")
+            .bind(&wf.id)
+            .bind(version)
+            .bind(source)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        tx.commit().await?;
+        self.inner.registry.set_live(&wf.id, version, wf.clone());
+        tracing::info!(workflow = %wf.id, version, "published");
+        Ok((wf.id.clone(), version))
+    }
+
+    /// Stops a workflow: no new runs start. Runs under way finish unless `eject` is set, in
+    /// which case they are cancelled.
+    pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = advance::Batch::new(self, tx.conn());
+        let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = ? WHERE id = ?")
+            .bind(batch.now_ms)
+            .bind(workflow)
+            .execute(&mut *batch.conn)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::NotFound(format!("workflow {workflow}")));
+        }
+        let mut ejected = 0;
+        if eject {
+            let ids: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM runs WHERE workflow_id = ? AND status IN ('running', 'waiting')")
+                    .bind(workflow)
+                    .fetch_all(&mut *batch.conn)
+                    .await?;
+            for id in ids {
+                let mut run = records::load_run(batch.conn, id).await?;
+                batch.end(&mut run, "cancelled", Some("the workflow was stopped".into())).await?;
+                ejected += 1;
+            }
+        }
+        batch.drain().await?;
+        tx.commit().await?;
+        self.inner.registry.remove_live(workflow);
+        Ok(ejected)
+    }
+
+    /// Cancels runs that are under way: one by id, or every one of a workflow (optionally
+    /// of one version). Returns how many were cancelled.
+    pub async fn cancel(&self, filter: CancelFilter) -> Result<usize, Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = advance::Batch::new(self, tx.conn());
+        let ids: Vec<i64> = match &filter {
+            CancelFilter::Run(id) => vec![*id],
+            CancelFilter::Workflow { workflow, version } => {
+                sqlx::query_scalar(
+                    "SELECT id FROM runs WHERE workflow_id = ? AND (? IS NULL OR version = ?) AND status IN ('running', 'waiting')",
+                )
+                .bind(workflow)
+                .bind(version)
+                .bind(version)
+                .fetch_all(&mut *batch.conn)
+                .await?
+            }
+        };
+        let mut cancelled = 0;
+        for id in ids {
+            let mut run = records::load_run(batch.conn, id).await?;
+            if matches!(run.status.as_str(), "running" | "waiting") {
+                batch.end(&mut run, "cancelled", Some("cancelled by an operator".into())).await?;
+                cancelled += 1;
+            }
+        }
+        batch.drain().await?;
+        tx.commit().await?;
+        Ok(cancelled)
+    }
+
+    /// A run with "why is it waiting".
+    pub async fn run(&self, id: i64) -> Result<RunInfo, Error> {
+        let mut conn = self.inner.pool.acquire().await?;
+        Ok(records::load_run(&mut conn, id).await?.into())
+    }
+
+    /// Every run of a contact, newest first.
+    pub async fn runs_of_contact(&self, contact_id: i64) -> Result<Vec<RunInfo>, Error> {
+        let mut conn = self.inner.pool.acquire().await?;
+        let runs = records::load_runs_where(&mut conn, "contact_id = ? ORDER BY id DESC", contact_id).await?;
+        Ok(runs.into_iter().map(RunInfo::from).collect())
+    }
+
+    /// A run's journal.
+    pub async fn journal(&self, run_id: i64) -> Result<Vec<records::JournalEntry>, Error> {
+        let mut conn = self.inner.pool.acquire().await?;
+        records::load_journal(&mut conn, run_id).await
+    }
+
+    /// Runs the engine's background work until `shutdown` resolves: the timer scheduler
+    /// (sleeps until the next due timer or until a new one is set, fires them in batches) and
+    /// the outbox worker.
+    pub async fn run_background(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let timers = {
+            let engine = self.clone();
+            async move {
+                loop {
+                    if let Err(e) = engine.fire_due_timers(1000).await {
+                        tracing::error!(error = %e, "firing timers failed");
+                    }
+                    let wait = match engine.next_timer_due().await {
+                        Ok(Some(due)) => (due - engine.inner.clock.now())
+                            .to_std()
+                            .unwrap_or(Duration::ZERO)
+                            .min(Duration::from_secs(60)),
+                        _ => Duration::from_secs(60),
+                    };
+                    if wait > Duration::ZERO {
+                        let _ = tokio::time::timeout(wait, engine.inner.timer_wake.notified()).await;
+                    }
+                }
+            }
+        };
+        let outbox = {
+            let engine = self.clone();
+            async move {
+                loop {
+                    match engine.process_outbox(256).await {
+                        Ok(n) if n > 0 => continue,
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "outbox failed"),
+                    }
+                    let wait = match engine.next_outbox_due().await {
+                        Ok(Some(due)) => (due - engine.inner.clock.now())
+                            .to_std()
+                            .unwrap_or(Duration::ZERO)
+                            .min(Duration::from_secs(60)),
+                        _ => Duration::from_secs(60),
+                    };
+                    if wait > Duration::ZERO {
+                        let _ = tokio::time::timeout(wait, engine.inner.outbox_wake.notified()).await;
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            _ = timers => {}
+            _ = outbox => {}
+            _ = shutdown => {}
+        }
+    }
+}
+
+/// Which runs to cancel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelFilter {
+    Run(i64),
+    Workflow { workflow: String, version: Option<i64> },
+}

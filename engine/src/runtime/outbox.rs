@@ -1,0 +1,290 @@
+//! Performing outbound effects. The outbox holds every message and HTTP call a run decided
+//! on, written in the same transaction as the decision; this module performs them outside
+//! any transaction (with their idempotency key, so a retry after a crash is recognised by
+//! the receiver), then records each outcome and resumes the run that waits for it.
+
+use super::advance::{Batch, Expect, Work};
+use super::{Engine, Error};
+use crate::clock::to_millis;
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::time::Duration;
+use steps::machine::{HttpRequest, Input, Outcome};
+
+/// Attempts at delivering a message before it is declared failed.
+const MAX_SEND_ATTEMPTS: i64 = 8;
+
+/// Where outbound messages go: the simulator keeps them in the store (the editor's test chat
+/// and the tests read them there); the webhook channel POSTs them to a configured URL.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    webhook_url: Option<String>,
+    client: reqwest::Client,
+}
+
+/// A message as the webhook channel posts it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentMessage<'a> {
+    pub idempotency_key: &'a str,
+    pub contact_id: i64,
+    pub channel: &'a str,
+    pub message: &'a Value,
+}
+
+/// Why a delivery did not succeed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    pub reason: String,
+    pub retry: bool,
+}
+
+impl Channel {
+    pub fn new(webhook_url: Option<String>) -> Channel {
+        crate::http_call::install_crypto();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Channel { webhook_url, client }
+    }
+
+    /// Delivers one message; `Ok` carries the channel's id for it.
+    pub async fn deliver(&self, key: &str, payload: &Value) -> Result<String, DeliveryError> {
+        let channel = payload.get("channel").and_then(Value::as_str).unwrap_or("simulator");
+        if channel == "simulator" {
+            return Ok(format!("sim-{key}"));
+        }
+        let Some(url) = &self.webhook_url else {
+            return Err(DeliveryError {
+                reason: format!("no channel adapter is configured for `{channel}`"),
+                retry: false,
+            });
+        };
+        let body = SentMessage {
+            idempotency_key: key,
+            contact_id: payload.get("contact_id").and_then(Value::as_i64).unwrap_or_default(),
+            channel,
+            message: payload.get("message").unwrap_or(&Value::Null),
+        };
+        let response = self.client.post(url).header("Idempotency-Key", key).json(&body).send().await;
+        match response {
+            Ok(r) if r.status().is_success() => {
+                let id =
+                    r.json::<Value>().await.ok().and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+                Ok(id.unwrap_or_else(|| key.to_owned()))
+            }
+            Ok(r) => {
+                let status = r.status();
+                Err(DeliveryError {
+                    reason: format!("the channel answered HTTP {}", status.as_u16()),
+                    retry: status.is_server_error() || status.as_u16() == 429,
+                })
+            }
+            Err(e) => Err(DeliveryError { reason: format!("could not reach the channel: {}", short(&e)), retry: true }),
+        }
+    }
+}
+
+fn short(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    }
+}
+
+/// One pending outbox row.
+#[derive(Debug, Clone)]
+struct Pending {
+    id: i64,
+    run_id: Option<i64>,
+    kind: String,
+    key: String,
+    payload: Value,
+    awaited: bool,
+    token: i64,
+    message_id: Option<i64>,
+    attempts: i64,
+}
+
+/// What performing a row came to.
+#[derive(Debug)]
+enum Done {
+    Sent { external_id: String },
+    Retry { reason: String },
+    Failed { reason: String },
+    Http(Outcome),
+}
+
+impl Engine {
+    /// Performs every outbox row that is due (up to `limit`), concurrently, then records the
+    /// outcomes in one transaction. Returns how many rows it performed.
+    pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
+        let now = self.now_ms();
+        let rows = sqlx::query(
+            "SELECT id, run_id, kind, idempotency_key, payload, awaited, token, message_id, attempts FROM outbox
+             WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        let mut pending = Vec::with_capacity(rows.len());
+        for r in rows {
+            let payload: String = r.try_get("payload")?;
+            pending.push(Pending {
+                id: r.try_get("id")?,
+                run_id: r.try_get("run_id")?,
+                kind: r.try_get("kind")?,
+                key: r.try_get("idempotency_key")?,
+                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+                awaited: r.try_get::<i64, _>("awaited")? != 0,
+                token: r.try_get("token")?,
+                message_id: r.try_get("message_id")?,
+                attempts: r.try_get("attempts")?,
+            });
+        }
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for p in pending {
+            let engine = self.clone();
+            tasks.spawn(async move {
+                let done = engine.perform(&p).await;
+                (p, done)
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(r) = joined {
+                results.push(r);
+            }
+        }
+        let count = results.len();
+        self.record(results).await?;
+        Ok(count)
+    }
+
+    async fn perform(&self, p: &Pending) -> Done {
+        match p.kind.as_str() {
+            "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
+                Ok(request) => Done::Http(self.inner.http.call(&request, &p.key).await),
+                Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
+            },
+            _ => match self.inner.channel.deliver(&p.key, &p.payload).await {
+                Ok(external_id) => Done::Sent { external_id },
+                Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => Done::Retry { reason: e.reason },
+                Err(e) => Done::Failed { reason: e.reason },
+            },
+        }
+    }
+
+    async fn record(&self, results: Vec<(Pending, Done)>) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        let now = batch.now_ms;
+        for (p, done) in results {
+            let outcome = match done {
+                Done::Retry { reason } => {
+                    // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
+                    let delay = 1000_i64 << p.attempts.clamp(0, 7);
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                    )
+                    .bind(now + delay)
+                    .bind(&reason)
+                    .bind(p.id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+                    tracing::info!(outbox = p.id, attempt = p.attempts + 1, %reason, "delivery will be retried");
+                    continue;
+                }
+                Done::Sent { external_id } => {
+                    mark(&mut batch, &p, "done", None, now).await?;
+                    set_message(&mut batch, p.message_id, "sent", None).await?;
+                    Outcome::Sent { message_id: external_id }
+                }
+                Done::Failed { reason } => {
+                    mark(&mut batch, &p, "dead", Some(&reason), now).await?;
+                    set_message(&mut batch, p.message_id, "failed", Some(&reason)).await?;
+                    tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
+                    Outcome::SendFailed { reason }
+                }
+                Done::Http(outcome) => {
+                    mark(&mut batch, &p, "done", None, now).await?;
+                    outcome
+                }
+            };
+            if let (true, Some(run_id)) = (p.awaited, p.run_id) {
+                batch.work.push_back(Work::Resume {
+                    run_id,
+                    input: Input::Outcome { outcome },
+                    expect: Expect::Outcome { token: p.token },
+                });
+            }
+        }
+        batch.drain().await?;
+        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        tx.commit().await?;
+        self.after_commit(wake_outbox, wake_timers);
+        Ok(())
+    }
+
+    /// When the next outbox row is due, if any.
+    pub async fn next_outbox_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let due: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(due.map(crate::clock::from_millis))
+    }
+
+    /// Outbound messages to a contact as the simulator channel holds them, oldest first.
+    pub async fn simulator_messages(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, text, body, status, created_at FROM messages WHERE contact_id = ? AND direction = 'out' ORDER BY id",
+        )
+        .bind(contact_id)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                Ok(json!({
+                    "id": r.try_get::<i64, _>("id")?,
+                    "text": r.try_get::<Option<String>, _>("text")?,
+                    "message": serde_json::from_str::<Value>(&body).unwrap_or(Value::Null),
+                    "status": r.try_get::<String, _>("status")?,
+                    "at": to_millis(crate::clock::from_millis(r.try_get("created_at")?)),
+                }))
+            })
+            .collect()
+    }
+}
+
+async fn mark(batch: &mut Batch<'_>, p: &Pending, status: &str, error: Option<&str>, now: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?")
+        .bind(status)
+        .bind(error)
+        .bind(now)
+        .bind(p.id)
+        .execute(&mut *batch.conn)
+        .await?;
+    Ok(())
+}
+
+async fn set_message(batch: &mut Batch<'_>, id: Option<i64>, status: &str, error: Option<&str>) -> Result<(), Error> {
+    if let Some(id) = id {
+        sqlx::query("UPDATE messages SET status = ?, error = ? WHERE id = ?")
+            .bind(status)
+            .bind(error)
+            .bind(id)
+            .execute(&mut *batch.conn)
+            .await?;
+    }
+    Ok(())
+}

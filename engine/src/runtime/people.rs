@@ -1,0 +1,82 @@
+//! Agents and teams: who can be assigned. Changing an agent's availability offers the
+//! assignment queue to them at once.
+
+use super::advance::Batch;
+use super::{Engine, Error};
+use serde::{Deserialize, Serialize};
+
+/// An agent as the API creates or updates one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    #[serde(default)]
+    pub online: bool,
+    /// At most this many open conversations at once.
+    #[serde(default)]
+    pub max_open: Option<i64>,
+}
+
+impl Engine {
+    /// Creates or updates an agent and their team memberships (teams are created as needed).
+    pub async fn upsert_agent(&self, agent: &AgentSpec) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        sqlx::query(
+            "INSERT INTO agents (id, name, email, online, max_open) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, online = excluded.online,
+                max_open = excluded.max_open",
+        )
+        .bind(&agent.id)
+        .bind(&agent.name)
+        .bind(&agent.email)
+        .bind(i64::from(agent.online))
+        .bind(agent.max_open)
+        .execute(&mut *batch.conn)
+        .await?;
+        sqlx::query("DELETE FROM agent_teams WHERE agent_id = ?").bind(&agent.id).execute(&mut *batch.conn).await?;
+        for team in &agent.teams {
+            sqlx::query("INSERT INTO teams (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(team)
+                .bind(team)
+                .execute(&mut *batch.conn)
+                .await?;
+            sqlx::query("INSERT INTO agent_teams (agent_id, team_id) VALUES (?, ?)")
+                .bind(&agent.id)
+                .bind(team)
+                .execute(&mut *batch.conn)
+                .await?;
+        }
+        batch.agents_changed = true;
+        batch.drain().await?;
+        let (o, t) = (batch.wake_outbox, batch.wake_timers);
+        tx.commit().await?;
+        self.after_commit(o, t);
+        Ok(())
+    }
+
+    /// Sets an agent online or offline; coming online offers them queued conversations.
+    pub async fn set_agent_online(&self, id: &str, online: bool) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        let changed = sqlx::query("UPDATE agents SET online = ? WHERE id = ?")
+            .bind(i64::from(online))
+            .bind(id)
+            .execute(&mut *batch.conn)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(Error::NotFound(format!("agent {id}")));
+        }
+        batch.agents_changed = online;
+        batch.drain().await?;
+        let (o, t) = (batch.wake_outbox, batch.wake_timers);
+        tx.commit().await?;
+        self.after_commit(o, t);
+        Ok(())
+    }
+}

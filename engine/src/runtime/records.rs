@@ -1,0 +1,495 @@
+//! The store's rows as the interpreter uses them, and the SQL that reads and writes them.
+//! Every function takes an open connection (normally the batch's transaction), so callers
+//! decide what commits together.
+
+use super::Error;
+use crate::clock::{from_millis, to_millis};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use sqlx::{Row, SqliteConnection};
+use std::collections::BTreeMap;
+
+/// A contact, with the parts flows read and write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub id: i64,
+    pub attrs: Map<String, Value>,
+    pub fields: Map<String, Value>,
+    pub tags: Vec<String>,
+    pub last_channel: Option<String>,
+    pub last_inbound_at: Option<i64>,
+    pub opted_out: bool,
+}
+
+/// The standard contact attributes stored in their own columns.
+pub const CONTACT_COLUMNS: &[&str] =
+    &["name", "first_name", "last_name", "email", "phone", "country", "language", "lifecycle"];
+
+impl Contact {
+    /// As `contact.*` in a flow's variables.
+    pub fn to_vars(&self) -> Value {
+        let mut m = self.attrs.clone();
+        m.insert("id".into(), json!(self.id.to_string()));
+        m.insert("channel".into(), json!(self.last_channel));
+        m.insert("tags".into(), json!(self.tags));
+        m.insert("fields".into(), Value::Object(self.fields.clone()));
+        m.insert("opted_out".into(), json!(self.opted_out));
+        Value::Object(m)
+    }
+
+    /// The value at a writable path (`email`, `fields.plan`), for field-change events.
+    pub fn get(&self, path: &str) -> Value {
+        match path.strip_prefix("fields.") {
+            Some(key) => self.fields.get(key).cloned().unwrap_or(Value::Null),
+            None => self.attrs.get(path).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// Sets a writable path; returns whether the value changed.
+    pub fn set(&mut self, path: &str, value: Value) -> bool {
+        let slot = match path.strip_prefix("fields.") {
+            Some(key) => self.fields.entry(key.to_owned()).or_insert(Value::Null),
+            None => self.attrs.entry(path.to_owned()).or_insert(Value::Null),
+        };
+        if *slot == value {
+            return false;
+        }
+        *slot = value;
+        true
+    }
+}
+
+pub async fn load_contact(c: &mut SqliteConnection, id: i64) -> Result<Contact, Error> {
+    let row = sqlx::query(
+        "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
+                last_inbound_at, opted_out, fields, tags FROM contacts WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("contact {id}")))?;
+    let mut attrs = Map::new();
+    for col in CONTACT_COLUMNS {
+        let v: Option<String> = row.try_get(*col)?;
+        attrs.insert((*col).to_owned(), v.map(Value::String).unwrap_or(Value::Null));
+    }
+    let fields: String = row.try_get("fields")?;
+    let tags: String = row.try_get("tags")?;
+    Ok(Contact {
+        id: row.try_get("id")?,
+        attrs,
+        fields: serde_json::from_str(&fields).unwrap_or_default(),
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        last_channel: row.try_get("last_channel")?,
+        last_inbound_at: row.try_get("last_inbound_at")?,
+        opted_out: row.try_get::<i64, _>("opted_out")? != 0,
+    })
+}
+
+pub async fn save_contact(c: &mut SqliteConnection, contact: &Contact, now: i64) -> Result<(), Error> {
+    let text = |k: &str| match contact.attrs.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    };
+    sqlx::query(
+        "UPDATE contacts SET name = ?, first_name = ?, last_name = ?, email = ?, phone = ?, country = ?, language = ?,
+            lifecycle = ?, last_channel = ?, last_inbound_at = ?, opted_out = ?, fields = ?, tags = ?, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(text("name"))
+    .bind(text("first_name"))
+    .bind(text("last_name"))
+    .bind(text("email"))
+    .bind(text("phone"))
+    .bind(text("country"))
+    .bind(text("language"))
+    .bind(text("lifecycle"))
+    .bind(&contact.last_channel)
+    .bind(contact.last_inbound_at)
+    .bind(i64::from(contact.opted_out))
+    .bind(Value::Object(contact.fields.clone()).to_string())
+    .bind(json!(contact.tags).to_string())
+    .bind(now)
+    .bind(contact.id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Creates a contact with the given attributes.
+pub async fn insert_contact(c: &mut SqliteConnection, attrs: &Map<String, Value>, now: i64) -> Result<i64, Error> {
+    let text = |k: &str| attrs.get(k).and_then(Value::as_str).map(str::to_owned);
+    let fields = attrs.get("fields").cloned().unwrap_or_else(|| json!({}));
+    let tags = attrs.get("tags").cloned().unwrap_or_else(|| json!([]));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO contacts (name, first_name, last_name, email, phone, country, language, lifecycle, fields, tags,
+            created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(text("name"))
+    .bind(text("first_name"))
+    .bind(text("last_name"))
+    .bind(text("email"))
+    .bind(text("phone"))
+    .bind(text("country"))
+    .bind(text("language"))
+    .bind(text("lifecycle"))
+    .bind(fields.to_string())
+    .bind(tags.to_string())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(id)
+}
+
+/// A conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    pub id: i64,
+    pub contact_id: i64,
+    pub status: String,
+    pub channel: Option<String>,
+    pub assignee_id: Option<String>,
+    pub team: Option<String>,
+    pub priority: String,
+    pub opened_at: i64,
+    pub opened_by: String,
+    pub closed_at: Option<i64>,
+    pub closing_category: Option<String>,
+    pub closing_summary: Option<String>,
+    pub closed_by: Option<String>,
+}
+
+impl Conversation {
+    /// As `conversation.*` in a flow's variables.
+    pub fn to_vars(&self) -> Value {
+        json!({
+            "id": self.id.to_string(),
+            "status": self.status,
+            "channel": self.channel,
+            "assignee_id": self.assignee_id,
+            "team": self.team,
+            "priority": self.priority,
+            "opened_at": from_millis(self.opened_at).to_rfc3339(),
+            "closed_at": self.closed_at.map(|t| from_millis(t).to_rfc3339()),
+            "closing_category": self.closing_category,
+            "closing_summary": self.closing_summary,
+            "closed_by": self.closed_by,
+        })
+    }
+}
+
+fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation, Error> {
+    Ok(Conversation {
+        id: row.try_get("id")?,
+        contact_id: row.try_get("contact_id")?,
+        status: row.try_get("status")?,
+        channel: row.try_get("channel")?,
+        assignee_id: row.try_get("assignee_id")?,
+        team: row.try_get("team")?,
+        priority: row.try_get("priority")?,
+        opened_at: row.try_get("opened_at")?,
+        opened_by: row.try_get("opened_by")?,
+        closed_at: row.try_get("closed_at")?,
+        closing_category: row.try_get("closing_category")?,
+        closing_summary: row.try_get("closing_summary")?,
+        closed_by: row.try_get("closed_by")?,
+    })
+}
+
+const CONVERSATION_COLUMNS: &str = "id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
+    closed_at, closing_category, closing_summary, closed_by";
+
+/// The contact's latest conversation, open or not.
+pub async fn latest_conversation(c: &mut SqliteConnection, contact_id: i64) -> Result<Option<Conversation>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1"
+    )))
+    .bind(contact_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(conversation_from_row).transpose()
+}
+
+pub async fn load_conversation(c: &mut SqliteConnection, id: i64) -> Result<Conversation, Error> {
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?")))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("conversation {id}")))?;
+    conversation_from_row(&row)
+}
+
+pub async fn insert_conversation(
+    c: &mut SqliteConnection,
+    contact_id: i64,
+    channel: Option<&str>,
+    opened_by: &str,
+    now: i64,
+) -> Result<Conversation, Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (contact_id, status, channel, opened_at, opened_by) VALUES (?, 'open', ?, ?, ?) RETURNING id",
+    )
+    .bind(contact_id)
+    .bind(channel)
+    .bind(now)
+    .bind(opened_by)
+    .fetch_one(&mut *c)
+    .await?;
+    load_conversation(c, id).await
+}
+
+pub async fn save_conversation(c: &mut SqliteConnection, conv: &Conversation) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE conversations SET status = ?, channel = ?, assignee_id = ?, team = ?, priority = ?, closed_at = ?,
+            closing_category = ?, closing_summary = ?, closed_by = ? WHERE id = ?",
+    )
+    .bind(&conv.status)
+    .bind(&conv.channel)
+    .bind(&conv.assignee_id)
+    .bind(&conv.team)
+    .bind(&conv.priority)
+    .bind(conv.closed_at)
+    .bind(&conv.closing_category)
+    .bind(&conv.closing_summary)
+    .bind(&conv.closed_by)
+    .bind(conv.id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// An agent as assignment sees one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub online: bool,
+    pub max_open: Option<i64>,
+    pub last_assigned_at: i64,
+    pub teams: Vec<String>,
+    pub open_count: i64,
+}
+
+impl Agent {
+    /// As `assignee.*` in a flow's variables.
+    pub fn to_vars(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "email": self.email, "team": self.teams.first(), "online": self.online})
+    }
+}
+
+/// Every agent with teams and open-conversation counts.
+pub async fn load_agents(c: &mut SqliteConnection) -> Result<Vec<Agent>, Error> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.name, a.email, a.online, a.max_open, a.last_assigned_at,
+            (SELECT COUNT(*) FROM conversations v WHERE v.assignee_id = a.id AND v.status = 'open') AS open_count,
+            (SELECT group_concat(t.team_id, char(31)) FROM agent_teams t WHERE t.agent_id = a.id) AS teams
+         FROM agents a ORDER BY a.id",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let teams: Option<String> = r.try_get("teams")?;
+            Ok(Agent {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                online: r.try_get::<i64, _>("online")? != 0,
+                max_open: r.try_get("max_open")?,
+                last_assigned_at: r.try_get("last_assigned_at")?,
+                teams: teams.map(|t| t.split('\u{1f}').map(str::to_owned).collect()).unwrap_or_default(),
+                open_count: r.try_get("open_count")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn load_agent(c: &mut SqliteConnection, id: &str) -> Result<Option<Agent>, Error> {
+    Ok(load_agents(c).await?.into_iter().find(|a| a.id == id))
+}
+
+/// A run as the interpreter holds it while advancing it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub id: i64,
+    pub workflow_id: String,
+    pub version: i64,
+    pub contact_id: i64,
+    pub status: String,
+    pub step: Option<String>,
+    pub visit: u32,
+    pub visits: BTreeMap<String, u32>,
+    pub state: Value,
+    pub wait_kind: Option<String>,
+    pub wait_data: Value,
+    pub waiting_since: Option<i64>,
+    pub due_at: Option<i64>,
+    /// `{"trigger": {...}, "steps": {"<id>": {...}}}`
+    pub vars: Value,
+    pub seq: i64,
+    pub origin: Vec<String>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+const RUN_COLUMNS: &str =
+    "id, workflow_id, version, contact_id, status, step, visit, visits, state, wait_kind, wait_data,
+    waiting_since, due_at, vars, seq, origin, last_error, created_at, ended_at";
+
+fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Run, Error> {
+    let json = |col: &str| -> Result<Value, Error> {
+        let s: Option<String> = row.try_get(col)?;
+        Ok(s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null))
+    };
+    Ok(Run {
+        id: row.try_get("id")?,
+        workflow_id: row.try_get("workflow_id")?,
+        version: row.try_get("version")?,
+        contact_id: row.try_get("contact_id")?,
+        status: row.try_get("status")?,
+        step: row.try_get("step")?,
+        visit: u32::try_from(row.try_get::<i64, _>("visit")?).unwrap_or(0),
+        visits: serde_json::from_value(json("visits")?).unwrap_or_default(),
+        state: json("state")?,
+        wait_kind: row.try_get("wait_kind")?,
+        wait_data: json("wait_data")?,
+        waiting_since: row.try_get("waiting_since")?,
+        due_at: row.try_get("due_at")?,
+        vars: json("vars")?,
+        seq: row.try_get("seq")?,
+        origin: serde_json::from_value(json("origin")?).unwrap_or_default(),
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        ended_at: row.try_get("ended_at")?,
+    })
+}
+
+pub async fn load_run(c: &mut SqliteConnection, id: i64) -> Result<Run, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?")))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("run {id}")))?;
+    run_from_row(&row)
+}
+
+/// Runs matching a WHERE clause with one integer parameter (kept internal to this module's
+/// callers, which pass constant SQL).
+pub async fn load_runs_where(c: &mut SqliteConnection, clause: &str, param: i64) -> Result<Vec<Run>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE {clause}")))
+        .bind(param)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+pub async fn insert_run(c: &mut SqliteConnection, run: &mut Run) -> Result<(), Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO runs (workflow_id, version, contact_id, status, vars, origin, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&run.workflow_id)
+    .bind(run.version)
+    .bind(run.contact_id)
+    .bind(&run.status)
+    .bind(run.vars.to_string())
+    .bind(json!(run.origin).to_string())
+    .bind(run.created_at)
+    .bind(run.created_at)
+    .fetch_one(&mut *c)
+    .await?;
+    run.id = id;
+    Ok(())
+}
+
+pub async fn save_run(c: &mut SqliteConnection, run: &Run, now: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE runs SET status = ?, step = ?, visit = ?, visits = ?, state = ?, wait_kind = ?, wait_data = ?,
+            waiting_since = ?, due_at = ?, vars = ?, seq = ?, last_error = ?, updated_at = ?, ended_at = ? WHERE id = ?",
+    )
+    .bind(&run.status)
+    .bind(&run.step)
+    .bind(i64::from(run.visit))
+    .bind(json!(run.visits).to_string())
+    .bind(if run.state.is_null() { None } else { Some(run.state.to_string()) })
+    .bind(&run.wait_kind)
+    .bind(if run.wait_data.is_null() { None } else { Some(run.wait_data.to_string()) })
+    .bind(run.waiting_since)
+    .bind(run.due_at)
+    .bind(run.vars.to_string())
+    .bind(run.seq)
+    .bind(&run.last_error)
+    .bind(now)
+    .bind(run.ended_at)
+    .bind(run.id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Appends a journal entry and advances the run's sequence number.
+pub async fn journal(c: &mut SqliteConnection, run: &mut Run, now: i64, kind: &str, data: &Value) -> Result<(), Error> {
+    run.seq += 1;
+    sqlx::query("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(run.id)
+        .bind(run.seq)
+        .bind(now)
+        .bind(&run.step)
+        .bind(i64::from(run.visit))
+        .bind(kind)
+        .bind(data.to_string())
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// One journal entry, for timelines and recovery checks.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JournalEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub step: Option<String>,
+    pub visit: Option<i64>,
+    pub kind: String,
+    pub data: Value,
+}
+
+pub async fn load_journal(c: &mut SqliteConnection, run_id: i64) -> Result<Vec<JournalEntry>, Error> {
+    let rows = sqlx::query("SELECT seq, at, step, visit, kind, data FROM run_journal WHERE run_id = ? ORDER BY seq")
+        .bind(run_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get("data")?;
+            Ok(JournalEntry {
+                seq: r.try_get("seq")?,
+                at: from_millis(r.try_get("at")?),
+                step: r.try_get("step")?,
+                visit: r.try_get("visit")?,
+                kind: r.try_get("kind")?,
+                data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+pub async fn set_timer(c: &mut SqliteConnection, run_id: i64, due: DateTime<Utc>, token: i64) -> Result<(), Error> {
+    sqlx::query("INSERT INTO timers (run_id, due_at, token) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET due_at = excluded.due_at, token = excluded.token")
+        .bind(run_id)
+        .bind(to_millis(due))
+        .bind(token)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_timer(c: &mut SqliteConnection, run_id: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM timers WHERE run_id = ?").bind(run_id).execute(&mut *c).await?;
+    Ok(())
+}

@@ -1,0 +1,608 @@
+//! Events in, runs out. An outside event is first applied to the store (a message recorded,
+//! a conversation closed, a tag added); what it means for workflows is then a [`Fire`]:
+//! every live workflow whose trigger matches it, whose conditions hold and whose settings
+//! allow it (once per contact, one active run, the loop guard) starts a run. Effects of runs
+//! (a tag a flow adds) fire the same way, carrying the chain of workflows that caused them.
+
+use super::advance::{Batch, Expect, Work, MAX_ORIGIN_DEPTH};
+use super::events::{ContactRef, EventKind};
+use super::records::{self, Agent, Contact, Conversation};
+use super::Error;
+use serde_json::{json, Map, Value};
+use steps::answer::fold;
+use steps::machine::Input;
+use steps::message::InboundMessage;
+use steps::trigger::{ExitCondition, KeywordMatch, TagAction, TriggerKind, WhenActive};
+use steps::CompiledWorkflow;
+
+/// What an attempt to start a run came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Start {
+    Started(i64),
+    /// The contact is in the workflow already; the trigger waits its turn (`when_active: queue`).
+    Queued,
+    Refused(String),
+}
+
+/// Something that happened to a contact that may start workflows.
+#[derive(Debug, Clone)]
+pub(super) enum Fire {
+    MessageReceived {
+        contact_id: i64,
+        channel: String,
+        message: InboundMessage,
+    },
+    ConversationOpened {
+        contact_id: i64,
+        source: String,
+    },
+    ConversationClosed {
+        contact_id: i64,
+        closed_by: String,
+        category: Option<String>,
+        summary: Option<String>,
+        auto: bool,
+    },
+    TagUpdated {
+        contact_id: i64,
+        tag: String,
+        added: bool,
+    },
+    FieldUpdated {
+        contact_id: i64,
+        field: String,
+        old: Value,
+        new: Value,
+    },
+}
+
+impl Fire {
+    fn trigger_type(&self) -> &'static str {
+        match self {
+            Fire::MessageReceived { .. } => "message_received",
+            Fire::ConversationOpened { .. } => "conversation_opened",
+            Fire::ConversationClosed { .. } => "conversation_closed",
+            Fire::TagUpdated { .. } => "tag_updated",
+            Fire::FieldUpdated { .. } => "field_updated",
+        }
+    }
+
+    fn contact_id(&self) -> i64 {
+        match self {
+            Fire::MessageReceived { contact_id, .. }
+            | Fire::ConversationOpened { contact_id, .. }
+            | Fire::ConversationClosed { contact_id, .. }
+            | Fire::TagUpdated { contact_id, .. }
+            | Fire::FieldUpdated { contact_id, .. } => *contact_id,
+        }
+    }
+
+    /// `trigger.*` for runs this starts.
+    fn vars(&self) -> Value {
+        match self {
+            Fire::MessageReceived { channel, message, .. } => {
+                json!({"type": "message_received", "message": message, "channel": channel})
+            }
+            Fire::ConversationOpened { source, .. } => json!({"type": "conversation_opened", "source": source}),
+            Fire::ConversationClosed { closed_by, category, summary, auto, .. } => json!({
+                "type": "conversation_closed", "closed_by": closed_by, "category": category, "summary": summary, "auto_closed": auto
+            }),
+            Fire::TagUpdated { tag, added, .. } => {
+                json!({"type": "tag_updated", "tag": tag, "action": if *added { "added" } else { "removed" }})
+            }
+            Fire::FieldUpdated { field, old, new, .. } => {
+                json!({"type": "field_updated", "field": field, "old_value": old, "new_value": new})
+            }
+        }
+    }
+
+    /// Does this trigger's own options (keywords, tag, field, ...) accept the happening?
+    fn matches(&self, kind: &TriggerKind) -> bool {
+        match (self, kind) {
+            (
+                Fire::MessageReceived { channel, message, .. },
+                TriggerKind::MessageReceived { keywords, keyword_match, channels },
+            ) => {
+                (channels.is_empty() || channels.iter().any(|c| c == channel))
+                    && (keywords.is_empty()
+                        || keywords_match(message.text.as_deref().unwrap_or(""), keywords, *keyword_match))
+            }
+            (Fire::ConversationOpened { source, .. }, TriggerKind::ConversationOpened { sources }) => {
+                sources.is_empty()
+                    || sources.iter().any(|s| {
+                        serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref()
+                            == Some(source)
+                    })
+            }
+            (
+                Fire::ConversationClosed { category, auto, .. },
+                TriggerKind::ConversationClosed { skip_auto_closed, categories },
+            ) => {
+                !(*skip_auto_closed && *auto)
+                    && (categories.is_empty()
+                        || category.as_ref().is_some_and(|c| categories.iter().any(|k| k.eq_ignore_ascii_case(c))))
+            }
+            (Fire::TagUpdated { tag, added, .. }, TriggerKind::TagUpdated { tag: wanted, action }) => {
+                tag.eq_ignore_ascii_case(wanted)
+                    && match action {
+                        TagAction::Any => true,
+                        TagAction::Added => *added,
+                        TagAction::Removed => !*added,
+                    }
+            }
+            (Fire::FieldUpdated { field, .. }, TriggerKind::FieldUpdated { field: wanted }) => field == wanted,
+            _ => false,
+        }
+    }
+}
+
+/// Keyword matching ignores case and accents; `contains` matches whole words.
+fn keywords_match(text: &str, keywords: &[String], how: KeywordMatch) -> bool {
+    let text = fold(text);
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    keywords.iter().map(|k| fold(k)).filter(|k| !k.is_empty()).any(|k| match how {
+        KeywordMatch::Exact => text == k,
+        KeywordMatch::StartsWith => text.starts_with(&k),
+        KeywordMatch::Contains => {
+            let kw: Vec<&str> = k.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            !kw.is_empty() && words.windows(kw.len()).any(|w| w == kw.as_slice())
+        }
+    })
+}
+
+impl Batch<'_> {
+    /// Finds or creates the contact an event is about.
+    pub async fn resolve_contact(&mut self, contact: &ContactRef, profile: &Map<String, Value>) -> Result<i64, Error> {
+        match contact {
+            ContactRef::Id(id) => {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *self.conn)
+                    .await?;
+                found.ok_or_else(|| Error::NotFound(format!("contact {id}")))
+            }
+            ContactRef::Address { channel, address } => {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
+                        .bind(channel)
+                        .bind(address)
+                        .fetch_optional(&mut *self.conn)
+                        .await?;
+                if let Some(id) = found {
+                    return Ok(id);
+                }
+                // The same phone or email on another channel is the same person.
+                let mut existing: Option<i64> = None;
+                if let Some(phone) = profile.get("phone").and_then(Value::as_str) {
+                    existing = sqlx::query_scalar("SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1")
+                        .bind(phone)
+                        .fetch_optional(&mut *self.conn)
+                        .await?;
+                }
+                if let (None, Some(email)) = (existing, profile.get("email").and_then(Value::as_str)) {
+                    existing = sqlx::query_scalar("SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1")
+                        .bind(email)
+                        .fetch_optional(&mut *self.conn)
+                        .await?;
+                }
+                let id = match existing {
+                    Some(id) => id,
+                    None => records::insert_contact(self.conn, profile, self.now_ms).await?,
+                };
+                sqlx::query("INSERT INTO contact_addresses (channel, address, contact_id) VALUES (?, ?, ?)")
+                    .bind(channel)
+                    .bind(address)
+                    .bind(id)
+                    .execute(&mut *self.conn)
+                    .await?;
+                Ok(id)
+            }
+        }
+    }
+
+    /// Applies an outside event to the store and queues what follows from it.
+    pub async fn apply_event(&mut self, kind: EventKind) -> Result<(), Error> {
+        match kind {
+            EventKind::MessageReceived { contact, channel, message, profile } => {
+                let contact_id = self.resolve_contact(&contact, &profile).await?;
+                self.handled.contact_id = Some(contact_id);
+                let mut c = records::load_contact(self.conn, contact_id).await?;
+                c.last_channel = Some(channel.clone());
+                c.last_inbound_at = Some(self.now_ms);
+                records::save_contact(self.conn, &c, self.now_ms).await?;
+                let (conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
+                sqlx::query(
+                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, status, created_at)
+                     VALUES (?, ?, 'in', 'contact', ?, ?, ?, 'received', ?)",
+                )
+                .bind(contact_id)
+                .bind(conversation.id)
+                .bind(&channel)
+                .bind(&message.text)
+                .bind(serde_json::to_string(&message).unwrap_or_default())
+                .bind(self.now_ms)
+                .execute(&mut *self.conn)
+                .await?;
+                // A reply goes to the run that has waited for one the longest; runs this very
+                // message starts must not take it as their answer, so the target is chosen first.
+                let waiting: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM runs WHERE contact_id = ? AND status = 'waiting' AND wait_kind = 'reply'
+                     ORDER BY waiting_since DESC, id DESC LIMIT 1",
+                )
+                .bind(contact_id)
+                .fetch_optional(&mut *self.conn)
+                .await?;
+                if let Some(run_id) = waiting {
+                    self.work.push_back(Work::Resume {
+                        run_id,
+                        input: Input::Reply { message: message.clone() },
+                        expect: Expect::Reply,
+                    });
+                }
+                if opened {
+                    self.work.push_back(Work::Fire {
+                        fire: Fire::ConversationOpened { contact_id, source: "contact".into() },
+                        origin: Vec::new(),
+                    });
+                }
+                if waiting.is_none() {
+                    self.work.push_back(Work::Fire {
+                        fire: Fire::MessageReceived { contact_id, channel, message },
+                        origin: Vec::new(),
+                    });
+                }
+            }
+            EventKind::AgentReplied { contact, agent_id, text } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                records::load_agent(self.conn, &agent_id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("agent {agent_id}")))?;
+                let c = records::load_contact(self.conn, contact_id).await?;
+                let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
+                let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
+                let key = format!("agent:{agent_id}:{contact_id}:{}:{}", self.now_ms, self.handled.resumed.len());
+                let message = json!({"text": text, "channel": channel});
+                let message_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, idempotency_key,
+                        status, created_at) VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
+                )
+                .bind(contact_id)
+                .bind(conversation.id)
+                .bind(format!("agent:{agent_id}"))
+                .bind(&channel)
+                .bind(&text)
+                .bind(message.to_string())
+                .bind(&key)
+                .bind(self.now_ms)
+                .fetch_one(&mut *self.conn)
+                .await?;
+                let payload =
+                    json!({"message_id": message_id, "contact_id": contact_id, "channel": channel, "message": message});
+                sqlx::query(
+                    "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, message_id, status, next_attempt_at, created_at)
+                     VALUES (NULL, 'message', ?, ?, 0, 0, ?, 'pending', ?, ?)",
+                )
+                .bind(&key)
+                .bind(payload.to_string())
+                .bind(message_id)
+                .bind(self.now_ms)
+                .bind(self.now_ms)
+                .execute(&mut *self.conn)
+                .await?;
+                self.wake_outbox = true;
+                self.exit_runs(contact_id, ExitCondition::AgentReplied, None).await?;
+            }
+            EventKind::ConversationOpened { contact, by } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let (_, opened) = self.open_conversation(contact_id, None, &by).await?;
+                if opened {
+                    self.work.push_back(Work::Fire {
+                        fire: Fire::ConversationOpened { contact_id, source: by },
+                        origin: Vec::new(),
+                    });
+                }
+            }
+            EventKind::ConversationClosed { contact, closed_by, category, summary, auto } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let Some(mut conv) =
+                    records::latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open")
+                else {
+                    return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
+                };
+                conv.status = "closed".into();
+                conv.closed_at = Some(self.now_ms);
+                conv.closing_category = category.clone();
+                conv.closing_summary = summary.clone();
+                conv.closed_by = Some(closed_by.clone());
+                records::save_conversation(self.conn, &conv).await?;
+                self.agents_changed = true;
+                self.exit_runs(contact_id, ExitCondition::ConversationClosed, None).await?;
+                let fire = Fire::ConversationClosed { contact_id, closed_by, category, summary, auto };
+                self.work.push_back(Work::Fire { fire, origin: Vec::new() });
+            }
+            EventKind::TagUpdated { contact, tag, added } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let had = c.tags.iter().any(|t| t == &tag);
+                if had != added {
+                    if added {
+                        c.tags.push(tag.clone());
+                    } else {
+                        c.tags.retain(|t| t != &tag);
+                    }
+                    records::save_contact(self.conn, &c, self.now_ms).await?;
+                    self.work.push_back(Work::Fire {
+                        fire: Fire::TagUpdated { contact_id, tag, added },
+                        origin: Vec::new(),
+                    });
+                }
+            }
+            EventKind::FieldUpdated { contact, field, value } => {
+                steps::vars::check_writable(&field).map_err(Error::Refused)?;
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let old = c.get(&field);
+                if c.set(&field, value.clone()) {
+                    records::save_contact(self.conn, &c, self.now_ms).await?;
+                    let fire = Fire::FieldUpdated { contact_id, field, old, new: value };
+                    self.work.push_back(Work::Fire { fire, origin: Vec::new() });
+                }
+            }
+            EventKind::OptedOut { contact } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let mut c = records::load_contact(self.conn, contact_id).await?;
+                c.opted_out = true;
+                records::save_contact(self.conn, &c, self.now_ms).await?;
+                self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
+            }
+            EventKind::Shortcut { contact, workflow, agent_id, form } => {
+                let (version, wf) = self.live_with(&workflow, "shortcut")?;
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let agent = records::load_agent(self.conn, &agent_id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("agent {agent_id}")))?;
+                if let TriggerKind::Shortcut { form: fields, teams, .. } = &wf.trigger.kind {
+                    if !teams.is_empty() && !agent.teams.iter().any(|t| teams.contains(t)) {
+                        return Err(Error::Refused(format!(
+                            "agent {agent_id} is not in a team allowed to use `{workflow}`"
+                        )));
+                    }
+                    for f in fields.iter().filter(|f| f.required) {
+                        let blank = form
+                            .get(&f.id)
+                            .is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
+                        if blank {
+                            return Err(Error::Refused(format!("the form field `{}` ({}) is required", f.id, f.label)));
+                        }
+                    }
+                }
+                let trigger = json!({"type": "shortcut", "agent": Agent::to_vars(&agent), "form": form});
+                self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
+            }
+            EventKind::Webhook { workflow, payload } => {
+                let (version, wf) = self.live_with(&workflow, "webhook")?;
+                let TriggerKind::Webhook { contact_key, contact_path } = &wf.trigger.kind else {
+                    return Err(Error::Refused(format!("`{workflow}` is not a webhook workflow")));
+                };
+                let key = serde_json_path::JsonPath::parse(contact_path)
+                    .ok()
+                    .and_then(|p| p.query(&payload).first().cloned())
+                    .and_then(|v| match v {
+                        Value::String(s) => Some(s),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| Error::Refused(format!("the payload has no contact at `{contact_path}`")))?;
+                let key_name = serde_json::to_value(contact_key)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let contact_id = match key_name.as_str() {
+                    "id" => self.resolve_contact(&ContactRef::Id(key.parse().unwrap_or(-1)), &Map::new()).await?,
+                    field => {
+                        let mut profile = Map::new();
+                        profile.insert(field.to_owned(), Value::String(key.clone()));
+                        self.resolve_contact(
+                            &ContactRef::Address { channel: format!("webhook-{field}"), address: key },
+                            &profile,
+                        )
+                        .await?
+                    }
+                };
+                self.handled.contact_id = Some(contact_id);
+                let trigger = json!({"type": "webhook", "payload": payload});
+                self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
+            }
+            EventKind::Manual { workflow, contact, vars } => {
+                let (version, wf) = self.live_with(&workflow, "manual")?;
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                let trigger = json!({"type": "manual", "vars": vars, "caller": null});
+                self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn live_with(&self, workflow: &str, trigger: &str) -> Result<(i64, std::sync::Arc<CompiledWorkflow>), Error> {
+        let (version, wf) = self
+            .engine
+            .inner
+            .registry
+            .live(workflow)
+            .ok_or_else(|| Error::Refused(format!("workflow `{workflow}` is not published (or is stopped)")))?;
+        if wf.trigger.kind.name() != trigger {
+            return Err(Error::Refused(format!(
+                "workflow `{workflow}` is started by `{}`, not `{trigger}`",
+                wf.trigger.kind.name()
+            )));
+        }
+        Ok((version, wf))
+    }
+
+    /// Starts a workflow named by the event (shortcut, webhook, manual); a refusal is an error
+    /// the caller sees.
+    async fn start_explicit(
+        &mut self,
+        workflow: &str,
+        version: i64,
+        wf: &CompiledWorkflow,
+        contact_id: i64,
+        trigger: Value,
+    ) -> Result<(), Error> {
+        if !self.conditions_hold(wf, contact_id, &trigger).await? {
+            return Err(Error::Refused(format!("the trigger conditions of `{workflow}` do not hold for this contact")));
+        }
+        match self.try_start(workflow, version, wf, contact_id, trigger, Vec::new()).await? {
+            Start::Started(_) => Ok(()),
+            Start::Queued => {
+                self.handled.queued.push(workflow.to_owned());
+                Ok(())
+            }
+            Start::Refused(reason) => Err(Error::Refused(reason)),
+        }
+    }
+
+    /// The contact's open conversation, and whether it was opened just now.
+    async fn open_conversation(
+        &mut self,
+        contact_id: i64,
+        channel: Option<&str>,
+        by: &str,
+    ) -> Result<(Conversation, bool), Error> {
+        match records::latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open") {
+            Some(c) => Ok((c, false)),
+            None => Ok((records::insert_conversation(self.conn, contact_id, channel, by, self.now_ms).await?, true)),
+        }
+    }
+
+    /// Starts every live workflow that `fire` triggers.
+    pub async fn fire(&mut self, fire: Fire, origin: Vec<String>) -> Result<(), Error> {
+        let contact_id = fire.contact_id();
+        let trigger = fire.vars();
+        for (id, version, wf) in self.engine.inner.registry.live_with_trigger(fire.trigger_type()) {
+            if !fire.matches(&wf.trigger.kind) {
+                continue;
+            }
+            if origin.iter().any(|w| w == &id) || origin.len() >= MAX_ORIGIN_DEPTH {
+                tracing::info!(workflow = %id, chain = %origin.join(" → "), "loop guard: not starting a workflow its own actions triggered");
+                self.handled.loop_guarded.push(id);
+                continue;
+            }
+            if !self.conditions_hold(&wf, contact_id, &trigger).await? {
+                continue;
+            }
+            match self.try_start(&id, version, &wf, contact_id, trigger.clone(), origin.clone()).await? {
+                Start::Started(_) => {}
+                Start::Queued => self.handled.queued.push(id),
+                Start::Refused(reason) => {
+                    tracing::debug!(workflow = %id, contact = contact_id, %reason, "trigger not started")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates the trigger's conditions for this contact. A condition that fails to
+    /// evaluate counts as not holding (and is logged), so a broken condition never starts runs.
+    async fn conditions_hold(
+        &mut self,
+        wf: &CompiledWorkflow,
+        contact_id: i64,
+        trigger: &Value,
+    ) -> Result<bool, Error> {
+        let Some(cond) = &wf.trigger.conditions else { return Ok(true) };
+        let contact: Contact = records::load_contact(self.conn, contact_id).await?;
+        let conversation = records::latest_conversation(self.conn, contact_id).await?;
+        let assignee = match conversation.as_ref().and_then(|c| c.assignee_id.clone()) {
+            Some(id) => records::load_agent(self.conn, &id).await?,
+            None => None,
+        };
+        let local = self.now.with_timezone(&self.engine.inner.timezone);
+        let vars = json!({
+            "contact": contact.to_vars(),
+            "conversation": conversation.as_ref().map(Conversation::to_vars),
+            "assignee": assignee.as_ref().map(Agent::to_vars),
+            "trigger": trigger,
+            "steps": {},
+            "system": {"now": local.to_rfc3339(), "today": local.format("%Y-%m-%d").to_string(), "time": local.format("%H:%M").to_string(), "timezone": self.engine.inner.timezone.name()},
+        });
+        match cond.eval(&vars) {
+            Ok(holds) => Ok(holds),
+            Err(e) => {
+                tracing::warn!(workflow = %wf.id, error = %e, "trigger condition failed to evaluate");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Starts a run unless the workflow's settings say no (or say "later").
+    pub async fn try_start(
+        &mut self,
+        workflow: &str,
+        version: i64,
+        wf: &CompiledWorkflow,
+        contact_id: i64,
+        trigger: Value,
+        origin: Vec<String>,
+    ) -> Result<Start, Error> {
+        if wf.settings.once_per_contact {
+            let enrolled: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM enrollments WHERE workflow_id = ? AND contact_id = ?")
+                    .bind(workflow)
+                    .bind(contact_id)
+                    .fetch_optional(&mut *self.conn)
+                    .await?;
+            if enrolled.is_some() {
+                return Ok(Start::Refused(format!("the contact was already enrolled in `{workflow}` once")));
+            }
+        }
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM runs WHERE workflow_id = ? AND contact_id = ? AND status IN ('running', 'waiting')",
+        )
+        .bind(workflow)
+        .bind(contact_id)
+        .fetch_one(&mut *self.conn)
+        .await?;
+        if active > 0 {
+            return Ok(match wf.settings.when_active {
+                WhenActive::Drop => Start::Refused(format!("the contact is already in `{workflow}`")),
+                WhenActive::Queue => {
+                    sqlx::query("INSERT INTO queued_triggers (workflow_id, contact_id, trigger, origin, created_at) VALUES (?, ?, ?, ?, ?)")
+                        .bind(workflow)
+                        .bind(contact_id)
+                        .bind(trigger.to_string())
+                        .bind(json!(origin).to_string())
+                        .bind(self.now_ms)
+                        .execute(&mut *self.conn)
+                        .await?;
+                    Start::Queued
+                }
+            });
+        }
+        Ok(Start::Started(self.start_run(workflow, version, wf, contact_id, trigger, origin).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_match_words_without_case_or_accents() {
+        let kw = vec!["menu".to_owned(), "ayuda rápida".to_owned()];
+        assert!(keywords_match("Show me the MENU please", &kw, KeywordMatch::Contains));
+        assert!(keywords_match("necesito AYUDA RAPIDA!", &kw, KeywordMatch::Contains));
+        assert!(!keywords_match("menus", &kw, KeywordMatch::Contains));
+        assert!(keywords_match("Menu", &kw, KeywordMatch::Exact));
+        assert!(!keywords_match("the menu", &kw, KeywordMatch::Exact));
+        assert!(keywords_match("menu now", &kw, KeywordMatch::StartsWith));
+    }
+}

@@ -1,0 +1,94 @@
+//! Shared test helpers: an engine on a fresh in-memory SQLite with a manual clock.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::sync::Arc;
+use steps::message::InboundMessage;
+use switchboard::clock::ManualClock;
+use switchboard::runtime::{AgentSpec, ContactRef, Engine, Event, EventKind, Options};
+
+/// An engine on a fresh in-memory database, its clock stopped at `now`.
+pub async fn engine_at(now: &str) -> (Engine, ManualClock) {
+    engine_with(now, Options { timezone: chrono_tz::Europe::Berlin, ..Options::default() }).await
+}
+
+pub async fn engine_with(now: &str, options: Options) -> (Engine, ManualClock) {
+    let clock = ManualClock::at(now.parse::<DateTime<Utc>>().expect("time"));
+    let engine = Engine::open(options, Arc::new(clock.clone())).await.expect("engine opens");
+    (engine, clock)
+}
+
+/// The text of a reference workflow.
+pub fn reference(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../workflows/{name}.yaml", env!("CARGO_MANIFEST_DIR")))
+        .expect("reference workflow")
+}
+
+pub fn contact(address: &str) -> ContactRef {
+    ContactRef::Address { channel: "simulator".into(), address: address.into() }
+}
+
+/// A contact's message on the simulator channel.
+pub fn says(address: &str, text: &str) -> Event {
+    Event::new(EventKind::MessageReceived {
+        contact: contact(address),
+        channel: "simulator".into(),
+        message: InboundMessage::text(text),
+        profile: serde_json::from_value(
+            serde_json::json!({"first_name": address, "name": format!("{address} Example")}),
+        )
+        .expect("profile"),
+    })
+}
+
+/// A button press on the simulator channel.
+pub fn presses(address: &str, payload: &str, title: &str) -> Event {
+    Event::new(EventKind::MessageReceived {
+        contact: contact(address),
+        channel: "simulator".into(),
+        message: InboundMessage::button(payload, title),
+        profile: Default::default(),
+    })
+}
+
+pub fn closes(address: &str, by: &str, category: &str) -> Event {
+    Event::new(EventKind::ConversationClosed {
+        contact: contact(address),
+        closed_by: by.into(),
+        category: Some(category.into()),
+        summary: None,
+        auto: false,
+    })
+}
+
+pub fn agent(id: &str, teams: &[&str], online: bool) -> AgentSpec {
+    AgentSpec {
+        id: id.into(),
+        name: format!("Agent {}", id.to_uppercase()),
+        email: Some(format!("{id}@example.com")),
+        teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+        online,
+        max_open: None,
+    }
+}
+
+/// The texts of the messages sent to a contact, in order.
+pub async fn sent(engine: &Engine, contact_id: i64) -> Vec<String> {
+    engine
+        .simulator_messages(contact_id)
+        .await
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Delivers everything in the outbox (the simulator channel succeeds at once).
+pub async fn flush(engine: &Engine) {
+    while engine.process_outbox(1000).await.expect("outbox") > 0 {}
+}
+
+pub fn json(v: &Value, path: &str) -> Value {
+    path.split('.').fold(v.clone(), |v, k| v.get(k).cloned().unwrap_or(Value::Null))
+}

@@ -1,0 +1,304 @@
+//! The durable interpreter, driven as the server will drive it: events in, the clock moved
+//! by hand, the outbox drained. Every test runs on a fresh in-memory SQLite store.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use switchboard::runtime::{CancelFilter, ContactRef, Event, EventKind};
+
+#[tokio::test]
+async fn csat_low_score_escalates_to_a_supervisor() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("csat")).await.expect("publish");
+    engine.upsert_agent(&agent("sam", &["supervisors"], true)).await.expect("agent");
+    let hello = engine.handle(says("ana", "Hi, my order is late")).await.expect("message");
+    let ana = hello.contact_id.expect("contact");
+
+    let closed = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    assert_eq!(closed.started.len(), 1, "CSAT starts on close");
+    let run = closed.started[0];
+    flush(&engine).await;
+    assert_eq!(sent(&engine, ana).await, vec!["Thanks for chatting with us, ana! How would you rate our help?"]);
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "waiting");
+    assert_eq!(info.waiting.as_ref().map(|w| w["kind"].clone()), Some(json!("reply")));
+
+    let answered = engine.handle(says("ana", "★★")).await.expect("rating");
+    assert_eq!(answered.resumed, vec![run]);
+    flush(&engine).await;
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "completed", "{info:?}");
+    assert_eq!(json(&info.vars, "steps.ask_rating.answer"), json!(2));
+    assert_eq!(json(&info.vars, "steps.escalate.agent_name"), json!("Agent SAM"));
+    assert_eq!(sent(&engine, ana).await[1], "Thank you for your feedback!");
+
+    let runs = engine.runs_of_contact(ana).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    let contact = contact_row(&engine, ana).await;
+    assert_eq!(contact.0, json!({"last_csat": 2}));
+    assert!(contact.1.contains(&"csat-followup".to_owned()));
+    let (priority, assignee, status): (String, Option<String>, String) = sqlx::query_as(
+        "SELECT priority, assignee_id, status FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(ana)
+    .fetch_one(engine.pool())
+    .await
+    .expect("conversation");
+    assert_eq!((priority.as_str(), assignee.as_deref(), status.as_str()), ("high", Some("sam"), "open"));
+    let notes: Vec<String> =
+        sqlx::query_scalar("SELECT text FROM messages WHERE contact_id = ? AND direction = 'note' ORDER BY id")
+            .bind(ana)
+            .fetch_all(engine.pool())
+            .await
+            .expect("notes");
+    assert_eq!(notes, vec!["Low CSAT: 2/5 from ana Example (closed as resolved). Please follow up."]);
+}
+
+async fn contact_row(engine: &switchboard::runtime::Engine, id: i64) -> (serde_json::Value, Vec<String>) {
+    let (fields, tags): (String, String) = sqlx::query_as("SELECT fields, tags FROM contacts WHERE id = ?")
+        .bind(id)
+        .fetch_one(engine.pool())
+        .await
+        .expect("contact");
+    (serde_json::from_str(&fields).expect("fields"), serde_json::from_str(&tags).expect("tags"))
+}
+
+#[tokio::test]
+async fn a_high_score_just_says_thanks() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("csat")).await.expect("publish");
+    let ana = engine.handle(says("ana", "hello")).await.expect("hello").contact_id.expect("contact");
+    let run = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    engine.handle(presses("ana", "5", "★★★★★")).await.expect("rating");
+    flush(&engine).await;
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "completed");
+    assert_eq!(json(&info.vars, "steps.check_score.branch"), json!("else"));
+    assert_eq!(sent(&engine, ana).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_unanswered_question_times_out_on_the_injected_clock() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("csat")).await.expect("publish");
+    engine.handle(says("ana", "hello")).await.expect("hello");
+    let run = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    let due = engine.next_timer_due().await.expect("timer").expect("a timer is set");
+    assert_eq!(due.to_rfc3339(), "2026-11-24T10:00:00+00:00", "24 hours after the question");
+
+    clock.advance(chrono::Duration::hours(23));
+    assert_eq!(engine.fire_due_timers(100).await.expect("fire"), 0, "not yet");
+    clock.advance(chrono::Duration::hours(1));
+    assert_eq!(engine.fire_due_timers(100).await.expect("fire"), 1);
+    let info = engine.run(run).await.expect("run");
+    // `timeout` is not connected in the CSAT flow: the run ends there.
+    assert_eq!(info.status, "completed");
+    assert_eq!(json(&info.vars, "steps.ask_rating.attempts"), json!(0));
+    assert_eq!(engine.next_timer_due().await.expect("timer"), None);
+}
+
+#[tokio::test]
+async fn a_reply_clears_the_question_timeout() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("csat")).await.expect("publish");
+    engine.handle(says("ana", "hello")).await.expect("hello");
+    let run = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    engine.handle(says("ana", "5")).await.expect("answer");
+    assert_eq!(engine.next_timer_due().await.expect("timer"), None);
+    clock.advance(chrono::Duration::days(2));
+    assert_eq!(engine.fire_due_timers(100).await.expect("fire"), 0);
+    assert_eq!(engine.run(run).await.expect("run").status, "completed");
+}
+
+#[tokio::test]
+async fn duplicate_events_are_ignored() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    let event = |id: &str| {
+        let mut e = says("ana", "menu please");
+        e.source = "simulator".into();
+        e.id = Some(id.into());
+        e
+    };
+    let first = engine.handle(event("m-1")).await.expect("first");
+    assert_eq!(first.started.len(), 1);
+    let again = engine.handle(event("m-1")).await.expect("again");
+    assert!(again.duplicate);
+    assert!(again.started.is_empty());
+    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE direction = 'in'")
+        .fetch_one(engine.pool())
+        .await
+        .expect("count");
+    assert_eq!(messages, 1);
+}
+
+#[tokio::test]
+async fn keywords_decide_which_messages_start_the_faq() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    assert!(engine.handle(says("ana", "where is my parcel")).await.expect("m").started.is_empty());
+    let started = engine.handle(says("ana", "Show me the MENU")).await.expect("m").started;
+    assert_eq!(started.len(), 1);
+    let ana = engine.run(started[0]).await.expect("run").contact_id;
+    engine.handle(says("ana", "2")).await.expect("pick shipping");
+    flush(&engine).await;
+    let texts = sent(&engine, ana).await;
+    assert_eq!(texts[1], "Orders ship within 2 working days; you get a tracking link by email.");
+    assert_eq!(texts[2], "Anything else?");
+    let info = engine.run(started[0]).await.expect("run");
+    assert_eq!(info.step.as_deref(), Some("more"));
+}
+
+#[tokio::test]
+async fn talk_to_a_person_waits_in_the_queue_until_an_agent_comes_online() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    engine.upsert_agent(&agent("bob", &["support"], false)).await.expect("agent");
+    let run = engine.handle(says("ana", "menu")).await.expect("m").started[0];
+    engine.handle(presses("ana", "human", "Talk to a person")).await.expect("human");
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.step.as_deref(), Some("assign_agent"));
+    assert_eq!(info.waiting.as_ref().map(|w| w["kind"].clone()), Some(json!("agent")));
+
+    clock.advance(chrono::Duration::minutes(10));
+    engine.set_agent_online("bob", true).await.expect("online");
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "completed", "{info:?}");
+    assert_eq!(json(&info.vars, "steps.assign_agent.agent_id"), json!("bob"));
+    flush(&engine).await;
+    assert_eq!(
+        sent(&engine, info.contact_id).await.last().map(String::as_str),
+        Some("Agent BOB will be with you in a moment.")
+    );
+}
+
+#[tokio::test]
+async fn the_assignment_queue_times_out_to_the_timeout_port() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    let run = engine.handle(says("ana", "menu")).await.expect("m").started[0];
+    engine.handle(says("ana", "talk to a person")).await.expect("human");
+    clock.advance(chrono::Duration::minutes(30));
+    engine.fire_due_timers(100).await.expect("fire");
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "completed");
+    flush(&engine).await;
+    let texts = sent(&engine, info.contact_id).await;
+    assert!(texts.last().is_some_and(|t| t.starts_with("Everyone is busy")), "{texts:?}");
+}
+
+#[tokio::test]
+async fn a_run_finishes_on_its_version_after_a_new_publish() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let v1 = reference("csat");
+    engine.publish(&v1).await.expect("v1");
+    engine.handle(says("ana", "hello")).await.expect("hello");
+    let old_run = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    let v2 = v1.replace("Thank you for your feedback!", "Thanks a lot!");
+    assert_eq!(engine.publish(&v2).await.expect("v2").1, 2);
+    let ana = engine.handle(says("ana", "4")).await.expect("answer").contact_id.expect("contact");
+    flush(&engine).await;
+    let info = engine.run(old_run).await.expect("run");
+    assert_eq!((info.version, info.status.as_str()), (1, "completed"));
+    assert!(sent(&engine, ana).await.contains(&"Thank you for your feedback!".to_owned()));
+    engine.handle(says("bea", "hello")).await.expect("hello");
+    let new_run = engine.handle(closes("bea", "agent:bob", "resolved")).await.expect("close").started[0];
+    assert_eq!(engine.run(new_run).await.expect("run").version, 2);
+}
+
+const MANUAL_WAIT: &str = r#"
+schema: 1
+id: nurture
+name: Nurture
+trigger: { type: manual }
+settings: { when_active: WHEN, once_per_contact: ONCE, exit_when: [conversation_closed, agent_replied] }
+start: hello
+steps:
+  hello: { kind: send_message, text: 'Hello {{trigger.vars.name}}', next: { next: pause } }
+  pause: { kind: wait, for: 1h }
+"#;
+
+fn manual(workflow: &str, contact_id: i64) -> Event {
+    Event::new(EventKind::Manual {
+        workflow: workflow.into(),
+        contact: ContactRef::Id(contact_id),
+        vars: serde_json::from_value(json!({"name": "Ana"})).expect("vars"),
+    })
+}
+
+#[tokio::test]
+async fn one_active_run_per_contact_drops_or_queues() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "drop").replace("ONCE", "false")).await.expect("publish");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    engine.handle(manual("nurture", ana)).await.expect("first");
+    let second = engine.handle(manual("nurture", ana)).await;
+    assert!(second.is_err_and(|e| e.to_string().contains("already in `nurture`")));
+
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "queue").replace("ONCE", "false")).await.expect("v2");
+    let queued = engine.handle(manual("nurture", ana)).await.expect("queued");
+    assert_eq!(queued.queued, vec!["nurture"]);
+    clock.advance(chrono::Duration::hours(1));
+    engine.fire_due_timers(10).await.expect("fire");
+    let runs = engine.runs_of_contact(ana).await.expect("runs");
+    assert_eq!(runs.len(), 2, "the queued trigger started when the first run ended");
+    assert_eq!(runs[0].status, "waiting");
+    assert_eq!(runs[1].status, "completed");
+}
+
+#[tokio::test]
+async fn trigger_once_per_contact_never_re_enrolls() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "drop").replace("ONCE", "true")).await.expect("publish");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    engine.handle(manual("nurture", ana)).await.expect("first");
+    clock.advance(chrono::Duration::hours(2));
+    engine.fire_due_timers(10).await.expect("fire");
+    let again = engine.handle(manual("nurture", ana)).await;
+    assert!(again.is_err_and(|e| e.to_string().contains("already enrolled")));
+}
+
+#[tokio::test]
+async fn exit_conditions_end_runs() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "drop").replace("ONCE", "false")).await.expect("publish");
+    engine.upsert_agent(&agent("bob", &["support"], true)).await.expect("agent");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let run = engine.handle(manual("nurture", ana)).await.expect("start").started[0];
+    let replied = engine
+        .handle(Event::new(EventKind::AgentReplied {
+            contact: ContactRef::Id(ana),
+            agent_id: "bob".into(),
+            text: "Hi Ana!".into(),
+        }))
+        .await
+        .expect("agent reply");
+    assert_eq!(replied.exited, vec![run]);
+    assert_eq!(engine.run(run).await.expect("run").status, "exited");
+    assert_eq!(engine.next_timer_due().await.expect("timers"), None, "an exited run leaves no timer");
+
+    let run = engine.handle(manual("nurture", ana)).await.expect("again").started[0];
+    let closed = engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    assert_eq!(closed.exited, vec![run]);
+    let run = engine.handle(manual("nurture", ana)).await.expect("again").started[0];
+    let out = engine.handle(Event::new(EventKind::OptedOut { contact: ContactRef::Id(ana) })).await.expect("opt out");
+    assert_eq!(out.exited, vec![run], "opting out always ends runs");
+}
+
+#[tokio::test]
+async fn cancel_one_run_or_all_runs_of_a_workflow() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "drop").replace("ONCE", "false")).await.expect("publish");
+    let mut runs = Vec::new();
+    for name in ["ana", "bea", "cai"] {
+        let id = engine.handle(says(name, "hi")).await.expect("hi").contact_id.expect("contact");
+        runs.push(engine.handle(manual("nurture", id)).await.expect("start").started[0]);
+    }
+    assert_eq!(engine.cancel(CancelFilter::Run(runs[0])).await.expect("cancel"), 1);
+    assert_eq!(engine.run(runs[0]).await.expect("run").status, "cancelled");
+    let n =
+        engine.cancel(CancelFilter::Workflow { workflow: "nurture".into(), version: Some(1) }).await.expect("cancel");
+    assert_eq!(n, 2);
+    assert_eq!(engine.next_timer_due().await.expect("timers"), None);
+}
