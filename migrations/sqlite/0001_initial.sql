@@ -210,3 +210,24 @@ CREATE TABLE schedules (
     version     INTEGER NOT NULL,
     next_at     INTEGER NOT NULL
 );
+
+-- Accepted events not yet processed. Accepting (a durable insert) is separate from
+-- processing, so nothing accepted is lost in a crash and many events share one commit.
+CREATE TABLE event_queue (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    event_id    TEXT,
+    body        TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+
+-- Events that could not be processed (an unknown workflow, a contact that does not exist),
+-- kept with the reason instead of being dropped.
+CREATE TABLE event_failures (
+    id        INTEGER PRIMARY KEY,
+    source    TEXT NOT NULL,
+    event_id  TEXT,
+    body      TEXT NOT NULL,
+    error     TEXT NOT NULL,
+    failed_at INTEGER NOT NULL
+);

@@ -17,6 +17,7 @@ mod assign;
 mod events;
 mod outbox;
 mod people;
+mod queue;
 pub mod records;
 mod registry;
 mod triggers;
@@ -24,6 +25,7 @@ mod triggers;
 pub use events::{ContactRef, Event, EventKind, Handled};
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
+pub use queue::Accepted;
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;
@@ -51,6 +53,9 @@ pub enum Error {
     Invalid(Vec<Diagnostic>),
     #[error("{0}")]
     Refused(String),
+    /// Only with the `crash_after` test hook: the simulated process death.
+    #[error("simulated crash")]
+    Crashed,
 }
 
 /// How the engine is set up.
@@ -64,6 +69,9 @@ pub struct Options {
     pub webhook_url: Option<String>,
     /// Hosts and networks the HTTP step may reach even though they are private.
     pub http_allow: Vec<String>,
+    /// Test hook for crash tests: behave as if the process died before the n-th durable step
+    /// (a commit or an outbound call). `None` in production.
+    pub crash_after: Option<i64>,
 }
 
 impl Default for Options {
@@ -73,6 +81,7 @@ impl Default for Options {
             timezone: chrono_tz::UTC,
             webhook_url: None,
             http_allow: Vec::new(),
+            crash_after: None,
         }
     }
 }
@@ -94,6 +103,10 @@ struct Inner {
     write: Mutex<()>,
     outbox_wake: Notify,
     timer_wake: Notify,
+    queue_wake: Notify,
+    /// Test hook: the number of durable steps (commits, outbound calls) left before the
+    /// engine behaves as if the process died. `None` in production.
+    failpoint: Option<std::sync::atomic::AtomicI64>,
     channel: Channel,
     http: HttpCaller,
 }
@@ -127,6 +140,8 @@ impl Engine {
                 write: Mutex::new(()),
                 outbox_wake: Notify::new(),
                 timer_wake: Notify::new(),
+                queue_wake: Notify::new(),
+                failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
                 channel: Channel::new(options.webhook_url),
                 http: HttpCaller::new(policy),
             }),
@@ -151,10 +166,36 @@ impl Engine {
     }
 
     /// Starts the one write transaction; nothing else writes until it commits or drops.
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock at once, so a transaction never has to
+    /// upgrade from reading to writing (which fails if another process wrote meanwhile).
     async fn begin(&self) -> Result<WriteTx<'_>, Error> {
+        self.check_alive()?;
         let guard = self.inner.write.lock().await;
-        let tx = self.inner.pool.begin().await?;
+        let tx = self.inner.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { _guard: guard, tx })
+    }
+
+    /// Commits, unless the crash test hook says the process is dead by now.
+    async fn commit(&self, tx: WriteTx<'_>) -> Result<(), Error> {
+        self.durable_step()?;
+        tx.commit().await
+    }
+
+    /// Counts a durable step against the crash test hook.
+    fn durable_step(&self) -> Result<(), Error> {
+        if let Some(left) = &self.inner.failpoint {
+            if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) <= 0 {
+                return Err(Error::Crashed);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_alive(&self) -> Result<(), Error> {
+        match &self.inner.failpoint {
+            Some(left) if left.load(std::sync::atomic::Ordering::SeqCst) < 0 => Err(Error::Crashed),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -229,7 +270,7 @@ impl Engine {
         batch.drain().await?;
         let handled = std::mem::take(&mut batch.handled);
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
         Ok(handled)
     }
@@ -266,7 +307,7 @@ impl Engine {
         batch.drain().await?;
         let resumed = batch.handled.resumed.len();
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
         Ok(resumed)
     }
@@ -315,10 +356,35 @@ impl Engine {
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.inner.registry.set_live(&wf.id, version, wf.clone());
         tracing::info!(workflow = %wf.id, version, "published");
         Ok((wf.id.clone(), version))
+    }
+
+    /// Publishes `source` unless it is exactly the current version already (so starting the
+    /// server with the same `workflows/` folder does not pile up versions). Returns the id,
+    /// the live version and whether a new one was published.
+    pub async fn publish_if_changed(&self, source: &str) -> Result<(String, i64, bool), Error> {
+        let compiled = steps::compile(source);
+        let Some(wf) = compiled.workflow else {
+            return Err(Error::Invalid(compiled.diagnostics));
+        };
+        let current: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT v.version, v.source, w.status FROM workflows w
+             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = ?",
+        )
+        .bind(&wf.id)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        if let Some((version, stored, _)) =
+            current.filter(|(_, stored, status)| stored == source && status == "published")
+        {
+            let _ = stored;
+            return Ok((wf.id.clone(), version, false));
+        }
+        let (id, version) = self.publish(source).await?;
+        Ok((id, version, true))
     }
 
     /// Stops a workflow: no new runs start. Runs under way finish unless `eject` is set, in
@@ -349,7 +415,7 @@ impl Engine {
             }
         }
         batch.drain().await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
         Ok(ejected)
     }
@@ -381,7 +447,7 @@ impl Engine {
             }
         }
         batch.drain().await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(cancelled)
     }
 
@@ -450,9 +516,25 @@ impl Engine {
                 }
             }
         };
+        let queue = {
+            let engine = self.clone();
+            async move {
+                loop {
+                    match engine.process_queue(500).await {
+                        Ok(n) if n > 0 => continue,
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "processing events failed"),
+                    }
+                    // Another process (or a crashed one's leftovers) may have queued events
+                    // without waking us, so idle polling is short.
+                    let _ = tokio::time::timeout(Duration::from_millis(100), engine.inner.queue_wake.notified()).await;
+                }
+            }
+        };
         tokio::select! {
             _ = timers => {}
             _ = outbox => {}
+            _ = queue => {}
             _ = shutdown => {}
         }
     }

@@ -12,6 +12,9 @@ use sqlx::Row;
 use std::time::Duration;
 use steps::machine::{HttpRequest, Input, Outcome};
 
+/// How many outcomes are recorded per commit while effects complete.
+const RECORD_EVERY: usize = 16;
+
 /// Attempts at delivering a message before it is declared failed.
 const MAX_SEND_ATTEMPTS: i64 = 8;
 
@@ -159,18 +162,28 @@ impl Engine {
                 (p, done)
             });
         }
+        // Outcomes are recorded in small groups as they arrive: a crash between performing an
+        // effect and recording it means a redelivery (with the same key), so the window is
+        // kept short without paying a commit per effect.
         let mut results = Vec::new();
+        let mut count = 0;
         while let Some(joined) = tasks.join_next().await {
             if let Ok(r) = joined {
                 results.push(r);
             }
+            if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
+                count += results.len();
+                self.record(std::mem::take(&mut results)).await?;
+            }
         }
-        let count = results.len();
-        self.record(results).await?;
         Ok(count)
     }
 
     async fn perform(&self, p: &Pending) -> Done {
+        if self.durable_step().is_err() {
+            // The simulated process died before the call went out.
+            return Done::Retry { reason: "crashed".into() };
+        }
         match p.kind.as_str() {
             "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
                 Ok(request) => Done::Http(self.inner.http.call(&request, &p.key).await),
@@ -230,7 +243,7 @@ impl Engine {
         }
         batch.drain().await?;
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
         Ok(())
     }

@@ -54,7 +54,7 @@ impl Engine {
         batch.agents_changed = true;
         batch.drain().await?;
         let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.after_commit(o, t);
         Ok(())
     }
@@ -75,7 +75,7 @@ impl Engine {
         batch.agents_changed = online;
         batch.drain().await?;
         let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.after_commit(o, t);
         Ok(())
     }

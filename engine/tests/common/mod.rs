@@ -92,3 +92,91 @@ pub async fn flush(engine: &Engine) {
 pub fn json(v: &Value, path: &str) -> Value {
     path.split('.').fold(v.clone(), |v, k| v.get(k).cloned().unwrap_or(Value::Null))
 }
+
+/// A receiver on 127.0.0.1 standing in for a channel and a CRM: it records every request's
+/// path and `Idempotency-Key`, and answers `/crm` with `{"tier": "gold"}`.
+#[derive(Clone, Default)]
+pub struct Receiver {
+    pub seen: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Receiver {
+    /// Starts the receiver; returns it and its base URL.
+    pub async fn start() -> (Receiver, String) {
+        use axum::http::HeaderMap;
+        use axum::routing::post;
+        let receiver = Receiver::default();
+        let record = |path: &'static str, receiver: Receiver| {
+            move |headers: HeaderMap| {
+                let receiver = receiver.clone();
+                async move {
+                    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    receiver.seen.lock().unwrap_or_else(|e| e.into_inner()).push((path.to_owned(), key.clone()));
+                    axum::Json(serde_json::json!({"id": key, "tier": "gold"}))
+                }
+            }
+        };
+        let app = axum::Router::new()
+            .route("/channel", post(record("/channel", receiver.clone())))
+            .route("/crm", post(record("/crm", receiver.clone())));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (receiver, url)
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The distinct idempotency keys seen.
+    pub fn keys(&self) -> std::collections::BTreeSet<String> {
+        self.requests().into_iter().map(|(_, k)| k).collect()
+    }
+}
+
+/// A workflow that exercises every kind of durable step: an awaited message, an HTTP call,
+/// a timer, a question and a final message. `{{URL}}` is the receiver's base URL.
+pub const DURABLE_FLOW: &str = r#"
+schema: 1
+id: durable
+name: Durable
+trigger: { type: message_received, keywords: [start] }
+start: greet
+steps:
+  greet:
+    kind: send_message
+    text: 'Hello {{contact.first_name}}'
+    next: { next: lookup, failure: lookup }
+  lookup:
+    kind: http
+    method: POST
+    url: '{{URL}}/crm'
+    json: { contact: '{{contact.id}}' }
+    save: { tier: $.tier }
+    next: { success: pause, failure: pause }
+  pause:
+    kind: wait
+    for: PAUSE
+    next: { done: bye }
+  bye:
+    kind: send_message
+    text: 'Bye {{contact.first_name}}'
+"#;
+
+/// A contact's message on the webhook channel, with an event id.
+pub fn webhook_says(address: &str, text: &str, id: &str) -> Event {
+    Event::with_id(
+        "test",
+        id,
+        EventKind::MessageReceived {
+            contact: ContactRef::Address { channel: "webhook".into(), address: address.into() },
+            channel: "webhook".into(),
+            message: InboundMessage::text(text),
+            profile: serde_json::from_value(serde_json::json!({"first_name": address})).expect("profile"),
+        },
+    )
+}
