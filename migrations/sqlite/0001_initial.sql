@@ -204,11 +204,13 @@ CREATE TABLE queued_triggers (
 );
 CREATE INDEX queued_triggers_contact ON queued_triggers (workflow_id, contact_id, id);
 
--- When each schedule-triggered workflow fires next.
+-- When each schedule-triggered workflow fires next. A firing walks the contacts in pages;
+-- `firing_at` and `cursor` (the last contact id done) let a crash resume it midway.
 CREATE TABLE schedules (
     workflow_id TEXT PRIMARY KEY,
-    version     INTEGER NOT NULL,
-    next_at     INTEGER NOT NULL
+    next_at     INTEGER NOT NULL,
+    firing_at   INTEGER,
+    cursor      INTEGER NOT NULL DEFAULT 0
 );
 
 -- Accepted events not yet processed. Accepting (a durable insert) is separate from

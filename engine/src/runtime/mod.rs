@@ -20,12 +20,15 @@ mod people;
 mod queue;
 pub mod records;
 mod registry;
+mod replay;
+mod schedule;
 mod triggers;
 
 pub use events::{ContactRef, Event, EventKind, Handled};
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
+pub use replay::Rebuilt;
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;
@@ -356,6 +359,7 @@ impl Engine {
             .bind(now)
             .execute(&mut *conn)
             .await?;
+        schedule::on_publish(conn, &wf, self.inner.timezone, self.inner.clock.now()).await?;
         self.commit(tx).await?;
         self.inner.registry.set_live(&wf.id, version, wf.clone());
         tracing::info!(workflow = %wf.id, version, "published");
@@ -414,6 +418,7 @@ impl Engine {
                 ejected += 1;
             }
         }
+        sqlx::query("DELETE FROM schedules WHERE workflow_id = ?").bind(workflow).execute(&mut *batch.conn).await?;
         batch.drain().await?;
         self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
@@ -481,12 +486,19 @@ impl Engine {
                     if let Err(e) = engine.fire_due_timers(1000).await {
                         tracing::error!(error = %e, "firing timers failed");
                     }
-                    let wait = match engine.next_timer_due().await {
-                        Ok(Some(due)) => (due - engine.inner.clock.now())
+                    if let Err(e) = engine.fire_due_schedules().await {
+                        tracing::error!(error = %e, "firing schedules failed");
+                    }
+                    let next = match (engine.next_timer_due().await, engine.next_schedule_due().await) {
+                        (Ok(a), Ok(b)) => a.into_iter().chain(b).min(),
+                        _ => None,
+                    };
+                    let wait = match next {
+                        Some(due) => (due - engine.inner.clock.now())
                             .to_std()
                             .unwrap_or(Duration::ZERO)
                             .min(Duration::from_secs(60)),
-                        _ => Duration::from_secs(60),
+                        None => Duration::from_secs(60),
                     };
                     if wait > Duration::ZERO {
                         let _ = tokio::time::timeout(wait, engine.inner.timer_wake.notified()).await;

@@ -512,7 +512,7 @@ impl Batch<'_> {
 
     /// Evaluates the trigger's conditions for this contact. A condition that fails to
     /// evaluate counts as not holding (and is logged), so a broken condition never starts runs.
-    async fn conditions_hold(
+    pub(super) async fn conditions_hold(
         &mut self,
         wf: &CompiledWorkflow,
         contact_id: i64,
