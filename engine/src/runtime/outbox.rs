@@ -12,7 +12,7 @@ use sqlx::Row;
 use std::time::Duration;
 use steps::machine::{HttpRequest, Input, Outcome};
 
-/// How many outcomes are recorded per commit while effects complete.
+/// Record outcomes once this many have arrived (or when nothing else is in flight).
 const RECORD_EVERY: usize = 16;
 
 /// Attempts at delivering a message before it is declared failed.
@@ -170,6 +170,13 @@ impl Engine {
         while let Some(joined) = tasks.join_next().await {
             if let Ok(r) = joined {
                 results.push(r);
+            }
+            // Take everything else that has finished too, so a burst of fast deliveries
+            // shares one commit.
+            while let Some(joined) = tasks.try_join_next() {
+                if let Ok(r) = joined {
+                    results.push(r);
+                }
             }
             if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
                 count += results.len();
