@@ -7,6 +7,10 @@
 //! `cargo bench -p switchboard --bench parked -- 100000 1000000`
 
 use std::sync::Arc;
+
+// The same allocator as the `switchboard` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 use steps::message::InboundMessage;
 use switchboard::clock::SystemClock;
@@ -80,8 +84,17 @@ async fn transitions(engine: &Engine) -> i64 {
 
 #[tokio::main]
 async fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![100_000] } else { sizes };
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        return; // Test runners list targets; this one has no test cases to list.
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // `cargo bench` passes `--bench`; run as a test (`cargo test --all-targets`) it is a quick smoke run.
+    let default = if args.iter().any(|a| a == "--bench") { 100_000 } else { 500 };
+    let sizes = if sizes.is_empty() { vec![default] } else { sizes };
     let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let options = Options { database_url: format!("sqlite://{}/bench.db", dir.display()), ..Options::default() };

@@ -75,9 +75,10 @@ async fn a_crash_before_any_durable_step_loses_nothing_and_repeats_nothing() {
         let (receiver, url) = Receiver::start().await;
         let db = format!("sqlite://{}/crash-{k}.db", dir.display());
         let clock = ManualClock::at("2026-11-23T10:00:00Z".parse().expect("time"));
-        let first = scenario(&db, &url, &clock, Some(k)).await;
-        if first.is_ok() {
-            break; // k is past the last durable step: no crash happened.
+        match scenario(&db, &url, &clock, Some(k)).await {
+            Ok(()) => break, // k is past the last durable step: no crash happened.
+            Err(switchboard::runtime::Error::Crashed) => {}
+            Err(other) => panic!("crash point {k}: an error that is not the simulated crash: {other}"),
         }
         crash_points += 1;
         scenario(&db, &url, &clock, None).await.expect("the restarted engine finishes");

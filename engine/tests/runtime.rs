@@ -302,3 +302,96 @@ async fn cancel_one_run_or_all_runs_of_a_workflow() {
     assert_eq!(n, 2);
     assert_eq!(engine.next_timer_due().await.expect("timers"), None);
 }
+
+#[tokio::test]
+async fn a_refused_event_in_a_batch_is_kept_with_its_reason_and_the_rest_commit() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    let unknown_workflow = Event::new(EventKind::Manual {
+        workflow: "no-such-flow".into(),
+        contact: ContactRef::Address { channel: "simulator".into(), address: "ana".into() },
+        vars: Default::default(),
+    });
+    let accepted =
+        engine.enqueue(&[says("ana", "menu"), unknown_workflow, says("bea", "menu")]).await.expect("enqueue");
+    assert!(accepted.iter().all(|a| !a.duplicate));
+    assert_eq!(engine.process_queue(100).await.expect("process"), 3);
+    assert_eq!(engine.queue_depth().await.expect("depth"), 0);
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs").fetch_one(engine.pool()).await.expect("runs");
+    assert_eq!(runs, 2, "both good events started their run");
+    let failures: Vec<String> =
+        sqlx::query_scalar("SELECT error FROM event_failures").fetch_all(engine.pool()).await.expect("failures");
+    assert_eq!(failures, vec!["workflow `no-such-flow` is not published (or is stopped)"]);
+}
+
+#[tokio::test]
+async fn enqueue_deduplicates_across_and_within_calls() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let with_id = |id: &str| {
+        let mut e = says("ana", "hello");
+        e.id = Some(id.into());
+        e
+    };
+    let first = engine.enqueue(&[with_id("a"), with_id("b"), with_id("a")]).await.expect("enqueue");
+    assert_eq!(first.iter().map(|a| a.duplicate).collect::<Vec<_>>(), vec![false, false, true]);
+    let again = engine.enqueue(&[with_id("b"), with_id("c")]).await.expect("enqueue");
+    assert_eq!(again.iter().map(|a| a.duplicate).collect::<Vec<_>>(), vec![true, false]);
+    assert_eq!(engine.queue_depth().await.expect("depth"), 3);
+}
+
+#[tokio::test]
+async fn the_webhook_channel_retries_with_backoff_and_the_same_key() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let attempts = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = attempts.clone();
+    let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let keys_seen = keys.clone();
+    let app = axum::Router::new().route(
+        "/channel",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let seen = seen.clone();
+            let keys = keys_seen.clone();
+            async move {
+                let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                keys.lock().unwrap_or_else(|e| e.into_inner()).push(key);
+                // The first two deliveries hit a channel that is down.
+                if seen.fetch_add(1, Ordering::SeqCst) < 2 {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/channel", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let options = switchboard::runtime::Options { webhook_url: Some(url), ..switchboard::runtime::Options::default() };
+    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", options).await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    engine.handle(webhook_says("ana", "menu", "m1")).await.expect("menu");
+    assert_eq!(engine.process_outbox(10).await.expect("first try"), 1);
+    let status = || async {
+        sqlx::query_as::<_, (String, i64)>("SELECT status, attempts FROM outbox")
+            .fetch_one(engine.pool())
+            .await
+            .expect("outbox")
+    };
+    assert_eq!(status().await, ("pending".to_owned(), 1));
+    assert_eq!(engine.process_outbox(10).await.expect("not due yet"), 0, "the retry waits for its backoff");
+    clock.advance(chrono::Duration::seconds(1));
+    engine.process_outbox(10).await.expect("second try");
+    clock.advance(chrono::Duration::seconds(2));
+    engine.process_outbox(10).await.expect("third try");
+    assert_eq!(status().await, ("done".to_owned(), 3));
+    let keys = keys.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| k == &keys[0]), "every attempt carries the same key: {keys:?}");
+    let message: String = sqlx::query_scalar("SELECT status FROM messages WHERE direction = 'out'")
+        .fetch_one(engine.pool())
+        .await
+        .expect("m");
+    assert_eq!(message, "sent");
+}

@@ -159,7 +159,8 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_due ON timers (due_at);
 
--- Outbound effects (messages, HTTP calls) waiting to be performed, with their idempotency key.
+-- Outbound effects (messages, HTTP calls) waiting to be performed, with their idempotency key
+-- (a message's row in `messages` carries the same key).
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     run_id          INTEGER,
@@ -168,7 +169,6 @@ CREATE TABLE outbox (
     payload         TEXT NOT NULL,
     awaited         INTEGER NOT NULL,          -- a run waits for the outcome
     token           INTEGER NOT NULL,          -- the run's seq when it was written
-    message_id      INTEGER,
     status          TEXT NOT NULL,             -- pending | done | dead
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,

@@ -2,10 +2,12 @@
 //! run, fire that trigger) and drains it, so a step that starts another workflow or tags a
 //! contact (which triggers more flows) never recurses. Each advance asks the current step's
 //! state machine for a transition, journals it, applies its effects and follows its port
-//! until the run waits or ends.
+//! until the run waits or ends. Rows are read and written through the batch's
+//! [`Cache`], which writes everything back in bulk before the commit.
 
+use super::cache::{Cache, MessageRow, OutboxRow};
 use super::events::Handled;
-use super::records::{self, Agent, Contact, Conversation, Run};
+use super::records::{Agent, Contact, Conversation, Run};
 use super::triggers::{Fire, Start};
 use super::{assign, Engine, Error};
 use crate::clock::{from_millis, to_millis};
@@ -59,9 +61,11 @@ pub(super) struct Batch<'a> {
     pub wake_timers: bool,
     /// Agents changed (assigned, freed): the assignment queue should be offered again.
     pub agents_changed: bool,
+    /// Rows read and changed in this transaction, written back by [`Batch::finish`].
+    pub cache: Cache,
 }
 
-/// The world a run sees while it advances, loaded once and written through.
+/// The world a run sees while it advances, loaded once and written through the cache.
 struct Env {
     contact: Contact,
     conversation: Option<Conversation>,
@@ -81,49 +85,39 @@ impl<'a> Batch<'a> {
             wake_outbox: false,
             wake_timers: false,
             agents_changed: false,
+            cache: Cache::default(),
         }
+    }
+
+    /// Does all queued work, then writes every change back. Call it before committing.
+    pub async fn finish(&mut self) -> Result<(), Error> {
+        self.drain().await?;
+        self.cache.flush(self.conn, self.now_ms).await
     }
 
     /// Does all queued work, including what the work itself queues.
     pub async fn drain(&mut self) -> Result<(), Error> {
-        if self.work.is_empty() && self.agents_changed {
-            self.agents_changed = false;
-            self.offer_queue().await?;
-        }
-        while let Some(work) = self.work.pop_front() {
+        loop {
+            if self.work.is_empty() && self.agents_changed {
+                self.agents_changed = false;
+                self.offer_queue().await?;
+            }
+            let Some(work) = self.work.pop_front() else { return Ok(()) };
             match work {
                 Work::Start { run_id } => {
-                    let mut run = records::load_run(self.conn, run_id).await?;
+                    let mut run = self.cache.run(self.conn, run_id).await?;
                     self.advance(&mut run, None).await?;
                 }
                 Work::Resume { run_id, input, expect } => {
-                    let mut run = records::load_run(self.conn, run_id).await?;
-                    if self.still_waiting(&run, expect) {
-                        records::clear_timer(self.conn, run.id).await?;
+                    let mut run = self.cache.run(self.conn, run_id).await?;
+                    if still_waiting(&run, expect) {
+                        self.cache.clear_timer(run.id);
                         self.handled.resumed.push(run.id);
                         self.advance(&mut run, Some(input)).await?;
                     }
                 }
                 Work::Fire { fire, origin } => self.fire(fire, origin).await?,
             }
-            if self.work.is_empty() && self.agents_changed {
-                self.agents_changed = false;
-                self.offer_queue().await?;
-            }
-        }
-        Ok(())
-    }
-
-    fn still_waiting(&self, run: &Run, expect: Expect) -> bool {
-        if run.status != "waiting" {
-            return false;
-        }
-        let kind = run.wait_kind.as_deref();
-        match expect {
-            Expect::Reply => kind == Some("reply"),
-            Expect::Timer { token } => run.seq == token && run.due_at.is_some(),
-            Expect::Outcome { token } => run.seq == token && kind == Some("effect"),
-            Expect::Agent => kind == Some("agent"),
         }
     }
 
@@ -158,18 +152,14 @@ impl<'a> Batch<'a> {
             created_at: self.now_ms,
             ended_at: None,
         };
-        records::insert_run(self.conn, &mut run).await?;
-        sqlx::query("INSERT INTO enrollments (workflow_id, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(workflow_id)
-            .bind(contact_id)
-            .execute(&mut *self.conn)
-            .await?;
+        run.id = self.cache.new_run(self.conn, run.clone()).await?;
+        self.cache.enroll(workflow_id, contact_id);
         let data = json!({"workflow": workflow_id, "version": version, "trigger": run.vars["trigger"]});
-        records::journal(self.conn, &mut run, self.now_ms, "start", &data).await?;
+        self.cache.journal(&mut run, self.now_ms, "start", &data);
         match &wf.start {
             Some(first) => {
                 enter(&mut run, first);
-                records::save_run(self.conn, &run, self.now_ms).await?;
+                self.cache.put_run(run.clone());
                 self.work.push_back(Work::Start { run_id: run.id });
             }
             None => self.end(&mut run, "completed", None).await?,
@@ -179,10 +169,10 @@ impl<'a> Batch<'a> {
     }
 
     async fn env(&mut self, contact_id: i64) -> Result<Env, Error> {
-        let contact = records::load_contact(self.conn, contact_id).await?;
-        let conversation = records::latest_conversation(self.conn, contact_id).await?;
+        let contact = self.cache.contact(self.conn, contact_id).await?;
+        let conversation = self.cache.latest_conversation(self.conn, contact_id).await?;
         let assignee = match conversation.as_ref().and_then(|c| c.assignee_id.clone()) {
-            Some(id) => records::load_agent(self.conn, &id).await?,
+            Some(id) => self.cache.agent(self.conn, &id).await?,
             None => None,
         };
         Ok(Env { contact, conversation, assignee })
@@ -236,8 +226,12 @@ impl<'a> Batch<'a> {
                 None => behaviour.start(&ctx),
                 Some(i) => behaviour.resume(&run.state, i, &ctx),
             };
+            tracing::debug!(
+                run = run.id, workflow = %run.workflow_id, step = %step_id, visit = run.visit,
+                kind = step.config.info().name, next = ?transition.next, "step"
+            );
             let entry = json!({"input": input, "effects": transition.effects, "next": transition.next});
-            records::journal(self.conn, run, self.now_ms, "transition", &entry).await?;
+            self.cache.journal(run, self.now_ms, "transition", &entry);
             input = None;
             let awaits = matches!(transition.next, Next::Wait { wait: Wait::Outcome, .. });
             let mut outcome = None;
@@ -261,7 +255,8 @@ impl<'a> Batch<'a> {
                         input = Some(Input::Outcome { outcome: o });
                         continue;
                     }
-                    return self.wait(run, &wait).await;
+                    self.wait(run, &wait);
+                    return Ok(());
                 }
                 Next::Fail { reason } => return self.end(run, "failed", Some(reason)).await,
             }
@@ -269,7 +264,7 @@ impl<'a> Batch<'a> {
         self.end(run, "failed", Some(format!("more than {MAX_TRANSITIONS} steps without waiting"))).await
     }
 
-    async fn wait(&mut self, run: &mut Run, wait: &Wait) -> Result<(), Error> {
+    fn wait(&mut self, run: &mut Run, wait: &Wait) {
         run.status = "waiting".into();
         run.wait_kind = Some(wait.kind().to_owned());
         run.waiting_since = Some(self.now_ms);
@@ -277,12 +272,11 @@ impl<'a> Batch<'a> {
         if wait.kind() != "agent" {
             run.wait_data = Value::Null;
         }
-        records::save_run(self.conn, run, self.now_ms).await?;
         if let Some(due) = wait.due() {
-            records::set_timer(self.conn, run.id, due, run.seq).await?;
+            self.cache.set_timer(run.id, to_millis(due), run.seq);
             self.wake_timers = true;
         }
-        Ok(())
+        self.cache.put_run(run.clone());
     }
 
     /// Ends a run: completed, failed (with the reason), cancelled or exited.
@@ -297,13 +291,16 @@ impl<'a> Batch<'a> {
         if reason.is_some() {
             run.last_error = reason.clone();
         }
-        records::journal(self.conn, run, self.now_ms, "end", &json!({"status": status, "reason": reason})).await?;
-        records::save_run(self.conn, run, self.now_ms).await?;
-        records::clear_timer(self.conn, run.id).await?;
+        self.cache.journal(run, self.now_ms, "end", &json!({"status": status, "reason": reason}));
+        self.cache.put_run(run.clone());
+        self.cache.clear_timer(run.id);
         if status == "failed" {
             tracing::warn!(run = run.id, workflow = %run.workflow_id, reason = reason.as_deref().unwrap_or(""), "run failed");
         }
-        self.start_queued(&run.workflow_id, run.contact_id).await
+        if self.cache.may_have_queued(self.conn).await? {
+            self.start_queued(&run.workflow_id, run.contact_id).await?;
+        }
+        Ok(())
     }
 
     /// Applies one effect. Returns an outcome when the effect was performed right here and the
@@ -326,8 +323,7 @@ impl<'a> Batch<'a> {
             Effect::SetOutput { name, value } => {
                 let steps = run.vars.as_object_mut().map(|m| m.entry("steps").or_insert_with(|| json!({})));
                 if let Some(Value::Object(steps)) = steps {
-                    let outputs = steps.entry(step.clone()).or_insert_with(|| json!({}));
-                    if let Value::Object(outputs) = outputs {
+                    if let Value::Object(outputs) = steps.entry(step.clone()).or_insert_with(|| json!({})) {
                         outputs.insert(name.clone(), value.clone());
                     }
                 }
@@ -342,35 +338,31 @@ impl<'a> Batch<'a> {
                     .or_else(|| env.contact.last_channel.clone())
                     .unwrap_or_else(|| "simulator".into());
                 let refused = env.contact.opted_out.then(|| "the contact opted out of messages".to_owned());
-                let message_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, run_id,
-                        idempotency_key, status, error, created_at)
-                     VALUES (?, ?, 'out', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(run.contact_id)
-                .bind(conversation)
-                .bind(format!("run:{}", run.id))
-                .bind(&channel)
-                .bind(&message.text)
-                .bind(serde_json::to_string(message).unwrap_or_default())
-                .bind(run.id)
-                .bind(&key)
-                .bind(if refused.is_some() { "failed" } else { "pending" })
-                .bind(&refused)
-                .bind(self.now_ms)
-                .fetch_one(&mut *self.conn)
-                .await?;
+                self.cache.message(MessageRow {
+                    contact_id: run.contact_id,
+                    conversation_id: conversation,
+                    direction: "out",
+                    sender: format!("run:{}", run.id),
+                    channel: Some(channel.clone()),
+                    text: Some(message.text.clone()),
+                    body: serde_json::to_string(message).unwrap_or_default(),
+                    run_id: Some(run.id),
+                    idempotency_key: Some(key.clone()),
+                    status: if refused.is_some() { "failed" } else { "pending" },
+                    error: refused.clone(),
+                    created_at: self.now_ms,
+                });
                 if let Some(reason) = refused {
                     return Ok(awaited.then_some(Outcome::SendFailed { reason }));
                 }
-                let payload = json!({"message_id": message_id, "contact_id": run.contact_id, "channel": channel, "message": message});
-                self.outbox(run, "message", &key, &payload, awaited, Some(message_id)).await?;
+                let payload = json!({"contact_id": run.contact_id, "channel": channel, "message": message});
+                self.outbox(run, "message", key, &payload, awaited);
                 Ok(None)
             }
             Effect::Http { request } => {
                 let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
                 let payload = serde_json::to_value(request).unwrap_or(Value::Null);
-                self.outbox(run, "http", &key, &payload, true, None).await?;
+                self.outbox(run, "http", key, &payload, true);
                 Ok(None)
             }
             Effect::UpdateTags { add, remove } => {
@@ -388,13 +380,11 @@ impl<'a> Batch<'a> {
                     }
                 }
                 if !changed.is_empty() {
-                    records::save_contact(self.conn, &env.contact, self.now_ms).await?;
+                    self.cache.put_contact(env.contact.clone());
                 }
                 for (tag, added) in changed {
-                    self.work.push_back(Work::Fire {
-                        fire: Fire::TagUpdated { contact_id: run.contact_id, tag, added },
-                        origin: origin(),
-                    });
+                    let fire = Fire::TagUpdated { contact_id: run.contact_id, tag, added };
+                    self.work.push_back(Work::Fire { fire, origin: origin() });
                 }
                 Ok(None)
             }
@@ -407,7 +397,7 @@ impl<'a> Batch<'a> {
                     }
                 }
                 if !changed.is_empty() {
-                    records::save_contact(self.conn, &env.contact, self.now_ms).await?;
+                    self.cache.put_contact(env.contact.clone());
                 }
                 for (field, old, new) in changed {
                     let fire = Fire::FieldUpdated { contact_id: run.contact_id, field, old, new };
@@ -417,10 +407,9 @@ impl<'a> Batch<'a> {
             }
             Effect::Assign { request } => {
                 self.ensure_conversation(env, "workflow", run).await?;
-                let agents = records::load_agents(self.conn).await?;
-                match assign::pick(&agents, request) {
+                let picked = assign::pick(self.cache.agents(self.conn).await?, request).cloned();
+                match picked {
                     Some(agent) => {
-                        let agent = agent.clone();
                         self.assign_to(env, &agent, request.team.clone(), run.id).await?;
                         Ok(Some(Outcome::Assigned {
                             agent: AgentRef {
@@ -439,11 +428,13 @@ impl<'a> Batch<'a> {
             }
             Effect::Unassign => {
                 if let Some(conv) = env.conversation.as_mut().filter(|c| c.status == "open") {
-                    if conv.assignee_id.take().is_some() {
-                        records::save_conversation(self.conn, conv).await?;
+                    if let Some(agent) = conv.assignee_id.take() {
+                        let conv_id = conv.id;
+                        self.cache.put_conversation(conv.clone());
+                        self.cache.released(self.conn, &agent).await?;
                         env.assignee = None;
                         self.agents_changed = true;
-                        self.note(run.contact_id, Some(conv.id), "system", "Unassigned by a workflow", run.id).await?;
+                        self.note(run.contact_id, Some(conv_id), "system", "Unassigned by a workflow", run.id);
                     }
                 }
                 Ok(None)
@@ -455,7 +446,7 @@ impl<'a> Batch<'a> {
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_default();
-                    records::save_conversation(self.conn, conv).await?;
+                    self.cache.put_conversation(conv.clone());
                 }
                 Ok(None)
             }
@@ -475,7 +466,11 @@ impl<'a> Batch<'a> {
                     conv.closing_category = category.clone();
                     conv.closing_summary = summary.clone();
                     conv.closed_by = Some("workflow".into());
-                    records::save_conversation(self.conn, conv).await?;
+                    let released = conv.assignee_id.clone();
+                    self.cache.put_conversation(conv.clone());
+                    if let Some(agent) = released {
+                        self.cache.released(self.conn, &agent).await?;
+                    }
                     self.agents_changed = true;
                     self.exit_runs(run.contact_id, ExitCondition::ConversationClosed, Some(run.id)).await?;
                     let fire = Fire::ConversationClosed {
@@ -491,12 +486,12 @@ impl<'a> Batch<'a> {
             }
             Effect::AddComment { text } => {
                 let conversation = env.conversation.as_ref().map(|c| c.id);
-                self.note(run.contact_id, conversation, "note", text, run.id).await?;
+                self.note(run.contact_id, conversation, "note", text, run.id);
                 Ok(None)
             }
             Effect::Notify { text } => {
                 let conversation = env.conversation.as_ref().map(|c| c.id);
-                self.note(run.contact_id, conversation, "notify", text, run.id).await?;
+                self.note(run.contact_id, conversation, "notify", text, run.id);
                 Ok(None)
             }
             Effect::TriggerWorkflow { workflow, vars } => {
@@ -522,7 +517,8 @@ impl<'a> Batch<'a> {
                         format!("workflow `{workflow}` has a `{}` trigger, not `manual`", target.trigger.kind.name());
                     return Ok(Some(Outcome::TriggerFailed { reason }));
                 }
-                let trigger = json!({"type": "manual", "vars": vars, "caller": {"workflow": run.workflow_id, "run_id": run.id.to_string()}});
+                let caller = json!({"workflow": run.workflow_id, "run_id": run.id.to_string()});
+                let trigger = json!({"type": "manual", "vars": vars, "caller": caller});
                 chain.truncate(MAX_ORIGIN_DEPTH);
                 match self.try_start(workflow, version, &target, run.contact_id, trigger, chain).await? {
                     Start::Started(run_id) => Ok(Some(Outcome::WorkflowTriggered { run_id: run_id.to_string() })),
@@ -535,33 +531,18 @@ impl<'a> Batch<'a> {
         }
     }
 
-    async fn outbox(
-        &mut self,
-        run: &Run,
-        kind: &str,
-        key: &str,
-        payload: &Value,
-        awaited: bool,
-        message_id: Option<i64>,
-    ) -> Result<(), Error> {
+    fn outbox(&mut self, run: &Run, kind: &'static str, key: String, payload: &Value, awaited: bool) {
         // The token is the seq the run will wait at: the transition entry is already written.
-        sqlx::query(
-            "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, message_id, status, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-        )
-        .bind(run.id)
-        .bind(kind)
-        .bind(key)
-        .bind(payload.to_string())
-        .bind(i64::from(awaited))
-        .bind(run.seq)
-        .bind(message_id)
-        .bind(self.now_ms)
-        .bind(self.now_ms)
-        .execute(&mut *self.conn)
-        .await?;
+        self.cache.outbox(OutboxRow {
+            run_id: Some(run.id),
+            kind,
+            idempotency_key: key,
+            payload: payload.to_string(),
+            awaited,
+            token: run.seq,
+            created_at: self.now_ms,
+        });
         self.wake_outbox = true;
-        Ok(())
     }
 
     /// The contact's open conversation, opened now if there is none.
@@ -570,7 +551,7 @@ impl<'a> Batch<'a> {
             return Ok(Some(c.id));
         }
         let channel = env.contact.last_channel.clone();
-        let conv = records::insert_conversation(self.conn, run.contact_id, channel.as_deref(), by, self.now_ms).await?;
+        let conv = self.cache.new_conversation(self.conn, run.contact_id, channel.as_deref(), by, self.now_ms).await?;
         let id = conv.id;
         env.conversation = Some(conv);
         env.assignee = None;
@@ -585,18 +566,17 @@ impl<'a> Batch<'a> {
         run_id: i64,
     ) -> Result<(), Error> {
         if let Some(conv) = env.conversation.as_mut() {
-            conv.assignee_id = Some(agent.id.clone());
+            let previous = conv.assignee_id.replace(agent.id.clone());
             conv.team = team.or_else(|| agent.teams.first().cloned());
-            records::save_conversation(self.conn, conv).await?;
-            let text = format!("Assigned to {} by a workflow", agent.name);
             let conv_id = conv.id;
-            self.note(env.contact.id, Some(conv_id), "system", &text, run_id).await?;
+            self.cache.put_conversation(conv.clone());
+            if let Some(previous) = previous {
+                self.cache.released(self.conn, &previous).await?;
+            }
+            let text = format!("Assigned to {} by a workflow", agent.name);
+            self.note(env.contact.id, Some(conv_id), "system", &text, run_id);
         }
-        sqlx::query("UPDATE agents SET last_assigned_at = ? WHERE id = ?")
-            .bind(self.now_ms)
-            .bind(&agent.id)
-            .execute(&mut *self.conn)
-            .await?;
+        self.cache.assigned(self.conn, &agent.id, self.now_ms).await?;
         let mut agent = agent.clone();
         agent.open_count += 1;
         env.assignee = Some(agent);
@@ -604,30 +584,19 @@ impl<'a> Batch<'a> {
     }
 
     /// An internal note or system line on the conversation (`kind`: note, notify, system).
-    pub async fn note(
-        &mut self,
-        contact_id: i64,
-        conversation: Option<i64>,
-        kind: &str,
-        text: &str,
-        run_id: i64,
-    ) -> Result<(), Error> {
-        let direction = if kind == "system" { "system" } else { "note" };
-        sqlx::query(
-            "INSERT INTO messages (contact_id, conversation_id, direction, sender, text, body, run_id, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'note', ?)",
-        )
-        .bind(contact_id)
-        .bind(conversation)
-        .bind(direction)
-        .bind(format!("run:{run_id}"))
-        .bind(text)
-        .bind(json!({"kind": kind}).to_string())
-        .bind(run_id)
-        .bind(self.now_ms)
-        .execute(&mut *self.conn)
-        .await?;
-        Ok(())
+    pub fn note(&mut self, contact_id: i64, conversation: Option<i64>, kind: &str, text: &str, run_id: i64) {
+        self.cache.message(MessageRow {
+            contact_id,
+            conversation_id: conversation,
+            direction: if kind == "system" { "system" } else { "note" },
+            sender: format!("run:{run_id}"),
+            text: Some(text.to_owned()),
+            body: json!({"kind": kind}).to_string(),
+            run_id: Some(run_id),
+            status: "note",
+            created_at: self.now_ms,
+            ..MessageRow::default()
+        });
     }
 
     /// Ends the contact's active runs whose workflow exits on `condition` (except `keep`).
@@ -637,10 +606,7 @@ impl<'a> Batch<'a> {
         condition: ExitCondition,
         keep: Option<i64>,
     ) -> Result<(), Error> {
-        let runs =
-            records::load_runs_where(self.conn, "contact_id = ? AND status IN ('running', 'waiting')", contact_id)
-                .await?;
-        for mut run in runs {
+        for mut run in self.cache.active_runs(self.conn, contact_id).await? {
             if Some(run.id) == keep {
                 continue;
             }
@@ -657,18 +623,19 @@ impl<'a> Batch<'a> {
 
     /// Offers free agents to the runs waiting in the assignment queue, oldest first.
     async fn offer_queue(&mut self) -> Result<(), Error> {
-        let waiting = records::load_runs_where(
-            self.conn,
-            "status = 'waiting' AND wait_kind = 'agent' AND id > ? ORDER BY waiting_since, id LIMIT 200",
-            0,
+        // The queue spans every contact, so ask the database, which must be current first.
+        self.cache.flush(self.conn, self.now_ms).await?;
+        let waiting: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM runs WHERE status = 'waiting' AND wait_kind = 'agent' ORDER BY waiting_since, id LIMIT 200",
         )
+        .fetch_all(&mut *self.conn)
         .await?;
-        for run in waiting {
+        for id in waiting {
+            let run = self.cache.run(self.conn, id).await?;
             let Ok(request) = serde_json::from_value::<steps::machine::AssignRequest>(run.wait_data.clone()) else {
                 continue;
             };
-            let agents = records::load_agents(self.conn).await?;
-            let Some(agent) = assign::pick(&agents, &request).cloned() else { continue };
+            let Some(agent) = assign::pick(self.cache.agents(self.conn).await?, &request).cloned() else { continue };
             let mut env = self.env(run.contact_id).await?;
             if env.conversation.as_ref().is_none_or(|c| c.status != "open") {
                 continue;
@@ -702,6 +669,19 @@ impl<'a> Batch<'a> {
         let origin: Vec<String> = serde_json::from_str(&origin).unwrap_or_default();
         Box::pin(self.start_run(workflow_id, version, &wf, contact_id, trigger, origin)).await?;
         Ok(())
+    }
+}
+
+fn still_waiting(run: &Run, expect: Expect) -> bool {
+    if run.status != "waiting" {
+        return false;
+    }
+    let kind = run.wait_kind.as_deref();
+    match expect {
+        Expect::Reply => kind == Some("reply"),
+        Expect::Timer { token } => run.seq == token && run.due_at.is_some(),
+        Expect::Outcome { token } => run.seq == token && kind == Some("effect"),
+        Expect::Agent => kind == Some("agent"),
     }
 }
 

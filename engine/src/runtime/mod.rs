@@ -14,6 +14,7 @@
 
 mod advance;
 mod assign;
+mod cache;
 mod events;
 mod outbox;
 mod people;
@@ -270,7 +271,7 @@ impl Engine {
             }
         }
         batch.apply_event(event.kind).await?;
-        batch.drain().await?;
+        batch.finish().await?;
         let handled = std::mem::take(&mut batch.handled);
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
         self.commit(tx).await?;
@@ -305,9 +306,9 @@ impl Engine {
                 expect: advance::Expect::Timer { token: *token },
             });
             // A stale timer (the run moved on) is simply dropped.
-            records::clear_timer(batch.conn, *run_id).await?;
+            batch.cache.clear_timer(*run_id);
         }
-        batch.drain().await?;
+        batch.finish().await?;
         let resumed = batch.handled.resumed.len();
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
         self.commit(tx).await?;
@@ -413,13 +414,13 @@ impl Engine {
                     .fetch_all(&mut *batch.conn)
                     .await?;
             for id in ids {
-                let mut run = records::load_run(batch.conn, id).await?;
+                let mut run = batch.cache.run(batch.conn, id).await?;
                 batch.end(&mut run, "cancelled", Some("the workflow was stopped".into())).await?;
                 ejected += 1;
             }
         }
         sqlx::query("DELETE FROM schedules WHERE workflow_id = ?").bind(workflow).execute(&mut *batch.conn).await?;
-        batch.drain().await?;
+        batch.finish().await?;
         self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
         Ok(ejected)
@@ -445,13 +446,13 @@ impl Engine {
         };
         let mut cancelled = 0;
         for id in ids {
-            let mut run = records::load_run(batch.conn, id).await?;
+            let mut run = batch.cache.run(batch.conn, id).await?;
             if matches!(run.status.as_str(), "running" | "waiting") {
                 batch.end(&mut run, "cancelled", Some("cancelled by an operator".into())).await?;
                 cancelled += 1;
             }
         }
-        batch.drain().await?;
+        batch.finish().await?;
         self.commit(tx).await?;
         Ok(cancelled)
     }

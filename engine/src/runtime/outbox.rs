@@ -110,7 +110,6 @@ struct Pending {
     payload: Value,
     awaited: bool,
     token: i64,
-    message_id: Option<i64>,
     attempts: i64,
 }
 
@@ -129,7 +128,7 @@ impl Engine {
     pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
         let now = self.now_ms();
         let rows = sqlx::query(
-            "SELECT id, run_id, kind, idempotency_key, payload, awaited, token, message_id, attempts FROM outbox
+            "SELECT id, run_id, kind, idempotency_key, payload, awaited, token, attempts FROM outbox
              WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
         )
         .bind(now)
@@ -147,7 +146,6 @@ impl Engine {
                 payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
                 awaited: r.try_get::<i64, _>("awaited")? != 0,
                 token: r.try_get("token")?,
-                message_id: r.try_get("message_id")?,
                 attempts: r.try_get("attempts")?,
             });
         }
@@ -208,7 +206,9 @@ impl Engine {
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
         let now = batch.now_ms;
-        for (p, done) in results {
+        let mut delivered: Vec<&Pending> = Vec::new();
+        let mut resumes = Vec::new();
+        for (p, done) in &results {
             let outcome = match done {
                 Done::Retry { reason } => {
                     // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
@@ -217,7 +217,7 @@ impl Engine {
                         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
                     )
                     .bind(now + delay)
-                    .bind(&reason)
+                    .bind(reason)
                     .bind(p.id)
                     .execute(&mut *batch.conn)
                     .await?;
@@ -225,30 +225,63 @@ impl Engine {
                     continue;
                 }
                 Done::Sent { external_id } => {
-                    mark(&mut batch, &p, "done", None, now).await?;
-                    set_message(&mut batch, p.message_id, "sent", None).await?;
-                    Outcome::Sent { message_id: external_id }
+                    delivered.push(p);
+                    Outcome::Sent { message_id: external_id.clone() }
                 }
                 Done::Failed { reason } => {
-                    mark(&mut batch, &p, "dead", Some(&reason), now).await?;
-                    set_message(&mut batch, p.message_id, "failed", Some(&reason)).await?;
+                    sqlx::query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?")
+                        .bind(reason)
+                        .bind(now)
+                        .bind(p.id)
+                        .execute(&mut *batch.conn)
+                        .await?;
+                    sqlx::query("UPDATE messages SET status = 'failed', error = ? WHERE idempotency_key = ?")
+                        .bind(reason)
+                        .bind(&p.key)
+                        .execute(&mut *batch.conn)
+                        .await?;
                     tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
-                    Outcome::SendFailed { reason }
+                    Outcome::SendFailed { reason: reason.clone() }
                 }
                 Done::Http(outcome) => {
-                    mark(&mut batch, &p, "done", None, now).await?;
-                    outcome
+                    delivered.push(p);
+                    outcome.clone()
                 }
             };
             if let (true, Some(run_id)) = (p.awaited, p.run_id) {
-                batch.work.push_back(Work::Resume {
+                resumes.push(Work::Resume {
                     run_id,
                     input: Input::Outcome { outcome },
                     expect: Expect::Outcome { token: p.token },
                 });
             }
         }
-        batch.drain().await?;
+        // Successes are marked in bulk: one statement for the outbox, one for the messages.
+        for chunk in delivered.chunks(400) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ",
+            );
+            q.push_bind(now).push(" WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for p in chunk {
+                sep.push_bind(p.id);
+            }
+            q.push(")");
+            q.build().execute(&mut *batch.conn).await?;
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "UPDATE messages SET status = 'sent' WHERE idempotency_key IN (",
+            );
+            let mut sep = q.separated(", ");
+            for p in chunk.iter().filter(|p| p.kind == "message") {
+                sep.push_bind(p.key.clone());
+            }
+            q.push(")");
+            if chunk.iter().any(|p| p.kind == "message") {
+                q.build().execute(&mut *batch.conn).await?;
+            }
+        }
+        batch.work.extend(resumes);
+        batch.finish().await?;
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
         self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
@@ -284,27 +317,4 @@ impl Engine {
             })
             .collect()
     }
-}
-
-async fn mark(batch: &mut Batch<'_>, p: &Pending, status: &str, error: Option<&str>, now: i64) -> Result<(), Error> {
-    sqlx::query("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?")
-        .bind(status)
-        .bind(error)
-        .bind(now)
-        .bind(p.id)
-        .execute(&mut *batch.conn)
-        .await?;
-    Ok(())
-}
-
-async fn set_message(batch: &mut Batch<'_>, id: Option<i64>, status: &str, error: Option<&str>) -> Result<(), Error> {
-    if let Some(id) = id {
-        sqlx::query("UPDATE messages SET status = ?, error = ? WHERE id = ?")
-            .bind(status)
-            .bind(error)
-            .bind(id)
-            .execute(&mut *batch.conn)
-            .await?;
-    }
-    Ok(())
 }

@@ -52,7 +52,7 @@ impl Engine {
                 .await?;
         }
         batch.agents_changed = true;
-        batch.drain().await?;
+        batch.finish().await?;
         let (o, t) = (batch.wake_outbox, batch.wake_timers);
         self.commit(tx).await?;
         self.after_commit(o, t);
@@ -73,7 +73,7 @@ impl Engine {
             return Err(Error::NotFound(format!("agent {id}")));
         }
         batch.agents_changed = online;
-        batch.drain().await?;
+        batch.finish().await?;
         let (o, t) = (batch.wake_outbox, batch.wake_timers);
         self.commit(tx).await?;
         self.after_commit(o, t);

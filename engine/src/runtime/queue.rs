@@ -4,52 +4,60 @@
 //! to its own savepoint and kept in `event_failures` with the reason; the others commit.
 
 use super::advance::Batch;
-use super::events::Event;
+use super::events::{ContactRef, Event, EventKind};
 use super::{Engine, Error};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashSet;
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 400;
 
 /// What accepting an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Accepted {
     /// The sender's id was seen before; nothing was queued.
     pub duplicate: bool,
-    /// The queue position, when queued.
-    pub queued: Option<i64>,
 }
 
 impl Engine {
-    /// Accepts events durably, in one transaction. Returns, per event, whether it was queued.
+    /// Accepts events durably, in one transaction and a few statements. Returns, per event,
+    /// whether it was a duplicate (same source and id as an event accepted before, or earlier
+    /// in the same call).
     pub async fn enqueue(&self, events: &[Event]) -> Result<Vec<Accepted>, Error> {
         let mut tx = self.begin().await?;
         let now = self.now_ms();
+        let mut fresh: HashSet<(String, String)> = HashSet::new();
+        let with_ids: Vec<(&str, &str)> =
+            events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
+        for chunk in with_ids.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO inbox (source, event_id, received_at) ");
+            q.push_values(chunk.iter(), |mut b, (source, id)| {
+                b.push_bind(*source).push_bind(*id).push_bind(now);
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING source, event_id");
+            let inserted: Vec<(String, String)> = q.build_query_as().fetch_all(tx.conn()).await?;
+            fresh.extend(inserted);
+        }
         let mut out = Vec::with_capacity(events.len());
+        let mut queued: Vec<(&Event, String)> = Vec::with_capacity(events.len());
         for event in events {
-            if let Some(id) = &event.id {
-                let fresh = sqlx::query(
-                    "INSERT INTO inbox (source, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                )
-                .bind(&event.source)
-                .bind(id)
-                .bind(now)
-                .execute(tx.conn())
-                .await?
-                .rows_affected();
-                if fresh == 0 {
-                    out.push(Accepted { duplicate: true, queued: None });
-                    continue;
-                }
+            let accept = match &event.id {
+                // The first occurrence takes the fresh slot; a repeat in the same call is a duplicate.
+                Some(id) => fresh.remove(&(event.source.clone(), id.clone())),
+                None => true,
+            };
+            if accept {
+                let body = serde_json::to_string(&event.kind).map_err(|e| Error::Refused(e.to_string()))?;
+                queued.push((event, body));
             }
-            let body = serde_json::to_string(&event.kind).map_err(|e| Error::Refused(e.to_string()))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO event_queue (source, event_id, body, received_at) VALUES (?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&event.source)
-            .bind(&event.id)
-            .bind(body)
-            .bind(now)
-            .fetch_one(tx.conn())
-            .await?;
-            out.push(Accepted { duplicate: false, queued: Some(id) });
+            out.push(Accepted { duplicate: !accept });
+        }
+        for chunk in queued.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO event_queue (source, event_id, body, received_at) ");
+            q.push_values(chunk.iter(), |mut b, (event, body)| {
+                b.push_bind(event.source.clone()).push_bind(event.id.clone()).push_bind(body.clone()).push_bind(now);
+            });
+            q.build().execute(tx.conn()).await?;
         }
         self.commit(tx).await?;
         self.inner.queue_wake.notify_one();
@@ -57,66 +65,147 @@ impl Engine {
     }
 
     /// Processes up to `limit` queued events in one transaction. Returns how many it took.
+    ///
+    /// The fast path handles them all in one batch (bulk reads, bulk writes). If any event
+    /// is refused (an unknown contact, a stopped workflow), the transaction is rolled back
+    /// and the events are handled one by one, each under a savepoint, so the good ones
+    /// commit and the bad one is kept in `event_failures` with its reason.
     pub async fn process_queue(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let rows = sqlx::query("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT ?")
-            .bind(limit)
-            .fetch_all(tx.conn())
-            .await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let (mut wake_outbox, mut wake_timers) = (false, false);
-        let mut last = 0;
-        for row in &rows {
-            let id: i64 = row.try_get("id")?;
-            let body: String = row.try_get("body")?;
-            last = id;
-            sqlx::query("SAVEPOINT event").execute(tx.conn()).await?;
-            let result = match serde_json::from_str(&body) {
-                Ok(kind) => {
-                    let mut batch = Batch::new(self, tx.conn());
-                    let applied = async {
-                        batch.apply_event(kind).await?;
-                        batch.drain().await
-                    }
-                    .await;
-                    wake_outbox |= batch.wake_outbox;
-                    wake_timers |= batch.wake_timers;
-                    applied
-                }
-                Err(e) => Err(Error::Refused(format!("unreadable event: {e}"))),
-            };
-            match result {
-                Ok(()) => {
-                    sqlx::query("RELEASE SAVEPOINT event").execute(tx.conn()).await?;
-                }
-                Err(Error::Db(e)) => return Err(Error::Db(e)),
+        let rows: Vec<(i64, String, Option<String>, String)> =
+            sqlx::query_as("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT ?")
+                .bind(limit)
+                .fetch_all(tx.conn())
+                .await?;
+        let Some(last) = rows.last().map(|r| r.0) else { return Ok(0) };
+        let mut events = Vec::with_capacity(rows.len());
+        for (_, source, event_id, body) in &rows {
+            match serde_json::from_str::<EventKind>(body) {
+                Ok(kind) => events.push(kind),
                 Err(e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT event").execute(tx.conn()).await?;
-                    sqlx::query("RELEASE SAVEPOINT event").execute(tx.conn()).await?;
-                    tracing::warn!(event = id, error = %e, "event could not be processed");
-                    sqlx::query(
-                        "INSERT INTO event_failures (source, event_id, body, error, failed_at) VALUES (?, ?, ?, ?, ?)",
-                    )
-                    .bind(row.try_get::<String, _>("source")?)
-                    .bind(row.try_get::<Option<String>, _>("event_id")?)
-                    .bind(&body)
-                    .bind(e.to_string())
-                    .bind(self.now_ms())
-                    .execute(tx.conn())
-                    .await?;
+                    self.failed(tx.conn(), source, event_id.as_deref(), body, &format!("unreadable event: {e}")).await?
                 }
             }
         }
+        let wake = match self.apply_all(tx.conn(), &events).await {
+            Ok(wake) => wake,
+            Err(e @ (Error::Db(_) | Error::Crashed | Error::Migrate(_))) => return Err(e),
+            Err(_) => {
+                // Start over, one event at a time.
+                drop(tx);
+                tx = self.begin().await?;
+                self.apply_one_by_one(tx.conn(), &rows).await?
+            }
+        };
         sqlx::query("DELETE FROM event_queue WHERE id <= ?").bind(last).execute(tx.conn()).await?;
         self.commit(tx).await?;
-        self.after_commit(wake_outbox, wake_timers);
+        self.after_commit(wake.0, wake.1);
         Ok(rows.len())
+    }
+
+    async fn apply_all(&self, conn: &mut SqliteConnection, events: &[EventKind]) -> Result<(bool, bool), Error> {
+        let mut batch = Batch::new(self, conn);
+        let addresses: Vec<(String, String)> = events
+            .iter()
+            .filter_map(|e| match contact_of(e) {
+                Some(ContactRef::Address { channel, address }) => Some((channel.clone(), address.clone())),
+                _ => None,
+            })
+            .collect();
+        batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
+        let mut ids: Vec<i64> = Vec::with_capacity(events.len());
+        for e in events {
+            match contact_of(e) {
+                Some(ContactRef::Id(id)) => ids.push(*id),
+                Some(ContactRef::Address { channel, address }) => {
+                    if let Some(id) = batch.cache.address(batch.conn, channel, address).await? {
+                        ids.push(id);
+                    }
+                }
+                None => {}
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        batch.cache.prefetch(batch.conn, &ids).await?;
+        for kind in events {
+            batch.apply_event(kind.clone()).await?;
+            batch.drain().await?;
+        }
+        batch.finish().await?;
+        Ok((batch.wake_outbox, batch.wake_timers))
+    }
+
+    async fn apply_one_by_one(
+        &self,
+        conn: &mut SqliteConnection,
+        rows: &[(i64, String, Option<String>, String)],
+    ) -> Result<(bool, bool), Error> {
+        let (mut wake_outbox, mut wake_timers) = (false, false);
+        for (_, source, event_id, body) in rows {
+            let Ok(kind) = serde_json::from_str::<EventKind>(body) else { continue };
+            sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
+            let mut batch = Batch::new(self, &mut *conn);
+            let result = async {
+                batch.apply_event(kind).await?;
+                batch.finish().await
+            }
+            .await;
+            wake_outbox |= batch.wake_outbox;
+            wake_timers |= batch.wake_timers;
+            match result {
+                Ok(()) => {
+                    sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                }
+                Err(e @ (Error::Db(_) | Error::Crashed | Error::Migrate(_))) => return Err(e),
+                Err(e) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await?;
+                    sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                    self.failed(conn, source, event_id.as_deref(), body, &e.to_string()).await?;
+                }
+            }
+        }
+        Ok((wake_outbox, wake_timers))
+    }
+
+    async fn failed(
+        &self,
+        conn: &mut SqliteConnection,
+        source: &str,
+        event_id: Option<&str>,
+        body: &str,
+        error: &str,
+    ) -> Result<(), Error> {
+        tracing::warn!(%source, event = event_id.unwrap_or(""), %error, "event could not be processed");
+        sqlx::query("INSERT INTO event_failures (source, event_id, body, error, failed_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(source)
+            .bind(event_id)
+            .bind(body)
+            .bind(error)
+            .bind(self.now_ms())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Events waiting to be processed.
     pub async fn queue_depth(&self) -> Result<i64, Error> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(&self.inner.pool).await?)
+    }
+}
+
+/// The contact an event names, if any.
+fn contact_of(kind: &EventKind) -> Option<&ContactRef> {
+    match kind {
+        EventKind::MessageReceived { contact, .. }
+        | EventKind::AgentReplied { contact, .. }
+        | EventKind::ConversationOpened { contact, .. }
+        | EventKind::ConversationClosed { contact, .. }
+        | EventKind::TagUpdated { contact, .. }
+        | EventKind::FieldUpdated { contact, .. }
+        | EventKind::OptedOut { contact }
+        | EventKind::Shortcut { contact, .. }
+        | EventKind::Manual { contact, .. } => Some(contact),
+        EventKind::Webhook { .. } => None,
     }
 }

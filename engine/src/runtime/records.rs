@@ -3,7 +3,7 @@
 //! decide what commits together.
 
 use super::Error;
-use crate::clock::{from_millis, to_millis};
+use crate::clock::from_millis;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use sqlx::{Row, SqliteConnection};
@@ -19,13 +19,45 @@ pub struct Contact {
     pub last_channel: Option<String>,
     pub last_inbound_at: Option<i64>,
     pub opted_out: bool,
+    pub created_at: i64,
 }
 
 /// The standard contact attributes stored in their own columns.
 pub const CONTACT_COLUMNS: &[&str] =
     &["name", "first_name", "last_name", "email", "phone", "country", "language", "lifecycle"];
 
+/// A standard attribute as text for its column.
+pub fn text_attr(attrs: &Map<String, Value>, key: &str) -> Option<String> {
+    match attrs.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
 impl Contact {
+    /// A new contact with the given attributes (`fields` and `tags` included).
+    pub fn new(profile: &Map<String, Value>, now: i64) -> Contact {
+        let mut attrs = Map::new();
+        for col in CONTACT_COLUMNS {
+            attrs.insert((*col).to_owned(), profile.get(*col).cloned().unwrap_or(Value::Null));
+        }
+        Contact {
+            id: 0,
+            attrs,
+            fields: profile.get("fields").and_then(Value::as_object).cloned().unwrap_or_default(),
+            tags: profile
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| t.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            last_channel: None,
+            last_inbound_at: None,
+            opted_out: false,
+            created_at: now,
+        }
+    }
+
     /// As `contact.*` in a flow's variables.
     pub fn to_vars(&self) -> Value {
         let mut m = self.attrs.clone();
@@ -59,15 +91,7 @@ impl Contact {
     }
 }
 
-pub async fn load_contact(c: &mut SqliteConnection, id: i64) -> Result<Contact, Error> {
-    let row = sqlx::query(
-        "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
-                last_inbound_at, opted_out, fields, tags FROM contacts WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?
-    .ok_or_else(|| Error::NotFound(format!("contact {id}")))?;
+fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Contact, Error> {
     let mut attrs = Map::new();
     for col in CONTACT_COLUMNS {
         let v: Option<String> = row.try_get(*col)?;
@@ -83,64 +107,23 @@ pub async fn load_contact(c: &mut SqliteConnection, id: i64) -> Result<Contact, 
         last_channel: row.try_get("last_channel")?,
         last_inbound_at: row.try_get("last_inbound_at")?,
         opted_out: row.try_get::<i64, _>("opted_out")? != 0,
+        created_at: row.try_get("created_at")?,
     })
 }
 
-pub async fn save_contact(c: &mut SqliteConnection, contact: &Contact, now: i64) -> Result<(), Error> {
-    let text = |k: &str| match contact.attrs.get(k) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
-    };
-    sqlx::query(
-        "UPDATE contacts SET name = ?, first_name = ?, last_name = ?, email = ?, phone = ?, country = ?, language = ?,
-            lifecycle = ?, last_channel = ?, last_inbound_at = ?, opted_out = ?, fields = ?, tags = ?, updated_at = ?
-         WHERE id = ?",
-    )
-    .bind(text("name"))
-    .bind(text("first_name"))
-    .bind(text("last_name"))
-    .bind(text("email"))
-    .bind(text("phone"))
-    .bind(text("country"))
-    .bind(text("language"))
-    .bind(text("lifecycle"))
-    .bind(&contact.last_channel)
-    .bind(contact.last_inbound_at)
-    .bind(i64::from(contact.opted_out))
-    .bind(Value::Object(contact.fields.clone()).to_string())
-    .bind(json!(contact.tags).to_string())
-    .bind(now)
-    .bind(contact.id)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
-/// Creates a contact with the given attributes.
-pub async fn insert_contact(c: &mut SqliteConnection, attrs: &Map<String, Value>, now: i64) -> Result<i64, Error> {
-    let text = |k: &str| attrs.get(k).and_then(Value::as_str).map(str::to_owned);
-    let fields = attrs.get("fields").cloned().unwrap_or_else(|| json!({}));
-    let tags = attrs.get("tags").cloned().unwrap_or_else(|| json!([]));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO contacts (name, first_name, last_name, email, phone, country, language, lifecycle, fields, tags,
-            created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(text("name"))
-    .bind(text("first_name"))
-    .bind(text("last_name"))
-    .bind(text("email"))
-    .bind(text("phone"))
-    .bind(text("country"))
-    .bind(text("language"))
-    .bind(text("lifecycle"))
-    .bind(fields.to_string())
-    .bind(tags.to_string())
-    .bind(now)
-    .bind(now)
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(id)
+/// The contacts with these ids (missing ones are skipped).
+pub async fn load_contacts(c: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<Contact>, Error> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
+            last_inbound_at, opted_out, fields, tags, created_at FROM contacts WHERE id IN (",
+    );
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(&mut *c).await?;
+    rows.iter().map(contact_from_row).collect()
 }
 
 /// A conversation.
@@ -198,67 +181,23 @@ fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation, 
     })
 }
 
-const CONVERSATION_COLUMNS: &str = "id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
-    closed_at, closing_category, closing_summary, closed_by";
-
-/// The contact's latest conversation, open or not.
-pub async fn latest_conversation(c: &mut SqliteConnection, contact_id: i64) -> Result<Option<Conversation>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1"
-    )))
-    .bind(contact_id)
-    .fetch_optional(&mut *c)
-    .await?;
-    row.as_ref().map(conversation_from_row).transpose()
-}
-
-pub async fn load_conversation(c: &mut SqliteConnection, id: i64) -> Result<Conversation, Error> {
-    let row =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?")))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("conversation {id}")))?;
-    conversation_from_row(&row)
-}
-
-pub async fn insert_conversation(
+/// The latest conversation of each of these contacts that has one, as (contact id, conversation).
+pub async fn latest_conversations(
     c: &mut SqliteConnection,
-    contact_id: i64,
-    channel: Option<&str>,
-    opened_by: &str,
-    now: i64,
-) -> Result<Conversation, Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO conversations (contact_id, status, channel, opened_at, opened_by) VALUES (?, 'open', ?, ?, ?) RETURNING id",
-    )
-    .bind(contact_id)
-    .bind(channel)
-    .bind(now)
-    .bind(opened_by)
-    .fetch_one(&mut *c)
-    .await?;
-    load_conversation(c, id).await
-}
-
-pub async fn save_conversation(c: &mut SqliteConnection, conv: &Conversation) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE conversations SET status = ?, channel = ?, assignee_id = ?, team = ?, priority = ?, closed_at = ?,
-            closing_category = ?, closing_summary = ?, closed_by = ? WHERE id = ?",
-    )
-    .bind(&conv.status)
-    .bind(&conv.channel)
-    .bind(&conv.assignee_id)
-    .bind(&conv.team)
-    .bind(&conv.priority)
-    .bind(conv.closed_at)
-    .bind(&conv.closing_category)
-    .bind(&conv.closing_summary)
-    .bind(&conv.closed_by)
-    .bind(conv.id)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    contact_ids: &[i64],
+) -> Result<Vec<(i64, Conversation)>, Error> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "SELECT id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by, closed_at,
+            closing_category, closing_summary, closed_by FROM conversations
+         WHERE id IN (SELECT MAX(id) FROM conversations WHERE contact_id IN (",
+    );
+    let mut sep = q.separated(", ");
+    for id in contact_ids {
+        sep.push_bind(*id);
+    }
+    q.push(") GROUP BY contact_id)");
+    let rows = q.build().fetch_all(&mut *c).await?;
+    rows.iter().map(|r| conversation_from_row(r).map(|conv| (conv.contact_id, conv))).collect()
 }
 
 /// An agent as assignment sees one.
@@ -306,10 +245,6 @@ pub async fn load_agents(c: &mut SqliteConnection) -> Result<Vec<Agent>, Error> 
             })
         })
         .collect()
-}
-
-pub async fn load_agent(c: &mut SqliteConnection, id: &str) -> Result<Option<Agent>, Error> {
-    Ok(load_agents(c).await?.into_iter().find(|a| a.id == id))
 }
 
 /// A run as the interpreter holds it while advancing it.
@@ -388,64 +323,18 @@ pub async fn load_runs_where(c: &mut SqliteConnection, clause: &str, param: i64)
     rows.iter().map(run_from_row).collect()
 }
 
-pub async fn insert_run(c: &mut SqliteConnection, run: &mut Run) -> Result<(), Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO runs (workflow_id, version, contact_id, status, vars, origin, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&run.workflow_id)
-    .bind(run.version)
-    .bind(run.contact_id)
-    .bind(&run.status)
-    .bind(run.vars.to_string())
-    .bind(json!(run.origin).to_string())
-    .bind(run.created_at)
-    .bind(run.created_at)
-    .fetch_one(&mut *c)
-    .await?;
-    run.id = id;
-    Ok(())
-}
-
-pub async fn save_run(c: &mut SqliteConnection, run: &Run, now: i64) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE runs SET status = ?, step = ?, visit = ?, visits = ?, state = ?, wait_kind = ?, wait_data = ?,
-            waiting_since = ?, due_at = ?, vars = ?, seq = ?, last_error = ?, updated_at = ?, ended_at = ? WHERE id = ?",
-    )
-    .bind(&run.status)
-    .bind(&run.step)
-    .bind(i64::from(run.visit))
-    .bind(json!(run.visits).to_string())
-    .bind(if run.state.is_null() { None } else { Some(run.state.to_string()) })
-    .bind(&run.wait_kind)
-    .bind(if run.wait_data.is_null() { None } else { Some(run.wait_data.to_string()) })
-    .bind(run.waiting_since)
-    .bind(run.due_at)
-    .bind(run.vars.to_string())
-    .bind(run.seq)
-    .bind(&run.last_error)
-    .bind(now)
-    .bind(run.ended_at)
-    .bind(run.id)
-    .execute(&mut *c)
-    .await?;
-    Ok(())
-}
-
-/// Appends a journal entry and advances the run's sequence number.
-pub async fn journal(c: &mut SqliteConnection, run: &mut Run, now: i64, kind: &str, data: &Value) -> Result<(), Error> {
-    run.seq += 1;
-    sqlx::query("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(run.id)
-        .bind(run.seq)
-        .bind(now)
-        .bind(&run.step)
-        .bind(i64::from(run.visit))
-        .bind(kind)
-        .bind(data.to_string())
-        .execute(&mut *c)
-        .await?;
-    Ok(())
+/// The runs under way (running or waiting) of these contacts.
+pub async fn active_runs(c: &mut SqliteConnection, contact_ids: &[i64]) -> Result<Vec<Run>, Error> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('running', 'waiting') AND contact_id IN ("
+    ));
+    let mut sep = q.separated(", ");
+    for id in contact_ids {
+        sep.push_bind(*id);
+    }
+    q.push(")");
+    let rows = q.build().fetch_all(&mut *c).await?;
+    rows.iter().map(run_from_row).collect()
 }
 
 /// One journal entry, for timelines and recovery checks.
@@ -477,19 +366,4 @@ pub async fn load_journal(c: &mut SqliteConnection, run_id: i64) -> Result<Vec<J
             })
         })
         .collect()
-}
-
-pub async fn set_timer(c: &mut SqliteConnection, run_id: i64, due: DateTime<Utc>, token: i64) -> Result<(), Error> {
-    sqlx::query("INSERT INTO timers (run_id, due_at, token) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET due_at = excluded.due_at, token = excluded.token")
-        .bind(run_id)
-        .bind(to_millis(due))
-        .bind(token)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
-pub async fn clear_timer(c: &mut SqliteConnection, run_id: i64) -> Result<(), Error> {
-    sqlx::query("DELETE FROM timers WHERE run_id = ?").bind(run_id).execute(&mut *c).await?;
-    Ok(())
 }

@@ -93,7 +93,7 @@ impl Engine {
                         }
                     }
                 }
-                batch.drain().await?;
+                batch.finish().await?;
                 let (o, t) = (batch.wake_outbox, batch.wake_timers);
                 let done = (ids.len() as i64) < PAGE;
                 cursor = ids.last().copied().unwrap_or(cursor);

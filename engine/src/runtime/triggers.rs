@@ -5,8 +5,9 @@
 //! (a tag a flow adds) fire the same way, carrying the chain of workflows that caused them.
 
 use super::advance::{Batch, Expect, Work, MAX_ORIGIN_DEPTH};
+use super::cache::{MessageRow, OutboxRow};
 use super::events::{ContactRef, EventKind};
-use super::records::{self, Agent, Contact, Conversation};
+use super::records::{Agent, Contact, Conversation};
 use super::Error;
 use serde_json::{json, Map, Value};
 use steps::answer::fold;
@@ -155,46 +156,24 @@ impl Batch<'_> {
     pub async fn resolve_contact(&mut self, contact: &ContactRef, profile: &Map<String, Value>) -> Result<i64, Error> {
         match contact {
             ContactRef::Id(id) => {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *self.conn)
-                    .await?;
-                found.ok_or_else(|| Error::NotFound(format!("contact {id}")))
+                if self.cache.contact_exists(self.conn, *id).await? {
+                    Ok(*id)
+                } else {
+                    Err(Error::NotFound(format!("contact {id}")))
+                }
             }
             ContactRef::Address { channel, address } => {
-                let found: Option<i64> =
-                    sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
-                        .bind(channel)
-                        .bind(address)
-                        .fetch_optional(&mut *self.conn)
-                        .await?;
-                if let Some(id) = found {
+                if let Some(id) = self.cache.address(self.conn, channel, address).await? {
                     return Ok(id);
                 }
                 // The same phone or email on another channel is the same person.
-                let mut existing: Option<i64> = None;
-                if let Some(phone) = profile.get("phone").and_then(Value::as_str) {
-                    existing = sqlx::query_scalar("SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1")
-                        .bind(phone)
-                        .fetch_optional(&mut *self.conn)
-                        .await?;
-                }
-                if let (None, Some(email)) = (existing, profile.get("email").and_then(Value::as_str)) {
-                    existing = sqlx::query_scalar("SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1")
-                        .bind(email)
-                        .fetch_optional(&mut *self.conn)
-                        .await?;
-                }
-                let id = match existing {
+                let phone = profile.get("phone").and_then(Value::as_str);
+                let email = profile.get("email").and_then(Value::as_str);
+                let id = match self.cache.contact_by(self.conn, phone, email).await? {
                     Some(id) => id,
-                    None => records::insert_contact(self.conn, profile, self.now_ms).await?,
+                    None => self.cache.new_contact(self.conn, Contact::new(profile, self.now_ms)).await?,
                 };
-                sqlx::query("INSERT INTO contact_addresses (channel, address, contact_id) VALUES (?, ?, ?)")
-                    .bind(channel)
-                    .bind(address)
-                    .bind(id)
-                    .execute(&mut *self.conn)
-                    .await?;
+                self.cache.add_address(channel, address, id);
                 Ok(id)
             }
         }
@@ -206,90 +185,81 @@ impl Batch<'_> {
             EventKind::MessageReceived { contact, channel, message, profile } => {
                 let contact_id = self.resolve_contact(&contact, &profile).await?;
                 self.handled.contact_id = Some(contact_id);
-                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let mut c = self.cache.contact(self.conn, contact_id).await?;
                 c.last_channel = Some(channel.clone());
                 c.last_inbound_at = Some(self.now_ms);
-                records::save_contact(self.conn, &c, self.now_ms).await?;
+                self.cache.put_contact(c);
                 let (conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
-                sqlx::query(
-                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, status, created_at)
-                     VALUES (?, ?, 'in', 'contact', ?, ?, ?, 'received', ?)",
-                )
-                .bind(contact_id)
-                .bind(conversation.id)
-                .bind(&channel)
-                .bind(&message.text)
-                .bind(serde_json::to_string(&message).unwrap_or_default())
-                .bind(self.now_ms)
-                .execute(&mut *self.conn)
-                .await?;
-                // A reply goes to the run that has waited for one the longest; runs this very
-                // message starts must not take it as their answer, so the target is chosen first.
-                let waiting: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE contact_id = ? AND status = 'waiting' AND wait_kind = 'reply'
-                     ORDER BY waiting_since DESC, id DESC LIMIT 1",
-                )
-                .bind(contact_id)
-                .fetch_optional(&mut *self.conn)
-                .await?;
+                self.cache.message(MessageRow {
+                    contact_id,
+                    conversation_id: Some(conversation.id),
+                    direction: "in",
+                    sender: "contact".into(),
+                    channel: Some(channel.clone()),
+                    text: message.text.clone(),
+                    body: serde_json::to_string(&message).unwrap_or_default(),
+                    status: "received",
+                    created_at: self.now_ms,
+                    ..MessageRow::default()
+                });
+                // A reply goes to the run whose question is the most recent (what the contact
+                // most likely answers); runs this very message starts must not take it as their
+                // answer, so the target is chosen before any trigger fires.
+                let waiting = self
+                    .cache
+                    .active_runs(self.conn, contact_id)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.status == "waiting" && r.wait_kind.as_deref() == Some("reply"))
+                    .max_by_key(|r| (r.waiting_since, r.id))
+                    .map(|r| r.id);
                 if let Some(run_id) = waiting {
-                    self.work.push_back(Work::Resume {
-                        run_id,
-                        input: Input::Reply { message: message.clone() },
-                        expect: Expect::Reply,
-                    });
+                    let input = Input::Reply { message: message.clone() };
+                    self.work.push_back(Work::Resume { run_id, input, expect: Expect::Reply });
                 }
                 if opened {
-                    self.work.push_back(Work::Fire {
-                        fire: Fire::ConversationOpened { contact_id, source: "contact".into() },
-                        origin: Vec::new(),
-                    });
+                    let fire = Fire::ConversationOpened { contact_id, source: "contact".into() };
+                    self.work.push_back(Work::Fire { fire, origin: Vec::new() });
                 }
                 if waiting.is_none() {
-                    self.work.push_back(Work::Fire {
-                        fire: Fire::MessageReceived { contact_id, channel, message },
-                        origin: Vec::new(),
-                    });
+                    let fire = Fire::MessageReceived { contact_id, channel, message };
+                    self.work.push_back(Work::Fire { fire, origin: Vec::new() });
                 }
             }
             EventKind::AgentReplied { contact, agent_id, text } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                records::load_agent(self.conn, &agent_id)
-                    .await?
-                    .ok_or_else(|| Error::NotFound(format!("agent {agent_id}")))?;
-                let c = records::load_contact(self.conn, contact_id).await?;
+                if self.cache.agent(self.conn, &agent_id).await?.is_none() {
+                    return Err(Error::NotFound(format!("agent {agent_id}")));
+                }
+                let c = self.cache.contact(self.conn, contact_id).await?;
                 let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
                 let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
-                let key = format!("agent:{agent_id}:{contact_id}:{}:{}", self.now_ms, self.handled.resumed.len());
+                let key = format!("agent:{agent_id}:{contact_id}:{}:{}", self.now_ms, self.cache_len_hint());
                 let message = json!({"text": text, "channel": channel});
-                let message_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, idempotency_key,
-                        status, created_at) VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
-                )
-                .bind(contact_id)
-                .bind(conversation.id)
-                .bind(format!("agent:{agent_id}"))
-                .bind(&channel)
-                .bind(&text)
-                .bind(message.to_string())
-                .bind(&key)
-                .bind(self.now_ms)
-                .fetch_one(&mut *self.conn)
-                .await?;
-                let payload =
-                    json!({"message_id": message_id, "contact_id": contact_id, "channel": channel, "message": message});
-                sqlx::query(
-                    "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, message_id, status, next_attempt_at, created_at)
-                     VALUES (NULL, 'message', ?, ?, 0, 0, ?, 'pending', ?, ?)",
-                )
-                .bind(&key)
-                .bind(payload.to_string())
-                .bind(message_id)
-                .bind(self.now_ms)
-                .bind(self.now_ms)
-                .execute(&mut *self.conn)
-                .await?;
+                self.cache.message(MessageRow {
+                    contact_id,
+                    conversation_id: Some(conversation.id),
+                    direction: "out",
+                    sender: format!("agent:{agent_id}"),
+                    channel: Some(channel.clone()),
+                    text: Some(text),
+                    body: message.to_string(),
+                    idempotency_key: Some(key.clone()),
+                    status: "pending",
+                    created_at: self.now_ms,
+                    ..MessageRow::default()
+                });
+                let payload = json!({"contact_id": contact_id, "channel": channel, "message": message});
+                self.cache.outbox(OutboxRow {
+                    run_id: None,
+                    kind: "message",
+                    idempotency_key: key,
+                    payload: payload.to_string(),
+                    awaited: false,
+                    token: 0,
+                    created_at: self.now_ms,
+                });
                 self.wake_outbox = true;
                 self.exit_runs(contact_id, ExitCondition::AgentReplied, None).await?;
             }
@@ -298,18 +268,15 @@ impl Batch<'_> {
                 self.handled.contact_id = Some(contact_id);
                 let (_, opened) = self.open_conversation(contact_id, None, &by).await?;
                 if opened {
-                    self.work.push_back(Work::Fire {
-                        fire: Fire::ConversationOpened { contact_id, source: by },
-                        origin: Vec::new(),
-                    });
+                    let fire = Fire::ConversationOpened { contact_id, source: by };
+                    self.work.push_back(Work::Fire { fire, origin: Vec::new() });
                 }
             }
             EventKind::ConversationClosed { contact, closed_by, category, summary, auto } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let Some(mut conv) =
-                    records::latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open")
-                else {
+                let open = self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open");
+                let Some(mut conv) = open else {
                     return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
                 };
                 conv.status = "closed".into();
@@ -317,7 +284,11 @@ impl Batch<'_> {
                 conv.closing_category = category.clone();
                 conv.closing_summary = summary.clone();
                 conv.closed_by = Some(closed_by.clone());
-                records::save_conversation(self.conn, &conv).await?;
+                let released = conv.assignee_id.clone();
+                self.cache.put_conversation(conv);
+                if let Some(agent) = released {
+                    self.cache.released(self.conn, &agent).await?;
+                }
                 self.agents_changed = true;
                 self.exit_runs(contact_id, ExitCondition::ConversationClosed, None).await?;
                 let fire = Fire::ConversationClosed { contact_id, closed_by, category, summary, auto };
@@ -326,7 +297,7 @@ impl Batch<'_> {
             EventKind::TagUpdated { contact, tag, added } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let mut c = self.cache.contact(self.conn, contact_id).await?;
                 let had = c.tags.iter().any(|t| t == &tag);
                 if had != added {
                     if added {
@@ -334,21 +305,19 @@ impl Batch<'_> {
                     } else {
                         c.tags.retain(|t| t != &tag);
                     }
-                    records::save_contact(self.conn, &c, self.now_ms).await?;
-                    self.work.push_back(Work::Fire {
-                        fire: Fire::TagUpdated { contact_id, tag, added },
-                        origin: Vec::new(),
-                    });
+                    self.cache.put_contact(c);
+                    let fire = Fire::TagUpdated { contact_id, tag, added };
+                    self.work.push_back(Work::Fire { fire, origin: Vec::new() });
                 }
             }
             EventKind::FieldUpdated { contact, field, value } => {
                 steps::vars::check_writable(&field).map_err(Error::Refused)?;
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let mut c = self.cache.contact(self.conn, contact_id).await?;
                 let old = c.get(&field);
                 if c.set(&field, value.clone()) {
-                    records::save_contact(self.conn, &c, self.now_ms).await?;
+                    self.cache.put_contact(c);
                     let fire = Fire::FieldUpdated { contact_id, field, old, new: value };
                     self.work.push_back(Work::Fire { fire, origin: Vec::new() });
                 }
@@ -356,16 +325,18 @@ impl Batch<'_> {
             EventKind::OptedOut { contact } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let mut c = records::load_contact(self.conn, contact_id).await?;
+                let mut c = self.cache.contact(self.conn, contact_id).await?;
                 c.opted_out = true;
-                records::save_contact(self.conn, &c, self.now_ms).await?;
+                self.cache.put_contact(c);
                 self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
             }
             EventKind::Shortcut { contact, workflow, agent_id, form } => {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let agent = records::load_agent(self.conn, &agent_id)
+                let agent = self
+                    .cache
+                    .agent(self.conn, &agent_id)
                     .await?
                     .ok_or_else(|| Error::NotFound(format!("agent {agent_id}")))?;
                 if let TriggerKind::Shortcut { form: fields, teams, .. } = &wf.trigger.kind {
@@ -409,11 +380,8 @@ impl Batch<'_> {
                     field => {
                         let mut profile = Map::new();
                         profile.insert(field.to_owned(), Value::String(key.clone()));
-                        self.resolve_contact(
-                            &ContactRef::Address { channel: format!("webhook-{field}"), address: key },
-                            &profile,
-                        )
-                        .await?
+                        let address = ContactRef::Address { channel: format!("webhook-{field}"), address: key };
+                        self.resolve_contact(&address, &profile).await?
                     }
                 };
                 self.handled.contact_id = Some(contact_id);
@@ -431,6 +399,11 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// A number that differs between agent messages handled in one transaction.
+    fn cache_len_hint(&self) -> usize {
+        self.handled.resumed.len() + self.handled.started.len() + self.handled.exited.len() + self.work.len()
+    }
+
     fn live_with(&self, workflow: &str, trigger: &str) -> Result<(i64, std::sync::Arc<CompiledWorkflow>), Error> {
         let (version, wf) = self
             .engine
@@ -439,10 +412,8 @@ impl Batch<'_> {
             .live(workflow)
             .ok_or_else(|| Error::Refused(format!("workflow `{workflow}` is not published (or is stopped)")))?;
         if wf.trigger.kind.name() != trigger {
-            return Err(Error::Refused(format!(
-                "workflow `{workflow}` is started by `{}`, not `{trigger}`",
-                wf.trigger.kind.name()
-            )));
+            let actual = wf.trigger.kind.name();
+            return Err(Error::Refused(format!("workflow `{workflow}` is started by `{actual}`, not `{trigger}`")));
         }
         Ok((version, wf))
     }
@@ -477,9 +448,9 @@ impl Batch<'_> {
         channel: Option<&str>,
         by: &str,
     ) -> Result<(Conversation, bool), Error> {
-        match records::latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open") {
+        match self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open") {
             Some(c) => Ok((c, false)),
-            None => Ok((records::insert_conversation(self.conn, contact_id, channel, by, self.now_ms).await?, true)),
+            None => Ok((self.cache.new_conversation(self.conn, contact_id, channel, by, self.now_ms).await?, true)),
         }
     }
 
@@ -519,10 +490,10 @@ impl Batch<'_> {
         trigger: &Value,
     ) -> Result<bool, Error> {
         let Some(cond) = &wf.trigger.conditions else { return Ok(true) };
-        let contact: Contact = records::load_contact(self.conn, contact_id).await?;
-        let conversation = records::latest_conversation(self.conn, contact_id).await?;
+        let contact: Contact = self.cache.contact(self.conn, contact_id).await?;
+        let conversation = self.cache.latest_conversation(self.conn, contact_id).await?;
         let assignee = match conversation.as_ref().and_then(|c| c.assignee_id.clone()) {
-            Some(id) => records::load_agent(self.conn, &id).await?,
+            Some(id) => self.cache.agent(self.conn, &id).await?,
             None => None,
         };
         let local = self.now.with_timezone(&self.engine.inner.timezone);
@@ -532,7 +503,12 @@ impl Batch<'_> {
             "assignee": assignee.as_ref().map(Agent::to_vars),
             "trigger": trigger,
             "steps": {},
-            "system": {"now": local.to_rfc3339(), "today": local.format("%Y-%m-%d").to_string(), "time": local.format("%H:%M").to_string(), "timezone": self.engine.inner.timezone.name()},
+            "system": {
+                "now": local.to_rfc3339(),
+                "today": local.format("%Y-%m-%d").to_string(),
+                "time": local.format("%H:%M").to_string(),
+                "timezone": self.engine.inner.timezone.name(),
+            },
         });
         match cond.eval(&vars) {
             Ok(holds) => Ok(holds),
@@ -553,36 +529,25 @@ impl Batch<'_> {
         trigger: Value,
         origin: Vec<String>,
     ) -> Result<Start, Error> {
-        if wf.settings.once_per_contact {
-            let enrolled: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM enrollments WHERE workflow_id = ? AND contact_id = ?")
-                    .bind(workflow)
-                    .bind(contact_id)
-                    .fetch_optional(&mut *self.conn)
-                    .await?;
-            if enrolled.is_some() {
-                return Ok(Start::Refused(format!("the contact was already enrolled in `{workflow}` once")));
-            }
+        if wf.settings.once_per_contact && self.cache.enrolled(self.conn, workflow, contact_id).await? {
+            return Ok(Start::Refused(format!("the contact was already enrolled in `{workflow}` once")));
         }
-        let active: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM runs WHERE workflow_id = ? AND contact_id = ? AND status IN ('running', 'waiting')",
-        )
-        .bind(workflow)
-        .bind(contact_id)
-        .fetch_one(&mut *self.conn)
-        .await?;
-        if active > 0 {
+        let active = self.cache.active_runs(self.conn, contact_id).await?.iter().any(|r| r.workflow_id == workflow);
+        if active {
             return Ok(match wf.settings.when_active {
                 WhenActive::Drop => Start::Refused(format!("the contact is already in `{workflow}`")),
                 WhenActive::Queue => {
-                    sqlx::query("INSERT INTO queued_triggers (workflow_id, contact_id, trigger, origin, created_at) VALUES (?, ?, ?, ?, ?)")
-                        .bind(workflow)
-                        .bind(contact_id)
-                        .bind(trigger.to_string())
-                        .bind(json!(origin).to_string())
-                        .bind(self.now_ms)
-                        .execute(&mut *self.conn)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO queued_triggers (workflow_id, contact_id, trigger, origin, created_at) VALUES (?, ?, ?, ?, ?)",
+                    )
+                    .bind(workflow)
+                    .bind(contact_id)
+                    .bind(trigger.to_string())
+                    .bind(json!(origin).to_string())
+                    .bind(self.now_ms)
+                    .execute(&mut *self.conn)
+                    .await?;
+                    self.cache.queued();
                     Start::Queued
                 }
             });

@@ -1,0 +1,676 @@
+//! The unit of work of one write transaction. Rows are read into memory once (in bulk for
+//! a batch of events), changed there, and written back in a handful of multi-row statements
+//! just before the commit. With SQLite behind an async driver every statement is a round
+//! trip to the database thread, so this is what makes group commit pay: a batch of a
+//! thousand replies costs a dozen statements, not tens of thousands.
+//!
+//! Rules that keep the cache right:
+//! - every read of a contact, conversation, run or agent goes through it;
+//! - new rows get their ids here (the writer lock makes `MAX(id) + 1` safe);
+//! - a query that selects runs by a predicate over the whole table (the assignment queue,
+//!   cancelling by workflow) flushes first, so the database is current when it is asked.
+
+use super::records::{self, Agent, Contact, Conversation, Run};
+use super::Error;
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Rows per multi-row statement (kept well under SQLite's bound-parameter limit).
+const CHUNK: usize = 400;
+
+/// A journal entry waiting to be written.
+#[derive(Debug, Clone)]
+pub(super) struct JournalRow {
+    pub run_id: i64,
+    pub seq: i64,
+    pub at: i64,
+    pub step: Option<String>,
+    pub visit: i64,
+    pub kind: &'static str,
+    pub data: String,
+}
+
+/// A message (in, out, note or system line) waiting to be written.
+#[derive(Debug, Clone, Default)]
+pub(super) struct MessageRow {
+    pub contact_id: i64,
+    pub conversation_id: Option<i64>,
+    pub direction: &'static str,
+    pub sender: String,
+    pub channel: Option<String>,
+    pub text: Option<String>,
+    pub body: String,
+    pub run_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub created_at: i64,
+}
+
+/// An outbox row waiting to be written.
+#[derive(Debug, Clone)]
+pub(super) struct OutboxRow {
+    pub run_id: Option<i64>,
+    pub kind: &'static str,
+    pub idempotency_key: String,
+    pub payload: String,
+    pub awaited: bool,
+    pub token: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    contacts: HashMap<i64, Contact>,
+    dirty_contacts: HashSet<i64>,
+    addresses: HashMap<(String, String), Option<i64>>,
+    new_addresses: Vec<(String, String, i64)>,
+    /// The latest conversation of each contact we looked at (`None`: it has none).
+    latest: HashMap<i64, Option<i64>>,
+    conversations: HashMap<i64, Conversation>,
+    dirty_conversations: HashSet<i64>,
+    agents: Option<Vec<Agent>>,
+    dirty_agents: HashSet<String>,
+    runs: HashMap<i64, Run>,
+    dirty_runs: HashSet<i64>,
+    /// Contacts whose every active run is in `runs`.
+    active_loaded: HashSet<i64>,
+    enrolled: HashMap<(String, i64), bool>,
+    new_enrollments: Vec<(String, i64)>,
+    journal: Vec<JournalRow>,
+    messages: Vec<MessageRow>,
+    outbox: Vec<OutboxRow>,
+    /// Run → `Some((due, token))` to set its timer, `None` to clear it.
+    timers: BTreeMap<i64, Option<(i64, i64)>>,
+    next_ids: Option<NextIds>,
+    /// Whether any trigger is queued at all (`when_active: queue`); saves a query per run end.
+    queued_triggers: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NextIds {
+    contact: i64,
+    conversation: i64,
+    run: i64,
+}
+
+impl Cache {
+    async fn ids(&mut self, c: &mut SqliteConnection) -> Result<&mut NextIds, Error> {
+        if self.next_ids.is_none() {
+            let (contact, conversation, run): (i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM contacts), (SELECT COALESCE(MAX(id), 0) FROM conversations),
+                        (SELECT COALESCE(MAX(id), 0) FROM runs)",
+            )
+            .fetch_one(&mut *c)
+            .await?;
+            self.next_ids = Some(NextIds { contact: contact + 1, conversation: conversation + 1, run: run + 1 });
+        }
+        match self.next_ids.as_mut() {
+            Some(ids) => Ok(ids),
+            None => Err(Error::Refused("id allocation failed".into())),
+        }
+    }
+
+    // ---- contacts ----------------------------------------------------------------------
+
+    /// Loads many contacts, their latest conversations and active runs in three statements.
+    pub async fn prefetch(&mut self, c: &mut SqliteConnection, contact_ids: &[i64]) -> Result<(), Error> {
+        let missing: Vec<i64> = contact_ids.iter().copied().filter(|id| !self.contacts.contains_key(id)).collect();
+        for chunk in missing.chunks(CHUNK) {
+            for contact in records::load_contacts(c, chunk).await? {
+                self.contacts.insert(contact.id, contact);
+            }
+            for (contact_id, conversation) in records::latest_conversations(c, chunk).await? {
+                self.latest.insert(contact_id, Some(conversation.id));
+                self.conversations.insert(conversation.id, conversation);
+            }
+            for id in chunk {
+                self.latest.entry(*id).or_insert(None);
+            }
+            for run in records::active_runs(c, chunk).await? {
+                self.runs.entry(run.id).or_insert(run);
+            }
+            self.active_loaded.extend(chunk.iter().copied());
+        }
+        Ok(())
+    }
+
+    /// Resolves channel addresses to contact ids in bulk (unknown ones stay unknown).
+    pub async fn prefetch_addresses(
+        &mut self,
+        c: &mut SqliteConnection,
+        addresses: &[(String, String)],
+    ) -> Result<(), Error> {
+        let missing: Vec<&(String, String)> = addresses.iter().filter(|a| !self.addresses.contains_key(*a)).collect();
+        for chunk in missing.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT channel, address, contact_id FROM contact_addresses WHERE (channel, address) IN (",
+            );
+            let mut sep = q.separated(", ");
+            for (channel, address) in chunk {
+                sep.push("(")
+                    .push_bind_unseparated(channel)
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(address)
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            let rows: Vec<(String, String, i64)> = q.build_query_as().fetch_all(&mut *c).await?;
+            for a in chunk {
+                self.addresses.insert((*a).clone(), None);
+            }
+            for (channel, address, id) in rows {
+                self.addresses.insert((channel, address), Some(id));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn address(
+        &mut self,
+        c: &mut SqliteConnection,
+        channel: &str,
+        address: &str,
+    ) -> Result<Option<i64>, Error> {
+        let key = (channel.to_owned(), address.to_owned());
+        if let Some(found) = self.addresses.get(&key) {
+            return Ok(*found);
+        }
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
+                .bind(channel)
+                .bind(address)
+                .fetch_optional(&mut *c)
+                .await?;
+        self.addresses.insert(key, found);
+        Ok(found)
+    }
+
+    pub fn add_address(&mut self, channel: &str, address: &str, contact_id: i64) {
+        self.addresses.insert((channel.to_owned(), address.to_owned()), Some(contact_id));
+        self.new_addresses.push((channel.to_owned(), address.to_owned(), contact_id));
+    }
+
+    /// A contact (loaded on first use).
+    pub async fn contact(&mut self, c: &mut SqliteConnection, id: i64) -> Result<Contact, Error> {
+        if let Some(contact) = self.contacts.get(&id) {
+            return Ok(contact.clone());
+        }
+        let contact =
+            records::load_contacts(c, &[id]).await?.pop().ok_or_else(|| Error::NotFound(format!("contact {id}")))?;
+        self.contacts.insert(id, contact.clone());
+        Ok(contact)
+    }
+
+    /// Does the contact exist?
+    pub async fn contact_exists(&mut self, c: &mut SqliteConnection, id: i64) -> Result<bool, Error> {
+        match self.contact(c, id).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores a changed contact.
+    pub fn put_contact(&mut self, contact: Contact) {
+        self.dirty_contacts.insert(contact.id);
+        self.contacts.insert(contact.id, contact);
+    }
+
+    /// Creates a contact.
+    pub async fn new_contact(&mut self, c: &mut SqliteConnection, mut contact: Contact) -> Result<i64, Error> {
+        let ids = self.ids(c).await?;
+        contact.id = ids.contact;
+        ids.contact += 1;
+        let id = contact.id;
+        self.latest.insert(id, None);
+        self.active_loaded.insert(id);
+        self.put_contact(contact);
+        Ok(id)
+    }
+
+    /// The first contact with this phone or email, for joining channels into one contact.
+    pub async fn contact_by(
+        &mut self,
+        c: &mut SqliteConnection,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Option<i64>, Error> {
+        let matches =
+            |contact: &Contact, key: &str, value: &str| contact.attrs.get(key).and_then(Value::as_str) == Some(value);
+        for (key, value) in [("phone", phone), ("email", email)] {
+            let Some(value) = value else { continue };
+            if let Some(found) = self.contacts.values().filter(|ct| matches(ct, key, value)).map(|ct| ct.id).min() {
+                return Ok(Some(found));
+            }
+            let sql = if key == "phone" {
+                "SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1"
+            } else {
+                "SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1"
+            };
+            let found: Option<i64> = sqlx::query_scalar(sql).bind(value).fetch_optional(&mut *c).await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    // ---- conversations -----------------------------------------------------------------
+
+    /// The contact's latest conversation, open or closed.
+    pub async fn latest_conversation(
+        &mut self,
+        c: &mut SqliteConnection,
+        contact_id: i64,
+    ) -> Result<Option<Conversation>, Error> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.latest.entry(contact_id) {
+            let latest = records::latest_conversations(c, &[contact_id]).await?.pop();
+            slot.insert(latest.as_ref().map(|(_, conv)| conv.id));
+            if let Some((_, conv)) = latest {
+                self.conversations.insert(conv.id, conv);
+            }
+        }
+        Ok(self.latest.get(&contact_id).copied().flatten().and_then(|id| self.conversations.get(&id).cloned()))
+    }
+
+    pub fn put_conversation(&mut self, conv: Conversation) {
+        self.dirty_conversations.insert(conv.id);
+        self.conversations.insert(conv.id, conv);
+    }
+
+    /// Opens a new conversation for the contact.
+    pub async fn new_conversation(
+        &mut self,
+        c: &mut SqliteConnection,
+        contact_id: i64,
+        channel: Option<&str>,
+        opened_by: &str,
+        now: i64,
+    ) -> Result<Conversation, Error> {
+        let ids = self.ids(c).await?;
+        let id = ids.conversation;
+        ids.conversation += 1;
+        let conv = Conversation {
+            id,
+            contact_id,
+            status: "open".into(),
+            channel: channel.map(str::to_owned),
+            assignee_id: None,
+            team: None,
+            priority: "normal".into(),
+            opened_at: now,
+            opened_by: opened_by.into(),
+            closed_at: None,
+            closing_category: None,
+            closing_summary: None,
+            closed_by: None,
+        };
+        self.latest.insert(contact_id, Some(id));
+        self.put_conversation(conv.clone());
+        Ok(conv)
+    }
+
+    // ---- agents ------------------------------------------------------------------------
+
+    /// Every agent, loaded once per transaction.
+    pub async fn agents(&mut self, c: &mut SqliteConnection) -> Result<&mut Vec<Agent>, Error> {
+        if self.agents.is_none() {
+            self.agents = Some(records::load_agents(c).await?);
+        }
+        Ok(self.agents.get_or_insert_with(Vec::new))
+    }
+
+    pub async fn agent(&mut self, c: &mut SqliteConnection, id: &str) -> Result<Option<Agent>, Error> {
+        Ok(self.agents(c).await?.iter().find(|a| a.id == id).cloned())
+    }
+
+    /// Records an assignment: the agent was assigned now and has one more open conversation.
+    pub async fn assigned(&mut self, c: &mut SqliteConnection, agent_id: &str, now: i64) -> Result<(), Error> {
+        if let Some(a) = self.agents(c).await?.iter_mut().find(|a| a.id == agent_id) {
+            a.last_assigned_at = now;
+            a.open_count += 1;
+        }
+        self.dirty_agents.insert(agent_id.to_owned());
+        Ok(())
+    }
+
+    /// An agent's conversation was closed or taken away.
+    pub async fn released(&mut self, c: &mut SqliteConnection, agent_id: &str) -> Result<(), Error> {
+        if let Some(a) = self.agents(c).await?.iter_mut().find(|a| a.id == agent_id) {
+            a.open_count = (a.open_count - 1).max(0);
+        }
+        Ok(())
+    }
+
+    // ---- runs --------------------------------------------------------------------------
+
+    pub async fn run(&mut self, c: &mut SqliteConnection, id: i64) -> Result<Run, Error> {
+        if let Some(run) = self.runs.get(&id) {
+            return Ok(run.clone());
+        }
+        let run = records::load_run(c, id).await?;
+        self.runs.insert(id, run.clone());
+        Ok(run)
+    }
+
+    pub fn put_run(&mut self, run: Run) {
+        self.dirty_runs.insert(run.id);
+        self.runs.insert(run.id, run);
+    }
+
+    /// Gives a new run its id and keeps it.
+    pub async fn new_run(&mut self, c: &mut SqliteConnection, mut run: Run) -> Result<i64, Error> {
+        let ids = self.ids(c).await?;
+        run.id = ids.run;
+        ids.run += 1;
+        let id = run.id;
+        self.put_run(run);
+        Ok(id)
+    }
+
+    /// The contact's runs that are under way (running or waiting).
+    pub async fn active_runs(&mut self, c: &mut SqliteConnection, contact_id: i64) -> Result<Vec<Run>, Error> {
+        if !self.active_loaded.contains(&contact_id) {
+            for run in records::active_runs(c, &[contact_id]).await? {
+                self.runs.entry(run.id).or_insert(run);
+            }
+            self.active_loaded.insert(contact_id);
+        }
+        let mut runs: Vec<Run> = self
+            .runs
+            .values()
+            .filter(|r| r.contact_id == contact_id && matches!(r.status.as_str(), "running" | "waiting"))
+            .cloned()
+            .collect();
+        runs.sort_by_key(|r| r.id);
+        Ok(runs)
+    }
+
+    /// Appends a journal entry for `run`, advancing its sequence number.
+    pub fn journal(&mut self, run: &mut Run, at: i64, kind: &'static str, data: &Value) {
+        run.seq += 1;
+        self.journal.push(JournalRow {
+            run_id: run.id,
+            seq: run.seq,
+            at,
+            step: run.step.clone(),
+            visit: i64::from(run.visit),
+            kind,
+            data: data.to_string(),
+        });
+    }
+
+    pub fn set_timer(&mut self, run_id: i64, due: i64, token: i64) {
+        self.timers.insert(run_id, Some((due, token)));
+    }
+
+    pub fn clear_timer(&mut self, run_id: i64) {
+        self.timers.insert(run_id, None);
+    }
+
+    pub async fn enrolled(&mut self, c: &mut SqliteConnection, workflow: &str, contact_id: i64) -> Result<bool, Error> {
+        let key = (workflow.to_owned(), contact_id);
+        if let Some(known) = self.enrolled.get(&key) {
+            return Ok(*known);
+        }
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM enrollments WHERE workflow_id = ? AND contact_id = ?")
+                .bind(workflow)
+                .bind(contact_id)
+                .fetch_optional(&mut *c)
+                .await?;
+        self.enrolled.insert(key, found.is_some());
+        Ok(found.is_some())
+    }
+
+    pub fn enroll(&mut self, workflow: &str, contact_id: i64) {
+        let key = (workflow.to_owned(), contact_id);
+        if self.enrolled.get(&key) != Some(&true) {
+            self.enrolled.insert(key.clone(), true);
+            self.new_enrollments.push(key);
+        }
+    }
+
+    pub fn message(&mut self, message: MessageRow) {
+        self.messages.push(message);
+    }
+
+    pub fn outbox(&mut self, row: OutboxRow) {
+        self.outbox.push(row);
+    }
+
+    /// Whether any trigger may be queued for this workflow and contact.
+    pub async fn may_have_queued(&mut self, c: &mut SqliteConnection) -> Result<bool, Error> {
+        if self.queued_triggers.is_none() {
+            let any: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM queued_triggers LIMIT 1").fetch_optional(&mut *c).await?;
+            self.queued_triggers = Some(any.is_some());
+        }
+        Ok(self.queued_triggers == Some(true))
+    }
+
+    /// A trigger was just queued.
+    pub fn queued(&mut self) {
+        self.queued_triggers = Some(true);
+    }
+
+    // ---- writing back ------------------------------------------------------------------
+
+    /// Writes every change, in a few multi-row statements.
+    pub async fn flush(&mut self, c: &mut SqliteConnection, now: i64) -> Result<(), Error> {
+        let contacts: Vec<&Contact> = self.dirty_contacts.iter().filter_map(|id| self.contacts.get(id)).collect();
+        for chunk in contacts.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO contacts (id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
+                    last_inbound_at, opted_out, fields, tags, created_at, updated_at) ",
+            );
+            q.push_values(chunk.iter(), |mut b, ct| {
+                b.push_bind(ct.id);
+                for col in records::CONTACT_COLUMNS {
+                    b.push_bind(records::text_attr(&ct.attrs, col));
+                }
+                b.push_bind(ct.last_channel.clone())
+                    .push_bind(ct.last_inbound_at)
+                    .push_bind(i64::from(ct.opted_out))
+                    .push_bind(Value::Object(ct.fields.clone()).to_string())
+                    .push_bind(serde_json::json!(ct.tags).to_string())
+                    .push_bind(ct.created_at)
+                    .push_bind(now);
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, first_name = excluded.first_name,
+                    last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, country = excluded.country,
+                    language = excluded.language, lifecycle = excluded.lifecycle, last_channel = excluded.last_channel,
+                    last_inbound_at = excluded.last_inbound_at, opted_out = excluded.opted_out, fields = excluded.fields,
+                    tags = excluded.tags, updated_at = excluded.updated_at",
+            );
+            q.build().execute(&mut *c).await?;
+        }
+        self.dirty_contacts.clear();
+
+        for chunk in self.new_addresses.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO contact_addresses (channel, address, contact_id) ");
+            q.push_values(chunk.iter(), |mut b, (channel, address, id)| {
+                b.push_bind(channel.clone()).push_bind(address.clone()).push_bind(*id);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *c).await?;
+        }
+        self.new_addresses.clear();
+
+        let conversations: Vec<&Conversation> =
+            self.dirty_conversations.iter().filter_map(|id| self.conversations.get(id)).collect();
+        for chunk in conversations.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO conversations (id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
+                    closed_at, closing_category, closing_summary, closed_by) ",
+            );
+            q.push_values(chunk.iter(), |mut b, v| {
+                b.push_bind(v.id)
+                    .push_bind(v.contact_id)
+                    .push_bind(v.status.clone())
+                    .push_bind(v.channel.clone())
+                    .push_bind(v.assignee_id.clone())
+                    .push_bind(v.team.clone())
+                    .push_bind(v.priority.clone())
+                    .push_bind(v.opened_at)
+                    .push_bind(v.opened_by.clone())
+                    .push_bind(v.closed_at)
+                    .push_bind(v.closing_category.clone())
+                    .push_bind(v.closing_summary.clone())
+                    .push_bind(v.closed_by.clone());
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, channel = excluded.channel,
+                    assignee_id = excluded.assignee_id, team = excluded.team, priority = excluded.priority,
+                    closed_at = excluded.closed_at, closing_category = excluded.closing_category,
+                    closing_summary = excluded.closing_summary, closed_by = excluded.closed_by",
+            );
+            q.build().execute(&mut *c).await?;
+        }
+        self.dirty_conversations.clear();
+
+        for id in self.dirty_agents.drain() {
+            let last = self.agents.as_ref().and_then(|a| a.iter().find(|a| a.id == id)).map(|a| a.last_assigned_at);
+            if let Some(last) = last {
+                sqlx::query("UPDATE agents SET last_assigned_at = ? WHERE id = ?")
+                    .bind(last)
+                    .bind(&id)
+                    .execute(&mut *c)
+                    .await?;
+            }
+        }
+
+        let runs: Vec<&Run> = self.dirty_runs.iter().filter_map(|id| self.runs.get(id)).collect();
+        for chunk in runs.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO runs (id, workflow_id, version, contact_id, status, step, visit, visits, state, wait_kind, wait_data,
+                    waiting_since, due_at, vars, seq, origin, last_error, created_at, updated_at, ended_at) ",
+            );
+            q.push_values(chunk.iter(), |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(r.workflow_id.clone())
+                    .push_bind(r.version)
+                    .push_bind(r.contact_id)
+                    .push_bind(r.status.clone())
+                    .push_bind(r.step.clone())
+                    .push_bind(i64::from(r.visit))
+                    .push_bind(serde_json::json!(r.visits).to_string())
+                    .push_bind(if r.state.is_null() { None } else { Some(r.state.to_string()) })
+                    .push_bind(r.wait_kind.clone())
+                    .push_bind(if r.wait_data.is_null() { None } else { Some(r.wait_data.to_string()) })
+                    .push_bind(r.waiting_since)
+                    .push_bind(r.due_at)
+                    .push_bind(r.vars.to_string())
+                    .push_bind(r.seq)
+                    .push_bind(serde_json::json!(r.origin).to_string())
+                    .push_bind(r.last_error.clone())
+                    .push_bind(r.created_at)
+                    .push_bind(now)
+                    .push_bind(r.ended_at);
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, step = excluded.step, visit = excluded.visit,
+                    visits = excluded.visits, state = excluded.state, wait_kind = excluded.wait_kind,
+                    wait_data = excluded.wait_data, waiting_since = excluded.waiting_since, due_at = excluded.due_at,
+                    vars = excluded.vars, seq = excluded.seq, last_error = excluded.last_error,
+                    updated_at = excluded.updated_at, ended_at = excluded.ended_at",
+            );
+            q.build().execute(&mut *c).await?;
+        }
+        self.dirty_runs.clear();
+
+        for chunk in self.journal.chunks(CHUNK) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) ");
+            q.push_values(chunk.iter(), |mut b, j| {
+                b.push_bind(j.run_id)
+                    .push_bind(j.seq)
+                    .push_bind(j.at)
+                    .push_bind(j.step.clone())
+                    .push_bind(j.visit)
+                    .push_bind(j.kind)
+                    .push_bind(j.data.clone());
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        self.journal.clear();
+
+        for chunk in self.messages.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, run_id,
+                    idempotency_key, status, error, created_at) ",
+            );
+            q.push_values(chunk.iter(), |mut b, m| {
+                b.push_bind(m.contact_id)
+                    .push_bind(m.conversation_id)
+                    .push_bind(m.direction)
+                    .push_bind(m.sender.clone())
+                    .push_bind(m.channel.clone())
+                    .push_bind(m.text.clone())
+                    .push_bind(m.body.clone())
+                    .push_bind(m.run_id)
+                    .push_bind(m.idempotency_key.clone())
+                    .push_bind(m.status)
+                    .push_bind(m.error.clone())
+                    .push_bind(m.created_at);
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        self.messages.clear();
+
+        for chunk in self.outbox.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, status, next_attempt_at, created_at) ",
+            );
+            q.push_values(chunk.iter(), |mut b, o| {
+                b.push_bind(o.run_id)
+                    .push_bind(o.kind)
+                    .push_bind(o.idempotency_key.clone())
+                    .push_bind(o.payload.clone())
+                    .push_bind(i64::from(o.awaited))
+                    .push_bind(o.token)
+                    .push_bind("pending")
+                    .push_bind(o.created_at)
+                    .push_bind(o.created_at);
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        self.outbox.clear();
+
+        let (set, clear): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.timers).into_iter().partition(|(_, t)| t.is_some());
+        for chunk in clear.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM timers WHERE run_id IN (");
+            let mut sep = q.separated(", ");
+            for (id, _) in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *c).await?;
+        }
+        let set: Vec<(i64, i64, i64)> =
+            set.into_iter().filter_map(|(id, t)| t.map(|(due, token)| (id, due, token))).collect();
+        for chunk in set.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO timers (run_id, due_at, token) ");
+            q.push_values(chunk.iter(), |mut b, (id, due, token)| {
+                b.push_bind(*id).push_bind(*due).push_bind(*token);
+            });
+            q.push(" ON CONFLICT (run_id) DO UPDATE SET due_at = excluded.due_at, token = excluded.token");
+            q.build().execute(&mut *c).await?;
+        }
+
+        for chunk in self.new_enrollments.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO enrollments (workflow_id, contact_id) ");
+            q.push_values(chunk.iter(), |mut b, (w, id)| {
+                b.push_bind(w.clone()).push_bind(*id);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *c).await?;
+        }
+        self.new_enrollments.clear();
+        Ok(())
+    }
+}
