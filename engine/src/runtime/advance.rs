@@ -199,6 +199,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Moves `run` until it waits or ends. `input` resumes the current step; `None` enters it.
+    #[tracing::instrument(level = "debug", name = "run", skip_all, fields(run = run.id, workflow = %run.workflow_id, version = run.version))]
     async fn advance(&mut self, run: &mut Run, mut input: Option<Input>) -> Result<(), Error> {
         let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
         let mut env = self.env(run.contact_id).await?;

@@ -426,20 +426,25 @@ impl Engine {
         Ok(ejected)
     }
 
-    /// Cancels runs that are under way: one by id, or every one of a workflow (optionally
-    /// of one version). Returns how many were cancelled.
+    /// Cancels runs that are under way: one by id, or many by workflow, version and status.
+    /// Returns how many were cancelled.
     pub async fn cancel(&self, filter: CancelFilter) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
         let ids: Vec<i64> = match &filter {
             CancelFilter::Run(id) => vec![*id],
-            CancelFilter::Workflow { workflow, version } => {
+            CancelFilter::Workflow { workflow, version, status } => {
+                // The database must be current before it is asked by predicate.
+                batch.cache.flush(batch.conn, batch.now_ms).await?;
                 sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE workflow_id = ? AND (? IS NULL OR version = ?) AND status IN ('running', 'waiting')",
+                    "SELECT id FROM runs WHERE workflow_id = ? AND (? IS NULL OR version = ?) AND (? IS NULL OR status = ?)
+                       AND status IN ('running', 'waiting')",
                 )
                 .bind(workflow)
                 .bind(version)
                 .bind(version)
+                .bind(status)
+                .bind(status)
                 .fetch_all(&mut *batch.conn)
                 .await?
             }
@@ -494,16 +499,7 @@ impl Engine {
                         (Ok(a), Ok(b)) => a.into_iter().chain(b).min(),
                         _ => None,
                     };
-                    let wait = match next {
-                        Some(due) => (due - engine.inner.clock.now())
-                            .to_std()
-                            .unwrap_or(Duration::ZERO)
-                            .min(Duration::from_secs(60)),
-                        None => Duration::from_secs(60),
-                    };
-                    if wait > Duration::ZERO {
-                        let _ = tokio::time::timeout(wait, engine.inner.timer_wake.notified()).await;
-                    }
+                    engine.sleep_until(next, &engine.inner.timer_wake).await;
                 }
             }
         };
@@ -516,16 +512,8 @@ impl Engine {
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %e, "outbox failed"),
                     }
-                    let wait = match engine.next_outbox_due().await {
-                        Ok(Some(due)) => (due - engine.inner.clock.now())
-                            .to_std()
-                            .unwrap_or(Duration::ZERO)
-                            .min(Duration::from_secs(60)),
-                        _ => Duration::from_secs(60),
-                    };
-                    if wait > Duration::ZERO {
-                        let _ = tokio::time::timeout(wait, engine.inner.outbox_wake.notified()).await;
-                    }
+                    let next = engine.next_outbox_due().await.ok().flatten();
+                    engine.sleep_until(next, &engine.inner.outbox_wake).await;
                 }
             }
         };
@@ -553,9 +541,28 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Sleeps until `due` (at most a minute, so a clock change or a missed wake-up costs
+    /// little) or until `wake` is notified, whichever comes first.
+    async fn sleep_until(&self, due: Option<chrono::DateTime<chrono::Utc>>, wake: &Notify) {
+        let limit = Duration::from_secs(60);
+        let wait =
+            due.map(|d| (d - self.inner.clock.now()).to_std().unwrap_or(Duration::ZERO).min(limit)).unwrap_or(limit);
+        if wait > Duration::ZERO {
+            let _ = tokio::time::timeout(wait, wake.notified()).await;
+        }
+    }
+}
+
 /// Which runs to cancel.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CancelFilter {
     Run(i64),
-    Workflow { workflow: String, version: Option<i64> },
+    /// Every run under way of a workflow; optionally only of one version, and only those
+    /// `waiting` (or `running`).
+    Workflow {
+        workflow: String,
+        version: Option<i64>,
+        status: Option<String>,
+    },
 }
