@@ -297,8 +297,10 @@ async fn cancel_one_run_or_all_runs_of_a_workflow() {
     }
     assert_eq!(engine.cancel(CancelFilter::Run(runs[0])).await.expect("cancel"), 1);
     assert_eq!(engine.run(runs[0]).await.expect("run").status, "cancelled");
-    let n =
-        engine.cancel(CancelFilter::Workflow { workflow: "nurture".into(), version: Some(1) }).await.expect("cancel");
+    let n = engine
+        .cancel(CancelFilter::Workflow { workflow: "nurture".into(), version: Some(1), status: Some("waiting".into()) })
+        .await
+        .expect("cancel");
     assert_eq!(n, 2);
     assert_eq!(engine.next_timer_due().await.expect("timers"), None);
 }
