@@ -12,3 +12,4 @@ pub mod cli;
 pub mod clock;
 pub mod http_call;
 pub mod runtime;
+pub mod server;

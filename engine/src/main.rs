@@ -26,8 +26,10 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Run the engine headless: publish the workflows in `--workflows`, then process events,
-    /// timers and the outbox until interrupted. (The HTTP server comes with `serve`.)
+    /// Run the engine and the HTTP API: publish the workflows in `--workflows`, then serve
+    /// until interrupted. Prints a first admin token on first start.
+    Serve(ServeArgs),
+    /// Run the engine headless (no HTTP): process events, timers and the outbox.
     Run(RunArgs),
     /// Print the JSON Schema of the workflow file format; with `--kind K`, of one step
     /// kind's config; with `--kind kinds`, the catalogue of every kind (ports, outputs).
@@ -37,7 +39,20 @@ enum Command {
     },
 }
 
-/// Options of `switchboard run`.
+/// Options of `switchboard serve`.
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// An admin token to accept (instead of generating one on first start).
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Options of `switchboard run` (and of `serve`).
 #[derive(clap::Args, Debug)]
 struct RunArgs {
     /// The SQLite database file (created if missing).
@@ -67,6 +82,10 @@ fn main() -> Result<ExitCode> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))
         }
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve(args))
+        }
         Command::Validate { files } => {
             let mut stdout = std::io::stdout().lock();
             match switchboard::cli::validate(&files, &mut stdout) {
@@ -90,6 +109,72 @@ fn main() -> Result<ExitCode> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
+    let engine = start_engine(&args).await?;
+    tracing::info!(db = %args.db.display(), "engine running");
+    engine.run_background(shutdown_signal()).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let engine = start_engine(&args.run).await?;
+    let now = switchboard::clock::to_millis(engine.clock().now());
+    match switchboard::server::auth::ensure_admin(engine.pool(), args.admin_token.as_deref(), now).await {
+        Ok(Some(token)) => {
+            // Printed once, on the terminal, not through the log (which may be shipped elsewhere).
+            println!("First start: an admin token was created. Keep it; it is not shown again:\n\n    {token}\n");
+        }
+        Ok(None) => {}
+        Err(e) => anyhow::bail!("could not set up the admin token: {}", e.message),
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    tracing::info!(listen = %args.listen, db = %args.run.db.display(), "serving");
+    let app = switchboard::server::app(switchboard::server::AppState { engine: engine.clone() });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = {
+        let engine = engine.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            engine
+                .run_background(async move {
+                    let _ = stop.changed().await;
+                })
+                .await
+        })
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    // In-flight requests have finished; the background loops stop between transactions.
+    let _ = background.await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+async fn start_engine(args: &RunArgs) -> Result<switchboard::runtime::Engine> {
     use switchboard::runtime::{Engine, Options};
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     if args.log_json {
@@ -100,8 +185,8 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     let options = Options {
         database_url: format!("sqlite://{}", args.db.display()),
         timezone: args.timezone,
-        webhook_url: args.webhook_url,
-        http_allow: args.http_allow,
+        webhook_url: args.webhook_url.clone(),
+        http_allow: args.http_allow.clone(),
         crash_after: None,
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;
@@ -124,11 +209,5 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
             Err(e) => return Err(e.into()),
         }
     }
-    tracing::info!(db = %args.db.display(), "engine running");
-    engine
-        .run_background(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
-    Ok(ExitCode::SUCCESS)
+    Ok(engine)
 }

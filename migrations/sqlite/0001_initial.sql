@@ -233,3 +233,33 @@ CREATE TABLE event_failures (
     error     TEXT NOT NULL,
     failed_at INTEGER NOT NULL
 );
+
+-- API tokens: only a SHA-256 hash of each token is stored. Roles: admin, ops, agent,
+-- integration. An agent token acts as `agent_id`.
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    hash         TEXT NOT NULL UNIQUE,
+    agent_id     TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+);
+
+-- Every saved draft, so a refused save (someone else saved in between) can show what changed.
+CREATE TABLE workflow_drafts (
+    workflow_id TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    saved_at    INTEGER NOT NULL,
+    saved_by    TEXT,
+    PRIMARY KEY (workflow_id, revision)
+);
+
+-- Secrets of signed incoming webhooks, per workflow.
+CREATE TABLE webhook_secrets (
+    workflow_id TEXT PRIMARY KEY,
+    secret      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);

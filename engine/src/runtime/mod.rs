@@ -24,12 +24,14 @@ mod registry;
 mod replay;
 mod schedule;
 mod triggers;
+mod workflows;
 
 pub use events::{ContactRef, Event, EventKind, Handled};
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
 pub use replay::Rebuilt;
+pub use workflows::{diff, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;
@@ -57,6 +59,10 @@ pub enum Error {
     Invalid(Vec<Diagnostic>),
     #[error("{0}")]
     Refused(String),
+    /// The change is based on an outdated version of what it changes (a draft saved by
+    /// someone else in between); `details` says what changed.
+    #[error("{message}")]
+    Conflict { message: String, details: serde_json::Value },
     /// Only with the `crash_after` test hook: the simulated process death.
     #[error("simulated crash")]
     Crashed,
@@ -342,8 +348,10 @@ impl Engine {
             "INSERT INTO workflows (id, name, status, draft, current_version, trigger_type, updated_at)
              VALUES (?, ?, 'published', ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = 'published', draft = excluded.draft,
-                draft_revision = workflows.draft_revision + 1, current_version = excluded.current_version,
-                trigger_type = excluded.trigger_type, updated_at = excluded.updated_at",
+                draft_revision = CASE WHEN workflows.draft = excluded.draft THEN workflows.draft_revision
+                                      ELSE workflows.draft_revision + 1 END,
+                current_version = excluded.current_version, trigger_type = excluded.trigger_type,
+                updated_at = excluded.updated_at",
         )
         .bind(&wf.id)
         .bind(&wf.name)
@@ -360,6 +368,15 @@ impl Engine {
             .bind(now)
             .execute(&mut *conn)
             .await?;
+        // Keep the draft history in step (a publish of new text is also a save of the draft).
+        sqlx::query(
+            "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by)
+             SELECT id, draft_revision, draft, ?, 'publish' FROM workflows WHERE id = ? ON CONFLICT DO NOTHING",
+        )
+        .bind(now)
+        .bind(&wf.id)
+        .execute(&mut *conn)
+        .await?;
         schedule::on_publish(conn, &wf, self.inner.timezone, self.inner.clock.now()).await?;
         self.commit(tx).await?;
         self.inner.registry.set_live(&wf.id, version, wf.clone());

@@ -1,0 +1,168 @@
+//! API tokens with roles. A token is 32 random bytes shown once; only its SHA-256 is stored
+//! (a token has full entropy, so a fast hash is enough and lookups stay one index probe).
+//! Roles: `admin` (everything), `ops` (workflows, runs), `agent` (conversations, shortcuts),
+//! `integration` (events in).
+
+use super::error::ApiError;
+use super::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Ops,
+    Agent,
+    Integration,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Ops => "ops",
+            Role::Agent => "agent",
+            Role::Integration => "integration",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "ops" => Some(Role::Ops),
+            "agent" => Some(Role::Agent),
+            "integration" => Some(Role::Integration),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub role: Role,
+    pub token_id: i64,
+    pub name: String,
+    /// For agent tokens: the agent they act as.
+    pub agent_id: Option<String>,
+}
+
+impl Caller {
+    /// Refuses (403) unless the caller has one of `roles`; admins may do everything.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if self.role == Role::Admin || roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "a `{}` token cannot do this; it needs one of: admin, {}",
+                    self.role.as_str(),
+                    allowed.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// The stored form of a token.
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a token and returns it (the only time it is visible).
+pub async fn create_token(
+    pool: &SqlitePool,
+    name: &str,
+    role: Role,
+    agent_id: Option<&str>,
+    now: i64,
+) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let token = format!("sb_{}", hex::encode(bytes));
+    store_token(pool, name, role, agent_id, &token, now).await?;
+    Ok(token)
+}
+
+async fn store_token(
+    pool: &SqlitePool,
+    name: &str,
+    role: Role,
+    agent_id: Option<&str>,
+    token: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash(token))
+        .bind(agent_id)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+fn internal(e: sqlx::Error) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+/// Makes sure an admin token exists. With `configured` (from the environment) that token is
+/// registered; otherwise a new one is created when there is none. Returns a token to print
+/// when one was created here.
+pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&str>, now: i64) -> Result<Option<String>, ApiError> {
+    if let Some(token) = configured {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE hash = ?")
+            .bind(hash(token))
+            .fetch_optional(pool)
+            .await
+            .map_err(internal)?;
+        if known.is_none() {
+            store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?;
+        }
+        return Ok(None);
+    }
+    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(internal)?;
+    if admins > 0 {
+        return Ok(None);
+    }
+    Ok(Some(create_token(pool, "first admin", Role::Admin, None, now).await?))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m);
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`"))?;
+        let token =
+            header.strip_prefix("Bearer ").ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`"))?;
+        let row: Option<(i64, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, role, agent_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL")
+                .bind(hash(token.trim()))
+                .fetch_optional(state.engine.pool())
+                .await
+                .map_err(internal)?;
+        let (token_id, name, role, agent_id) = row.ok_or_else(|| unauthorized("unknown or revoked token"))?;
+        let role = Role::parse(&role).ok_or_else(|| unauthorized("token with an unknown role"))?;
+        Ok(Caller { role, token_id, name, agent_id })
+    }
+}

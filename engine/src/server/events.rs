@@ -1,0 +1,174 @@
+//! Events in: the batch endpoint for integrations (idempotent by event id), signed webhooks
+//! for `webhook` workflows, and shortcuts pressed by agents.
+
+use super::auth::{Caller, Role};
+use super::error::{ApiError, Body};
+use super::AppState;
+use crate::runtime::{ContactRef, Event, EventKind};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::Sha256;
+
+/// How far a webhook's timestamp may be from now, either way.
+pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
+
+/// One event or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    Many(Vec<Event>),
+    One(Box<Event>),
+}
+
+/// Accepts events (202). Each is stored before the answer; a repeated id is reported as a
+/// duplicate and ignored.
+pub async fn ingest(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(body): Body<OneOrMany>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Integration])?;
+    let events = match body {
+        OneOrMany::Many(events) => events,
+        OneOrMany::One(event) => vec![*event],
+    };
+    if events.is_empty() {
+        return Err(ApiError::bad_request("no events"));
+    }
+    let accepted = s.engine.enqueue(&events).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": accepted}))).into_response())
+}
+
+/// Creates (or rotates) the signing secret of a webhook workflow and returns it.
+pub async fn webhook_secret(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Ops])?;
+    s.engine.workflow(&id).await?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let secret = format!("whsec_{}", hex::encode(bytes));
+    sqlx::query(
+        "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (workflow_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+    )
+    .bind(&id)
+    .bind(&secret)
+    .bind(crate::clock::to_millis(s.engine.clock().now()))
+    .execute(s.engine.pool())
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(json!({
+        "workflow": id,
+        "secret": secret,
+        "signing": "X-Switchboard-Signature: sha256=HEX(HMAC-SHA256(secret, \"{X-Switchboard-Timestamp}.{raw body}\"))"
+    })))
+}
+
+/// The signature a webhook sender computes.
+pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+// HMAC accepts keys of any length, so this never runs; it exists to avoid a panic path.
+fn unreachable_mac() -> Hmac<Sha256> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(&[0u8; 32]).unwrap_or_else(|_| unreachable_mac())
+}
+
+/// A signed webhook for a `webhook` workflow: checks the signature and timestamp, refuses a
+/// replay, then queues the event (202).
+pub async fn webhook(
+    State(s): State<AppState>,
+    Path(workflow): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let unauthorized = |code: &'static str, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
+    let secret: Option<String> = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = ?")
+        .bind(&workflow)
+        .fetch_optional(s.engine.pool())
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let secret = secret.ok_or_else(|| ApiError::not_found(format!("webhook for workflow {workflow}")))?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let timestamp = header("x-switchboard-timestamp")
+        .ok_or_else(|| unauthorized("bad_signature", "missing X-Switchboard-Timestamp"))?;
+    let signature = header("x-switchboard-signature")
+        .ok_or_else(|| unauthorized("bad_signature", "missing X-Switchboard-Signature"))?;
+    let sent: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| unauthorized("bad_signature", "X-Switchboard-Timestamp is not a number"))?;
+    let now = s.engine.clock().now().timestamp();
+    if (now - sent).abs() > WEBHOOK_TOLERANCE_SECS {
+        return Err(unauthorized(
+            "stale_webhook",
+            "the timestamp is more than 5 minutes from now; refusing a possible replay",
+        ));
+    }
+    let expected = sign(&secret, timestamp.trim(), &body);
+    // Constant-time comparison through the MAC's own verification.
+    let given = signature.trim().strip_prefix("sha256=").and_then(|h| hex::decode(h).ok()).unwrap_or_default();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable_mac());
+    mac.update(timestamp.trim().as_bytes());
+    mac.update(b".");
+    mac.update(&body);
+    if mac.verify_slice(&given).is_err() {
+        tracing::warn!(%workflow, "webhook with a bad signature refused");
+        return Err(unauthorized("bad_signature", "the signature does not match"));
+    }
+    let payload: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    let event = Event::with_id(
+        &format!("webhook:{workflow}"),
+        &expected,
+        EventKind::Webhook { workflow: workflow.clone(), payload },
+    );
+    let accepted = s.engine.enqueue(&[event]).await?;
+    if accepted.first().is_some_and(|a| a.duplicate) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "replayed", "this webhook was already received"));
+    }
+    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": true}))).into_response())
+}
+
+/// A shortcut press from the agent console.
+#[derive(Debug, Deserialize)]
+pub struct ShortcutBody {
+    contact_id: i64,
+    #[serde(default)]
+    form: Map<String, Value>,
+    /// Only for admin tokens, which act as no agent of their own.
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+/// Presses a shortcut: starts the workflow for the contact at once, or says why not (422).
+pub async fn shortcut(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(workflow): Path<String>,
+    Body(body): Body<ShortcutBody>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Agent])?;
+    let agent_id = caller
+        .agent_id
+        .clone()
+        .or(if caller.role == Role::Admin { body.agent_id.clone() } else { None })
+        .ok_or_else(|| ApiError::bad_request("this token acts as no agent; give `agent_id`"))?;
+    let kind = EventKind::Shortcut { contact: ContactRef::Id(body.contact_id), workflow, agent_id, form: body.form };
+    let handled = s.engine.handle(Event::new(kind)).await?;
+    Ok((StatusCode::CREATED, Json(json!({"started": handled.started, "queued": handled.queued}))).into_response())
+}

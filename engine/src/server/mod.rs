@@ -1,0 +1,71 @@
+//! The HTTP API (axum). Handlers are thin: authenticate, extract, call the engine, map the
+//! result. `app` builds the router so tests can drive it with `tower::ServiceExt::oneshot`.
+//!
+//! Routes so far: workflows (list, get, drafts with optimistic concurrency, publish,
+//! versions, diff, rollback, stop, start, export, import), events in (batch, signed
+//! webhooks, shortcuts), runs (list, detail with journal and why-waiting, cancel, bulk
+//! cancel), step kinds, health. Live updates, metrics, the OpenAPI document and the inbox
+//! endpoints follow with the rest of the server issue.
+
+pub mod auth;
+pub mod error;
+mod events;
+mod runs;
+mod workflows;
+
+pub use events::sign as events_sign;
+
+use crate::runtime::Engine;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+
+/// The largest request body accepted (workflow files and event batches).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub engine: Engine,
+}
+
+/// The API router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz))
+        .route("/api/kinds", get(|| async { axum::Json(steps::schema::kinds_catalog()) }))
+        .route("/api/schema", get(|| async { axum::Json(steps::schema::workflow_schema()) }))
+        .route("/api/workflows", get(workflows::list).post(workflows::create))
+        .route("/api/workflows/import", post(workflows::import))
+        .route("/api/workflows/{id}", get(workflows::detail))
+        .route("/api/workflows/{id}/draft", axum::routing::put(workflows::save_draft))
+        .route("/api/workflows/{id}/publish", post(workflows::publish))
+        .route("/api/workflows/{id}/versions", get(workflows::versions))
+        .route("/api/workflows/{id}/versions/{version}", get(workflows::version))
+        .route("/api/workflows/{id}/diff", get(workflows::diff))
+        .route("/api/workflows/{id}/rollback", post(workflows::rollback))
+        .route("/api/workflows/{id}/stop", post(workflows::stop))
+        .route("/api/workflows/{id}/start", post(workflows::start))
+        .route("/api/workflows/{id}/export", get(workflows::export))
+        .route("/api/workflows/{id}/webhook-secret", post(events::webhook_secret))
+        .route("/api/events", post(events::ingest))
+        .route("/api/webhooks/{workflow}", post(events::webhook))
+        .route("/api/shortcuts/{workflow}", post(events::shortcut))
+        .route("/api/runs", get(runs::list))
+        .route("/api/runs/cancel", post(runs::cancel_many))
+        .route("/api/runs/{id}", get(runs::detail))
+        .route("/api/runs/{id}/cancel", post(runs::cancel))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<axum::Json<serde_json::Value>, error::ApiError> {
+    sqlx::query("SELECT 1").execute(state.engine.pool()).await.map_err(|e| {
+        error::ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("database: {e}"))
+    })?;
+    Ok(axum::Json(json!({"status": "ready"})))
+}

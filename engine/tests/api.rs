@@ -1,0 +1,254 @@
+//! The HTTP API through its router (`tower::ServiceExt::oneshot`): success and failure paths
+//! — bad JSON, wrong role, unknown id, invalid workflow, stale draft, oversized body, bad
+//! signature, replayed webhook.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+use switchboard::server::auth::{create_token, ensure_admin, Role};
+use switchboard::server::{app, AppState};
+use tower::ServiceExt;
+
+struct Api {
+    app: axum::Router,
+    engine: switchboard::runtime::Engine,
+    admin: String,
+    ops: String,
+    agent: String,
+    integration: String,
+}
+
+async fn api() -> Api {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let pool = engine.pool().clone();
+    let now = switchboard::clock::to_millis(engine.clock().now());
+    let admin = ensure_admin(&pool, None, now).await.expect("admin").expect("a new admin token");
+    engine.upsert_agent(&agent("bob", &["support"], true)).await.expect("bob");
+    let ops = create_token(&pool, "ops", Role::Ops, None, now).await.expect("ops");
+    let agent = create_token(&pool, "bob", Role::Agent, Some("bob"), now).await.expect("agent");
+    let integration = create_token(&pool, "crm", Role::Integration, None, now).await.expect("integration");
+    Api { app: app(AppState { engine: engine.clone() }), engine, admin, ops, agent, integration }
+}
+
+impl Api {
+    async fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .expect("request");
+        let res = self.app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+        )
+    }
+
+    async fn raw(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let res = self.app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn health_and_readiness_need_no_token() {
+    let api = api().await;
+    assert_eq!(api.call("GET", "/healthz", None, None).await.0, StatusCode::OK);
+    assert_eq!(api.call("GET", "/readyz", None, None).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn tokens_and_roles_are_enforced() {
+    let api = api().await;
+    let (status, body) = api.call("GET", "/api/workflows", None, None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNAUTHORIZED, json!("unauthorized")));
+    let (status, _) = api.call("GET", "/api/workflows", Some("sb_not-a-token"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = api.call("GET", "/api/workflows", Some(&api.agent), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+    assert_eq!(api.call("GET", "/api/workflows", Some(&api.integration), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.call("GET", "/api/workflows", Some(&api.ops), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("GET", "/api/workflows", Some(&api.admin), None).await.0, StatusCode::OK);
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT hash FROM api_tokens").fetch_all(api.engine.pool()).await.expect("hashes");
+    assert!(hashes.iter().all(|h| h.len() == 64 && !h.starts_with("sb_")), "tokens are stored hashed");
+}
+
+#[tokio::test]
+async fn drafts_publish_versions_diff_and_rollback() {
+    let api = api().await;
+    let csat = reference("csat");
+    let (status, saved) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["revision"], json!(1));
+    let (status, published) = api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
+    assert_eq!((status, published["version"].clone()), (StatusCode::OK, json!(1)));
+
+    let v2 = csat.replace("Thank you for your feedback!", "Thanks a lot!");
+    let (status, saved) = api
+        .call("PUT", "/api/workflows/csat/draft", Some(&api.ops), Some(json!({"source": v2, "base_revision": 1})))
+        .await;
+    assert_eq!((status, saved["revision"].clone()), (StatusCode::OK, json!(2)), "{saved}");
+    api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
+    let (_, versions) = api.call("GET", "/api/workflows/csat/versions", Some(&api.ops), None).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(2));
+    let (status, diff) = api.call("GET", "/api/workflows/csat/diff?from=1&to=2", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(diff["steps"]["changed"], json!(["thanks"]));
+    assert!(diff["unified"].as_str().is_some_and(|d| d.contains("+    text: Thanks a lot!")), "{diff}");
+    let (status, rolled) =
+        api.call("POST", "/api/workflows/csat/rollback", Some(&api.ops), Some(json!({"version": 1}))).await;
+    assert_eq!((status, rolled["version"].clone()), (StatusCode::OK, json!(3)));
+    let (_, v3) = api.call("GET", "/api/workflows/csat/versions/3", Some(&api.ops), None).await;
+    assert_eq!(v3["source"], json!(csat));
+    let (status, list) = api.call("GET", "/api/workflows", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list[0]["current_version"], json!(3));
+}
+
+#[tokio::test]
+async fn a_stale_draft_is_refused_with_what_changed() {
+    let api = api().await;
+    let csat = reference("csat");
+    api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    let theirs = csat.replace("scale: 5", "scale: 10");
+    let (status, _) = api
+        .call("PUT", "/api/workflows/csat/draft", Some(&api.admin), Some(json!({"source": theirs, "base_revision": 1})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mine = csat.replace("retries: 1", "retries: 2");
+    let (status, body) = api
+        .call("PUT", "/api/workflows/csat/draft", Some(&api.ops), Some(json!({"source": mine, "base_revision": 1})))
+        .await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::CONFLICT, json!("conflict")));
+    assert_eq!(body["details"]["current_revision"], json!(2));
+    assert_eq!(body["details"]["saved_by"], json!("first admin"));
+    assert!(body["details"]["changes"]["unified"].as_str().is_some_and(|d| d.contains("+    scale: 10")), "{body}");
+}
+
+#[tokio::test]
+async fn invalid_workflows_bad_json_unknown_ids_and_oversized_bodies() {
+    let api = api().await;
+    let (status, body) =
+        api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": "id: [unclosed"}))).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_workflow")));
+    assert_eq!(body["details"]["diagnostics"][0]["code"], json!("E0001"));
+    assert!(body["details"]["diagnostics"][0]["pos"]["line"].is_number());
+    // A draft with a graph error is saved (work in progress) but cannot be published.
+    let broken = reference("csat").replace("next: { low: reopen }", "next: { low: nowhere }");
+    let (status, saved) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": broken}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let codes: Vec<Value> =
+        saved["diagnostics"].as_array().map(|d| d.iter().map(|x| x["code"].clone()).collect()).unwrap_or_default();
+    assert!(codes.contains(&json!("E0300")), "{saved}");
+    let (status, body) = api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_workflow")));
+
+    let bad_json = Request::post("/api/workflows")
+        .header("authorization", format!("Bearer {}", api.ops))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"source\": "))
+        .expect("request");
+    let (status, body) = api.raw(bad_json).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::BAD_REQUEST, json!("bad_json")));
+    let (status, body) = api.call("GET", "/api/workflows/nope", Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    assert_eq!(api.call("GET", "/api/runs/999", Some(&api.ops), None).await.0, StatusCode::NOT_FOUND);
+    let huge = "x".repeat(switchboard::server::MAX_BODY + 1);
+    let (status, body) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": huge}))).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::PAYLOAD_TOO_LARGE, json!("too_large")));
+}
+
+#[tokio::test]
+async fn events_are_accepted_once_and_processed() {
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("publish");
+    let event = json!({"source": "crm", "id": "evt-1", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "ana"}}, "channel": "simulator",
+        "message": {"text": "menu"}});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(event.clone())).await;
+    assert_eq!((status, body["accepted"][0]["duplicate"].clone()), (StatusCode::ACCEPTED, json!(false)));
+    let (_, again) = api.call("POST", "/api/events", Some(&api.integration), Some(json!([event]))).await;
+    assert_eq!(again["accepted"][0]["duplicate"], json!(true));
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 1);
+    let (status, runs) = api.call("GET", "/api/runs?workflow=faq-menu&status=waiting", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(runs.as_array().map(Vec::len), Some(1));
+    let id = runs[0]["id"].as_i64().expect("id");
+    let (_, detail) = api.call("GET", &format!("/api/runs/{id}"), Some(&api.ops), None).await;
+    assert_eq!(detail["run"]["waiting"]["kind"], json!("reply"));
+    assert!(detail["journal"].as_array().is_some_and(|j| j.len() == 2));
+    let (_, cancelled) = api.call("POST", &format!("/api/runs/{id}/cancel"), Some(&api.ops), None).await;
+    assert_eq!(cancelled["cancelled"], json!(1));
+    let malformed = json!({"source": "crm", "type": "message_received", "contact": 5});
+    let (status, _) = api.call("POST", "/api/events", Some(&api.integration), Some(malformed)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.call("POST", "/api/events", Some(&api.ops), Some(json!([]))).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn signed_webhooks_refuse_bad_signatures_stale_timestamps_and_replays() {
+    let api = api().await;
+    api.engine
+        .publish("schema: 1\nid: shipped\nname: Shipped\ntrigger: { type: webhook, contact_path: $.phone }\nstart: s\nsteps:\n  s: { kind: send_message, text: 'Shipped' }\n")
+        .await
+        .expect("publish");
+    let (status, secret) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let secret = secret["secret"].as_str().expect("secret").to_owned();
+    let now = api.engine.clock().now().timestamp().to_string();
+    let body = r#"{"phone": "+4915112345678"}"#;
+    let send = |ts: &str, sig: &str| {
+        Request::post("/api/webhooks/shipped")
+            .header("x-switchboard-timestamp", ts)
+            .header("x-switchboard-signature", sig)
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let good = switchboard::server::events_sign(&secret, &now, body.as_bytes());
+    assert_eq!(api.raw(send(&now, &good)).await.0, StatusCode::ACCEPTED);
+    let (status, b) = api.raw(send(&now, &good)).await;
+    assert_eq!((status, b["code"].clone()), (StatusCode::CONFLICT, json!("replayed")));
+    let (status, b) = api.raw(send(&now, "sha256=00")).await;
+    assert_eq!((status, b["code"].clone()), (StatusCode::UNAUTHORIZED, json!("bad_signature")));
+    let old = (api.engine.clock().now().timestamp() - 600).to_string();
+    let stale = switchboard::server::events_sign(&secret, &old, body.as_bytes());
+    let (status, b) = api.raw(send(&old, &stale)).await;
+    assert_eq!((status, b["code"].clone()), (StatusCode::UNAUTHORIZED, json!("stale_webhook")));
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 1);
+}
+
+#[tokio::test]
+async fn agents_press_shortcuts_but_not_stopped_ones() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let form = json!({"contact_id": ana, "form": {"reason": "Other", "priority": "high"}});
+    let (status, body) =
+        api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(form.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["started"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        api.call("POST", "/api/workflows/escalation-shortcut/stop", Some(&api.ops), None).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(form)).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("refused")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("stopped")), "{body}");
+    assert_eq!(
+        api.call("POST", "/api/workflows/escalation-shortcut/start", Some(&api.ops), None).await.0,
+        StatusCode::OK
+    );
+}
