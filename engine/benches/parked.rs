@@ -2,7 +2,8 @@
 //! their replies arrive and drive the runs to completion. Measures resident memory while N
 //! runs wait (it must not grow with N: a waiting run is a row, not a task) and step
 //! transitions per second while the replies are processed, on SQLite with
-//! `synchronous=FULL` (events are processed in batches that share one commit).
+//! `synchronous=FULL` (events are processed in batches that share one commit), with the
+//! batch sizes the server's background loops use.
 //!
 //! `cargo bench -p switchboard --bench parked -- 100000 1000000`
 
@@ -63,11 +64,11 @@ async fn feed(engine: &Engine, range: std::ops::Range<usize>, text: &str, prefix
         engine.enqueue(&events).await.expect("enqueue");
         t_enqueue += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        while engine.process_queue(1000).await.expect("process") > 0 {}
+        while engine.process_queue(switchboard::runtime::QUEUE_BATCH).await.expect("process") > 0 {}
         t_queue += t.elapsed().as_secs_f64();
         // Deliver what the flows sent, as the background worker would.
         let t = Instant::now();
-        while engine.process_outbox(2000).await.expect("outbox") > 0 {}
+        while engine.process_outbox(switchboard::runtime::OUTBOX_BATCH).await.expect("outbox") > 0 {}
         t_outbox += t.elapsed().as_secs_f64();
         i = end;
     }

@@ -57,5 +57,9 @@ pub fn to_millis(t: DateTime<Utc>) -> i64 {
 
 /// The reverse of [`to_millis`].
 pub fn from_millis(ms: i64) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or(if ms > 0 {
+        DateTime::<Utc>::MAX_UTC
+    } else {
+        DateTime::<Utc>::MIN_UTC
+    })
 }

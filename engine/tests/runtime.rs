@@ -397,3 +397,155 @@ async fn the_webhook_channel_retries_with_backoff_and_the_same_key() {
         .expect("m");
     assert_eq!(message, "sent");
 }
+
+#[tokio::test]
+async fn two_agent_replies_in_one_batch_both_go_out() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.upsert_agent(&agent("bob", &["support"], true)).await.expect("bob");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let reply = |text: &str| {
+        Event::new(EventKind::AgentReplied { contact: ContactRef::Id(ana), agent_id: "bob".into(), text: text.into() })
+    };
+    engine.enqueue(&[reply("Hi Ana"), reply("How can I help?")]).await.expect("enqueue");
+    assert_eq!(engine.process_queue(10).await.expect("process"), 2);
+    flush(&engine).await;
+    assert_eq!(sent(&engine, ana).await, vec!["Hi Ana", "How can I help?"]);
+}
+
+#[tokio::test]
+async fn a_question_that_cannot_be_delivered_fails_instead_of_waiting_forever() {
+    // No channel adapter for `whatsapp` is configured, so delivering the question fails.
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("csat")).await.expect("csat");
+    let event = Event::new(EventKind::MessageReceived {
+        contact: ContactRef::Address { channel: "whatsapp".into(), address: "+4915100000000".into() },
+        channel: "whatsapp".into(),
+        message: steps::message::InboundMessage::text("hello"),
+        profile: Default::default(),
+    });
+    let ana = engine.handle(event).await.expect("hello").contact_id.expect("contact");
+    let run = engine
+        .handle(Event::new(EventKind::ConversationClosed {
+            contact: ContactRef::Id(ana),
+            closed_by: "agent:x".into(),
+            category: None,
+            summary: None,
+            auto: false,
+        }))
+        .await
+        .expect("close")
+        .started[0];
+    flush(&engine).await;
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "failed", "{info:?}");
+    assert!(info.last_error.as_deref().is_some_and(|e| e.contains("no channel adapter")), "{info:?}");
+}
+
+#[tokio::test]
+async fn a_run_exited_before_its_first_step_never_runs_it() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine
+        .publish(
+            r#"
+schema: 1
+id: follow-up
+name: Follow-up
+trigger: { type: manual }
+settings: { exit_when: [conversation_closed] }
+start: hello
+steps:
+  hello: { kind: send_message, text: 'Following up' }
+"#,
+        )
+        .await
+        .expect("follow-up");
+    engine
+        .publish(
+            r#"
+schema: 1
+id: wrap-up
+name: Wrap up
+trigger: { type: message_received, keywords: [bye] }
+start: later
+steps:
+  later: { kind: trigger_workflow, workflow: follow-up, next: { next: close } }
+  close: { kind: close_conversation, category: done }
+"#,
+        )
+        .await
+        .expect("wrap-up");
+    let handled = engine.handle(says("ana", "bye")).await.expect("bye");
+    let ana = handled.contact_id.expect("contact");
+    let follow_up = handled.started[1];
+    let info = engine.run(follow_up).await.expect("run");
+    assert_eq!(info.status, "exited");
+    flush(&engine).await;
+    assert!(sent(&engine, ana).await.is_empty(), "the exited run sent nothing");
+    let kinds: Vec<String> = engine.journal(follow_up).await.expect("journal").into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec!["start", "end"]);
+}
+
+#[tokio::test]
+async fn stopping_with_eject_does_not_start_queued_triggers() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&MANUAL_WAIT.replace("WHEN", "queue").replace("ONCE", "false")).await.expect("publish");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    engine.handle(manual("nurture", ana)).await.expect("first");
+    assert_eq!(engine.handle(manual("nurture", ana)).await.expect("queued").queued, vec!["nurture"]);
+    assert_eq!(engine.stop("nurture", true).await.expect("stop"), 1);
+    let runs = engine.runs_of_contact(ana).await.expect("runs");
+    assert_eq!(runs.len(), 1, "nothing new started");
+    assert_eq!(runs[0].status, "cancelled");
+}
+
+#[tokio::test]
+async fn opting_out_stops_messages_already_queued() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("faq");
+    let ana = engine.handle(says("ana", "menu")).await.expect("menu").contact_id.expect("contact");
+    engine.handle(Event::new(EventKind::OptedOut { contact: ContactRef::Id(ana) })).await.expect("stop");
+    flush(&engine).await;
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM outbox").fetch_all(engine.pool()).await.expect("outbox");
+    assert_eq!(statuses, vec!["dead"]);
+}
+
+#[tokio::test]
+async fn a_contacts_messages_keep_their_order_when_one_must_be_retried() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let texts = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (c, t) = (calls.clone(), texts.clone());
+    let app = axum::Router::new().route(
+        "/channel",
+        axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+            let (c, t) = (c.clone(), t.clone());
+            async move {
+                if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                t.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(body["message"]["text"].as_str().unwrap_or("").to_owned());
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/channel", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let options = switchboard::runtime::Options { webhook_url: Some(url), ..switchboard::runtime::Options::default() };
+    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", options).await;
+    engine
+        .publish("schema: 1\nid: two\nname: Two\ntrigger: { type: message_received }\nstart: a\nsteps:\n  a: { kind: send_message, text: first, next: { next: b } }\n  b: { kind: send_message, text: second }\n")
+        .await
+        .expect("publish");
+    engine.handle(webhook_says("ana", "hi", "m1")).await.expect("hi");
+    engine.process_outbox(10).await.expect("pass 1");
+    assert!(texts.lock().unwrap_or_else(|e| e.into_inner()).is_empty(), "the second waits behind the first");
+    clock.advance(chrono::Duration::seconds(1));
+    engine.process_outbox(10).await.expect("pass 2");
+    assert_eq!(*texts.lock().unwrap_or_else(|e| e.into_inner()), vec!["first", "second"]);
+}

@@ -386,3 +386,26 @@ async fn the_journal_rebuilds_every_run_and_explains_waiting_runs() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_cron_that_runs_out_of_firings_is_removed() {
+    let (engine, clock) = engine_at("2026-12-31T10:00:00Z").await;
+    engine
+        .publish("schema: 1\nid: once\nname: Once\ntrigger: { type: schedule, cron: '0 0 9 1 1 * 2027' }\nstart: hi\nsteps:\n  hi: { kind: add_comment, text: x }\n")
+        .await
+        .expect("publish");
+    assert!(engine.next_schedule_due().await.expect("due").is_some());
+    clock.set("2027-01-01T09:00:00Z".parse().expect("time"));
+    engine.fire_due_schedules().await.expect("fire");
+    assert_eq!(engine.next_schedule_due().await.expect("due"), None, "no firing left, no schedule row");
+}
+
+#[tokio::test]
+async fn trigger_conditions_see_the_weekday() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await; // a Monday
+    engine
+        .publish("schema: 1\nid: monday\nname: Monday\ntrigger: { type: message_received, conditions: { field: system.weekday, op: eq, value: mon } }\nstart: hi\nsteps:\n  hi: { kind: send_message, text: 'Happy Monday' }\n")
+        .await
+        .expect("publish");
+    assert_eq!(engine.handle(says("ana", "hello")).await.expect("hello").started.len(), 1);
+}

@@ -164,10 +164,11 @@ CREATE INDEX timers_due ON timers (due_at);
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     run_id          INTEGER,
+    contact_id      INTEGER,
     kind            TEXT NOT NULL,             -- message | http
     idempotency_key TEXT NOT NULL UNIQUE,
     payload         TEXT NOT NULL,
-    awaited         INTEGER NOT NULL,          -- a run waits for the outcome
+    awaited         INTEGER NOT NULL,          -- 1: a run waits for the outcome; 2: only a failure matters (a question)
     token           INTEGER NOT NULL,          -- the run's seq when it was written
     status          TEXT NOT NULL,             -- pending | done | dead
     attempts        INTEGER NOT NULL DEFAULT 0,
@@ -177,6 +178,7 @@ CREATE TABLE outbox (
     done_at         INTEGER
 );
 CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_pending_contact ON outbox (contact_id, id) WHERE status = 'pending';
 
 -- Inbound events already accepted, by the sender's id, so a redelivery is ignored.
 CREATE TABLE inbox (

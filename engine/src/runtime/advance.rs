@@ -45,8 +45,33 @@ pub(super) enum Expect {
     Timer { token: i64 },
     /// An effect's outcome, written when the run's journal was at `token`.
     Outcome { token: i64 },
+    /// A question that could not be delivered, to a run still waiting for its answer.
+    Undelivered { token: i64 },
     /// A free agent for a run in the assignment queue.
     Agent,
+}
+
+/// What a step waits for after a transition, as the outbox needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaits {
+    Nothing,
+    /// The outcome of the effect (an awaited message, an HTTP call).
+    Outcome,
+    /// A reply to the message just sent: only a failure to deliver it concerns the run.
+    FailureOnly,
+}
+
+/// `system.*` in the workspace timezone, shared by steps and trigger conditions.
+pub(super) fn system_vars(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Value {
+    let local = now.with_timezone(&tz);
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][local.weekday().num_days_from_monday() as usize];
+    json!({
+        "now": local.to_rfc3339(),
+        "today": local.format("%Y-%m-%d").to_string(),
+        "time": local.format("%H:%M").to_string(),
+        "weekday": weekday,
+        "timezone": tz.name(),
+    })
 }
 
 /// One write transaction's worth of work.
@@ -106,7 +131,10 @@ impl<'a> Batch<'a> {
             match work {
                 Work::Start { run_id } => {
                     let mut run = self.cache.run(self.conn, run_id).await?;
-                    self.advance(&mut run, None).await?;
+                    // It may have ended before its first step (exited, cancelled) in this batch.
+                    if run.status == "running" {
+                        self.advance(&mut run, None).await?;
+                    }
                 }
                 Work::Resume { run_id, input, expect } => {
                     let mut run = self.cache.run(self.conn, run_id).await?;
@@ -179,22 +207,13 @@ impl<'a> Batch<'a> {
     }
 
     fn vars(&self, run: &Run, env: &Env) -> Value {
-        let local = self.now.with_timezone(&self.engine.inner.timezone);
-        let weekday =
-            ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][local.weekday().num_days_from_monday() as usize];
         json!({
             "contact": env.contact.to_vars(),
             "conversation": env.conversation.as_ref().map(Conversation::to_vars),
             "assignee": env.assignee.as_ref().map(Agent::to_vars),
             "trigger": run.vars.get("trigger").cloned().unwrap_or(Value::Null),
             "steps": run.vars.get("steps").cloned().unwrap_or_else(|| json!({})),
-            "system": {
-                "now": local.to_rfc3339(),
-                "today": local.format("%Y-%m-%d").to_string(),
-                "time": local.format("%H:%M").to_string(),
-                "weekday": weekday,
-                "timezone": self.engine.inner.timezone.name(),
-            },
+            "system": system_vars(self.now, self.engine.inner.timezone),
         })
     }
 
@@ -234,7 +253,11 @@ impl<'a> Batch<'a> {
             let entry = json!({"input": input, "effects": transition.effects, "next": transition.next});
             self.cache.journal(run, self.now_ms, "transition", &entry);
             input = None;
-            let awaits = matches!(transition.next, Next::Wait { wait: Wait::Outcome, .. });
+            let awaits = match &transition.next {
+                Next::Wait { wait: Wait::Outcome, .. } => Awaits::Outcome,
+                Next::Wait { wait: Wait::Reply { .. }, .. } => Awaits::FailureOnly,
+                _ => Awaits::Nothing,
+            };
             let mut outcome = None;
             for (i, effect) in transition.effects.iter().enumerate() {
                 if let Some(o) = self.apply(run, &mut env, effect, i, awaits).await? {
@@ -298,7 +321,20 @@ impl<'a> Batch<'a> {
         if status == "failed" {
             tracing::warn!(run = run.id, workflow = %run.workflow_id, reason = reason.as_deref().unwrap_or(""), "run failed");
         }
-        if self.cache.may_have_queued(self.conn).await? {
+        if matches!(status, "cancelled" | "exited") {
+            // Messages this run queued but that have not gone out yet stay unsent: an operator
+            // stopped it, or the contact left it (an agent took over, the contact opted out).
+            self.cache.flush(self.conn, self.now_ms).await?;
+            sqlx::query(
+                "UPDATE outbox SET status = 'dead', last_error = ? WHERE run_id = ? AND status = 'pending' AND kind = 'message'",
+            )
+            .bind(format!("not sent: the run was {status}"))
+            .bind(run.id)
+            .execute(&mut *self.conn)
+            .await?;
+        }
+        // An operator's cancel does not start what was queued behind the run.
+        if status != "cancelled" && self.cache.may_have_queued(self.conn).await? {
             self.start_queued(&run.workflow_id, run.contact_id).await?;
         }
         Ok(())
@@ -312,8 +348,9 @@ impl<'a> Batch<'a> {
         env: &mut Env,
         effect: &Effect,
         index: usize,
-        awaited: bool,
+        awaits: Awaits,
     ) -> Result<Option<Outcome>, Error> {
+        let awaited = awaits == Awaits::Outcome;
         let step = run.step.clone().unwrap_or_default();
         let origin = || {
             let mut o = run.origin.clone();
@@ -357,13 +394,18 @@ impl<'a> Batch<'a> {
                     return Ok(awaited.then_some(Outcome::SendFailed { reason }));
                 }
                 let payload = json!({"contact_id": run.contact_id, "channel": channel, "message": message});
-                self.outbox(run, "message", key, &payload, awaited);
+                let flag = match awaits {
+                    Awaits::Outcome => 1,
+                    Awaits::FailureOnly => 2,
+                    Awaits::Nothing => 0,
+                };
+                self.outbox(run, "message", key, &payload, flag);
                 Ok(None)
             }
             Effect::Http { request } => {
                 let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
                 let payload = serde_json::to_value(request).unwrap_or(Value::Null);
-                self.outbox(run, "http", key, &payload, true);
+                self.outbox(run, "http", key, &payload, 1);
                 Ok(None)
             }
             Effect::UpdateTags { add, remove } => {
@@ -452,12 +494,8 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::OpenConversation => {
-                let was_open = env.conversation.as_ref().is_some_and(|c| c.status == "open");
-                if !was_open {
-                    self.ensure_conversation(env, "workflow", run).await?;
-                    let fire = Fire::ConversationOpened { contact_id: run.contact_id, source: "workflow".into() };
-                    self.work.push_back(Work::Fire { fire, origin: origin() });
-                }
+                // Opening fires `conversation_opened` (source: workflow); nothing if one is open.
+                self.ensure_conversation(env, "workflow", run).await?;
                 Ok(None)
             }
             Effect::CloseConversation { category, summary } => {
@@ -532,10 +570,11 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn outbox(&mut self, run: &Run, kind: &'static str, key: String, payload: &Value, awaited: bool) {
+    fn outbox(&mut self, run: &Run, kind: &'static str, key: String, payload: &Value, awaited: i64) {
         // The token is the seq the run will wait at: the transition entry is already written.
         self.cache.outbox(OutboxRow {
             run_id: Some(run.id),
+            contact_id: run.contact_id,
             kind,
             idempotency_key: key,
             payload: payload.to_string(),
@@ -556,6 +595,10 @@ impl<'a> Batch<'a> {
         let id = conv.id;
         env.conversation = Some(conv);
         env.assignee = None;
+        let mut origin = run.origin.clone();
+        origin.push(run.workflow_id.clone());
+        let fire = Fire::ConversationOpened { contact_id: run.contact_id, source: by.to_owned() };
+        self.work.push_back(Work::Fire { fire, origin });
         Ok(Some(id))
     }
 
@@ -573,6 +616,7 @@ impl<'a> Batch<'a> {
             self.cache.put_conversation(conv.clone());
             if let Some(previous) = previous {
                 self.cache.released(self.conn, &previous).await?;
+                self.agents_changed = true;
             }
             let text = format!("Assigned to {} by a workflow", agent.name);
             self.note(env.contact.id, Some(conv_id), "system", &text, run_id);
@@ -627,7 +671,7 @@ impl<'a> Batch<'a> {
         // The queue spans every contact, so ask the database, which must be current first.
         self.cache.flush(self.conn, self.now_ms).await?;
         let waiting: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM runs WHERE status = 'waiting' AND wait_kind = 'agent' ORDER BY waiting_since, id LIMIT 200",
+            "SELECT id FROM runs WHERE status = 'waiting' AND wait_kind = 'agent' ORDER BY waiting_since, id LIMIT 5000",
         )
         .fetch_all(&mut *self.conn)
         .await?;
@@ -682,6 +726,7 @@ fn still_waiting(run: &Run, expect: Expect) -> bool {
         Expect::Reply => kind == Some("reply"),
         Expect::Timer { token } => run.seq == token && run.due_at.is_some(),
         Expect::Outcome { token } => run.seq == token && kind == Some("effect"),
+        Expect::Undelivered { token } => run.seq == token && kind == Some("reply"),
         Expect::Agent => kind == Some("agent"),
     }
 }

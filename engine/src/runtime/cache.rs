@@ -52,10 +52,13 @@ pub(super) struct MessageRow {
 #[derive(Debug, Clone)]
 pub(super) struct OutboxRow {
     pub run_id: Option<i64>,
+    pub contact_id: i64,
     pub kind: &'static str,
     pub idempotency_key: String,
     pub payload: String,
-    pub awaited: bool,
+    /// 0: nobody waits; 1: the run waits for the outcome; 2: the run waits for a reply to
+    /// this message, so only a failure to deliver it matters.
+    pub awaited: i64,
     pub token: i64,
     pub created_at: i64,
 }
@@ -623,14 +626,16 @@ impl Cache {
 
         for chunk in self.outbox.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO outbox (run_id, kind, idempotency_key, payload, awaited, token, status, next_attempt_at, created_at) ",
+                "INSERT INTO outbox (run_id, contact_id, kind, idempotency_key, payload, awaited, token, status, next_attempt_at,
+                    created_at) ",
             );
             q.push_values(chunk.iter(), |mut b, o| {
                 b.push_bind(o.run_id)
+                    .push_bind(o.contact_id)
                     .push_bind(o.kind)
                     .push_bind(o.idempotency_key.clone())
                     .push_bind(o.payload.clone())
-                    .push_bind(i64::from(o.awaited))
+                    .push_bind(o.awaited)
                     .push_bind(o.token)
                     .push_bind("pending")
                     .push_bind(o.created_at)

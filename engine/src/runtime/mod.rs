@@ -121,6 +121,15 @@ struct Inner {
     http: HttpCaller,
 }
 
+/// Events taken per transaction by the background loop (and the benchmark).
+pub const QUEUE_BATCH: i64 = 1000;
+/// Outbox rows taken per pass.
+pub const OUTBOX_BATCH: i64 = 1000;
+/// Timers fired per transaction.
+pub const TIMER_BATCH: i64 = 1000;
+/// How long a background loop waits after an error before trying again.
+const ERROR_BACKOFF: Duration = Duration::from_secs(1);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 impl Engine {
@@ -423,6 +432,11 @@ impl Engine {
         if changed == 0 {
             return Err(Error::NotFound(format!("workflow {workflow}")));
         }
+        // Nothing new starts from here on, queued triggers included.
+        sqlx::query("DELETE FROM queued_triggers WHERE workflow_id = ?")
+            .bind(workflow)
+            .execute(&mut *batch.conn)
+            .await?;
         let mut ejected = 0;
         if eject {
             let ids: Vec<i64> =
@@ -506,16 +520,12 @@ impl Engine {
             let engine = self.clone();
             async move {
                 loop {
-                    if let Err(e) = engine.fire_due_timers(1000).await {
+                    if let Err(e) = engine.fire_due_timers(TIMER_BATCH).await {
                         tracing::error!(error = %e, "firing timers failed");
+                        tokio::time::sleep(ERROR_BACKOFF).await;
+                        continue;
                     }
-                    if let Err(e) = engine.fire_due_schedules().await {
-                        tracing::error!(error = %e, "firing schedules failed");
-                    }
-                    let next = match (engine.next_timer_due().await, engine.next_schedule_due().await) {
-                        (Ok(a), Ok(b)) => a.into_iter().chain(b).min(),
-                        _ => None,
-                    };
+                    let next = engine.next_timer_due().await.ok().flatten();
                     engine.sleep_until(next, &engine.inner.timer_wake).await;
                 }
             }
@@ -524,10 +534,14 @@ impl Engine {
             let engine = self.clone();
             async move {
                 loop {
-                    match engine.process_outbox(256).await {
+                    match engine.process_outbox(OUTBOX_BATCH).await {
                         Ok(n) if n > 0 => continue,
                         Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "outbox failed"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "outbox failed");
+                            tokio::time::sleep(ERROR_BACKOFF).await;
+                            continue;
+                        }
                     }
                     let next = engine.next_outbox_due().await.ok().flatten();
                     engine.sleep_until(next, &engine.inner.outbox_wake).await;
@@ -538,10 +552,14 @@ impl Engine {
             let engine = self.clone();
             async move {
                 loop {
-                    match engine.process_queue(500).await {
+                    match engine.process_queue(QUEUE_BATCH).await {
                         Ok(n) if n > 0 => continue,
                         Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "processing events failed"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "processing events failed");
+                            tokio::time::sleep(ERROR_BACKOFF).await;
+                            continue;
+                        }
                     }
                     // Another process (or a crashed one's leftovers) may have queued events
                     // without waking us, so idle polling is short.
@@ -549,8 +567,24 @@ impl Engine {
                 }
             }
         };
+        // Schedules walk many contacts; on their own task they never hold up timers.
+        let schedules = {
+            let engine = self.clone();
+            async move {
+                loop {
+                    if let Err(e) = engine.fire_due_schedules().await {
+                        tracing::error!(error = %e, "firing schedules failed");
+                        tokio::time::sleep(ERROR_BACKOFF).await;
+                        continue;
+                    }
+                    let next = engine.next_schedule_due().await.ok().flatten();
+                    engine.sleep_until(next, &engine.inner.timer_wake).await;
+                }
+            }
+        };
         tokio::select! {
             _ = timers => {}
+            _ = schedules => {}
             _ = outbox => {}
             _ = queue => {}
             _ = shutdown => {}

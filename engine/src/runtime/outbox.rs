@@ -108,7 +108,8 @@ struct Pending {
     kind: String,
     key: String,
     payload: Value,
-    awaited: bool,
+    /// 0: nobody waits; 1: the run waits for the outcome; 2: only a failure concerns it.
+    awaited: i64,
     token: i64,
     attempts: i64,
 }
@@ -127,37 +128,58 @@ impl Engine {
     /// outcomes in one transaction. Returns how many rows it performed.
     pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
         let now = self.now_ms();
+        // A contact's messages go out in order: a row waits while an earlier message to the
+        // same contact is still pending (for instance backing off after a failure).
         let rows = sqlx::query(
-            "SELECT id, run_id, kind, idempotency_key, payload, awaited, token, attempts FROM outbox
-             WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            "SELECT id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts FROM outbox o
+             WHERE status = 'pending' AND next_attempt_at <= ?
+               AND NOT (kind = 'message' AND EXISTS (
+                   SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
+                     AND e.contact_id = o.contact_id AND e.id < o.id AND e.next_attempt_at > ?))
+             ORDER BY id LIMIT ?",
         )
+        .bind(now)
         .bind(now)
         .bind(limit)
         .fetch_all(&self.inner.pool)
         .await?;
-        let mut pending = Vec::with_capacity(rows.len());
+        let mut groups: std::collections::BTreeMap<(i64, i64), Vec<Pending>> = Default::default();
         for r in rows {
             let payload: String = r.try_get("payload")?;
-            pending.push(Pending {
+            let p = Pending {
                 id: r.try_get("id")?,
                 run_id: r.try_get("run_id")?,
                 kind: r.try_get("kind")?,
                 key: r.try_get("idempotency_key")?,
                 payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                awaited: r.try_get::<i64, _>("awaited")? != 0,
+                awaited: r.try_get("awaited")?,
                 token: r.try_get("token")?,
                 attempts: r.try_get("attempts")?,
-            });
+            };
+            // Messages are grouped per contact and sent one after the other; HTTP calls each
+            // get a group of their own and run concurrently.
+            let contact: Option<i64> = r.try_get("contact_id")?;
+            let group = if p.kind == "message" { (contact.unwrap_or_default(), 0) } else { (-1, p.id) };
+            groups.entry(group).or_default().push(p);
         }
-        if pending.is_empty() {
+        if groups.is_empty() {
             return Ok(0);
         }
         let mut tasks = tokio::task::JoinSet::new();
-        for p in pending {
+        for (_, group) in groups {
             let engine = self.clone();
             tasks.spawn(async move {
-                let done = engine.perform(&p).await;
-                (p, done)
+                let mut done = Vec::with_capacity(group.len());
+                for p in group {
+                    let result = engine.perform(&p).await;
+                    let stop = !matches!(result, Done::Sent { .. } | Done::Http(_));
+                    done.push((p, result));
+                    // After a failure the contact's later messages wait, to keep the order.
+                    if stop {
+                        break;
+                    }
+                }
+                done
             });
         }
         // Outcomes are recorded in small groups as they arrive: a crash between performing an
@@ -167,13 +189,11 @@ impl Engine {
         let mut count = 0;
         while let Some(joined) = tasks.join_next().await {
             if let Ok(r) = joined {
-                results.push(r);
+                results.extend(r);
             }
-            // Take everything else that has finished too, so a burst of fast deliveries
-            // shares one commit.
             while let Some(joined) = tasks.try_join_next() {
                 if let Ok(r) = joined {
-                    results.push(r);
+                    results.extend(r);
                 }
             }
             if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
@@ -248,12 +268,19 @@ impl Engine {
                     outcome.clone()
                 }
             };
-            if let (true, Some(run_id)) = (p.awaited, p.run_id) {
-                resumes.push(Work::Resume {
+            match (p.awaited, p.run_id, &outcome) {
+                (1, Some(run_id), _) => resumes.push(Work::Resume {
                     run_id,
                     input: Input::Outcome { outcome },
                     expect: Expect::Outcome { token: p.token },
-                });
+                }),
+                // A question that never reached the contact: the step must not wait forever.
+                (2, Some(run_id), Outcome::SendFailed { .. }) => resumes.push(Work::Resume {
+                    run_id,
+                    input: Input::Outcome { outcome },
+                    expect: Expect::Undelivered { token: p.token },
+                }),
+                _ => {}
             }
         }
         // Successes are marked in bulk: one statement for the outbox, one for the messages.

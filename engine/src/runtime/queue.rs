@@ -79,22 +79,33 @@ impl Engine {
                 .await?;
         let Some(last) = rows.last().map(|r| r.0) else { return Ok(0) };
         let mut events = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
         for (_, source, event_id, body) in &rows {
             match serde_json::from_str::<EventKind>(body) {
-                Ok(kind) => events.push(kind),
+                Ok(kind) => events.push((source.clone(), event_id.clone(), body.clone(), kind)),
                 Err(e) => {
-                    self.failed(tx.conn(), source, event_id.as_deref(), body, &format!("unreadable event: {e}")).await?
+                    unreadable.push((source.clone(), event_id.clone(), body.clone(), format!("unreadable event: {e}")))
                 }
             }
         }
         let wake = match self.apply_all(tx.conn(), &events).await {
-            Ok(wake) => wake,
-            Err(e @ (Error::Db(_) | Error::Crashed | Error::Migrate(_))) => return Err(e),
-            Err(_) => {
-                // Start over, one event at a time.
+            Ok((wake, refused)) => {
+                for (source, event_id, body, error) in unreadable.iter().chain(refused.iter()) {
+                    self.failed(tx.conn(), source, event_id.as_deref(), body, error).await?;
+                }
+                wake
+            }
+            Err(Error::Crashed) => return Err(Error::Crashed),
+            Err(e) => {
+                // A database error (a constraint) in one event spoils the whole batch: start
+                // over, one event at a time, so it can be told apart from the good ones.
+                tracing::warn!(error = %e, "batch failed; processing its events one by one");
                 drop(tx);
                 tx = self.begin().await?;
-                self.apply_one_by_one(tx.conn(), &rows).await?
+                for (source, event_id, body, error) in &unreadable {
+                    self.failed(tx.conn(), source, event_id.as_deref(), body, error).await?;
+                }
+                self.apply_one_by_one(tx.conn(), &events).await?
             }
         };
         sqlx::query("DELETE FROM event_queue WHERE id <= ?").bind(last).execute(tx.conn()).await?;
@@ -103,18 +114,25 @@ impl Engine {
         Ok(rows.len())
     }
 
-    async fn apply_all(&self, conn: &mut SqliteConnection, events: &[EventKind]) -> Result<(bool, bool), Error> {
+    /// Applies every event in one batch. An event refused for a reason of its own (an
+    /// unknown workflow, a contact without a conversation) is returned with the reason and
+    /// the others go on; a database error fails the batch.
+    async fn apply_all(
+        &self,
+        conn: &mut SqliteConnection,
+        events: &[QueuedEvent],
+    ) -> Result<((bool, bool), Vec<Failure>), Error> {
         let mut batch = Batch::new(self, conn);
         let addresses: Vec<(String, String)> = events
             .iter()
-            .filter_map(|e| match contact_of(e) {
+            .filter_map(|(_, _, _, e)| match contact_of(e) {
                 Some(ContactRef::Address { channel, address }) => Some((channel.clone(), address.clone())),
                 _ => None,
             })
             .collect();
         batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
         let mut ids: Vec<i64> = Vec::with_capacity(events.len());
-        for e in events {
+        for (_, _, _, e) in events {
             match contact_of(e) {
                 Some(ContactRef::Id(id)) => ids.push(*id),
                 Some(ContactRef::Address { channel, address }) => {
@@ -128,26 +146,36 @@ impl Engine {
         ids.sort_unstable();
         ids.dedup();
         batch.cache.prefetch(batch.conn, &ids).await?;
-        for kind in events {
-            batch.apply_event(kind.clone()).await?;
-            batch.drain().await?;
+        let mut refused = Vec::new();
+        for (source, event_id, body, kind) in events {
+            let applied = match batch.apply_event(kind.clone()).await {
+                Ok(()) => batch.drain().await,
+                Err(e) => Err(e),
+            };
+            match applied {
+                Ok(()) => {}
+                Err(e @ (Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. })) => {
+                    batch.work.clear();
+                    refused.push((source.clone(), event_id.clone(), body.clone(), e.to_string()));
+                }
+                Err(e) => return Err(e),
+            }
         }
         batch.finish().await?;
-        Ok((batch.wake_outbox, batch.wake_timers))
+        Ok(((batch.wake_outbox, batch.wake_timers), refused))
     }
 
     async fn apply_one_by_one(
         &self,
         conn: &mut SqliteConnection,
-        rows: &[(i64, String, Option<String>, String)],
+        events: &[QueuedEvent],
     ) -> Result<(bool, bool), Error> {
         let (mut wake_outbox, mut wake_timers) = (false, false);
-        for (_, source, event_id, body) in rows {
-            let Ok(kind) = serde_json::from_str::<EventKind>(body) else { continue };
+        for (source, event_id, body, kind) in events {
             sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
             let mut batch = Batch::new(self, &mut *conn);
             let result = async {
-                batch.apply_event(kind).await?;
+                batch.apply_event(kind.clone()).await?;
                 batch.finish().await
             }
             .await;
@@ -157,7 +185,7 @@ impl Engine {
                 Ok(()) => {
                     sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
                 }
-                Err(e @ (Error::Db(_) | Error::Crashed | Error::Migrate(_))) => return Err(e),
+                Err(e) if !event_level(&e) => return Err(e),
                 Err(e) => {
                     sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await?;
                     sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
@@ -191,6 +219,22 @@ impl Engine {
     /// Events waiting to be processed.
     pub async fn queue_depth(&self) -> Result<i64, Error> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(&self.inner.pool).await?)
+    }
+}
+
+/// A queued event: source, sender's id, the stored body, and the parsed event.
+type QueuedEvent = (String, Option<String>, String, EventKind);
+/// An event that could not be processed: source, id, body and why.
+type Failure = (String, Option<String>, String, String);
+
+/// Is this error the event's own fault (kept as a failure) rather than the database's (retried)?
+fn event_level(e: &Error) -> bool {
+    match e {
+        Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } => true,
+        Error::Db(sqlx::Error::Database(db)) => {
+            db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation()
+        }
+        _ => false,
     }
 }
 

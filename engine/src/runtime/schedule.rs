@@ -98,12 +98,24 @@ impl Engine {
                 let done = (ids.len() as i64) < PAGE;
                 cursor = ids.last().copied().unwrap_or(cursor);
                 if done {
-                    let next = next_fire(&wf, self.inner.timezone, now.max(from_millis(firing))).map(to_millis);
-                    sqlx::query("UPDATE schedules SET next_at = ?, firing_at = NULL, cursor = 0 WHERE workflow_id = ?")
-                        .bind(next.unwrap_or(i64::MAX))
-                        .bind(&workflow)
-                        .execute(tx.conn())
-                        .await?;
+                    match next_fire(&wf, self.inner.timezone, now.max(from_millis(firing))).map(to_millis) {
+                        Some(next) => {
+                            sqlx::query(
+                                "UPDATE schedules SET next_at = ?, firing_at = NULL, cursor = 0 WHERE workflow_id = ?",
+                            )
+                            .bind(next)
+                            .bind(&workflow)
+                            .execute(tx.conn())
+                            .await?;
+                        }
+                        // A cron with a year can run out of firings.
+                        None => {
+                            sqlx::query("DELETE FROM schedules WHERE workflow_id = ?")
+                                .bind(&workflow)
+                                .execute(tx.conn())
+                                .await?;
+                        }
+                    }
                 } else {
                     sqlx::query("UPDATE schedules SET firing_at = ?, cursor = ? WHERE workflow_id = ?")
                         .bind(firing)

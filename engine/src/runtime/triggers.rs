@@ -235,7 +235,7 @@ impl Batch<'_> {
                 let c = self.cache.contact(self.conn, contact_id).await?;
                 let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
                 let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
-                let key = format!("agent:{agent_id}:{contact_id}:{}:{}", self.now_ms, self.cache_len_hint());
+                let key = format!("agent:{agent_id}:{contact_id}:{}", unique_suffix());
                 let message = json!({"text": text, "channel": channel});
                 self.cache.message(MessageRow {
                     contact_id,
@@ -253,10 +253,11 @@ impl Batch<'_> {
                 let payload = json!({"contact_id": contact_id, "channel": channel, "message": message});
                 self.cache.outbox(OutboxRow {
                     run_id: None,
+                    contact_id,
                     kind: "message",
                     idempotency_key: key,
                     payload: payload.to_string(),
-                    awaited: false,
+                    awaited: 0,
                     token: 0,
                     created_at: self.now_ms,
                 });
@@ -329,6 +330,15 @@ impl Batch<'_> {
                 c.opted_out = true;
                 self.cache.put_contact(c);
                 self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
+                // Nothing queued for this contact goes out any more, whoever queued it.
+                self.cache.flush(self.conn, self.now_ms).await?;
+                sqlx::query(
+                    "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
+                     WHERE contact_id = ? AND status = 'pending' AND kind = 'message'",
+                )
+                .bind(contact_id)
+                .execute(&mut *self.conn)
+                .await?;
             }
             EventKind::Shortcut { contact, workflow, agent_id, form } => {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;
@@ -397,11 +407,6 @@ impl Batch<'_> {
             }
         }
         Ok(())
-    }
-
-    /// A number that differs between agent messages handled in one transaction.
-    fn cache_len_hint(&self) -> usize {
-        self.handled.resumed.len() + self.handled.started.len() + self.handled.exited.len() + self.work.len()
     }
 
     fn live_with(&self, workflow: &str, trigger: &str) -> Result<(i64, std::sync::Arc<CompiledWorkflow>), Error> {
@@ -496,19 +501,13 @@ impl Batch<'_> {
             Some(id) => self.cache.agent(self.conn, &id).await?,
             None => None,
         };
-        let local = self.now.with_timezone(&self.engine.inner.timezone);
         let vars = json!({
             "contact": contact.to_vars(),
             "conversation": conversation.as_ref().map(Conversation::to_vars),
             "assignee": assignee.as_ref().map(Agent::to_vars),
             "trigger": trigger,
             "steps": {},
-            "system": {
-                "now": local.to_rfc3339(),
-                "today": local.format("%Y-%m-%d").to_string(),
-                "time": local.format("%H:%M").to_string(),
-                "timezone": self.engine.inner.timezone.name(),
-            },
+            "system": super::advance::system_vars(self.now, self.engine.inner.timezone),
         });
         match cond.eval(&vars) {
             Ok(holds) => Ok(holds),
@@ -570,4 +569,15 @@ mod tests {
         assert!(!keywords_match("the menu", &kw, KeywordMatch::Exact));
         assert!(keywords_match("menu now", &kw, KeywordMatch::StartsWith));
     }
+}
+
+/// A suffix that makes an id unique without coordination (agent messages have no run, step
+/// and visit to derive their idempotency key from).
+fn unique_suffix() -> String {
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without randomness, time in nanoseconds is still unique enough for one process.
+        return format!("{:?}", std::time::SystemTime::now());
+    }
+    hex::encode(bytes)
 }
