@@ -555,6 +555,17 @@ impl Batch<'_> {
     }
 }
 
+/// A suffix that makes an id unique without coordination (agent messages have no run, step
+/// and visit to derive their idempotency key from).
+fn unique_suffix() -> String {
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without randomness, time in nanoseconds is still unique enough for one process.
+        return format!("{:?}", std::time::SystemTime::now());
+    }
+    hex::encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,15 +580,4 @@ mod tests {
         assert!(!keywords_match("the menu", &kw, KeywordMatch::Exact));
         assert!(keywords_match("menu now", &kw, KeywordMatch::StartsWith));
     }
-}
-
-/// A suffix that makes an id unique without coordination (agent messages have no run, step
-/// and visit to derive their idempotency key from).
-fn unique_suffix() -> String {
-    let mut bytes = [0u8; 12];
-    if getrandom::fill(&mut bytes).is_err() {
-        // Without randomness, time in nanoseconds is still unique enough for one process.
-        return format!("{:?}", std::time::SystemTime::now());
-    }
-    hex::encode(bytes)
 }
