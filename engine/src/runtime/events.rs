@@ -64,6 +64,9 @@ pub enum EventKind {
         #[serde(default)]
         auto: bool,
     },
+    /// An agent (or the API) assigned the contact's open conversation to `agent_id`, or
+    /// unassigned it (`None`).
+    Assigned { contact: ContactRef, agent_id: Option<String> },
     /// A tag was added to or removed from the contact (the engine applies it).
     TagUpdated { contact: ContactRef, tag: String, added: bool },
     /// A contact field was set (the engine applies it): `email`, `fields.plan`, ...

@@ -16,6 +16,7 @@ mod advance;
 mod assign;
 mod cache;
 mod events;
+mod inbox;
 mod outbox;
 mod people;
 mod queue;

@@ -243,6 +243,7 @@ fn contact_of(kind: &EventKind) -> Option<&ContactRef> {
     match kind {
         EventKind::MessageReceived { contact, .. }
         | EventKind::AgentReplied { contact, .. }
+        | EventKind::Assigned { contact, .. }
         | EventKind::ConversationOpened { contact, .. }
         | EventKind::ConversationClosed { contact, .. }
         | EventKind::TagUpdated { contact, .. }

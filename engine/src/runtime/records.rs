@@ -201,7 +201,7 @@ pub async fn latest_conversations(
 }
 
 /// An agent as assignment sees one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Agent {
     pub id: String,
     pub name: String,

@@ -295,6 +295,30 @@ impl Batch<'_> {
                 let fire = Fire::ConversationClosed { contact_id, closed_by, category, summary, auto };
                 self.work.push_back(Work::Fire { fire, origin: Vec::new() });
             }
+            EventKind::Assigned { contact, agent_id } => {
+                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                self.handled.contact_id = Some(contact_id);
+                if let Some(id) = &agent_id {
+                    if self.cache.agent(self.conn, id).await?.is_none() {
+                        return Err(Error::NotFound(format!("agent {id}")));
+                    }
+                }
+                let open = self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open");
+                let Some(mut conv) = open else {
+                    return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
+                };
+                let previous = std::mem::replace(&mut conv.assignee_id, agent_id.clone());
+                if previous != agent_id {
+                    self.cache.put_conversation(conv);
+                    if let Some(previous) = previous {
+                        self.cache.released(self.conn, &previous).await?;
+                    }
+                    if let Some(id) = &agent_id {
+                        self.cache.assigned(self.conn, id, self.now_ms).await?;
+                    }
+                    self.agents_changed = true;
+                }
+            }
             EventKind::TagUpdated { contact, tag, added } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);

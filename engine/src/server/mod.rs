@@ -3,13 +3,15 @@
 //!
 //! Routes so far: workflows (list, get, drafts with optimistic concurrency, publish,
 //! versions, diff, rollback, stop, start, export, import), events in (batch, signed
-//! webhooks, shortcuts), runs (list, detail with journal and why-waiting, cancel, bulk
-//! cancel), step kinds, health. Live updates, metrics, the OpenAPI document and the inbox
-//! endpoints follow with the rest of the server issue.
+//! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
+//! conversations, agents and their status, shortcuts), runs (list, detail with journal and
+//! why-waiting, cancel, bulk cancel), step kinds, health. Live updates, metrics and the
+//! OpenAPI document follow with the rest of the server issue.
 
 pub mod auth;
 pub mod error;
 mod events;
+mod inbox;
 mod runs;
 mod workflows;
 
@@ -53,6 +55,17 @@ pub fn app(state: AppState) -> Router {
         .route("/api/events", post(events::ingest))
         .route("/api/webhooks/{workflow}", post(events::webhook))
         .route("/api/shortcuts/{workflow}", post(events::shortcut))
+        .route("/api/contacts", get(inbox::contacts))
+        .route("/api/contacts/{id}", get(inbox::contact))
+        .route("/api/contacts/{id}/messages", get(inbox::transcript).post(inbox::reply))
+        .route("/api/contacts/{id}/close", post(inbox::close))
+        .route("/api/contacts/{id}/open", post(inbox::open))
+        .route("/api/contacts/{id}/assign", post(inbox::assign))
+        .route("/api/conversations", get(inbox::conversations))
+        .route("/api/agents", get(inbox::agents))
+        .route("/api/agents/{id}", axum::routing::put(inbox::put_agent))
+        .route("/api/agents/{id}/online", post(inbox::online))
+        .route("/api/shortcuts", get(inbox::shortcuts))
         .route("/api/runs", get(runs::list))
         .route("/api/runs/cancel", post(runs::cancel_many))
         .route("/api/runs/{id}", get(runs::detail))

@@ -1,0 +1,128 @@
+//! Reading the inbox: contacts, conversations, transcripts and agents, for the API and the
+//! agent console. Writes go through events (`AgentReplied`, `ConversationClosed`,
+//! `Assigned`, ...), so they take the same path as everything else.
+
+use super::records::{self, Agent};
+use super::{Engine, Error};
+use crate::clock::from_millis;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+impl Engine {
+    /// A contact with attributes, tags, custom fields and the runs under way.
+    pub async fn contact(&self, id: i64) -> Result<Value, Error> {
+        let contact = {
+            // One connection at a time: an in-memory database has exactly one.
+            let mut conn = self.inner.pool.acquire().await?;
+            records::load_contacts(&mut conn, &[id])
+                .await?
+                .pop()
+                .ok_or_else(|| Error::NotFound(format!("contact {id}")))?
+        };
+        let runs: Vec<Value> = self
+            .runs_of_contact(id)
+            .await?
+            .into_iter()
+            .filter(|r| matches!(r.status.as_str(), "running" | "waiting"))
+            .map(|r| json!({"id": r.id, "workflow_id": r.workflow_id, "version": r.version, "status": r.status, "step": r.step, "waiting": r.waiting}))
+            .collect();
+        let mut out = contact.to_vars();
+        out["active_runs"] = Value::Array(runs);
+        Ok(out)
+    }
+
+    /// Contacts, newest first.
+    pub async fn contacts(&self, limit: i64, offset: i64) -> Result<Vec<Value>, Error> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contacts ORDER BY id DESC LIMIT ? OFFSET ?")
+            .bind(limit.clamp(1, 1000))
+            .bind(offset.max(0))
+            .fetch_all(&self.inner.pool)
+            .await?;
+        let mut conn = self.inner.pool.acquire().await?;
+        let mut contacts = records::load_contacts(&mut conn, &ids).await?;
+        contacts.sort_by_key(|c| std::cmp::Reverse(c.id));
+        Ok(contacts.iter().map(|c| c.to_vars()).collect())
+    }
+
+    /// Every message with the contact — theirs, agents', flows', internal notes and system
+    /// lines — oldest first.
+    pub async fn transcript(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, conversation_id, direction, sender, channel, text, body, status, error, created_at FROM messages
+             WHERE contact_id = ? ORDER BY id",
+        )
+        .bind(contact_id)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                Ok(json!({
+                    "id": r.try_get::<i64, _>("id")?,
+                    "conversation_id": r.try_get::<Option<i64>, _>("conversation_id")?,
+                    "direction": r.try_get::<String, _>("direction")?,
+                    "sender": r.try_get::<String, _>("sender")?,
+                    "channel": r.try_get::<Option<String>, _>("channel")?,
+                    "text": r.try_get::<Option<String>, _>("text")?,
+                    "quick_replies": body.get("quick_replies").cloned().unwrap_or(Value::Null),
+                    "kind": body.get("kind").cloned().unwrap_or(Value::Null),
+                    "status": r.try_get::<String, _>("status")?,
+                    "error": r.try_get::<Option<String>, _>("error")?,
+                    "at": from_millis(r.try_get("created_at")?).to_rfc3339(),
+                }))
+            })
+            .collect()
+    }
+
+    /// Conversations for an inbox: open ones by default; `assignee` is an agent id,
+    /// `unassigned`, or absent for all; `team` narrows to one team.
+    pub async fn conversations(
+        &self,
+        status: &str,
+        assignee: Option<&str>,
+        team: Option<&str>,
+    ) -> Result<Vec<Value>, Error> {
+        let rows = sqlx::query(
+            "SELECT v.id, v.contact_id, v.status, v.channel, v.assignee_id, v.team, v.priority, v.opened_at, v.closed_at,
+                    c.name, c.first_name,
+                    (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
+             FROM conversations v JOIN contacts c ON c.id = v.contact_id
+             WHERE v.status = ?
+               AND (? IS NULL OR (? = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = ?)
+               AND (? IS NULL OR v.team = ?)
+             ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
+             LIMIT 500",
+        )
+        .bind(status)
+        .bind(assignee)
+        .bind(assignee)
+        .bind(assignee)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(json!({
+                    "id": r.try_get::<i64, _>("id")?,
+                    "contact_id": r.try_get::<i64, _>("contact_id")?,
+                    "contact_name": r.try_get::<Option<String>, _>("name")?.or(r.try_get::<Option<String>, _>("first_name")?),
+                    "status": r.try_get::<String, _>("status")?,
+                    "channel": r.try_get::<Option<String>, _>("channel")?,
+                    "assignee_id": r.try_get::<Option<String>, _>("assignee_id")?,
+                    "team": r.try_get::<Option<String>, _>("team")?,
+                    "priority": r.try_get::<String, _>("priority")?,
+                    "opened_at": from_millis(r.try_get("opened_at")?).to_rfc3339(),
+                    "last_text": r.try_get::<Option<String>, _>("last_text")?,
+                }))
+            })
+            .collect()
+    }
+
+    /// Every agent with teams, online status and open-conversation count.
+    pub async fn agents(&self) -> Result<Vec<Agent>, Error> {
+        let mut conn = self.inner.pool.acquire().await?;
+        records::load_agents(&mut conn).await
+    }
+}

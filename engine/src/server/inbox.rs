@@ -1,0 +1,235 @@
+//! The inbox: contacts, conversations and their transcripts, replies, closing, assigning,
+//! agents and their availability, and the shortcuts an agent may press. Agents (and ops)
+//! read; agents act on conversations; admins manage agents.
+
+use super::auth::{Caller, Role};
+use super::error::{ApiError, Body};
+use super::AppState;
+use crate::runtime::{AgentSpec, ContactRef, Event, EventKind};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const READ: &[Role] = &[Role::Ops, Role::Agent];
+
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    offset: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+pub async fn contacts(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(p): Query<Page>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    Ok(Json(json!(s.engine.contacts(p.limit, p.offset).await?)))
+}
+
+pub async fn contact(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    Ok(Json(s.engine.contact(id).await?))
+}
+
+pub async fn transcript(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    s.engine.contact(id).await?;
+    Ok(Json(json!(s.engine.transcript(id).await?)))
+}
+
+/// The agent a request acts as: the token's agent, or (for admins) one named in the body.
+fn acting_agent(caller: &Caller, named: Option<String>) -> Result<String, ApiError> {
+    caller
+        .agent_id
+        .clone()
+        .or(if caller.role == Role::Admin { named } else { None })
+        .ok_or_else(|| ApiError::bad_request("this token acts as no agent; give `agent_id`"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyBody {
+    text: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+pub async fn reply(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<ReplyBody>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Agent])?;
+    if b.text.trim().is_empty() {
+        return Err(ApiError::bad_request("`text` is empty"));
+    }
+    let agent_id = acting_agent(&caller, b.agent_id)?;
+    let handled = s
+        .engine
+        .handle(Event::new(EventKind::AgentReplied { contact: ContactRef::Id(id), agent_id, text: b.text }))
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"exited_runs": handled.exited}))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseBody {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+pub async fn close(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<CloseBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Agent])?;
+    let agent_id = acting_agent(&caller, b.agent_id)?;
+    let kind = EventKind::ConversationClosed {
+        contact: ContactRef::Id(id),
+        closed_by: format!("agent:{agent_id}"),
+        category: b.category,
+        summary: b.summary,
+        auto: false,
+    };
+    let handled = s.engine.handle(Event::new(kind)).await?;
+    Ok(Json(json!({"started_runs": handled.started, "exited_runs": handled.exited})))
+}
+
+pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Agent])?;
+    let handled = s
+        .engine
+        .handle(Event::new(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
+        .await?;
+    Ok(Json(json!({"started_runs": handled.started})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignBody {
+    /// The agent, or `null` to unassign.
+    agent_id: Option<String>,
+}
+
+pub async fn assign(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(b): Body<AssignBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Agent, Role::Ops])?;
+    s.engine
+        .handle(Event::new(EventKind::Assigned { contact: ContactRef::Id(id), agent_id: b.agent_id.clone() }))
+        .await?;
+    Ok(Json(json!({"contact_id": id, "assignee_id": b.agent_id})))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConversationQuery {
+    #[serde(default = "default_status")]
+    status: String,
+    /// An agent id, `me`, or `unassigned`.
+    assignee: Option<String>,
+    team: Option<String>,
+}
+
+fn default_status() -> String {
+    "open".into()
+}
+
+pub async fn conversations(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ConversationQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    let assignee = match q.assignee.as_deref() {
+        Some("me") => Some(caller.agent_id.clone().ok_or_else(|| ApiError::bad_request("`me` needs an agent token"))?),
+        other => other.map(str::to_owned),
+    };
+    Ok(Json(json!(s.engine.conversations(&q.status, assignee.as_deref(), q.team.as_deref()).await?)))
+}
+
+pub async fn agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    Ok(Json(json!(s.engine.agents().await?)))
+}
+
+pub async fn put_agent(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(mut spec): Body<AgentSpec>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[])?;
+    spec.id = id;
+    s.engine.upsert_agent(&spec).await?;
+    Ok(Json(json!(spec)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OnlineBody {
+    online: bool,
+}
+
+/// An agent sets themselves online or offline (ops and admins may set anyone).
+pub async fn online(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(b): Body<OnlineBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Agent, Role::Ops])?;
+    if caller.role == Role::Agent && caller.agent_id.as_deref() != Some(id.as_str()) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "an agent may only set their own status"));
+    }
+    s.engine.set_agent_online(&id, b.online).await?;
+    Ok(Json(json!({"id": id, "online": b.online})))
+}
+
+/// The shortcuts an agent may press: published workflows with a shortcut trigger whose team
+/// list (if any) includes one of the agent's teams, with their forms.
+pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    let teams: Vec<String> = match &caller.agent_id {
+        Some(id) => s.engine.agents().await?.into_iter().find(|a| &a.id == id).map(|a| a.teams).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for wf in s
+        .engine
+        .workflows()
+        .await?
+        .into_iter()
+        .filter(|w| w.status == "published" && w.trigger_type.as_deref() == Some("shortcut"))
+    {
+        let Some(version) = wf.current_version else { continue };
+        let source = s.engine.version(&wf.id, version).await?.source.unwrap_or_default();
+        let Some(compiled) = steps::compile(&source).workflow else { continue };
+        if let steps::trigger::TriggerKind::Shortcut { label, form, teams: allowed } = &compiled.trigger.kind {
+            if caller.role == Role::Agent && !allowed.is_empty() && !teams.iter().any(|t| allowed.contains(t)) {
+                continue;
+            }
+            out.push(json!({"workflow": wf.id, "label": label.clone().unwrap_or(wf.name.clone()), "form": form}));
+        }
+    }
+    Ok(Json(json!(out)))
+}
