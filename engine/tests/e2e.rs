@@ -129,9 +129,25 @@ async fn csat_over_http_from_close_to_transcript() {
             .any(|m| m["text"].as_str().is_some_and(|t| t.contains("How would you rate")) && m["status"] == "sent")
     })
     .await;
+    // Live updates for this contact: the run's progress arrives as server-sent events.
+    let mut live = call(reqwest::Method::GET, &format!("/api/live?contact_id={contact}"), &agent, None)
+        .send()
+        .await
+        .expect("live");
+    assert_eq!(live.status(), 200);
     let res =
         call(reqwest::Method::POST, "/api/events", &channel, Some(says("m2", "★★"))).send().await.expect("rating");
     assert_eq!(res.status(), 202);
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.contains("\"status\":\"completed\"") {
+        assert!(Instant::now() < deadline, "no completion event in: {seen}");
+        match tokio::time::timeout(Duration::from_secs(5), live.chunk()).await {
+            Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            other => panic!("the live stream ended: {other:?}; so far: {seen}"),
+        }
+    }
+    assert!(seen.contains("event: run"), "{seen}");
     until("the thank-you message", async || {
         transcript().await.iter().any(|m| m["text"] == "Thank you for your feedback!" && m["status"] == "sent")
     })

@@ -89,6 +89,9 @@ pub(super) struct Cache {
     next_ids: Option<NextIds>,
     /// Whether any trigger is queued at all (`when_active: queue`); saves a query per run end.
     queued_triggers: Option<bool>,
+    /// What the transaction changed, for live updates after the commit.
+    changed_runs: HashSet<i64>,
+    changed_contacts: HashSet<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -360,6 +363,7 @@ impl Cache {
 
     pub fn put_run(&mut self, run: Run) {
         self.dirty_runs.insert(run.id);
+        self.changed_runs.insert(run.id);
         self.runs.insert(run.id, run);
     }
 
@@ -437,6 +441,7 @@ impl Cache {
     }
 
     pub fn message(&mut self, message: MessageRow) {
+        self.changed_contacts.insert(message.contact_id);
         self.messages.push(message);
     }
 
@@ -457,6 +462,28 @@ impl Cache {
     /// A trigger was just queued.
     pub fn queued(&mut self) {
         self.queued_triggers = Some(true);
+    }
+
+    /// The runs (with their status, step and contact) and the contacts with new messages
+    /// that this transaction changed, for live updates once it has committed.
+    pub fn changes(&mut self) -> Vec<super::LiveEvent> {
+        let mut out: Vec<super::LiveEvent> = std::mem::take(&mut self.changed_runs)
+            .into_iter()
+            .filter_map(|id| self.runs.get(&id))
+            .map(|r| super::LiveEvent::Run {
+                run_id: r.id,
+                workflow_id: r.workflow_id.clone(),
+                contact_id: r.contact_id,
+                status: r.status.clone(),
+                step: r.step.clone(),
+            })
+            .collect();
+        out.extend(
+            std::mem::take(&mut self.changed_contacts)
+                .into_iter()
+                .map(|contact_id| super::LiveEvent::Messages { contact_id }),
+        );
+        out
     }
 
     // ---- writing back ------------------------------------------------------------------

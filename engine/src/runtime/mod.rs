@@ -97,6 +97,17 @@ impl Default for Options {
     }
 }
 
+/// What changed, as live updates announce it (the editor's test chat and the agent console
+/// listen to these over server-sent events).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A run started, moved, waits or ended.
+    Run { run_id: i64, workflow_id: String, contact_id: i64, status: String, step: Option<String> },
+    /// A contact's transcript has new messages (or a message changed status).
+    Messages { contact_id: i64 },
+}
+
 /// The engine. Cheap to clone; all clones share one store.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -120,6 +131,9 @@ struct Inner {
     failpoint: Option<std::sync::atomic::AtomicI64>,
     channel: Channel,
     http: HttpCaller,
+    live: tokio::sync::broadcast::Sender<LiveEvent>,
+    /// Changes of the queue transaction in progress (see `queue.rs`).
+    pending_live: std::sync::Mutex<Vec<LiveEvent>>,
 }
 
 /// Events taken per transaction by the background loop (and the benchmark).
@@ -164,6 +178,8 @@ impl Engine {
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
                 channel: Channel::new(options.webhook_url),
                 http: HttpCaller::new(policy),
+                live: tokio::sync::broadcast::channel(4096).0,
+                pending_live: std::sync::Mutex::new(Vec::new()),
             }),
         };
         engine.inner.registry.load(&engine.inner.pool).await?;
@@ -290,9 +306,23 @@ impl Engine {
         batch.finish().await?;
         let handled = std::mem::take(&mut batch.handled);
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        let changes = batch.cache.changes();
         self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
+        self.announce(changes);
         Ok(handled)
+    }
+
+    /// Live updates: every change committed from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<LiveEvent> {
+        self.inner.live.subscribe()
+    }
+
+    /// Announces committed changes (nobody listening is fine).
+    fn announce(&self, changes: Vec<LiveEvent>) {
+        for change in changes {
+            let _ = self.inner.live.send(change);
+        }
     }
 
     fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
@@ -327,8 +357,10 @@ impl Engine {
         batch.finish().await?;
         let resumed = batch.handled.resumed.len();
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        let changes = batch.cache.changes();
         self.commit(tx).await?;
         self.after_commit(wake_outbox, wake_timers);
+        self.announce(changes);
         Ok(resumed)
     }
 

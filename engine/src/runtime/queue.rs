@@ -72,6 +72,7 @@ impl Engine {
     /// commit and the bad one is kept in `event_failures` with its reason.
     pub async fn process_queue(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
+        self.pending_live().clear();
         let rows: Vec<(i64, String, Option<String>, String)> =
             sqlx::query_as("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT ?")
                 .bind(limit)
@@ -97,6 +98,7 @@ impl Engine {
             }
             Err(Error::Crashed) => return Err(Error::Crashed),
             Err(e) => {
+                self.pending_live().clear();
                 // A database error (a constraint) in one event spoils the whole batch: start
                 // over, one event at a time, so it can be told apart from the good ones.
                 tracing::warn!(error = %e, "batch failed; processing its events one by one");
@@ -109,8 +111,11 @@ impl Engine {
             }
         };
         sqlx::query("DELETE FROM event_queue WHERE id <= ?").bind(last).execute(tx.conn()).await?;
-        self.commit(tx).await?;
+        let committed = self.commit(tx).await;
+        let changes = std::mem::take(&mut *self.pending_live());
+        committed?;
         self.after_commit(wake.0, wake.1);
+        self.announce(changes);
         Ok(rows.len())
     }
 
@@ -162,6 +167,7 @@ impl Engine {
             }
         }
         batch.finish().await?;
+        self.announce_later(batch.cache.changes());
         Ok(((batch.wake_outbox, batch.wake_timers), refused))
     }
 
@@ -181,9 +187,11 @@ impl Engine {
             .await;
             wake_outbox |= batch.wake_outbox;
             wake_timers |= batch.wake_timers;
+            let changes = batch.cache.changes();
             match result {
                 Ok(()) => {
                     sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                    self.announce_later(changes);
                 }
                 Err(e) if !event_level(&e) => return Err(e),
                 Err(e) => {
@@ -214,6 +222,16 @@ impl Engine {
             .execute(&mut *conn)
             .await?;
         Ok(())
+    }
+
+    /// Changes of this queue transaction, announced once it commits. Only the writer (who
+    /// holds the write lock) touches them.
+    fn pending_live(&self) -> std::sync::MutexGuard<'_, Vec<super::LiveEvent>> {
+        self.inner.pending_live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn announce_later(&self, changes: Vec<super::LiveEvent>) {
+        self.pending_live().extend(changes);
     }
 
     /// Events waiting to be processed.

@@ -5,13 +5,14 @@
 //! versions, diff, rollback, stop, start, export, import), events in (batch, signed
 //! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
-//! why-waiting, cancel, bulk cancel), step kinds, health. Live updates, metrics and the
-//! OpenAPI document follow with the rest of the server issue.
+//! why-waiting, cancel, bulk cancel), live updates (server-sent events), step kinds, health.
+//! Metrics and the OpenAPI document follow with the rest of the server issue.
 
 pub mod auth;
 pub mod error;
 mod events;
 mod inbox;
+mod live;
 mod runs;
 mod workflows;
 
@@ -66,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/agents/{id}", axum::routing::put(inbox::put_agent))
         .route("/api/agents/{id}/online", post(inbox::online))
         .route("/api/shortcuts", get(inbox::shortcuts))
+        .route("/api/live", get(live::live))
         .route("/api/runs", get(runs::list))
         .route("/api/runs/cancel", post(runs::cancel_many))
         .route("/api/runs/{id}", get(runs::detail))
