@@ -252,3 +252,18 @@ async fn agents_press_shortcuts_but_not_stopped_ones() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn metrics_show_runs_steps_and_waiting_work() {
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("publish");
+    api.engine.handle(says("ana", "menu")).await.expect("menu");
+    let (status, body) = api.call("GET", "/metrics", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().expect("text");
+    assert!(text.contains("switchboard_runs{status=\"waiting\"} 1"), "{text}");
+    assert!(text.contains("switchboard_step_transitions_total 1"), "{text}");
+    assert!(text.contains("switchboard_ready{queue=\"outbox\"} 1"), "{text}");
+    assert!(text.contains("switchboard_step_seconds_bucket"), "{text}");
+    assert!(text.contains("switchboard_timer_lateness_seconds_count 0"), "{text}");
+}

@@ -242,6 +242,7 @@ impl<'a> Batch<'a> {
                 visit: run.visit,
             };
             let behaviour = step.config.behaviour();
+            let started = std::time::Instant::now();
             let transition = match &input {
                 None => behaviour.start(&ctx),
                 Some(i) => behaviour.resume(&run.state, i, &ctx),
@@ -264,6 +265,9 @@ impl<'a> Batch<'a> {
                     outcome = Some(o);
                 }
             }
+            let metrics = &self.engine.inner.metrics;
+            metrics.step_seconds.observe(started.elapsed().as_secs_f64());
+            metrics.transitions.inc();
             match transition.next {
                 Next::Port { port } => {
                     run.state = Value::Null;

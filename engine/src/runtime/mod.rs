@@ -17,6 +17,7 @@ mod assign;
 mod cache;
 mod events;
 mod inbox;
+mod metrics;
 mod outbox;
 mod people;
 mod queue;
@@ -134,6 +135,7 @@ struct Inner {
     live: tokio::sync::broadcast::Sender<LiveEvent>,
     /// Changes of the queue transaction in progress (see `queue.rs`).
     pending_live: std::sync::Mutex<Vec<LiveEvent>>,
+    metrics: metrics::Metrics,
 }
 
 /// Events taken per transaction by the background loop (and the benchmark).
@@ -180,6 +182,7 @@ impl Engine {
                 http: HttpCaller::new(policy),
                 live: tokio::sync::broadcast::channel(4096).0,
                 pending_live: std::sync::Mutex::new(Vec::new()),
+                metrics: metrics::Metrics::default(),
             }),
         };
         engine.inner.registry.load(&engine.inner.pool).await?;
@@ -339,13 +342,14 @@ impl Engine {
     pub async fn fire_due_timers(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
-        let due: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT run_id, token FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?")
+        let due: Vec<(i64, i64, i64)> =
+            sqlx::query_as("SELECT run_id, token, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?")
                 .bind(batch.now_ms)
                 .bind(limit)
                 .fetch_all(&mut *batch.conn)
                 .await?;
-        for (run_id, token) in &due {
+        for (run_id, token, due_at) in &due {
+            self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
             batch.work.push_back(advance::Work::Resume {
                 run_id: *run_id,
                 input: steps::machine::Input::TimerFired,

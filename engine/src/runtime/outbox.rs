@@ -229,6 +229,15 @@ impl Engine {
         let mut delivered: Vec<&Pending> = Vec::new();
         let mut resumes = Vec::new();
         for (p, done) in &results {
+            let result = match done {
+                Done::Sent { .. } => "sent",
+                Done::Retry { .. } => "retry",
+                Done::Failed { .. } => "failed",
+                Done::Http(Outcome::HttpResponse { .. }) => "response",
+                Done::Http(_) => "failed",
+            };
+            let labels = vec![("kind".to_owned(), p.kind.clone()), ("result".to_owned(), result.to_owned())];
+            self.inner.metrics.deliveries.get_or_create(&labels).inc();
             let outcome = match done {
                 Done::Retry { reason } => {
                     // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
@@ -242,6 +251,7 @@ impl Engine {
                     .execute(&mut *batch.conn)
                     .await?;
                     tracing::info!(outbox = p.id, attempt = p.attempts + 1, %reason, "delivery will be retried");
+                    self.inner.metrics.effect_retries.inc();
                     continue;
                 }
                 Done::Sent { external_id } => {

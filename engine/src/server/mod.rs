@@ -5,8 +5,8 @@
 //! versions, diff, rollback, stop, start, export, import), events in (batch, signed
 //! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
-//! why-waiting, cancel, bulk cancel), live updates (server-sent events), step kinds, health.
-//! Metrics and the OpenAPI document follow with the rest of the server issue.
+//! why-waiting, cancel, bulk cancel), live updates (server-sent events), step kinds, health,
+//! Prometheus metrics. The OpenAPI document follows with the rest of the server issue.
 
 pub mod auth;
 pub mod error;
@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/api/kinds", get(|| async { axum::Json(steps::schema::kinds_catalog()) }))
         .route("/api/schema", get(|| async { axum::Json(steps::schema::workflow_schema()) }))
         .route("/api/workflows", get(workflows::list).post(workflows::create))
@@ -74,6 +75,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
+}
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<axum::response::Response, error::ApiError> {
+    use axum::response::IntoResponse;
+    let text = state.engine.metrics().await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }
 
 async fn readyz(

@@ -1,0 +1,95 @@
+//! Prometheus metrics: step latency, timer lateness, effect deliveries and retries, and, read
+//! from the store when scraped, runs by status and the depth of the work waiting to be done.
+
+use super::{Engine, Error};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// The engine's instruments.
+#[derive(Debug)]
+pub(super) struct Metrics {
+    registry: Registry,
+    pub step_seconds: Histogram,
+    pub timer_lateness_seconds: Histogram,
+    pub transitions: Counter,
+    pub effect_retries: Counter,
+    pub deliveries: Family<Vec<(String, String)>, Counter>,
+    runs: Family<Vec<(String, String)>, Gauge>,
+    ready: Family<Vec<(String, String)>, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        // 10 µs to about 2.6 s.
+        let step_seconds = Histogram::new(exponential_buckets(0.00001, 4.0, 10));
+        // 1 ms to about 4 minutes.
+        let timer_lateness_seconds = Histogram::new(exponential_buckets(0.001, 4.0, 10));
+        let transitions = Counter::default();
+        let effect_retries = Counter::default();
+        let deliveries = Family::<Vec<(String, String)>, Counter>::default();
+        let runs = Family::<Vec<(String, String)>, Gauge>::default();
+        let ready = Family::<Vec<(String, String)>, Gauge>::default();
+        registry.register(
+            "switchboard_step_seconds",
+            "Time to run one step transition, effects applied",
+            step_seconds.clone(),
+        );
+        registry.register(
+            "switchboard_timer_lateness_seconds",
+            "How late timers fire after their due time",
+            timer_lateness_seconds.clone(),
+        );
+        registry.register("switchboard_step_transitions", "Step transitions made", transitions.clone());
+        registry.register(
+            "switchboard_effect_retries",
+            "Outbound deliveries put back for a retry",
+            effect_retries.clone(),
+        );
+        registry.register(
+            "switchboard_effect_deliveries",
+            "Outbound effects performed, by kind and result",
+            deliveries.clone(),
+        );
+        registry.register("switchboard_runs", "Runs by status", runs.clone());
+        registry.register(
+            "switchboard_ready",
+            "Work waiting to be done: queued events, due timers, due outbox rows",
+            ready.clone(),
+        );
+        Metrics { registry, step_seconds, timer_lateness_seconds, transitions, effect_retries, deliveries, runs, ready }
+    }
+}
+
+impl Engine {
+    /// The metrics in Prometheus' text format.
+    pub async fn metrics(&self) -> Result<String, Error> {
+        let m = &self.inner.metrics;
+        let by_status: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM runs GROUP BY status").fetch_all(&self.inner.pool).await?;
+        for status in ["running", "waiting", "completed", "failed", "cancelled", "exited"] {
+            let n = by_status.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);
+            m.runs.get_or_create(&vec![("status".to_owned(), status.to_owned())]).set(n);
+        }
+        let now = self.now_ms();
+        let (queued, timers, outbox): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM event_queue),
+                    (SELECT COUNT(*) FROM timers WHERE due_at <= ?),
+                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?)",
+        )
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.inner.pool)
+        .await?;
+        for (what, n) in [("events", queued), ("timers", timers), ("outbox", outbox)] {
+            m.ready.get_or_create(&vec![("queue".to_owned(), what.to_owned())]).set(n);
+        }
+        let mut out = String::new();
+        encode(&mut out, &m.registry).map_err(|e| Error::Refused(format!("metrics: {e}")))?;
+        Ok(out)
+    }
+}
