@@ -267,3 +267,30 @@ async fn metrics_show_runs_steps_and_waiting_work() {
     assert!(text.contains("switchboard_step_seconds_bucket"), "{text}");
     assert!(text.contains("switchboard_timer_lateness_seconds_count 0"), "{text}");
 }
+
+#[tokio::test]
+async fn a_failed_run_can_be_retried_from_its_step() {
+    let api = api().await;
+    // The branch reads a custom field with a Rhai method that fails while the field is missing.
+    api.engine
+        .publish("schema: 1\nid: fragile\nname: Fragile\ntrigger: { type: message_received }\nstart: check\nsteps:\n  check:\n    kind: branch\n    branches: [{ name: vip, when: { expression: 'contact.fields.plan.contains(\"gold\")' } }]\n    next: { vip: hi }\n  hi: { kind: send_message, text: 'Hello, gold member' }\n")
+        .await
+        .expect("publish");
+    let handled = api.engine.handle(says("ana", "hi")).await.expect("hi");
+    let (run, ana) = (handled.started[0], handled.contact_id.expect("contact"));
+    let (_, detail) = api.call("GET", &format!("/api/runs/{run}"), Some(&api.ops), None).await;
+    assert_eq!(detail["run"]["status"], json!("failed"));
+    let (status, body) = api.call("POST", "/api/runs/999/retry", Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    let set = switchboard::runtime::Event::new(switchboard::runtime::EventKind::FieldUpdated {
+        contact: switchboard::runtime::ContactRef::Id(ana),
+        field: "fields.plan".into(),
+        value: json!("gold"),
+    });
+    api.engine.handle(set).await.expect("fix the data");
+    let (status, body) = api.call("POST", &format!("/api/runs/{run}/retry"), Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], json!("completed"));
+    let (status, body) = api.call("POST", &format!("/api/runs/{run}/retry"), Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("refused")));
+}

@@ -736,7 +736,7 @@ fn still_waiting(run: &Run, expect: Expect) -> bool {
 }
 
 /// Moves the run into `step`, counting the visit.
-fn enter(run: &mut Run, step: &str) {
+pub(super) fn enter(run: &mut Run, step: &str) {
     let visits = run.visits.entry(step.to_owned()).or_insert(0);
     *visits += 1;
     run.visit = *visits;

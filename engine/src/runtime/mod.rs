@@ -530,6 +530,38 @@ impl Engine {
         Ok(cancelled)
     }
 
+    /// Retries a failed run: it re-enters the step it failed in (a new visit, so new
+    /// idempotency keys) with its variables as they were.
+    pub async fn retry(&self, run_id: i64) -> Result<RunInfo, Error> {
+        let mut tx = self.begin().await?;
+        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut run = batch.cache.run(batch.conn, run_id).await?;
+        if run.status != "failed" {
+            return Err(Error::Refused(format!(
+                "run {run_id} is {}, not failed; only failed runs can be retried",
+                run.status
+            )));
+        }
+        let Some(step) = run.step.clone() else {
+            return Err(Error::Refused(format!("run {run_id} failed before its first step")));
+        };
+        let reason = run.last_error.take();
+        run.status = "running".into();
+        run.ended_at = None;
+        run.state = serde_json::Value::Null;
+        batch.cache.journal(&mut run, batch.now_ms, "retry", &serde_json::json!({"step": step, "after": reason}));
+        advance::enter(&mut run, &step);
+        batch.cache.put_run(run);
+        batch.work.push_back(advance::Work::Start { run_id });
+        batch.finish().await?;
+        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        let changes = batch.cache.changes();
+        self.commit(tx).await?;
+        self.after_commit(wake_outbox, wake_timers);
+        self.announce(changes);
+        self.run(run_id).await
+    }
+
     /// A run with "why is it waiting".
     pub async fn run(&self, id: i64) -> Result<RunInfo, Error> {
         let mut conn = self.inner.pool.acquire().await?;

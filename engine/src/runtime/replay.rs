@@ -64,6 +64,10 @@ pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String
                     Ok(Next::Fail { .. }) | Err(_) => {}
                 }
             }
+            "retry" => {
+                state.status = "running".into();
+                state.step = entry.data.get("step").and_then(Value::as_str).map(str::to_owned);
+            }
             "end" => {
                 state.status = entry.data.get("status").and_then(Value::as_str).unwrap_or("completed").to_owned();
                 state.wait_kind = None;

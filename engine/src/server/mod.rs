@@ -73,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/cancel", post(runs::cancel_many))
         .route("/api/runs/{id}", get(runs::detail))
         .route("/api/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/runs/{id}/retry", post(runs::retry))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

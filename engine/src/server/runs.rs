@@ -1,5 +1,5 @@
 //! `/api/runs`: list with filters, detail with the journal and why it waits, cancel one,
-//! cancel many.
+//! cancel many, retry a failed one.
 
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
@@ -78,6 +78,12 @@ pub async fn cancel(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
     s.engine.run(id).await?;
     let n = s.engine.cancel(CancelFilter::Run(id)).await?;
     Ok(Json(json!({"cancelled": n})))
+}
+
+/// Retries a failed run from the step it failed in.
+pub async fn retry(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Ops])?;
+    Ok(Json(json!(s.engine.retry(id).await?)))
 }
 
 #[derive(Debug, Deserialize)]
