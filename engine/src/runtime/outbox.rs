@@ -5,9 +5,8 @@
 
 use super::advance::{Batch, Expect, Work};
 use super::{Engine, Error};
-use crate::clock::to_millis;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::Row;
 use std::time::Duration;
 use steps::machine::{HttpRequest, Input, Outcome};
@@ -341,23 +340,6 @@ impl Engine {
 
     /// Outbound messages to a contact as the simulator channel holds them, oldest first.
     pub async fn simulator_messages(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, text, body, status, created_at FROM messages WHERE contact_id = ? AND direction = 'out' ORDER BY id",
-        )
-        .bind(contact_id)
-        .fetch_all(&self.inner.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let body: String = r.try_get("body")?;
-                Ok(json!({
-                    "id": r.try_get::<i64, _>("id")?,
-                    "text": r.try_get::<Option<String>, _>("text")?,
-                    "message": serde_json::from_str::<Value>(&body).unwrap_or(Value::Null),
-                    "status": r.try_get::<String, _>("status")?,
-                    "at": to_millis(crate::clock::from_millis(r.try_get("created_at")?)),
-                }))
-            })
-            .collect()
+        Ok(self.transcript(contact_id).await?.into_iter().filter(|m| m["direction"] == "out").collect())
     }
 }
