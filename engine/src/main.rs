@@ -120,7 +120,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let now = switchboard::clock::to_millis(engine.clock().now());
     match switchboard::server::auth::ensure_admin(engine.pool(), args.admin_token.as_deref(), now).await {
         Ok(Some(token)) => {
-            // Printed once, on the terminal, not through the log (which may be shipped elsewhere).
+            // Printed once, on stdout; logs go to stderr, so a log shipper does not carry it.
             println!("First start: an admin token was created. Keep it; it is not shown again:\n\n    {token}\n");
         }
         Ok(None) => {}
@@ -177,10 +177,12 @@ async fn shutdown_signal() {
 async fn start_engine(args: &RunArgs) -> Result<switchboard::runtime::Engine> {
     use switchboard::runtime::{Engine, Options};
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // Logs go to stderr; stdout carries only what is meant for the person at the terminal
+    // (the first admin token).
     if args.log_json {
-        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).json().init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
     let options = Options {
         database_url: format!("sqlite://{}", args.db.display()),

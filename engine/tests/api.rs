@@ -294,3 +294,43 @@ async fn a_failed_run_can_be_retried_from_its_step() {
     let (status, body) = api.call("POST", &format!("/api/runs/{run}/retry"), Some(&api.ops), None).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("refused")));
 }
+
+#[tokio::test]
+async fn integrations_send_only_inbound_events_and_cannot_forge_webhooks() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let shortcut = json!({"source": "crm", "id": "x1", "type": "shortcut", "contact": {"id": 1},
+        "workflow": "escalation-shortcut", "agent_id": "bob", "form": {}});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(shortcut)).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("event_not_allowed")));
+    let webhook = json!({"source": "webhook:shipped", "id": "sha256=00", "type": "webhook", "workflow": "shipped", "payload": {}});
+    let (status, _) = api.call("POST", "/api/events", Some(&api.integration), Some(webhook)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Sources are namespaced: an integration's ids never collide with a signed webhook's.
+    let sources: Vec<String> =
+        sqlx::query_scalar("SELECT source FROM inbox").fetch_all(api.engine.pool()).await.expect("inbox");
+    assert!(sources.iter().all(|s| s.starts_with("api:")), "{sources:?}");
+    // Unknown webhooks answer like bad signatures; secrets exist only for webhook workflows.
+    let req = Request::post("/api/webhooks/nope").body(Body::from("{}")).expect("request");
+    assert_eq!(api.raw(req).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) = api.call("POST", "/api/workflows/escalation-shortcut/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_inbox_is_for_agents_and_the_admin_token_must_be_strong() {
+    let api = api().await;
+    assert_eq!(api.call("GET", "/api/contacts", Some(&api.ops), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.call("GET", "/api/contacts", Some(&api.agent), None).await.0, StatusCode::OK);
+    let (status, _) = api.call("POST", "/api/agents/sam/online", Some(&api.agent), Some(json!({"online": true}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an agent sets only their own status");
+    let weak = ensure_admin(api.engine.pool(), Some("short"), 0).await;
+    assert!(weak.is_err());
+    let revoked = "sb_configured_admin_token_that_is_long_enough_0001";
+    assert_eq!(ensure_admin(api.engine.pool(), Some(revoked), 0).await.expect("registered"), None);
+    sqlx::query("UPDATE api_tokens SET revoked_at = 1 WHERE name LIKE 'admin (from%'")
+        .execute(api.engine.pool())
+        .await
+        .expect("revoke");
+    assert!(ensure_admin(api.engine.pool(), Some(revoked), 0).await.is_err(), "a revoked configured token is an error");
+}

@@ -123,13 +123,22 @@ fn internal(e: sqlx::Error) -> ApiError {
 /// when one was created here.
 pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&str>, now: i64) -> Result<Option<String>, ApiError> {
     if let Some(token) = configured {
-        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE hash = ?")
-            .bind(hash(token))
-            .fetch_optional(pool)
-            .await
-            .map_err(internal)?;
-        if known.is_none() {
-            store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?;
+        let token = token.trim();
+        if token.len() < 32 {
+            return Err(ApiError::bad_request("the configured admin token must be at least 32 characters"));
+        }
+        let known: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT role, revoked_at FROM api_tokens WHERE hash = ?")
+                .bind(hash(token))
+                .fetch_optional(pool)
+                .await
+                .map_err(internal)?;
+        match known {
+            None => store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?,
+            Some((role, None)) if role == "admin" => {}
+            Some(_) => {
+                return Err(ApiError::bad_request("the configured admin token is revoked or is not an admin token"))
+            }
         }
         return Ok(None);
     }

@@ -34,12 +34,35 @@ pub async fn ingest(
     Body(body): Body<OneOrMany>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Integration])?;
-    let events = match body {
+    let mut events = match body {
         OneOrMany::Many(events) => events,
         OneOrMany::One(event) => vec![*event],
     };
     if events.is_empty() {
         return Err(ApiError::bad_request("no events"));
+    }
+    for (i, event) in events.iter_mut().enumerate() {
+        // Only what happens in a channel or an inbox comes in here; shortcuts, signed
+        // webhooks, agents' replies and assignments have endpoints that check who acts.
+        let allowed = matches!(
+            event.kind,
+            EventKind::MessageReceived { .. }
+                | EventKind::ConversationOpened { .. }
+                | EventKind::ConversationClosed { .. }
+                | EventKind::TagUpdated { .. }
+                | EventKind::FieldUpdated { .. }
+                | EventKind::OptedOut { .. }
+        );
+        if !allowed {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "event_not_allowed",
+                format!("event {i}: this endpoint takes message, conversation, tag, field and opt-out events"),
+            ));
+        }
+        // Sources are namespaced so an integration cannot collide with the ids of signed
+        // webhooks or of channel adapters.
+        event.source = format!("api:{}", event.source);
     }
     let accepted = s.engine.enqueue(&events).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"accepted": accepted}))).into_response())
@@ -52,7 +75,15 @@ pub async fn webhook_secret(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
-    s.engine.workflow(&id).await?;
+    let wf = s.engine.workflow(&id).await?;
+    let trigger = steps::compile(&wf.draft).workflow.map(|w| w.trigger.kind.name());
+    if wf.summary.trigger_type.as_deref() != Some("webhook") && trigger != Some("webhook") {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused",
+            format!("`{id}` is not a webhook workflow"),
+        ));
+    }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
@@ -102,7 +133,8 @@ pub async fn webhook(
         .fetch_optional(s.engine.pool())
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let secret = secret.ok_or_else(|| ApiError::not_found(format!("webhook for workflow {workflow}")))?;
+    // No secret (or no such workflow) answers like a bad signature, so ids cannot be probed.
+    let secret = secret.ok_or_else(|| unauthorized("bad_signature", "the signature does not match"))?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let timestamp = header("x-switchboard-timestamp")
         .ok_or_else(|| unauthorized("bad_signature", "missing X-Switchboard-Timestamp"))?;
@@ -113,7 +145,7 @@ pub async fn webhook(
         .parse()
         .map_err(|_| unauthorized("bad_signature", "X-Switchboard-Timestamp is not a number"))?;
     let now = s.engine.clock().now().timestamp();
-    if (now - sent).abs() > WEBHOOK_TOLERANCE_SECS {
+    if now.abs_diff(sent) > WEBHOOK_TOLERANCE_SECS.unsigned_abs() {
         return Err(unauthorized(
             "stale_webhook",
             "the timestamp is more than 5 minutes from now; refusing a possible replay",

@@ -13,7 +13,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-const READ: &[Role] = &[Role::Ops, Role::Agent];
+/// The inbox is the agents' (admins may do everything); ops work on workflows and runs.
+const READ: &[Role] = &[Role::Agent];
 
 #[derive(Debug, Deserialize)]
 pub struct Page {
