@@ -334,3 +334,18 @@ async fn the_inbox_is_for_agents_and_the_admin_token_must_be_strong() {
         .expect("revoke");
     assert!(ensure_admin(api.engine.pool(), Some(revoked), 0).await.is_err(), "a revoked configured token is an error");
 }
+
+#[tokio::test]
+async fn malformed_paths_queries_and_routes_get_json_errors() {
+    let api = api().await;
+    for (uri, status) in [
+        ("/api/runs/abc", StatusCode::BAD_REQUEST),
+        ("/api/runs?limit=lots", StatusCode::BAD_REQUEST),
+        ("/api/workflows/csat/diff?from=1", StatusCode::BAD_REQUEST),
+        ("/api/nothing-here", StatusCode::NOT_FOUND),
+    ] {
+        let (got, body) = api.call("GET", uri, Some(&api.admin), None).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert!(body["code"].is_string() && body["message"].is_string(), "{uri}: {body}");
+    }
+}
