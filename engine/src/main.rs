@@ -37,6 +37,8 @@ enum Command {
         #[arg(long)]
         kind: Option<String>,
     },
+    /// Print the OpenAPI 3.1 document of the HTTP API (also served at /api/openapi.json).
+    Openapi,
 }
 
 /// Options of `switchboard serve`.
@@ -94,6 +96,10 @@ fn main() -> Result<ExitCode> {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&switchboard::server::openapi::document())?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema { kind } => match switchboard::cli::schema(kind.as_deref()) {
             Ok(schema) => {

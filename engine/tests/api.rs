@@ -349,3 +349,59 @@ async fn malformed_paths_queries_and_routes_get_json_errors() {
         assert!(body["code"].is_string() && body["message"].is_string(), "{uri}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_its_access() {
+    use switchboard::server::openapi::{Access, OPERATIONS};
+    let api = api().await;
+    let (status, doc) = api.call("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["paths"]["/api/events"]["post"]["x-roles"], json!(["integration"]));
+    for operation in OPERATIONS {
+        let uri: String = operation
+            .path
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { "1" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
+        let (status, body) = api.call(&operation.method.to_uppercase(), &uri, None, None).await;
+        let what = format!("{} {uri}: {status} {body}", operation.method);
+        match operation.access {
+            Access::Public => assert_eq!(status, StatusCode::OK, "{what}"),
+            // The route exists (not 404/405) and refuses a caller without a token.
+            Access::Roles(_) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
+            Access::Signed => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
+        }
+    }
+}
+
+/// Found by schemathesis: a second agent with the same email was a 500.
+#[tokio::test]
+async fn a_duplicate_agent_email_is_a_conflict_and_an_empty_one_is_none() {
+    let api = api().await;
+    let ann = json!({"id": "x", "name": "Ann", "email": "ann@example.com", "teams": ["a", "a"]});
+    let (status, body) = api.call("PUT", "/api/agents/ann", Some(&api.admin), Some(ann)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = api
+        .call(
+            "PUT",
+            "/api/agents/eve",
+            Some(&api.admin),
+            Some(json!({"id": "x", "name": "Eve", "email": "ann@example.com"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("ann@example.com"), "{body}");
+    for who in ["eve", "joe"] {
+        let (status, body) = api
+            .call(
+                "PUT",
+                &format!("/api/agents/{who}"),
+                Some(&api.admin),
+                Some(json!({"id": who, "name": who, "email": ""})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}

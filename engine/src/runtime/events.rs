@@ -7,7 +7,7 @@ use steps::message::InboundMessage;
 
 /// Who an event is about: a known contact, or an address on a channel (a new address creates
 /// the contact).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactRef {
     Id(i64),
@@ -15,7 +15,7 @@ pub enum ContactRef {
 }
 
 /// An event, with the sender's id for deduplication (`None`: never deduplicated).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Event {
     /// Who sent it (`api`, `whatsapp`, `simulator`, ...): ids are unique per source.
     pub source: String,
@@ -37,7 +37,7 @@ impl Event {
 }
 
 /// The kinds of events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// A contact wrote. `profile` fills in a new contact's attributes (name, phone, ...).

@@ -6,7 +6,7 @@ use super::{Engine, Error};
 use serde::{Deserialize, Serialize};
 
 /// An agent as the API creates or updates one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgentSpec {
     pub id: String,
     pub name: String,
@@ -33,13 +33,24 @@ impl Engine {
         )
         .bind(&agent.id)
         .bind(&agent.name)
-        .bind(&agent.email)
+        .bind(agent.email.as_deref().map(str::trim).filter(|email| !email.is_empty()))
         .bind(i64::from(agent.online))
         .bind(agent.max_open)
         .execute(&mut *batch.conn)
-        .await?;
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict {
+                message: format!(
+                    "another agent already has the email {:?}",
+                    agent.email.as_deref().unwrap_or_default()
+                ),
+                details: serde_json::Value::Null,
+            },
+            _ => Error::from(e),
+        })?;
         sqlx::query("DELETE FROM agent_teams WHERE agent_id = ?").bind(&agent.id).execute(&mut *batch.conn).await?;
-        for team in &agent.teams {
+        let teams: std::collections::BTreeSet<&String> = agent.teams.iter().collect();
+        for team in teams {
             sqlx::query("INSERT INTO teams (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(team)
                 .bind(team)

@@ -19,7 +19,7 @@ use sha2::Sha256;
 pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
 /// One event or a list of them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     Many(Vec<Event>),
@@ -177,7 +177,7 @@ pub async fn webhook(
 }
 
 /// A shortcut press from the agent console.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ShortcutBody {
     contact_id: i64,
     #[serde(default)]

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 /// The inbox is the agents' (admins may do everything); ops work on workflows and runs.
 const READ: &[Role] = &[Role::Agent];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
     #[serde(default = "default_limit")]
     limit: i64,
@@ -61,7 +61,7 @@ fn acting_agent(caller: &Caller, named: Option<String>) -> Result<String, ApiErr
         .ok_or_else(|| ApiError::bad_request("this token acts as no agent; give `agent_id`"))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ReplyBody {
     text: String,
     #[serde(default)]
@@ -86,7 +86,7 @@ pub async fn reply(
     Ok((StatusCode::CREATED, Json(json!({"exited_runs": handled.exited}))).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct CloseBody {
     #[serde(default)]
     category: Option<String>,
@@ -124,7 +124,7 @@ pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>
     Ok(Json(json!({"started_runs": handled.started})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AssignBody {
     /// The agent, or `null` to unassign.
     agent_id: Option<String>,
@@ -143,7 +143,7 @@ pub async fn assign(
     Ok(Json(json!({"contact_id": id, "assignee_id": b.agent_id})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ConversationQuery {
     #[serde(default = "default_status")]
     status: String,
@@ -186,7 +186,7 @@ pub async fn put_agent(
     Ok(Json(json!(spec)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct OnlineBody {
     online: bool,
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct LiveQuery {
     contact_id: Option<i64>,
     run_id: Option<i64>,

@@ -6,13 +6,14 @@
 //! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
 //! why-waiting, cancel, bulk cancel), live updates (server-sent events), step kinds, health,
-//! Prometheus metrics. The OpenAPI document follows with the rest of the server issue.
+//! Prometheus metrics, and the OpenAPI 3.1 document describing all of it (`openapi.rs`).
 
 pub mod auth;
 pub mod error;
 mod events;
 mod inbox;
 mod live;
+pub mod openapi;
 mod runs;
 mod workflows;
 
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi_document))
         .route("/api/kinds", get(|| async { axum::Json(steps::schema::kinds_catalog()) }))
         .route("/api/schema", get(|| async { axum::Json(steps::schema::workflow_schema()) }))
         .route("/api/workflows", get(workflows::list).post(workflows::create))
@@ -105,6 +107,11 @@ async fn json_rejections(res: axum::response::Response) -> axum::response::Respo
     };
     let message = if text.is_empty() { status.canonical_reason().unwrap_or("bad request").to_owned() } else { text };
     error::ApiError::new(status, code, message).into_response()
+}
+
+async fn openapi_document() -> axum::Json<serde_json::Value> {
+    static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(openapi::document);
+    axum::Json(DOCUMENT.clone())
 }
 
 async fn metrics(

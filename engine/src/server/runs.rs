@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::QueryBuilder;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RunQuery {
     workflow: Option<String>,
     version: Option<i64>,
@@ -86,7 +86,7 @@ pub async fn retry(State(s): State<AppState>, caller: Caller, Path(id): Path<i64
     Ok(Json(json!(s.engine.retry(id).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct CancelBody {
     workflow: String,
     #[serde(default)]

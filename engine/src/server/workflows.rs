@@ -18,7 +18,7 @@ pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Valu
     Ok(Json(json!(s.engine.workflows().await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Format {
     format: Option<String>,
 }
@@ -42,7 +42,7 @@ fn yaml(text: String) -> Response {
 }
 
 /// A draft as the editor sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DraftBody {
     /// The workflow file (YAML or JSON text).
     source: String,
@@ -109,7 +109,7 @@ pub async fn version(
     Ok(Json(json!(v)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DiffQuery {
     from: i64,
     to: i64,
@@ -127,7 +127,7 @@ pub async fn diff(
     Ok(Json(crate::runtime::diff(&from, &to)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RollbackBody {
     version: i64,
 }
@@ -143,7 +143,7 @@ pub async fn rollback(
     Ok(Json(json!({"id": id, "version": version, "from": body.version})))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct StopBody {
     /// Cancel the runs under way too (by default they finish).
     #[serde(default)]
@@ -202,7 +202,7 @@ pub async fn import(
     Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version}))).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ImportQuery {
     #[serde(default)]
     publish: bool,

@@ -1,0 +1,391 @@
+//! The OpenAPI 3.1 description of the HTTP API, served at `/api/openapi.json` and printed by
+//! `switchboard openapi`. Every route is one row of `OPERATIONS`; request bodies and query
+//! parameters come from the handlers' own types (schemars), so they cannot drift from what
+//! the server accepts. A test checks that the rows and the router list the same routes.
+
+use super::{events, inbox, live, runs, workflows};
+use crate::runtime::AgentSpec;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::JsonSchema;
+use serde_json::{json, Map, Value};
+
+/// Who may call an operation (an admin token may call every one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token.
+    Public,
+    /// A bearer token with one of these roles.
+    Roles(&'static [&'static str]),
+    /// An HMAC signature made with the workflow's webhook secret.
+    Signed,
+}
+
+/// What a request carries besides path parameters.
+#[derive(Debug, Clone, Copy)]
+pub enum Input {
+    None,
+    /// A JSON body of this type.
+    Json(fn(&mut SchemaGenerator) -> schemars::Schema),
+    /// A workflow file, YAML or JSON text.
+    WorkflowFile,
+}
+
+/// One route and method.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub query: Option<fn(&mut SchemaGenerator) -> schemars::Schema>,
+    pub input: Input,
+    /// The status of a successful answer.
+    pub ok: u16,
+}
+
+fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+const OPS: Access = Access::Roles(&["ops"]);
+const AGENT: Access = Access::Roles(&["agent"]);
+const ADMIN: Access = Access::Roles(&["admin"]);
+
+const fn op(method: &'static str, path: &'static str, summary: &'static str, access: Access) -> Operation {
+    Operation { method, path, summary, access, query: None, input: Input::None, ok: 200 }
+}
+
+const fn with_query(mut o: Operation, q: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
+    o.query = Some(q);
+    o
+}
+
+const fn with_body(mut o: Operation, b: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
+    o.input = Input::Json(b);
+    o
+}
+
+const fn status(mut o: Operation, ok: u16) -> Operation {
+    o.ok = ok;
+    o
+}
+
+/// Every route the server answers, in the router's order.
+pub const OPERATIONS: &[Operation] = &[
+    op("get", "/healthz", "Liveness: the process answers", Access::Public),
+    op("get", "/readyz", "Readiness: the database answers", Access::Public),
+    op("get", "/metrics", "Prometheus metrics (text exposition format)", Access::Public),
+    op("get", "/api/openapi.json", "This document", Access::Public),
+    op("get", "/api/kinds", "The step kinds, their ports, settings and outputs", Access::Public),
+    op("get", "/api/schema", "JSON Schema of the workflow file format", Access::Public),
+    op("get", "/api/workflows", "Workflows with their live version and run counts", OPS),
+    Operation {
+        input: Input::WorkflowFile,
+        ok: 201,
+        ..op("post", "/api/workflows", "Create a workflow from a file", OPS)
+    },
+    Operation {
+        input: Input::WorkflowFile,
+        query: Some(schema::<workflows::ImportQuery>),
+        ..op("post", "/api/workflows/import", "Import a workflow file (creates or updates; optionally publishes)", OPS)
+    },
+    with_query(
+        op("get", "/api/workflows/{id}", "A workflow: draft, live version, diagnostics", OPS),
+        schema::<workflows::Format>,
+    ),
+    with_body(
+        op("put", "/api/workflows/{id}/draft", "Save the draft (409 with a diff if someone saved first)", OPS),
+        schema::<workflows::DraftBody>,
+    ),
+    op("post", "/api/workflows/{id}/publish", "Publish the draft as a new immutable version", OPS),
+    op("get", "/api/workflows/{id}/versions", "Published versions", OPS),
+    op("get", "/api/workflows/{id}/versions/{version}", "One published version", OPS),
+    with_query(op("get", "/api/workflows/{id}/diff", "Diff between two versions", OPS), schema::<workflows::DiffQuery>),
+    with_body(
+        op("post", "/api/workflows/{id}/rollback", "Publish an earlier version again", OPS),
+        schema::<workflows::RollbackBody>,
+    ),
+    with_body(
+        op("post", "/api/workflows/{id}/stop", "Stop starting runs (optionally cancel those under way)", OPS),
+        schema::<workflows::StopBody>,
+    ),
+    op("post", "/api/workflows/{id}/start", "Start again a stopped workflow", OPS),
+    with_query(op("get", "/api/workflows/{id}/export", "The workflow file", OPS), schema::<workflows::Format>),
+    op("post", "/api/workflows/{id}/webhook-secret", "Create or rotate a webhook workflow's signing secret", OPS),
+    status(
+        with_body(
+            op("post", "/api/events", "Send one event or a batch (stored before the answer; ids deduplicate)", {
+                Access::Roles(&["integration"])
+            }),
+            schema::<events::OneOrMany>,
+        ),
+        202,
+    ),
+    status(op("post", "/api/webhooks/{workflow}", "Signed webhook: starts the workflow", Access::Signed), 202),
+    status(
+        with_body(
+            op("post", "/api/shortcuts/{workflow}", "An agent presses a shortcut on a conversation", AGENT),
+            schema::<events::ShortcutBody>,
+        ),
+        202,
+    ),
+    with_query(op("get", "/api/contacts", "Contacts, newest first", AGENT), schema::<inbox::Page>),
+    op("get", "/api/contacts/{id}", "A contact with conversation, tags, fields and runs", AGENT),
+    with_query(op("get", "/api/contacts/{id}/messages", "The contact's transcript", AGENT), schema::<inbox::Page>),
+    status(
+        with_body(
+            op("post", "/api/contacts/{id}/messages", "An agent replies to the contact", AGENT),
+            schema::<inbox::ReplyBody>,
+        ),
+        202,
+    ),
+    with_body(op("post", "/api/contacts/{id}/close", "Close the conversation", AGENT), schema::<inbox::CloseBody>),
+    op("post", "/api/contacts/{id}/open", "Open a conversation", AGENT),
+    with_body(
+        op(
+            "post",
+            "/api/contacts/{id}/assign",
+            "Assign or unassign the conversation",
+            Access::Roles(&["agent", "ops"]),
+        ),
+        schema::<inbox::AssignBody>,
+    ),
+    with_query(op("get", "/api/conversations", "Conversations by status, assignee, team", AGENT), {
+        schema::<inbox::ConversationQuery>
+    }),
+    op("get", "/api/agents", "Agents, their teams, status and load", AGENT),
+    with_body(op("put", "/api/agents/{id}", "Create or update an agent", ADMIN), schema::<AgentSpec>),
+    with_body(
+        op("post", "/api/agents/{id}/online", "Set an agent online or away", Access::Roles(&["agent", "ops"])),
+        schema::<inbox::OnlineBody>,
+    ),
+    op("get", "/api/shortcuts", "Shortcuts the calling agent may press", AGENT),
+    with_query(
+        op("get", "/api/live", "Live updates as server-sent events", Access::Roles(&["ops", "agent"])),
+        schema::<live::LiveQuery>,
+    ),
+    with_query(op("get", "/api/runs", "Runs, newest first", OPS), schema::<runs::RunQuery>),
+    with_body(op("post", "/api/runs/cancel", "Cancel runs of a workflow in bulk", OPS), schema::<runs::CancelBody>),
+    op("get", "/api/runs/{id}", "A run with its journal and why it is waiting", OPS),
+    op("post", "/api/runs/{id}/cancel", "Cancel a run", OPS),
+    op("post", "/api/runs/{id}/retry", "Retry a failed run from the step that failed", OPS),
+];
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas/".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let mut paths = Map::new();
+    for operation in OPERATIONS {
+        let entry = paths.entry(operation.path).or_insert_with(|| json!({}));
+        if let Some(methods) = entry.as_object_mut() {
+            methods.insert(operation.method.to_owned(), describe(operation, &mut generator));
+        }
+    }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(
+        "Error".to_owned(),
+        json!({
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable machine-readable code (`not_found`, `conflict`, ...)"},
+                "message": {"type": "string"},
+                "details": {"description": "Diagnostics, a diff, or other context"}
+            }
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Switchboard",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Workflow automation for customer messaging. Authenticate with `Authorization: Bearer <token>`; \
+                an admin token may call every operation. Errors are `{code, message, details}`.",
+            "license": {"name": "Apache-2.0 OR MIT", "identifier": "Apache-2.0 OR MIT"}
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token; roles: admin, ops, agent, integration"}
+            }
+        }
+    })
+}
+
+fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
+    let mut parameters: Vec<Value> = path_parameters(operation.path)
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    if let Some(query) = operation.query {
+        parameters.extend(query_parameters(query(generator), generator));
+    }
+    if operation.access == Access::Signed {
+        for (name, what) in [
+            ("x-switchboard-timestamp", "Unix seconds when the request was signed (within 5 minutes of now)"),
+            (
+                "x-switchboard-signature",
+                "`sha256=` + hex HMAC-SHA256 of `<timestamp>.<raw body>` with the webhook secret",
+            ),
+        ] {
+            parameters.push(json!({"name": name, "in": "header", "required": true, "description": what, "schema": {"type": "string"}}));
+        }
+    }
+    let mut out = json!({
+        "summary": operation.summary,
+        "operationId": operation_id(operation),
+        "responses": {
+            operation.ok.to_string(): {"description": "Success", "content": success_content(operation)},
+            "default": {
+                "description": "An error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+            }
+        }
+    });
+    let Some(object) = out.as_object_mut() else { return out };
+    if !parameters.is_empty() {
+        object.insert("parameters".into(), Value::Array(parameters));
+    }
+    match operation.access {
+        Access::Public | Access::Signed => {
+            object.insert("security".into(), json!([]));
+        }
+        Access::Roles(roles) => {
+            object.insert("security".into(), json!([{"bearer": []}]));
+            object.insert("x-roles".into(), json!(roles));
+        }
+    }
+    match operation.input {
+        Input::None => {}
+        Input::Json(body) => {
+            let schema = body(generator);
+            object.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+            );
+        }
+        Input::WorkflowFile => {
+            let file = json!({"type": "string", "description": "A workflow file (see /api/schema)"});
+            object.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/yaml": {"schema": file}, "application/json": {"schema": {"type": "object"}}}}),
+            );
+        }
+    }
+    out
+}
+
+/// What a successful answer is: JSON, except the metrics text, the event stream and workflow
+/// files (YAML when `format=yaml`).
+fn success_content(operation: &Operation) -> Value {
+    match operation.path {
+        "/metrics" => json!({"text/plain": {"schema": {"type": "string"}}}),
+        "/api/live" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
+        "/api/workflows/{id}" | "/api/workflows/{id}/export" => {
+            json!({"application/json": {}, "application/yaml": {"schema": {"type": "string"}}})
+        }
+        _ => json!({"application/json": {}}),
+    }
+}
+
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+/// A query struct's properties as query parameters (the struct is defined inline or behind a
+/// reference in the components).
+fn query_parameters(schema: schemars::Schema, generator: &mut SchemaGenerator) -> Vec<Value> {
+    let mut object = schema.as_value().clone();
+    if let Some(name) = object.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()).map(str::to_owned)
+    {
+        object = generator.definitions_mut().remove(&name).unwrap_or(Value::Null);
+    }
+    let required: Vec<&str> = object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = object.get("properties").and_then(Value::as_object) else { return Vec::new() };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let mut parameter =
+                json!({"name": name, "in": "query", "required": required.contains(&name.as_str()), "schema": property});
+            if let Some(description) = property.get("description") {
+                parameter["description"] = description.clone();
+            }
+            parameter
+        })
+        .collect()
+}
+
+fn operation_id(operation: &Operation) -> String {
+    let mut id = operation.method.to_owned();
+    for segment in operation.path.split('/').filter(|s| !s.is_empty() && *s != "api") {
+        let word = segment.trim_start_matches('{').trim_end_matches('}');
+        let word: String = word.split(['-', '.']).map(capitalise).collect();
+        if segment.starts_with('{') {
+            id.push_str("By");
+        }
+        id.push_str(&word);
+    }
+    id
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_are_unique_and_readable() {
+        let ids: Vec<String> = OPERATIONS.iter().map(operation_id).collect();
+        let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        assert!(ids.contains(&"getWorkflowsByIdVersionsByVersion".to_owned()), "{ids:?}");
+    }
+
+    #[test]
+    fn every_routed_path_is_documented_and_nothing_else() {
+        // The router in mod.rs is the truth: each `.route("...", get(..).post(..))` line.
+        let source = include_str!("mod.rs");
+        let mut routed = std::collections::BTreeSet::new();
+        for line in source.lines().map(str::trim).filter(|l| l.starts_with(".route(\"")) {
+            let path = line.trim_start_matches(".route(\"").split('"').next().unwrap_or_default();
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if line.contains(&format!("{method}(")) {
+                    routed.insert((method.to_owned(), path.to_owned()));
+                }
+            }
+        }
+        let documented: std::collections::BTreeSet<(String, String)> =
+            OPERATIONS.iter().map(|o| (o.method.to_owned(), o.path.to_owned())).collect();
+        assert_eq!(routed, documented);
+    }
+
+    #[test]
+    fn query_structs_become_parameters() {
+        let doc = document();
+        let runs = &doc["paths"]["/api/runs"]["get"]["parameters"];
+        let names: Vec<&str> = runs.as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(names, ["workflow", "version", "contact", "status", "limit"]);
+        let diff = &doc["paths"]["/api/workflows/{id}/diff"]["get"]["parameters"];
+        assert_eq!(diff[1]["name"], "from");
+        assert_eq!(diff[1]["required"], true);
+        // Events refer to shared component schemas that exist.
+        let text = doc.to_string();
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap_or_default();
+            assert!(doc["components"]["schemas"].get(name).is_some(), "dangling $ref {name}");
+        }
+    }
+}
