@@ -287,7 +287,7 @@ fn success_content(operation: &Operation) -> Value {
         "/metrics" => json!({"text/plain": {"schema": {"type": "string"}}}),
         "/api/live" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
         "/api/workflows/{id}" | "/api/workflows/{id}/export" => {
-            json!({"application/json": {}, "application/yaml": {"schema": {"type": "string"}}})
+            json!({"application/json": {}, "application/yaml": {}})
         }
         _ => json!({"application/json": {}}),
     }
