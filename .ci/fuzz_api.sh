@@ -3,6 +3,8 @@
 # `switchboard serve` on loopback with the reference workflows, an admin token, a fixed seed.
 # Fails on any 5xx or on a response that breaks the document. Business-rule 4xx answers to
 # schema-valid requests (an invalid workflow text, an unknown agent) are expected and not checked.
+# Revoking tokens is left out: a generated id could revoke the token the fuzzer runs with (the
+# router tests cover it).
 # Usage: .ci/fuzz_api.sh path/to/switchboard
 set -euo pipefail
 binary="$1"
@@ -25,7 +27,8 @@ for _ in $(seq 100); do
 done
 python3 -m schemathesis.cli run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples 15 --seed 20261121 --phases fuzzing --no-color || {
+  --max-examples 15 --seed 20261121 --phases fuzzing --no-color \
+  --exclude-path '/api/tokens/{id}' || {
   echo "server log (last 40 lines):" >&2
   tail -40 "$dir/server.log" >&2
   exit 1

@@ -6,10 +6,13 @@
 //! - [`runtime`] — the durable interpreter and its SQLite store;
 //! - [`clock`] — injected time;
 //! - [`http_call`] — the HTTP step's client, with its private-address guard;
-//! - [`cli`] — the command line's workflow tools.
+//! - [`cli`] — the command line's workflow tools;
+//! - [`config`] — settings from flags, the environment and a config file;
+//! - [`server`] — the HTTP API.
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod http_call;
 pub mod runtime;
 pub mod server;

@@ -41,12 +41,13 @@ enum Command {
     Openapi,
 }
 
-/// Options of `switchboard serve`.
+/// Options of `switchboard serve`. Each also comes from an environment variable or the
+/// config file (see `switchboard::config`); flags win, then the environment, then the file.
 #[derive(clap::Args, Debug)]
 struct ServeArgs {
-    /// Where to listen.
-    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: std::net::SocketAddr,
+    /// Where to listen [default: 127.0.0.1:8080].
+    #[arg(long, env = "SWITCHBOARD_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
     /// An admin token to accept (instead of generating one on first start).
     #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -57,15 +58,20 @@ struct ServeArgs {
 /// Options of `switchboard run` (and of `serve`).
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// The SQLite database file (created if missing).
-    #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
-    db: PathBuf,
-    /// A folder of workflow files to publish at start (unchanged files are not republished).
-    #[arg(long, env = "SWITCHBOARD_WORKFLOWS", default_value = "workflows")]
-    workflows: PathBuf,
-    /// The workspace timezone.
-    #[arg(long, env = "SWITCHBOARD_TIMEZONE", default_value = "UTC")]
-    timezone: chrono_tz::Tz,
+    /// A YAML config file [default: switchboard.yaml, when it exists].
+    #[arg(long, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// The database: an SQLite file path (created if missing) or an `sqlite://` URL
+    /// [default: switchboard.db].
+    #[arg(long, env = "SWITCHBOARD_DB")]
+    db: Option<String>,
+    /// A folder of workflow files to publish at start (unchanged files are not republished)
+    /// [default: workflows].
+    #[arg(long, env = "SWITCHBOARD_WORKFLOWS")]
+    workflows: Option<PathBuf>,
+    /// The workspace timezone [default: UTC].
+    #[arg(long, env = "SWITCHBOARD_TIMEZONE")]
+    timezone: Option<chrono_tz::Tz>,
     /// Where the webhook channel POSTs outbound messages.
     #[arg(long, env = "SWITCHBOARD_WEBHOOK_URL")]
     webhook_url: Option<String>,
@@ -77,8 +83,59 @@ struct RunArgs {
     log_json: bool,
 }
 
-fn main() -> Result<ExitCode> {
-    let cli = Cli::parse();
+/// The settings in force: flags and environment over the config file over the defaults.
+struct Settings {
+    listen: std::net::SocketAddr,
+    admin_token: Option<String>,
+    database_url: String,
+    workflows: PathBuf,
+    timezone: chrono_tz::Tz,
+    webhook_url: Option<String>,
+    http_allow: Vec<String>,
+    log_json: bool,
+}
+
+impl Settings {
+    fn resolve(run: RunArgs, listen: Option<std::net::SocketAddr>, admin_token: Option<String>) -> Result<Settings> {
+        use switchboard::config::{database_url, FileSettings};
+        let file = FileSettings::read(run.config.as_deref()).map_err(anyhow::Error::msg)?;
+        let listen = match (listen, file.listen) {
+            (Some(l), _) => l,
+            (None, Some(l)) => l.parse().map_err(|e| anyhow::anyhow!("config `listen` ({l}): {e}"))?,
+            (None, None) => std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let timezone = match (run.timezone, file.timezone) {
+            (Some(tz), _) => tz,
+            (None, Some(tz)) => tz.parse().map_err(|e| anyhow::anyhow!("config `timezone` ({tz}): {e}"))?,
+            (None, None) => chrono_tz::UTC,
+        };
+        let db = run.db.or(file.db).unwrap_or_else(|| "switchboard.db".into());
+        Ok(Settings {
+            listen,
+            admin_token: admin_token.or(file.admin_token),
+            database_url: database_url(&db).map_err(anyhow::Error::msg)?,
+            workflows: run.workflows.or(file.workflows).unwrap_or_else(|| PathBuf::from("workflows")),
+            timezone,
+            webhook_url: run.webhook_url.or(file.webhook_url),
+            http_allow: if run.http_allow.is_empty() { file.http_allow.unwrap_or_default() } else { run.http_allow },
+            log_json: run.log_json || file.log_json.unwrap_or(false),
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    // A failure (a bad setting, a database that cannot be opened) is one line on stderr,
+    // with its causes, not a backtrace.
+    match command(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn command(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -115,16 +172,18 @@ fn main() -> Result<ExitCode> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
-    let engine = start_engine(&args).await?;
-    tracing::info!(db = %args.db.display(), "engine running");
+    let settings = Settings::resolve(args, None, None)?;
+    let engine = start_engine(&settings).await?;
+    tracing::info!(db = %settings.database_url, "engine running");
     engine.run_background(shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
-    let engine = start_engine(&args.run).await?;
+    let settings = Settings::resolve(args.run, args.listen, args.admin_token)?;
+    let engine = start_engine(&settings).await?;
     let now = switchboard::clock::to_millis(engine.clock().now());
-    match switchboard::server::auth::ensure_admin(engine.pool(), args.admin_token.as_deref(), now).await {
+    match switchboard::server::auth::ensure_admin(engine.pool(), settings.admin_token.as_deref(), now).await {
         Ok(Some(token)) => {
             // Printed once, on stdout; logs go to stderr, so a log shipper does not carry it.
             println!("First start: an admin token was created. Keep it; it is not shown again:\n\n    {token}\n");
@@ -132,8 +191,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         Ok(None) => {}
         Err(e) => anyhow::bail!("could not set up the admin token: {}", e.message),
     }
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    tracing::info!(listen = %args.listen, db = %args.run.db.display(), "serving");
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    tracing::info!(listen = %settings.listen, db = %settings.database_url, "serving");
     let app = switchboard::server::app(switchboard::server::AppState { engine: engine.clone() });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = {
@@ -180,7 +239,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn start_engine(args: &RunArgs) -> Result<switchboard::runtime::Engine> {
+async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
     use switchboard::runtime::{Engine, Options};
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     // Logs go to stderr; stdout carries only what is meant for the person at the terminal
@@ -191,7 +250,7 @@ async fn start_engine(args: &RunArgs) -> Result<switchboard::runtime::Engine> {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
     let options = Options {
-        database_url: format!("sqlite://{}", args.db.display()),
+        database_url: args.database_url.clone(),
         timezone: args.timezone,
         webhook_url: args.webhook_url.clone(),
         http_allow: args.http_allow.clone(),

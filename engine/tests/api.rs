@@ -382,14 +382,12 @@ async fn a_duplicate_agent_email_is_a_conflict_and_an_empty_one_is_none() {
     let api = api().await;
     let ann = json!({"id": "x", "name": "Ann", "email": "ann@example.com", "teams": ["a", "a"]});
     let (status, body) = api.call("PUT", "/api/agents/ann", Some(&api.admin), Some(ann)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the body names another agent: {body}");
+    let ann = json!({"name": "Ann", "email": "ann@example.com", "teams": ["a", "a"]});
+    let (status, body) = api.call("PUT", "/api/agents/ann", Some(&api.admin), Some(ann)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = api
-        .call(
-            "PUT",
-            "/api/agents/eve",
-            Some(&api.admin),
-            Some(json!({"id": "x", "name": "Eve", "email": "ann@example.com"})),
-        )
+        .call("PUT", "/api/agents/eve", Some(&api.admin), Some(json!({"name": "Eve", "email": "ann@example.com"})))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["message"].as_str().unwrap_or_default().contains("ann@example.com"), "{body}");
@@ -404,4 +402,151 @@ async fn a_duplicate_agent_email_is_a_conflict_and_an_empty_one_is_none() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
+}
+
+#[tokio::test]
+async fn admins_create_list_and_revoke_tokens() {
+    let api = api().await;
+    let new = json!({"name": "Bob's console", "role": "agent", "agent_id": "bob"});
+    let (status, created) = api.call("POST", "/api/tokens", Some(&api.admin), Some(new.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let token = created["token"].as_str().expect("the token, shown once").to_owned();
+    assert!(token.starts_with("sb_") && token.len() > 60);
+    assert_eq!(api.call("GET", "/api/conversations", Some(&token), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("GET", "/api/workflows", Some(&token), None).await.0, StatusCode::FORBIDDEN);
+
+    let (status, listed) = api.call("GET", "/api/tokens", Some(&api.admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = listed.to_string();
+    assert!(!text.contains(&token) && !text.contains(&switchboard::server::auth::hash(&token)), "{text}");
+    let mine = listed.as_array().and_then(|l| l.iter().find(|t| t["id"] == created["id"]).cloned()).expect("listed");
+    assert_eq!((mine["role"].clone(), mine["agent_id"].clone()), (json!("agent"), json!("bob")));
+    assert!(mine["last_used_at"].is_string(), "a used token shows when: {mine}");
+
+    // Only admins manage tokens; an agent token names an agent that exists; others name none.
+    assert_eq!(api.call("POST", "/api/tokens", Some(&api.ops), Some(new)).await.0, StatusCode::FORBIDDEN);
+    let cases = [
+        (json!({"name": "x", "role": "agent"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "x", "role": "agent", "agent_id": "ghost"}), StatusCode::NOT_FOUND),
+        (json!({"name": "x", "role": "ops", "agent_id": "bob"}), StatusCode::BAD_REQUEST),
+        (json!({"name": " ", "role": "ops"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "x", "role": "root"}), StatusCode::UNPROCESSABLE_ENTITY),
+    ];
+    for (body, expected) in cases {
+        let (status, answer) = api.call("POST", "/api/tokens", Some(&api.admin), Some(body.clone())).await;
+        assert_eq!(status, expected, "{body} -> {answer}");
+    }
+
+    let id = created["id"].as_i64().expect("id");
+    let (status, revoked) = api.call("DELETE", &format!("/api/tokens/{id}"), Some(&api.admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(revoked["revoked_at"].is_string());
+    assert_eq!(api.call("GET", "/api/conversations", Some(&token), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.call("DELETE", "/api/tokens/999", Some(&api.admin), None).await.0, StatusCode::NOT_FOUND);
+
+    // The last admin token cannot be revoked; once there is another, it can.
+    let admin_id =
+        listed.as_array().and_then(|l| l.iter().find(|t| t["current"] == json!(true))).expect("current")["id"].clone();
+    let (status, body) = api.call("DELETE", &format!("/api/tokens/{admin_id}"), Some(&api.admin), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::CONFLICT, json!("conflict")), "{body}");
+    let second = json!({"name": "second admin", "role": "admin"});
+    let (_, second) = api.call("POST", "/api/tokens", Some(&api.admin), Some(second)).await;
+    let second = second["token"].as_str().expect("token").to_owned();
+    assert_eq!(api.call("DELETE", &format!("/api/tokens/{admin_id}"), Some(&second), None).await.0, StatusCode::OK);
+    assert_eq!(api.call("GET", "/api/tokens", Some(&api.admin), None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn agents_see_and_work_only_their_own_their_teams_and_unassigned_conversations() {
+    let api = api().await;
+    api.engine.upsert_agent(&agent("carol", &["sales"], true)).await.expect("carol");
+    for (address, text) in [("ana", "hi"), ("ben", "hello"), ("cy", "hey"), ("dee", "yo")] {
+        api.engine.handle(says(address, text)).await.expect("message");
+    }
+    let id_of = |name: &str| {
+        let pool = api.engine.pool().clone();
+        let name = name.to_owned();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT contact_id FROM contact_addresses WHERE address = ?")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("contact")
+        }
+    };
+    let (ana, ben, cy, dee) = (id_of("ana").await, id_of("ben").await, id_of("cy").await, id_of("dee").await);
+    // ana: assigned to carol; ben: in the sales queue; cy: in the support queue; dee: unassigned.
+    let (status, _) = api
+        .call("POST", &format!("/api/contacts/{ana}/assign"), Some(&api.ops), Some(json!({"agent_id": "carol"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (contact, team) in [(ben, "sales"), (cy, "support")] {
+        sqlx::query("UPDATE conversations SET team = ? WHERE contact_id = ?")
+            .bind(team)
+            .bind(contact)
+            .execute(api.engine.pool())
+            .await
+            .expect("queue");
+    }
+
+    let (_, inbox) = api.call("GET", "/api/conversations", Some(&api.agent), None).await;
+    let mut seen: Vec<i64> = inbox.as_array().expect("list").iter().filter_map(|c| c["contact_id"].as_i64()).collect();
+    seen.sort();
+    assert_eq!(seen, vec![cy, dee], "bob (support) sees the support queue and the unassigned: {inbox}");
+    let (_, contacts) = api.call("GET", "/api/contacts", Some(&api.agent), None).await;
+    assert_eq!(contacts.as_array().map(Vec::len), Some(2), "{contacts}");
+    let (_, all) = api.call("GET", "/api/conversations", Some(&api.admin), None).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(4), "admins see everything");
+
+    for (method, path, body) in [
+        ("GET", format!("/api/contacts/{ana}"), None),
+        ("GET", format!("/api/contacts/{ana}/messages"), None),
+        ("POST", format!("/api/contacts/{ana}/messages"), Some(json!({"text": "I'll take this"}))),
+        ("POST", format!("/api/contacts/{ben}/close"), Some(json!({}))),
+        ("POST", format!("/api/contacts/{ben}/assign"), Some(json!({"agent_id": "bob"}))),
+    ] {
+        let (status, answer) = api.call(method, &path, Some(&api.agent), body).await;
+        assert_eq!((status, answer["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")), "{method} {path}");
+    }
+    let (status, _) = api
+        .call("POST", &format!("/api/contacts/{cy}/messages"), Some(&api.agent), Some(json!({"text": "On it"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "bob works his team's queue");
+    assert_eq!(api.call("GET", "/api/contacts/9999", Some(&api.agent), None).await.0, StatusCode::NOT_FOUND);
+    let (_, transcript) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
+    assert!(!transcript.to_string().contains("I'll take this"), "the refused reply was not sent");
+}
+
+#[tokio::test]
+async fn creating_over_an_existing_workflow_importing_and_publishing_a_stale_draft() {
+    let api = api().await;
+    let csat = reference("csat");
+    api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    let (status, body) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    assert_eq!((status, body["details"]["current_revision"].clone()), (StatusCode::CONFLICT, json!(1)), "{body}");
+    let (status, _) = api.call("PUT", "/api/workflows/csat/draft", Some(&api.ops), Some(json!({"source": csat}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a save without a base revision does not overwrite");
+
+    // An import replaces the draft deliberately (revision 2); with a stale base it is refused.
+    let import = |uri: &str, text: String| {
+        Request::post(uri)
+            .header("authorization", format!("Bearer {}", api.ops))
+            .header("content-type", "application/yaml")
+            .body(Body::from(text))
+            .expect("request")
+    };
+    let imported = csat.replace("Thank you for your feedback!", "Imported thanks");
+    let (status, body) = api.raw(import("/api/workflows/import", imported.clone())).await;
+    assert_eq!((status, body["draft"]["revision"].clone()), (StatusCode::CREATED, json!(2)), "{body}");
+    let (status, _) = api.raw(import("/api/workflows/import?base_revision=1", imported)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, body) =
+        api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), Some(json!({"revision": 1}))).await;
+    assert_eq!((status, body["details"]["current_revision"].clone()), (StatusCode::CONFLICT, json!(2)));
+    let (status, body) =
+        api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), Some(json!({"revision": 2}))).await;
+    assert_eq!((status, body["version"].clone()), (StatusCode::OK, json!(1)));
+    let (_, yaml) = api.call("GET", "/api/workflows/csat/export", Some(&api.ops), None).await;
+    assert!(yaml.as_str().is_some_and(|y| y.contains("Imported thanks")));
 }

@@ -113,8 +113,10 @@ async fn csat_over_http_from_close_to_transcript() {
     let started: Value = res.json().await.expect("json");
     assert_eq!(started["started_runs"].as_array().map(Vec::len), Some(1), "CSAT starts on close");
 
+    // Read as the admin: after a low rating the conversation moves to a supervisor, out of
+    // bob's sight (checked at the end).
     let transcript = async || -> Vec<Value> {
-        call(reqwest::Method::GET, &format!("/api/contacts/{contact}/messages"), &agent, None)
+        call(reqwest::Method::GET, &format!("/api/contacts/{contact}/messages"), &admin, None)
             .send()
             .await
             .expect("transcript")
@@ -171,12 +173,23 @@ async fn csat_over_http_from_close_to_transcript() {
     for (direction, text) in expect {
         assert!(lines.iter().any(|(d, t)| d == direction && t == text), "missing {direction}: {text} in {lines:?}");
     }
-    let conversations: Value = call(reqwest::Method::GET, "/api/conversations?assignee=sam", &agent, None)
+    let inbox = async |token: &str| -> Value {
+        call(reqwest::Method::GET, "/api/conversations?status=open", token, None)
+            .send()
+            .await
+            .expect("inbox")
+            .json()
+            .await
+            .expect("json")
+    };
+    let sam = create_token(engine.pool(), "sam", Role::Agent, Some("sam"), now).await.expect("sam's token");
+    let conversations = inbox(&sam).await;
+    assert_eq!(conversations[0]["assignee_id"], json!("sam"), "{conversations}");
+    assert_eq!(conversations[0]["priority"], json!("high"), "{conversations}");
+    assert_eq!(inbox(&agent).await, json!([]), "escalated out of bob's inbox");
+    let res = call(reqwest::Method::GET, &format!("/api/contacts/{contact}/messages"), &agent, None)
         .send()
         .await
-        .expect("inbox")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(conversations[0]["priority"], json!("high"), "{conversations}");
+        .expect("transcript");
+    assert_eq!(res.status(), 403);
 }

@@ -8,6 +8,13 @@ use crate::clock::from_millis;
 use serde_json::{json, Value};
 use sqlx::Row;
 
+/// Which conversations (`v`) the agent bound to `?1` may see: those assigned to them, those
+/// of their teams, and unassigned ones outside any team. A conversation routed to the
+/// `sales` queue is the sales team's, not everyone's.
+const VISIBLE_TO_AGENT: &str = "(v.assignee_id = ?1
+      OR v.team IN (SELECT team_id FROM agent_teams WHERE agent_id = ?1)
+      OR (v.assignee_id IS NULL AND v.team IS NULL))";
+
 impl Engine {
     /// A contact with attributes, tags, custom fields and the runs under way.
     pub async fn contact(&self, id: i64) -> Result<Value, Error> {
@@ -31,9 +38,17 @@ impl Engine {
         Ok(out)
     }
 
-    /// Contacts, newest first.
-    pub async fn contacts(&self, limit: i64, offset: i64) -> Result<Vec<Value>, Error> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contacts ORDER BY id DESC LIMIT ? OFFSET ?")
+    /// Contacts, newest first; with `visible_to`, only those whose latest conversation that
+    /// agent may see (see [`VISIBLE_TO_AGENT`]).
+    pub async fn contacts(&self, limit: i64, offset: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
+        let sql = format!(
+            "SELECT c.id FROM contacts c
+             LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)
+             WHERE ?1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT}
+             ORDER BY c.id DESC LIMIT ?2 OFFSET ?3"
+        );
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(visible_to)
             .bind(limit.clamp(1, 1000))
             .bind(offset.max(0))
             .fetch_all(&self.inner.pool)
@@ -75,33 +90,51 @@ impl Engine {
             .collect()
     }
 
+    /// Whether the agent may see (and work) the contact: its latest conversation is
+    /// [visible](VISIBLE_TO_AGENT) to them, or it has none yet.
+    pub async fn agent_may_see_contact(&self, contact_id: i64, agent_id: &str) -> Result<bool, Error> {
+        let sql = format!(
+            "SELECT v.id IS NULL OR {VISIBLE_TO_AGENT} FROM contacts c
+             LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)
+             WHERE c.id = ?2"
+        );
+        let visible: Option<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(agent_id)
+            .bind(contact_id)
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        visible.ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
+    }
+
     /// Conversations for an inbox: open ones by default; `assignee` is an agent id,
-    /// `unassigned`, or absent for all; `team` narrows to one team.
+    /// `unassigned`, or absent for all; `team` narrows to one team; with `visible_to`, only
+    /// those that agent may see.
     pub async fn conversations(
         &self,
         status: &str,
         assignee: Option<&str>,
         team: Option<&str>,
+        visible_to: Option<&str>,
     ) -> Result<Vec<Value>, Error> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT v.id, v.contact_id, v.status, v.channel, v.assignee_id, v.team, v.priority, v.opened_at, v.closed_at,
                     c.name, c.first_name,
                     (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
              FROM conversations v JOIN contacts c ON c.id = v.contact_id
-             WHERE v.status = ?
-               AND (? IS NULL OR (? = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = ?)
-               AND (? IS NULL OR v.team = ?)
+             WHERE v.status = ?2
+               AND (?3 IS NULL OR (?3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = ?3)
+               AND (?4 IS NULL OR v.team = ?4)
+               AND (?1 IS NULL OR {VISIBLE_TO_AGENT})
              ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
-             LIMIT 500",
-        )
-        .bind(status)
-        .bind(assignee)
-        .bind(assignee)
-        .bind(assignee)
-        .bind(team)
-        .bind(team)
-        .fetch_all(&self.inner.pool)
-        .await?;
+             LIMIT 500"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(visible_to)
+            .bind(status)
+            .bind(assignee)
+            .bind(team)
+            .fetch_all(&self.inner.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(json!({

@@ -33,7 +33,7 @@ pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
 pub use replay::Rebuilt;
-pub use workflows::{diff, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
+pub use workflows::{diff, DraftBase, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;

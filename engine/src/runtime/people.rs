@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 /// An agent as the API creates or updates one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgentSpec {
+    /// The agent's id (in `PUT /api/agents/{id}`, the path's; a different one here is refused).
+    #[serde(default)]
     pub id: String,
     pub name: String,
     #[serde(default)]

@@ -32,6 +32,24 @@ pub struct WorkflowDetail {
     pub diagnostics: Vec<steps::Diagnostic>,
 }
 
+/// What a draft save was based on, for optimistic concurrency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftBase {
+    /// A new workflow: refused if the id is taken.
+    Create,
+    /// An edit of this draft revision: refused if someone saved a newer one in between.
+    Revision(i64),
+    /// A deliberate replacement (an import): every earlier revision stays in the history.
+    Replace,
+}
+
+impl DraftBase {
+    /// The base of an API save: the revision it names, or a creation.
+    pub fn from_revision(revision: Option<i64>) -> DraftBase {
+        revision.map_or(DraftBase::Create, DraftBase::Revision)
+    }
+}
+
 /// What saving a draft did.
 #[derive(Debug, Clone, Serialize)]
 pub struct DraftSaved {
@@ -103,9 +121,9 @@ impl Engine {
     }
 
     /// Saves a draft. A draft may have errors (they come back as diagnostics) but must parse
-    /// and name a valid id. With `base_revision`, the save is refused (409) if someone saved
-    /// a newer draft in between; the conflict carries the diff from the base to theirs.
-    pub async fn save_draft(&self, source: &str, base_revision: Option<i64>, by: &str) -> Result<DraftSaved, Error> {
+    /// and name a valid id. `base` says what the caller edited (see [`DraftBase`]); a save over
+    /// a newer draft is refused (409) with the diff from the base to theirs.
+    pub async fn save_draft(&self, source: &str, base: DraftBase, by: &str) -> Result<DraftSaved, Error> {
         let compiled = steps::compile(source);
         let fatal: Vec<steps::Diagnostic> = compiled
             .diagnostics
@@ -140,8 +158,21 @@ impl Engine {
                     .await?;
                 1
             }
+            Some((revision, _)) if base == DraftBase::Create => {
+                return Err(Error::Conflict {
+                    message: format!(
+                        "a workflow `{id}` exists (its draft is at revision {revision}); \
+                         save over it with `base_revision`, or pick another id"
+                    ),
+                    details: json!({"current_revision": revision}),
+                });
+            }
             Some((revision, theirs)) => {
-                if let Some(base) = base_revision.filter(|b| *b != revision) {
+                let stale = match base {
+                    DraftBase::Revision(b) if b != revision => Some(b),
+                    _ => None,
+                };
+                if let Some(base) = stale {
                     let base_source: Option<String> =
                         sqlx::query_scalar("SELECT source FROM workflow_drafts WHERE workflow_id = ? AND revision = ?")
                             .bind(&id)
@@ -195,13 +226,24 @@ impl Engine {
         Ok(DraftSaved { id, revision, diagnostics: compiled.diagnostics })
     }
 
-    /// Publishes the saved draft of `id`.
-    pub async fn publish_draft(&self, id: &str) -> Result<i64, Error> {
-        let draft: String = sqlx::query_scalar("SELECT draft FROM workflows WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.inner.pool)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
+    /// Publishes the saved draft of `id`. With `revision`, only if the draft is still at that
+    /// revision (what the person publishing looked at), else 409.
+    pub async fn publish_draft(&self, id: &str, revision: Option<i64>) -> Result<i64, Error> {
+        let (draft, current): (String, i64) =
+            sqlx::query_as("SELECT draft, draft_revision FROM workflows WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.inner.pool)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
+        if let Some(expected) = revision.filter(|r| *r != current) {
+            return Err(Error::Conflict {
+                message: format!(
+                    "the draft of `{id}` is at revision {current}, not {expected}: someone saved it since; \
+                     reload before publishing"
+                ),
+                details: json!({"current_revision": current}),
+            });
+        }
         Ok(self.publish(&draft).await?.1)
     }
 

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -72,6 +72,12 @@ impl Caller {
         }
     }
 }
+
+/// A live token as the extractor reads it: id, name, role, agent, last used.
+type TokenRow = (i64, String, String, Option<String>, Option<i64>);
+
+/// How stale a token's `last_used_at` may get before a request refreshes it.
+const LAST_USED_PRECISION_MS: i64 = 60_000;
 
 /// The stored form of a token.
 pub fn hash(token: &str) -> String {
@@ -164,14 +170,26 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`"))?;
         let token =
             header.strip_prefix("Bearer ").ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`"))?;
-        let row: Option<(i64, String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, role, agent_id FROM api_tokens WHERE hash = ? AND revoked_at IS NULL")
-                .bind(hash(token.trim()))
-                .fetch_optional(state.engine.pool())
+        let row: Option<TokenRow> = sqlx::query_as(
+            "SELECT id, name, role, agent_id, last_used_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL",
+        )
+        .bind(hash(token.trim()))
+        .fetch_optional(state.engine.pool())
+        .await
+        .map_err(internal)?;
+        let (token_id, name, role, agent_id, last_used) =
+            row.ok_or_else(|| unauthorized("unknown or revoked token"))?;
+        let role = Role::parse(&role).ok_or_else(|| unauthorized("token with an unknown role"))?;
+        // "Last used" to the minute: one write per token per minute, not one per request.
+        let now = crate::clock::to_millis(state.engine.clock().now());
+        if last_used.is_none_or(|at| now - at >= LAST_USED_PRECISION_MS) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(token_id)
+                .execute(state.engine.pool())
                 .await
                 .map_err(internal)?;
-        let (token_id, name, role, agent_id) = row.ok_or_else(|| unauthorized("unknown or revoked token"))?;
-        let role = Role::parse(&role).ok_or_else(|| unauthorized("token with an unknown role"))?;
+        }
         Ok(Caller { role, token_id, name, agent_id })
     }
 }

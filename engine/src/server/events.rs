@@ -200,6 +200,7 @@ pub async fn shortcut(
         .clone()
         .or(if caller.role == Role::Admin { body.agent_id.clone() } else { None })
         .ok_or_else(|| ApiError::bad_request("this token acts as no agent; give `agent_id`"))?;
+    super::inbox::guard_contact(&s, &caller, body.contact_id).await?;
     let kind = EventKind::Shortcut { contact: ContactRef::Id(body.contact_id), workflow, agent_id, form: body.form };
     let handled = s.engine.handle(Event::new(kind)).await?;
     Ok((StatusCode::CREATED, Json(json!({"started": handled.started, "queued": handled.queued}))).into_response())

@@ -16,6 +16,30 @@ use serde_json::{json, Value};
 /// The inbox is the agents' (admins may do everything); ops work on workflows and runs.
 const READ: &[Role] = &[Role::Agent];
 
+/// The agent an agent token is bound to, for narrowing what it sees; `None` for admins.
+fn bound_agent(caller: &Caller) -> Option<&str> {
+    if caller.role == Role::Agent {
+        caller.agent_id.as_deref()
+    } else {
+        None
+    }
+}
+
+/// Refuses (403) an agent working a contact whose conversation belongs to another agent or
+/// to a team they are not in.
+pub(super) async fn guard_contact(s: &AppState, caller: &Caller, contact_id: i64) -> Result<(), ApiError> {
+    let Some(agent) = bound_agent(caller) else { return Ok(()) };
+    if s.engine.agent_may_see_contact(contact_id, agent).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("contact {contact_id}'s conversation is assigned to another agent or a team you are not in"),
+        ))
+    }
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
     #[serde(default = "default_limit")]
@@ -34,11 +58,12 @@ pub async fn contacts(
     Query(p): Query<Page>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
-    Ok(Json(json!(s.engine.contacts(p.limit, p.offset).await?)))
+    Ok(Json(json!(s.engine.contacts(p.limit, p.offset, bound_agent(&caller)).await?)))
 }
 
 pub async fn contact(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
+    guard_contact(&s, &caller, id).await?;
     Ok(Json(s.engine.contact(id).await?))
 }
 
@@ -48,7 +73,7 @@ pub async fn transcript(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
-    s.engine.contact(id).await?;
+    guard_contact(&s, &caller, id).await?;
     Ok(Json(json!(s.engine.transcript(id).await?)))
 }
 
@@ -75,6 +100,7 @@ pub async fn reply(
     Body(b): Body<ReplyBody>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Agent])?;
+    guard_contact(&s, &caller, id).await?;
     if b.text.trim().is_empty() {
         return Err(ApiError::bad_request("`text` is empty"));
     }
@@ -103,6 +129,7 @@ pub async fn close(
     Body(b): Body<CloseBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Agent])?;
+    guard_contact(&s, &caller, id).await?;
     let agent_id = acting_agent(&caller, b.agent_id)?;
     let kind = EventKind::ConversationClosed {
         contact: ContactRef::Id(id),
@@ -117,6 +144,7 @@ pub async fn close(
 
 pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Agent])?;
+    guard_contact(&s, &caller, id).await?;
     let handled = s
         .engine
         .handle(Event::new(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
@@ -137,6 +165,7 @@ pub async fn assign(
     Body(b): Body<AssignBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Agent, Role::Ops])?;
+    guard_contact(&s, &caller, id).await?;
     s.engine
         .handle(Event::new(EventKind::Assigned { contact: ContactRef::Id(id), agent_id: b.agent_id.clone() }))
         .await?;
@@ -166,7 +195,9 @@ pub async fn conversations(
         Some("me") => Some(caller.agent_id.clone().ok_or_else(|| ApiError::bad_request("`me` needs an agent token"))?),
         other => other.map(str::to_owned),
     };
-    Ok(Json(json!(s.engine.conversations(&q.status, assignee.as_deref(), q.team.as_deref()).await?)))
+    let visible =
+        s.engine.conversations(&q.status, assignee.as_deref(), q.team.as_deref(), bound_agent(&caller)).await?;
+    Ok(Json(json!(visible)))
 }
 
 pub async fn agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
@@ -181,6 +212,12 @@ pub async fn put_agent(
     Body(mut spec): Body<AgentSpec>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[])?;
+    if !spec.id.is_empty() && spec.id != id {
+        return Err(ApiError::bad_request(format!("the body's `id` ({}) is not the path's ({id})", spec.id)));
+    }
+    if id.trim().is_empty() || spec.name.trim().is_empty() {
+        return Err(ApiError::bad_request("an agent needs an `id` and a `name`"));
+    }
     spec.id = id;
     s.engine.upsert_agent(&spec).await?;
     Ok(Json(json!(spec)))

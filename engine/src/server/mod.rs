@@ -5,7 +5,7 @@
 //! versions, diff, rollback, stop, start, export, import), events in (batch, signed
 //! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
-//! why-waiting, cancel, bulk cancel), live updates (server-sent events), step kinds, health,
+//! why-waiting, cancel, bulk cancel), API tokens (create, list, revoke), live updates (server-sent events), step kinds, health,
 //! Prometheus metrics, and the OpenAPI 3.1 document describing all of it (`openapi.rs`).
 
 pub mod auth;
@@ -15,6 +15,7 @@ mod inbox;
 mod live;
 pub mod openapi;
 mod runs;
+mod tokens;
 mod workflows;
 
 pub use events::sign as events_sign;
@@ -76,6 +77,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(runs::detail))
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/retry", post(runs::retry))
+        .route("/api/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))
         .with_state(state)

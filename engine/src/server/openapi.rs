@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{events, inbox, live, runs, workflows};
+use super::{events, inbox, live, runs, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -26,6 +26,8 @@ pub enum Input {
     None,
     /// A JSON body of this type.
     Json(fn(&mut SchemaGenerator) -> schemars::Schema),
+    /// A JSON body of this type, or none.
+    OptionalJson(fn(&mut SchemaGenerator) -> schemars::Schema),
     /// A workflow file, YAML or JSON text.
     WorkflowFile,
 }
@@ -50,24 +52,41 @@ fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
 const OPS: Access = Access::Roles(&["ops"]);
 const AGENT: Access = Access::Roles(&["agent"]);
 const ADMIN: Access = Access::Roles(&["admin"]);
+const INTEGRATION: Access = Access::Roles(&["integration"]);
+const AGENT_OR_OPS: Access = Access::Roles(&["agent", "ops"]);
 
 const fn op(method: &'static str, path: &'static str, summary: &'static str, access: Access) -> Operation {
     Operation { method, path, summary, access, query: None, input: Input::None, ok: 200 }
 }
 
-const fn with_query(mut o: Operation, q: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
-    o.query = Some(q);
-    o
-}
+/// Builders, so every row of `OPERATIONS` reads the same way:
+/// `op(method, path, summary, access).query(..).body(..).ok(..)`.
+impl Operation {
+    const fn query(mut self, q: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
+        self.query = Some(q);
+        self
+    }
 
-const fn with_body(mut o: Operation, b: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
-    o.input = Input::Json(b);
-    o
-}
+    const fn body(mut self, b: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
+        self.input = Input::Json(b);
+        self
+    }
 
-const fn status(mut o: Operation, ok: u16) -> Operation {
-    o.ok = ok;
-    o
+    /// A JSON body that may be left out (then its defaults apply).
+    const fn optional_body(mut self, b: fn(&mut SchemaGenerator) -> schemars::Schema) -> Operation {
+        self.input = Input::OptionalJson(b);
+        self
+    }
+
+    const fn workflow_file(mut self) -> Operation {
+        self.input = Input::WorkflowFile;
+        self
+    }
+
+    const fn ok(mut self, status: u16) -> Operation {
+        self.ok = status;
+        self
+    }
 }
 
 /// Every route the server answers, in the router's order.
@@ -79,96 +98,71 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/api/kinds", "The step kinds, their ports, settings and outputs", Access::Public),
     op("get", "/api/schema", "JSON Schema of the workflow file format", Access::Public),
     op("get", "/api/workflows", "Workflows with their live version and run counts", OPS),
-    Operation {
-        input: Input::WorkflowFile,
-        ok: 201,
-        ..op("post", "/api/workflows", "Create a workflow from a file", OPS)
-    },
-    Operation {
-        input: Input::WorkflowFile,
-        query: Some(schema::<workflows::ImportQuery>),
-        ..op("post", "/api/workflows/import", "Import a workflow file (creates or updates; optionally publishes)", OPS)
-    },
-    with_query(
-        op("get", "/api/workflows/{id}", "A workflow: draft, live version, diagnostics", OPS),
-        schema::<workflows::Format>,
-    ),
-    with_body(
-        op("put", "/api/workflows/{id}/draft", "Save the draft (409 with a diff if someone saved first)", OPS),
-        schema::<workflows::DraftBody>,
-    ),
-    op("post", "/api/workflows/{id}/publish", "Publish the draft as a new immutable version", OPS),
+    op("post", "/api/workflows", "Create a workflow (409 if the id is taken)", OPS)
+        .body(schema::<workflows::DraftBody>)
+        .ok(201),
+    op(
+        "post",
+        "/api/workflows/import",
+        "Import a workflow file (creates or replaces the draft; optionally publishes)",
+        OPS,
+    )
+    .query(schema::<workflows::ImportQuery>)
+    .workflow_file()
+    .ok(201),
+    op("get", "/api/workflows/{id}", "A workflow: draft, live version, diagnostics", OPS)
+        .query(schema::<workflows::Format>),
+    op("put", "/api/workflows/{id}/draft", "Save the draft (409 with a diff if someone saved first)", OPS)
+        .body(schema::<workflows::DraftBody>),
+    op("post", "/api/workflows/{id}/publish", "Publish the draft as a new immutable version", OPS)
+        .optional_body(schema::<workflows::PublishBody>),
     op("get", "/api/workflows/{id}/versions", "Published versions", OPS),
-    op("get", "/api/workflows/{id}/versions/{version}", "One published version", OPS),
-    with_query(op("get", "/api/workflows/{id}/diff", "Diff between two versions", OPS), schema::<workflows::DiffQuery>),
-    with_body(
-        op("post", "/api/workflows/{id}/rollback", "Publish an earlier version again", OPS),
-        schema::<workflows::RollbackBody>,
-    ),
-    with_body(
-        op("post", "/api/workflows/{id}/stop", "Stop starting runs (optionally cancel those under way)", OPS),
-        schema::<workflows::StopBody>,
-    ),
+    op("get", "/api/workflows/{id}/versions/{version}", "One published version", OPS)
+        .query(schema::<workflows::Format>),
+    op("get", "/api/workflows/{id}/diff", "Diff between two versions", OPS).query(schema::<workflows::DiffQuery>),
+    op("post", "/api/workflows/{id}/rollback", "Publish an earlier version again", OPS)
+        .body(schema::<workflows::RollbackBody>),
+    op("post", "/api/workflows/{id}/stop", "Stop starting runs (optionally cancel those under way)", OPS)
+        .optional_body(schema::<workflows::StopBody>),
     op("post", "/api/workflows/{id}/start", "Start again a stopped workflow", OPS),
-    with_query(op("get", "/api/workflows/{id}/export", "The workflow file", OPS), schema::<workflows::Format>),
+    op("get", "/api/workflows/{id}/export", "The workflow file (YAML)", OPS),
     op("post", "/api/workflows/{id}/webhook-secret", "Create or rotate a webhook workflow's signing secret", OPS),
-    status(
-        with_body(
-            op("post", "/api/events", "Send one event or a batch (stored before the answer; ids deduplicate)", {
-                Access::Roles(&["integration"])
-            }),
-            schema::<events::OneOrMany>,
-        ),
-        202,
-    ),
-    status(op("post", "/api/webhooks/{workflow}", "Signed webhook: starts the workflow", Access::Signed), 202),
-    status(
-        with_body(
-            op("post", "/api/shortcuts/{workflow}", "An agent presses a shortcut on a conversation", AGENT),
-            schema::<events::ShortcutBody>,
-        ),
-        202,
-    ),
-    with_query(op("get", "/api/contacts", "Contacts, newest first", AGENT), schema::<inbox::Page>),
+    op("post", "/api/events", "Send one event or a batch (stored before the answer; ids deduplicate)", INTEGRATION)
+        .body(schema::<events::OneOrMany>)
+        .ok(202),
+    op("post", "/api/webhooks/{workflow}", "Signed webhook: starts the workflow", Access::Signed).ok(202),
+    op("post", "/api/shortcuts/{workflow}", "An agent presses a shortcut on a conversation", AGENT)
+        .body(schema::<events::ShortcutBody>)
+        .ok(201),
+    op("get", "/api/contacts", "Contacts the caller may see, newest first", AGENT).query(schema::<inbox::Page>),
     op("get", "/api/contacts/{id}", "A contact with conversation, tags, fields and runs", AGENT),
-    with_query(op("get", "/api/contacts/{id}/messages", "The contact's transcript", AGENT), schema::<inbox::Page>),
-    status(
-        with_body(
-            op("post", "/api/contacts/{id}/messages", "An agent replies to the contact", AGENT),
-            schema::<inbox::ReplyBody>,
-        ),
-        202,
-    ),
-    with_body(op("post", "/api/contacts/{id}/close", "Close the conversation", AGENT), schema::<inbox::CloseBody>),
+    op("get", "/api/contacts/{id}/messages", "The contact's transcript", AGENT),
+    op("post", "/api/contacts/{id}/messages", "An agent replies to the contact", AGENT)
+        .body(schema::<inbox::ReplyBody>)
+        .ok(201),
+    op("post", "/api/contacts/{id}/close", "Close the conversation", AGENT).body(schema::<inbox::CloseBody>),
     op("post", "/api/contacts/{id}/open", "Open a conversation", AGENT),
-    with_body(
-        op(
-            "post",
-            "/api/contacts/{id}/assign",
-            "Assign or unassign the conversation",
-            Access::Roles(&["agent", "ops"]),
-        ),
-        schema::<inbox::AssignBody>,
-    ),
-    with_query(op("get", "/api/conversations", "Conversations by status, assignee, team", AGENT), {
-        schema::<inbox::ConversationQuery>
-    }),
+    op("post", "/api/contacts/{id}/assign", "Assign or unassign the conversation", AGENT_OR_OPS)
+        .body(schema::<inbox::AssignBody>),
+    op("get", "/api/conversations", "Conversations the caller may see, by status, assignee, team", AGENT)
+        .query(schema::<inbox::ConversationQuery>),
     op("get", "/api/agents", "Agents, their teams, status and load", AGENT),
-    with_body(op("put", "/api/agents/{id}", "Create or update an agent", ADMIN), schema::<AgentSpec>),
-    with_body(
-        op("post", "/api/agents/{id}/online", "Set an agent online or away", Access::Roles(&["agent", "ops"])),
-        schema::<inbox::OnlineBody>,
-    ),
+    op("put", "/api/agents/{id}", "Create or update an agent", ADMIN).body(schema::<AgentSpec>),
+    op("post", "/api/agents/{id}/online", "Set an agent online or away", AGENT_OR_OPS)
+        .body(schema::<inbox::OnlineBody>),
     op("get", "/api/shortcuts", "Shortcuts the calling agent may press", AGENT),
-    with_query(
-        op("get", "/api/live", "Live updates as server-sent events", Access::Roles(&["ops", "agent"])),
-        schema::<live::LiveQuery>,
-    ),
-    with_query(op("get", "/api/runs", "Runs, newest first", OPS), schema::<runs::RunQuery>),
-    with_body(op("post", "/api/runs/cancel", "Cancel runs of a workflow in bulk", OPS), schema::<runs::CancelBody>),
+    op("get", "/api/live", "Live updates as server-sent events", Access::Roles(&["ops", "agent"]))
+        .query(schema::<live::LiveQuery>),
+    op("get", "/api/runs", "Runs, newest first", OPS).query(schema::<runs::RunQuery>),
+    op("post", "/api/runs/cancel", "Cancel runs of a workflow in bulk", OPS).body(schema::<runs::CancelBody>),
     op("get", "/api/runs/{id}", "A run with its journal and why it is waiting", OPS),
     op("post", "/api/runs/{id}/cancel", "Cancel a run", OPS),
     op("post", "/api/runs/{id}/retry", "Retry a failed run from the step that failed", OPS),
+    op("get", "/api/tokens", "API tokens (never the tokens themselves)", ADMIN),
+    op("post", "/api/tokens", "Create an API token; the answer is the only time it is shown", ADMIN)
+        .body(schema::<tokens::NewToken>)
+        .ok(201),
+    op("delete", "/api/tokens/{id}", "Revoke an API token (not the last admin token)", ADMIN),
 ];
 
 /// The whole document.
@@ -220,7 +214,10 @@ pub fn document() -> Value {
 
 fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
     let mut parameters: Vec<Value> = path_parameters(operation.path)
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(|name| {
+            let kind = if numeric_path_parameter(operation.path, name) { "integer" } else { "string" };
+            json!({"name": name, "in": "path", "required": true, "schema": {"type": kind}})
+        })
         .collect();
     if let Some(query) = operation.query {
         parameters.extend(query_parameters(query(generator), generator));
@@ -262,11 +259,12 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
     }
     match operation.input {
         Input::None => {}
-        Input::Json(body) => {
+        Input::Json(body) | Input::OptionalJson(body) => {
+            let required = matches!(operation.input, Input::Json(_));
             let schema = body(generator);
             object.insert(
                 "requestBody".into(),
-                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+                json!({"required": required, "content": {"application/json": {"schema": schema}}}),
             );
         }
         Input::WorkflowFile => {
@@ -286,11 +284,17 @@ fn success_content(operation: &Operation) -> Value {
     match operation.path {
         "/metrics" => json!({"text/plain": {"schema": {"type": "string"}}}),
         "/api/live" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
-        "/api/workflows/{id}" | "/api/workflows/{id}/export" => {
+        "/api/workflows/{id}" | "/api/workflows/{id}/export" | "/api/workflows/{id}/versions/{version}" => {
             json!({"application/json": {}, "application/yaml": {}})
         }
         _ => json!({"application/json": {}}),
     }
+}
+
+/// Runs, contacts and tokens have numeric ids, as do versions; workflows and agents are named.
+fn numeric_path_parameter(path: &str, name: &str) -> bool {
+    name == "version"
+        || (name == "id" && ["/api/runs/", "/api/contacts/", "/api/tokens/"].iter().any(|p| path.starts_with(p)))
 }
 
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {

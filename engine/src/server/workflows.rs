@@ -4,6 +4,7 @@
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
+use crate::runtime::DraftBase;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -46,9 +47,17 @@ fn yaml(text: String) -> Response {
 pub struct DraftBody {
     /// The workflow file (YAML or JSON text).
     source: String,
-    /// The revision this edit started from; omit only to create.
+    /// The revision this edit started from; omit only to create (then an existing id is a 409).
     #[serde(default)]
     base_revision: Option<i64>,
+}
+
+/// An optional JSON body: none (or an empty one) means the defaults.
+fn optional_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("bad JSON: {e}")))
 }
 
 pub async fn create(
@@ -57,7 +66,7 @@ pub async fn create(
     Body(body): Body<DraftBody>,
 ) -> Result<Response, ApiError> {
     caller.require(READ)?;
-    let saved = s.engine.save_draft(&body.source, body.base_revision, &caller.name).await?;
+    let saved = s.engine.save_draft(&body.source, DraftBase::from_revision(body.base_revision), &caller.name).await?;
     Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
 }
 
@@ -73,16 +82,26 @@ pub async fn save_draft(
     if named.as_deref().is_some_and(|n| n != id) {
         return Err(ApiError::bad_request(format!("the file's `id` ({}) is not `{id}`", named.unwrap_or_default())));
     }
-    Ok(Json(json!(s.engine.save_draft(&body.source, body.base_revision, &caller.name).await?)))
+    let base = DraftBase::from_revision(body.base_revision);
+    Ok(Json(json!(s.engine.save_draft(&body.source, base, &caller.name).await?)))
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct PublishBody {
+    /// The draft revision being published; if someone saved another since, 409.
+    #[serde(default)]
+    revision: Option<i64>,
 }
 
 pub async fn publish(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
-    let version = s.engine.publish_draft(&id).await?;
+    let body: PublishBody = optional_body(&body)?;
+    let version = s.engine.publish_draft(&id, body.revision).await?;
     Ok(Json(json!({"id": id, "version": version})))
 }
 
@@ -158,11 +177,7 @@ pub async fn stop(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
     // The body is optional: no body means "let the runs under way finish".
-    let eject = if body.is_empty() {
-        false
-    } else {
-        serde_json::from_slice::<StopBody>(&body).map_err(|e| ApiError::bad_request(format!("bad JSON: {e}")))?.eject
-    };
+    let eject = optional_body::<StopBody>(&body)?.eject;
     let ejected = s.engine.stop(&id, eject).await?;
     Ok(Json(json!({"id": id, "status": "stopped", "cancelled_runs": ejected})))
 }
@@ -184,7 +199,8 @@ pub async fn export(State(s): State<AppState>, caller: Caller, Path(id): Path<St
     Ok(yaml(text))
 }
 
-/// Imports a YAML file (the request body) as the draft; `?publish=true` publishes it too.
+/// Imports a YAML file (the request body) as the draft, replacing the current one (which stays
+/// in the draft history) unless `?base_revision=` names another; `?publish=true` publishes too.
 pub async fn import(
     State(s): State<AppState>,
     caller: Caller,
@@ -192,18 +208,18 @@ pub async fn import(
     text: String,
 ) -> Result<Response, ApiError> {
     caller.require(READ)?;
-    let current = steps::source::load(&text).value.and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
-    let base = match current {
-        Some(id) => s.engine.workflow(&id).await.ok().map(|w| w.summary.draft_revision),
-        None => None,
-    };
+    let base = q.base_revision.map_or(DraftBase::Replace, DraftBase::Revision);
     let saved = s.engine.save_draft(&text, base, &caller.name).await?;
-    let version = if q.publish { Some(s.engine.publish_draft(&saved.id).await?) } else { None };
+    let version = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
     Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version}))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ImportQuery {
+    /// Publish the imported draft as a new version.
     #[serde(default)]
     publish: bool,
+    /// Refuse (409) unless the current draft is at this revision.
+    #[serde(default)]
+    base_revision: Option<i64>,
 }

@@ -1,0 +1,138 @@
+//! Settings of `switchboard serve` and `switchboard run`. Each comes, in this order of
+//! precedence, from a flag, an environment variable (`SWITCHBOARD_*`), a YAML config file
+//! (`--config`, or `switchboard.yaml` in the current folder when it exists), or a default.
+//! A config file with an unknown key or a value of the wrong type is refused with its
+//! `file:line:col`, like a workflow file.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The config file read when none is named.
+pub const DEFAULT_CONFIG_FILE: &str = "switchboard.yaml";
+
+/// What a config file may set (every key optional).
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub listen: Option<String>,
+    pub db: Option<String>,
+    pub workflows: Option<PathBuf>,
+    pub timezone: Option<String>,
+    pub webhook_url: Option<String>,
+    pub http_allow: Option<Vec<String>>,
+    pub log_json: Option<bool>,
+    pub admin_token: Option<String>,
+}
+
+impl FileSettings {
+    /// Reads a config file. `Ok(None)` when `path` is the default file and it does not exist.
+    pub fn read(path: Option<&Path>) -> Result<FileSettings, String> {
+        let (path, named) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => FileSettings::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => Ok(FileSettings::default()),
+            Err(e) => Err(format!("{}: cannot read the config file: {e}", path.display())),
+        }
+    }
+
+    /// Parses a config file's text; errors name `file:line:col`.
+    pub fn parse(text: &str, file: &str) -> Result<FileSettings, String> {
+        // A file of comments only (every setting left to its default) is fine.
+        if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+            return Ok(FileSettings::default());
+        }
+        let loaded = steps::source::load(text);
+        if let Some(d) = loaded.diagnostics.iter().find(|d| d.is_error()) {
+            return Err(d.render(file, text));
+        }
+        let value = match loaded.value {
+            None | Some(serde_json::Value::Null) => return Ok(FileSettings::default()),
+            Some(v) => v,
+        };
+        let Some(object) = value.as_object() else {
+            return Err(format!("{file}:1:1: the config file must be a mapping of settings (`listen: ...`)"));
+        };
+        // Key by key, so an error points at the key or value that caused it.
+        for (key, v) in object {
+            let one = serde_json::Value::Object([(key.clone(), v.clone())].into_iter().collect());
+            if let Err(e) = serde_json::from_value::<FileSettings>(one) {
+                let pointer = format!("/{key}");
+                let pos = if e.to_string().starts_with("unknown field") {
+                    loaded.map.key_pos(&pointer)
+                } else {
+                    loaded.map.value_pos(&pointer)
+                };
+                let at = pos.map(|p| format!("{}:{}", p.line, p.col)).unwrap_or_else(|| "1:1".into());
+                return Err(format!("{file}:{at}: `{key}`: {e}"));
+            }
+        }
+        serde_json::from_value(value).map_err(|e| format!("{file}: {e}"))
+    }
+}
+
+/// The database a `--db` setting names: an SQLite URL as it is, or a path to an SQLite file.
+pub fn database_url(db: &str) -> Result<String, String> {
+    if db.starts_with("sqlite:") {
+        return Ok(db.to_owned());
+    }
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        return Err("this build stores its data in SQLite; give a file path or an `sqlite://` URL".into());
+    }
+    if db.contains("://") {
+        return Err(format!("`{db}` is not a database this build knows; give a file path or an `sqlite://` URL"));
+    }
+    Ok(format!("sqlite://{db}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_sets_what_it_names() {
+        let text = "listen: 0.0.0.0:9000\ndb: data/sb.db\nhttp_allow: [10.0.0.0/8]\nlog_json: true\n";
+        let settings = FileSettings::parse(text, "switchboard.yaml").expect("valid");
+        assert_eq!(settings.listen.as_deref(), Some("0.0.0.0:9000"));
+        assert_eq!(settings.db.as_deref(), Some("data/sb.db"));
+        assert_eq!(settings.http_allow, Some(vec!["10.0.0.0/8".to_owned()]));
+        assert_eq!(settings.log_json, Some(true));
+        assert_eq!(settings.timezone, None);
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_at_its_position() {
+        let err = FileSettings::parse("listen: 127.0.0.1:1\nlisten_port: 80\n", "sb.yaml").expect_err("unknown key");
+        assert!(err.starts_with("sb.yaml:2:1: `listen_port`: unknown field"), "{err}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_refused_at_its_position() {
+        let err = FileSettings::parse("log_json: true\nhttp_allow: 10.0.0.1\n", "sb.yaml").expect_err("bad type");
+        assert!(err.starts_with("sb.yaml:2:13: `http_allow`: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn broken_yaml_and_a_non_mapping_are_refused_and_an_empty_file_is_fine() {
+        let err = FileSettings::parse("listen: [\n", "sb.yaml").expect_err("broken");
+        assert!(err.contains("sb.yaml:"), "{err}");
+        let err = FileSettings::parse("- listen\n", "sb.yaml").expect_err("a list");
+        assert!(err.contains("must be a mapping"), "{err}");
+        assert_eq!(FileSettings::parse("", "sb.yaml"), Ok(FileSettings::default()));
+    }
+
+    #[test]
+    fn a_missing_default_file_is_no_error_but_a_missing_named_one_is() {
+        let missing = Path::new("/nonexistent/switchboard.yaml");
+        assert!(FileSettings::read(Some(missing)).is_err());
+    }
+
+    #[test]
+    fn database_settings_become_urls() {
+        assert_eq!(database_url("switchboard.db").as_deref(), Ok("sqlite://switchboard.db"));
+        assert_eq!(database_url("sqlite::memory:").as_deref(), Ok("sqlite::memory:"));
+        assert!(database_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! `/api/tokens`: admins create, list and revoke API tokens. A new token is shown once, in
+//! the answer that creates it; the list shows names, roles and when each was last used,
+//! never a token or its hash. The last admin token cannot be revoked (that would lock
+//! everyone out).
+
+use super::auth::{create_token, Caller, Role};
+use super::error::{ApiError, Body};
+use super::AppState;
+use crate::clock::{from_millis, to_millis};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What the token is for ("CRM integration", "Ana's console").
+    name: String,
+    role: Role,
+    /// For `agent` tokens: the agent the token acts as (required for agents, refused otherwise).
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+pub async fn create(State(s): State<AppState>, caller: Caller, Body(b): Body<NewToken>) -> Result<Response, ApiError> {
+    caller.require(&[])?;
+    let name = b.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
+    }
+    match (b.role, b.agent_id.as_deref()) {
+        (Role::Agent, None) => return Err(ApiError::bad_request("an `agent` token needs `agent_id`")),
+        (Role::Agent, Some(agent)) => {
+            if !s.engine.agents().await?.iter().any(|a| a.id == agent) {
+                return Err(ApiError::not_found(format!("agent {agent}")));
+            }
+        }
+        (role, Some(_)) => {
+            return Err(ApiError::bad_request(format!("only agent tokens act as an agent; not `{}`", role.as_str())))
+        }
+        (_, None) => {}
+    }
+    let now = to_millis(s.engine.clock().now());
+    let token = create_token(s.engine.pool(), name, b.role, b.agent_id.as_deref(), now).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE hash = ?")
+        .bind(super::auth::hash(&token))
+        .fetch_one(s.engine.pool())
+        .await
+        .map_err(internal)?;
+    tracing::info!(token_id = id, role = b.role.as_str(), by = %caller.name, "API token created");
+    let body = json!({
+        "id": id, "name": name, "role": b.role, "agent_id": b.agent_id,
+        "created_at": from_millis(now).to_rfc3339(),
+        "token": token,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(&[])?;
+    let rows = sqlx::query(
+        "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id",
+    )
+    .fetch_all(s.engine.pool())
+    .await
+    .map_err(internal)?;
+    let time = |ms: Option<i64>| ms.map(|ms| from_millis(ms).to_rfc3339());
+    let tokens: Result<Vec<Value>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok(json!({
+                "id": r.try_get::<i64, _>("id")?,
+                "name": r.try_get::<String, _>("name")?,
+                "role": r.try_get::<String, _>("role")?,
+                "agent_id": r.try_get::<Option<String>, _>("agent_id")?,
+                "created_at": time(r.try_get("created_at")?),
+                "last_used_at": time(r.try_get("last_used_at")?),
+                "revoked_at": time(r.try_get("revoked_at")?),
+                "current": r.try_get::<i64, _>("id")? == caller.token_id,
+            }))
+        })
+        .collect();
+    Ok(Json(json!(tokens.map_err(internal)?)))
+}
+
+pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(&[])?;
+    let now = to_millis(s.engine.clock().now());
+    // One statement, so two admins revoking each other's tokens at once cannot both succeed.
+    let revoked = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
+           AND (role <> 'admin' OR (SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(s.engine.pool())
+    .await
+    .map_err(internal)?
+    .rows_affected();
+    if revoked == 1 {
+        tracing::info!(token_id = id, by = %caller.name, "API token revoked");
+        return Ok(Json(json!({"id": id, "revoked_at": from_millis(now).to_rfc3339()})));
+    }
+    let row: Option<Option<i64>> = sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE id = ?")
+        .bind(id)
+        .fetch_optional(s.engine.pool())
+        .await
+        .map_err(internal)?;
+    match row {
+        None => Err(ApiError::not_found(format!("token {id}"))),
+        Some(Some(at)) => Ok(Json(json!({"id": id, "revoked_at": from_millis(at).to_rfc3339()}))),
+        Some(None) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "this is the last admin token; create another admin token before revoking it",
+        )),
+    }
+}
+
+fn internal(e: sqlx::Error) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
