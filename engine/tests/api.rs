@@ -550,3 +550,31 @@ async fn creating_over_an_existing_workflow_importing_and_publishing_a_stale_dra
     let (_, yaml) = api.call("GET", "/api/workflows/csat/export", Some(&api.ops), None).await;
     assert!(yaml.as_str().is_some_and(|y| y.contains("Imported thanks")));
 }
+
+#[tokio::test]
+async fn the_editor_compiles_drafts_and_is_served_at_the_root() {
+    let api = api().await;
+    let draft = "schema: 1\nid: menu\ntrigger: { type: message_received }\nstart: ask\nsteps:\n  ask:\n    kind: ask\n    type: choice\n    text: Topic?\n    options: [{ label: Billing }, { label: 'Sí, claro' }]\n    next: { billing: nowhere }\n  broken:\n    kind: branch\n";
+    let (status, compiled) = api.call("POST", "/api/compile", Some(&api.ops), Some(json!({"source": draft}))).await;
+    assert_eq!(status, StatusCode::OK, "{compiled}");
+    let ports: Vec<&str> =
+        compiled["ports"]["ask"].as_array().expect("ports").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(ports, ["billing", "si_claro", "invalid", "failure"], "ports follow the options as typed");
+    assert_eq!(compiled["ports"]["broken"], Value::Null, "a step whose config does not parse has no ports yet");
+    let codes: Vec<&str> =
+        compiled["diagnostics"].as_array().expect("diagnostics").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains(&"E0300"), "the edge to a missing step is reported: {codes:?}");
+    assert_eq!(
+        api.call("POST", "/api/compile", Some(&api.agent), Some(json!({"source": draft}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The root answers with the editor (or, in a build without Node.js, a page saying so);
+    // unknown API routes stay JSON errors.
+    let page = api.app.clone().oneshot(Request::get("/").body(Body::empty()).expect("request")).await.expect("page");
+    assert!(matches!(page.status(), StatusCode::OK | StatusCode::SERVICE_UNAVAILABLE));
+    let html = page.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(html.starts_with("text/html"), "{html}");
+    let (status, body) = api.call("GET", "/api/nope", Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+}

@@ -253,6 +253,23 @@ fn read<T: serde::de::DeserializeOwned>(c: &mut Compiler, value: Value, at: &str
 }
 
 /// The config keys each step kind accepts, computed once from its JSON Schema.
+/// The ports of one step as configured (the options of a choice question, the branches of a
+/// branch step), for an editor drawing a draft that may have errors elsewhere. `None` when the
+/// step's kind is unknown or its config does not parse; unknown keys are ignored here (the
+/// compiler reports them).
+pub fn step_ports(step: &Value) -> Option<Vec<PortSpec>> {
+    let kind = step.get("kind")?.as_str()?;
+    let allowed = allowed_keys(kind);
+    let config: Map<String, Value> = step
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| allowed.iter().any(|a| a == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let parsed = StepConfig::parse(kind, Value::Object(config))?.ok()?;
+    Some(parsed.behaviour().ports())
+}
+
 fn allowed_keys(kind: &str) -> &'static [String] {
     static KEYS: OnceLock<HashMap<&'static str, Vec<String>>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
@@ -928,6 +945,20 @@ fn kind_names() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     fn is_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn step_ports_follow_the_config_of_one_step() {
+        let choice = serde_json::json!({"kind": "ask", "type": "choice", "text": "?", "options": [{"label": "Sales"}, {"label": "Support"}], "next": {"sales": "x"}});
+        let names: Vec<String> =
+            crate::compile::step_ports(&choice).unwrap_or_default().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["sales", "support", "invalid", "failure"]);
+        let branch = serde_json::json!({"kind": "branch", "branches": [{"name": "vip", "when": {"field": "contact.tags", "op": "contains", "value": "vip"}}]});
+        let names: Vec<String> =
+            crate::compile::step_ports(&branch).unwrap_or_default().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["vip", "else"]);
+        assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "teleport"})), None);
+        assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "wait", "duration": ["x"]})), None);
+    }
 
     #[test]
     fn compiled_workflows_can_be_shared_across_threads() {

@@ -6,9 +6,12 @@
 //! webhooks, shortcuts), the inbox (contacts, transcripts, replies, close, open, assign,
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
 //! why-waiting, cancel, bulk cancel), API tokens (create, list, revoke), live updates (server-sent events), step kinds, health,
-//! Prometheus metrics, and the OpenAPI 3.1 document describing all of it (`openapi.rs`).
+//! Prometheus metrics, a compile endpoint for the editor (diagnostics and each step's ports),
+//! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
+//! `/` (`editor.rs`).
 
 pub mod auth;
+mod editor;
 pub mod error;
 mod events;
 mod inbox;
@@ -79,6 +82,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/retry", post(runs::retry))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/api/compile", post(workflows::compile))
+        .fallback(editor::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))
         .with_state(state)

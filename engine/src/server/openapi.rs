@@ -163,6 +163,8 @@ pub const OPERATIONS: &[Operation] = &[
         .body(schema::<tokens::NewToken>)
         .ok(201),
     op("delete", "/api/tokens/{id}", "Revoke an API token (not the last admin token)", ADMIN),
+    op("post", "/api/compile", "Compile a draft without saving: diagnostics and each step's ports", OPS)
+        .body(schema::<workflows::CompileBody>),
 ];
 
 /// The whole document.

@@ -223,3 +223,25 @@ pub struct ImportQuery {
     #[serde(default)]
     base_revision: Option<i64>,
 }
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct CompileBody {
+    /// A workflow file (YAML or JSON text).
+    source: String,
+}
+
+/// Compiles a draft without saving it: every diagnostic, and the ports of each step as
+/// configured (`null` for a step whose config does not parse), so the editor can draw
+/// handles for choice options and branches as they are typed.
+pub async fn compile(caller: Caller, Body(body): Body<CompileBody>) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    let compiled = steps::compile(&body.source);
+    let loaded = steps::source::load(&body.source);
+    let mut ports = serde_json::Map::new();
+    if let Some(step_map) = loaded.value.as_ref().and_then(|v| v.get("steps")).and_then(Value::as_object) {
+        for (id, step) in step_map {
+            ports.insert(id.clone(), json!(steps::compile::step_ports(step)));
+        }
+    }
+    Ok(Json(json!({"diagnostics": compiled.diagnostics, "ports": ports})))
+}

@@ -1,0 +1,457 @@
+// One workflow: the canvas (React Flow), the palette of step kinds, the side panel, and the
+// toolbar (save, publish, undo, redo, layout, export). The file in the store is the truth;
+// the canvas is drawn from it, and every gesture becomes an edit of it.
+
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type FinalConnectionState,
+  type NodeChange,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useStore } from "zustand";
+import { ApiError, api, type KindInfo } from "./api";
+import { defaultConfig } from "./catalog";
+import { isPlaced, toFlow } from "./graph";
+import { autoLayout } from "./layout";
+import { nodeTypes } from "./nodes";
+import { SidePanel } from "./SidePanel";
+import { redo, undo, useEditor } from "./store";
+import {
+  addStep,
+  connect,
+  disconnect,
+  parseWorkflow,
+  removeStep,
+  setPosition,
+  setPositions,
+  toYaml,
+  TRIGGER,
+  type Position,
+  type WorkflowFile,
+} from "./workflow";
+import { download } from "./WorkflowList";
+
+export function useKinds(): Map<string, KindInfo> {
+  const [kinds, setKinds] = useState<Map<string, KindInfo>>(new Map());
+  useEffect(() => {
+    api.kinds().then((list) => setKinds(new Map(list.map((k) => [k.name, k]))));
+  }, []);
+  return kinds;
+}
+
+const NODE_WIDTH = 240;
+
+/** Positions for every node, from ELK, in one edit. */
+async function layoutOf(file: WorkflowFile, kinds: Map<string, KindInfo>): Promise<Record<string, Position>> {
+  const { nodes, edges } = toFlow(file, kinds, useEditor.getState().compiled);
+  return autoLayout(
+    nodes.map((n) => ({
+      id: n.id,
+      width: NODE_WIDTH,
+      height: 70 + 22 * (n.type === "step" ? n.data.ports.length : 1),
+      ports: n.type === "step" ? n.data.ports.map((p) => p.name) : ["start"],
+    })),
+    edges.map((e) => ({ source: e.source, port: e.sourceHandle ?? "next", target: e.target })),
+  );
+}
+
+export function Editor(props: { id: string; onSignOut: () => void }) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+interface Notice {
+  kind: "error" | "info" | "conflict";
+  text: string;
+}
+
+function EditorInner({ id }: { id: string; onSignOut: () => void }) {
+  const kinds = useKinds();
+  const file = useEditor((s) => s.file);
+  const compiled = useEditor((s) => s.compiled);
+  const selected = useEditor((s) => s.selected);
+  const revision = useEditor((s) => s.revision);
+  const savedYaml = useEditor((s) => s.savedYaml);
+  const { edit, select, load, saved, setCompiled } = useEditor.getState();
+  const canUndo = useStore(useEditor.temporal, (s) => s.pastStates.length > 0);
+  const canRedo = useStore(useEditor.temporal, (s) => s.futureStates.length > 0);
+  const [status, setStatus] = useState<{ status: string; version: number | null } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [dragging, setDragging] = useState<Record<string, Position>>({});
+  // Sizes React Flow measured; the canvas needs them back on the nodes it is given.
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
+  const [fitted, setFitted] = useState(false);
+  const [pending, setPending] = useState<{ source: string; port: string; at: Position } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const flow = useReactFlow();
+  const loadedFor = useRef<string | null>(null);
+
+  // Load the draft (and lay it out if it has no positions yet).
+  useEffect(() => {
+    if (kinds.size === 0 || loadedFor.current === id) return;
+    loadedFor.current = id;
+    api.workflow(id).then(
+      async (detail) => {
+        setStatus({ status: detail.status, version: detail.current_version });
+        const parsed = parseWorkflow(detail.draft);
+        if ("error" in parsed) {
+          setNotice({ kind: "error", text: `The saved draft does not parse: ${parsed.error}` });
+          return;
+        }
+        let loaded = parsed.file;
+        if (!isPlaced(loaded)) loaded = setPositions(loaded, await layoutOf(loaded, kinds));
+        // A layout computed here is not a change to save; it is saved with the first edit.
+        load(loaded, detail.draft_revision, toYaml(loaded));
+      },
+      (e) => setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) }),
+    );
+  }, [id, kinds, load]);
+
+  // Ask the server about the file as it changes: diagnostics and each step's ports.
+  const yaml = useMemo(() => (file ? toYaml(file) : ""), [file]);
+  useEffect(() => {
+    if (!file) return;
+    const timer = setTimeout(() => {
+      api.compile(yaml).then(setCompiled, () => undefined);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [yaml, file, setCompiled]);
+
+  const { nodes, edges } = useMemo(() => {
+    if (!file) return { nodes: [], edges: [] };
+    const drawn = toFlow(file, kinds, compiled);
+    for (const n of drawn.nodes) {
+      if (dragging[n.id]) n.position = dragging[n.id];
+      if (measured[n.id]) n.measured = measured[n.id];
+      n.selected = n.id === selected;
+    }
+    return drawn;
+  }, [file, kinds, compiled, dragging, measured, selected]);
+
+  // Fit the view once every node has been measured after opening.
+  useEffect(() => {
+    if (fitted || nodes.length === 0 || !nodes.every((n) => n.measured)) return;
+    setFitted(true);
+    requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
+  }, [nodes, fitted, flow]);
+
+  const errors = (compiled?.diagnostics ?? []).filter((d) => d.severity === "error");
+  const dirty = file !== null && yaml !== savedYaml;
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange[]) => {
+      for (const c of changes) {
+        if (c.type === "position") {
+          if (c.dragging && c.position) {
+            const at = c.position;
+            setDragging((d) => ({ ...d, [c.id]: at }));
+          } else if (!c.dragging) {
+            setDragging((d) => {
+              const at = d[c.id];
+              if (at) edit((f) => setPosition(f, c.id, at));
+              const { [c.id]: _done, ...rest } = d;
+              return rest;
+            });
+          }
+        } else if (c.type === "dimensions" && c.dimensions) {
+          const size = c.dimensions;
+          setMeasured((m) => ({ ...m, [c.id]: size }));
+        } else if (c.type === "select" && c.selected) {
+          select(c.id);
+        } else if (c.type === "remove" && c.id !== TRIGGER) {
+          edit((f) => removeStep(f, c.id));
+          if (useEditor.getState().selected === c.id) select(null);
+        }
+      }
+    },
+    [edit, select],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      for (const c of changes) {
+        if (c.type === "remove") {
+          const [source, port] = c.id.split(":");
+          edit((f) => disconnect(f, source, port));
+        }
+      }
+    },
+    [edit],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (c.source && c.target && c.source !== c.target) edit((f) => connect(f, c.source, c.sourceHandle ?? "next", c.target));
+    },
+    [edit],
+  );
+
+  const onReconnect = useCallback(
+    (old: Edge, c: Connection) => {
+      edit((f) => connect(disconnect(f, old.source, old.sourceHandle ?? "next"), c.source, c.sourceHandle ?? "next", c.target));
+    },
+    [edit],
+  );
+
+  // An edge dropped on empty canvas opens the palette there; the step picked is connected.
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromNode || !state.fromHandle) return;
+      const point = "changedTouches" in event ? event.changedTouches[0] : event;
+      const at = flow.screenToFlowPosition({ x: point.clientX, y: point.clientY });
+      setPending({ source: state.fromNode.id, port: state.fromHandle.id ?? "next", at });
+    },
+    [flow],
+  );
+
+  const add = useCallback(
+    (kind: KindInfo) => {
+      // A new step goes where the dropped edge ended, else right of the selected step (or
+      // of the rightmost one), so it never lands on top of another.
+      const current = useEditor.getState();
+      const placed = toFlow(current.file ?? { id: "" }, kinds, null).nodes;
+      const anchor = placed.find((n) => n.id === current.selected) ?? placed.reduce((a, b) => (b.position.x > a.position.x ? b : a), placed[0]);
+      const at = pending?.at ?? { x: (anchor?.position.x ?? 0) + 300, y: anchor?.position.y ?? 0 };
+      edit((f) => {
+        const added = addStep(f, kind.name, defaultConfig(kind), at);
+        const withEdge = pending ? connect(added.file, pending.source, pending.port, added.id) : added.file;
+        select(added.id);
+        return withEdge;
+      });
+      setPending(null);
+      // Bring the new step into view.
+      requestAnimationFrame(() => flow.setCenter(at.x + NODE_WIDTH / 2, at.y + 60, { zoom: flow.getZoom() }));
+    },
+    [edit, flow, kinds, pending, select],
+  );
+
+  const save = useCallback(async (): Promise<number | null> => {
+    const state = useEditor.getState();
+    if (!state.file) return null;
+    const text = toYaml(state.file);
+    try {
+      const result = await api.saveDraft(id, text, state.revision);
+      saved(result.revision, text);
+      setNotice({ kind: "info", text: `Saved (revision ${result.revision}).` });
+      return result.revision;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        const details = e.details as { current_revision?: number; saved_by?: string };
+        setNotice({
+          kind: "conflict",
+          text: `${details.saved_by ?? "Someone else"} saved this workflow since you opened it (now revision ${details.current_revision}). Reload to see their changes, or overwrite them with yours.`,
+        });
+      } else {
+        setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) });
+      }
+      return null;
+    }
+  }, [id, saved]);
+
+  const overwrite = async () => {
+    const detail = await api.workflow(id);
+    saved(detail.draft_revision, useEditor.getState().savedYaml);
+    await save();
+  };
+
+  const reload = () => {
+    loadedFor.current = null;
+    setNotice(null);
+    useEditor.setState({ file: null });
+    setStatus(null);
+    // Re-run the load effect.
+    setDragging({});
+    api.workflow(id).then((detail) => {
+      const parsed = parseWorkflow(detail.draft);
+      if ("file" in parsed) {
+        load(parsed.file, detail.draft_revision, detail.draft);
+        setStatus({ status: detail.status, version: detail.current_version });
+        loadedFor.current = id;
+      }
+    });
+  };
+
+  const publish = async () => {
+    setBusy(true);
+    try {
+      const rev = dirty ? await save() : revision;
+      if (rev === null) return;
+      const result = await api.publish(id, rev);
+      setStatus({ status: "published", version: result.version });
+      setNotice({ kind: "info", text: `Published version ${result.version}.` });
+    } catch (e) {
+      setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const relayout = async () => {
+    const f = useEditor.getState().file;
+    if (!f) return;
+    const positions = await layoutOf(f, kinds);
+    edit((current) => setPositions(current, positions));
+    requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
+  };
+
+  // Keyboard: undo, redo, save.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
+      const mod = e.ctrlKey || e.metaKey;
+      if (!mod) return;
+      const key = e.key.toLowerCase();
+      if (key === "s") {
+        e.preventDefault();
+        save();
+      } else if (!typing && key === "z" && e.shiftKey) {
+        e.preventDefault();
+        redo();
+      } else if (!typing && key === "z") {
+        e.preventDefault();
+        undo();
+      } else if (!typing && key === "y") {
+        e.preventDefault();
+        redo();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [save]);
+
+  return (
+    <div className="editor">
+      <header className="toolbar">
+        <a href="#/" className="back" aria-label="Back to workflows">
+          ← Workflows
+        </a>
+        <h1>{file?.name ?? id}</h1>
+        {status && (
+          <span className={`status ${status.status}`}>
+            {status.status}
+            {status.version ? ` · v${status.version}` : ""}
+          </span>
+        )}
+        <span className="muted">{dirty ? "unsaved changes" : `revision ${revision}`}</span>
+        <span className="spacer" />
+        <button onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button onClick={relayout} title="Arrange the steps left to right">
+          Auto-layout
+        </button>
+        <button onClick={() => file && download(`${file.id}.yaml`, toYaml(file))}>Export YAML</button>
+        <button onClick={() => save()} disabled={!dirty} title="Save the draft (Ctrl+S)">
+          Save
+        </button>
+        <button
+          className="primary"
+          onClick={publish}
+          disabled={busy || errors.length > 0}
+          title={errors.length ? `Fix ${errors.length} error(s) to publish` : "Publish a new version"}
+        >
+          Publish
+        </button>
+      </header>
+      {notice && (
+        <div className={`notice ${notice.kind}`} role={notice.kind === "info" ? "status" : "alert"}>
+          <span>{notice.text}</span>
+          {notice.kind === "conflict" && (
+            <>
+              <button onClick={reload}>Reload theirs</button>
+              <button onClick={overwrite}>Overwrite with mine</button>
+            </>
+          )}
+          <button className="quiet" onClick={() => setNotice(null)} aria-label="Dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      <div className="workspace">
+        <Palette kinds={kinds} onPick={add} pending={pending !== null} onCancel={() => setPending(null)} />
+        <div className="canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onReconnect={onReconnect}
+            onConnectEnd={onConnectEnd}
+            onPaneClick={() => select(null)}
+            deleteKeyCode={["Delete", "Backspace"]}
+            minZoom={0.1}
+          >
+            <Background />
+            <MiniMap pannable zoomable />
+            <Controls />
+          </ReactFlow>
+        </div>
+        <SidePanel kinds={kinds} />
+      </div>
+    </div>
+  );
+}
+
+function Palette(props: {
+  kinds: Map<string, KindInfo>;
+  onPick: (kind: KindInfo) => void;
+  pending: boolean;
+  onCancel: () => void;
+}) {
+  const [query, setQuery] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (props.pending) input.current?.focus();
+  }, [props.pending]);
+  const q = query.trim().toLowerCase();
+  const matches = [...props.kinds.values()].filter(
+    (k) => !q || k.title.toLowerCase().includes(q) || k.name.includes(q) || k.description.toLowerCase().includes(q),
+  );
+  return (
+    <aside className={`palette${props.pending ? " pending" : ""}`} aria-label="Steps">
+      <input
+        ref={input}
+        placeholder={props.pending ? "Connect to a new step…" : "Add a step…"}
+        aria-label="Search steps"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && matches[0]) props.onPick(matches[0]);
+          if (e.key === "Escape") props.onCancel();
+        }}
+      />
+      {props.pending && (
+        <p className="muted small">
+          Pick a step to connect to. <button className="quiet" onClick={props.onCancel}>cancel</button>
+        </p>
+      )}
+      <ul>
+        {matches.map((k) => (
+          <li key={k.name}>
+            <button className="kind" data-kind={k.name} onClick={() => props.onPick(k)} title={k.description}>
+              <strong>{k.title}</strong>
+              <span className="muted small">{k.description}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}

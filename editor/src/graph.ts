@@ -1,0 +1,90 @@
+// From the workflow file (plus what the server computed) to React Flow's nodes and edges.
+// Pure, so it is unit-tested without a browser.
+
+import type { Edge } from "@xyflow/react";
+import type { Compiled, Diagnostic, KindInfo } from "./api";
+import { portsOf } from "./catalog";
+import type { StepNode, TriggerNode } from "./nodes";
+import { connections, nextOf, TRIGGER, type Position, type Step, type WorkflowFile } from "./workflow";
+
+/** The diagnostics that belong to a step (by its id or its path), or to the trigger. */
+export function problemsOf(diagnostics: Diagnostic[], id: string): Diagnostic[] {
+  if (id === TRIGGER) return diagnostics.filter((d) => d.path === "/trigger" || d.path.startsWith("/trigger/"));
+  const prefix = `/steps/${id}`;
+  return diagnostics.filter((d) => d.step === id || d.path === prefix || d.path.startsWith(`${prefix}/`));
+}
+
+function summaryOf(step: Step): string {
+  const text = (step.text ?? step.note ?? step.url ?? step.to ?? "") as unknown;
+  const s = typeof text === "string" ? text : "";
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}
+
+function triggerSummary(trigger: Record<string, unknown> | undefined): string {
+  if (!trigger) return "";
+  const keywords = trigger.keywords;
+  if (Array.isArray(keywords) && keywords.length) return `keywords: ${keywords.join(", ")}`;
+  if (typeof trigger.expression === "string") return trigger.expression;
+  return "";
+}
+
+const COLUMN = 300;
+const ROW = 160;
+
+/** Where a node without a stored position goes: a grid, in file order. */
+function fallbackPosition(index: number): Position {
+  return { x: COLUMN * (1 + (index % 4)), y: ROW * Math.floor(index / 4) };
+}
+
+export function toFlow(
+  file: WorkflowFile,
+  kinds: Map<string, KindInfo>,
+  compiled: Compiled | null,
+): { nodes: (StepNode | TriggerNode)[]; edges: Edge[] } {
+  const diagnostics = compiled?.diagnostics ?? [];
+  const trigger: TriggerNode = {
+    id: TRIGGER,
+    type: "trigger",
+    position: file.layout?.trigger ?? { x: 0, y: 0 },
+    deletable: false,
+    data: {
+      title: String(file.trigger?.type ?? "no trigger"),
+      summary: triggerSummary(file.trigger),
+      problems: problemsOf(diagnostics, TRIGGER),
+    },
+  };
+  const steps: StepNode[] = Object.entries(file.steps ?? {}).map(([id, step], index) => {
+    const kind = kinds.get(step.kind);
+    return {
+      id,
+      type: "step",
+      position: file.layout?.steps?.[id] ?? fallbackPosition(index),
+      data: {
+        id,
+        kind: step.kind,
+        title: kind?.title ?? step.kind,
+        label: step.label,
+        summary: summaryOf(step),
+        ports: portsOf(step, kind, compiled?.ports[id]),
+        connected: Object.keys(nextOf(step)),
+        problems: problemsOf(diagnostics, id),
+      },
+    };
+  });
+  const edges: Edge[] = connections(file)
+    .filter((c) => c.source === TRIGGER || file.steps?.[c.target])
+    .map((c) => ({
+      id: `${c.source}:${c.port}`,
+      source: c.source,
+      sourceHandle: c.port,
+      target: c.target,
+      label: c.source === TRIGGER ? undefined : c.port,
+      reconnectable: true,
+    }));
+  return { nodes: [trigger, ...steps], edges };
+}
+
+/** Whether a file has every node placed (else the editor lays it out on open). */
+export function isPlaced(file: WorkflowFile): boolean {
+  return !!file.layout?.trigger && Object.keys(file.steps ?? {}).every((id) => file.layout?.steps?.[id]);
+}

@@ -1,0 +1,171 @@
+// Browser tests: Debian's Chromium driven by playwright-core against a real `switchboard
+// serve` (tests/browser/server.mjs). Each stage leaves a screenshot in test-results/.
+// Run with `npm run test:browser` (the binary must be built: SWITCHBOARD_BIN or
+// ../target/debug/switchboard).
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "./server.mjs";
+
+const results = resolve(import.meta.dirname, "../../test-results");
+mkdirSync(results, { recursive: true });
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+const scenarios = [];
+const scenario = (name, fn) => scenarios.push({ name, fn });
+
+async function signIn(page, server) {
+  await page.goto(`${server.url}/`);
+  await page.getByLabel("API token").fill(server.token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Workflows" }).waitFor();
+}
+
+/** Drags from one handle to another with real mouse moves, as a person would. */
+async function drag(page, from, to) {
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  assert.ok(a && b, "both handles are on screen");
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 8 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+  await page.mouse.up();
+}
+
+const node = (page, id) => page.locator(`.react-flow__node [data-step="${id}"]`);
+const port = (page, id, name) => node(page, id).locator(`[data-port="${name}"] .react-flow__handle`);
+const input = (page, id) => node(page, id).locator(".react-flow__handle.in");
+
+scenario("the reference workflows open on the canvas", async (page, server, shot) => {
+  await signIn(page, server);
+  for (const name of ["CSAT survey", "FAQ menu"]) {
+    await page.getByRole("link", { name }).waitFor();
+  }
+  await shot("list");
+  await page.getByRole("link", { name: "CSAT survey" }).click();
+  await node(page, "escalate").waitFor();
+  assert.equal(await page.locator(".react-flow__node").count(), 8, "the trigger and seven steps");
+  assert.equal(await page.locator(".react-flow__edge").count(), 7);
+  await node(page, "check_score").click();
+  await page.getByRole("complementary", { name: "Step settings" }).getByText("Branch").first().waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), true, "opening a form changes nothing");
+  await shot("csat");
+});
+
+scenario("a new user builds a low-CSAT escalation, publishes it and exports it", async (page, server, shot) => {
+  await signIn(page, server);
+  page.once("dialog", (d) => d.accept("Low CSAT follow-up"));
+  await page.getByRole("button", { name: "New workflow" }).click();
+  await page.locator('[data-step="trigger"]').waitFor();
+
+  // Trigger: conversation closed.
+  await page.locator('[data-step="trigger"]').click();
+  const triggerForm = page.getByRole("complementary", { name: "Trigger settings" });
+  await triggerForm.locator("select").first().selectOption({ label: "conversation_closed" });
+  await page.locator('[data-step="trigger"]', { hasText: "conversation_closed" }).waitFor();
+  await shot("trigger");
+
+  // Ask for a rating: added from the palette, it becomes the first step.
+  await page.getByRole("complementary", { name: "Steps" }).locator('[data-kind="ask"]').click();
+  await node(page, "ask").waitFor();
+  assert.equal(await page.locator(".react-flow__edge").count(), 1, "the trigger leads to the first step");
+  const stepForm = page.getByRole("complementary", { name: "Step settings" });
+  await stepForm.locator("select").first().selectOption("rating");
+  await stepForm.locator('input[id="root_text"]').fill("How would you rate our help?");
+  await node(page, "ask").getByText("How would you rate our help?").waitFor();
+
+  // Branch on a low score, connected by dragging the "answered" port onto it.
+  await page.getByRole("complementary", { name: "Steps" }).locator('[data-kind="branch"]').click();
+  await node(page, "branch").waitFor();
+  await drag(page, port(page, "ask", "answered"), input(page, "branch"));
+  await page.locator('.react-flow__edge[data-id="ask:answered"]').waitFor();
+  // A branch step without branches is an error, shown on the node; publishing is blocked.
+  await node(page, "branch").locator(".node-problems.error").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Publish" }).isDisabled(), true);
+  await shot("validation-error");
+  await node(page, "branch").click();
+  await stepForm.locator("button.btn-add").first().click();
+  await stepForm.locator('input[id="root_branches_0_name"]').fill("low");
+  await stepForm.locator("select").last().selectOption({ label: "expression" });
+  await stepForm.locator('input[id$="expression"]').fill("steps.ask.answer <= 2");
+  await node(page, "branch").locator('[data-port="low"]').waitFor();
+
+  // Escalate, connected from the branch's new "low" port.
+  await page.getByRole("complementary", { name: "Steps" }).locator('[data-kind="escalate"]').click();
+  await node(page, "escalate").waitFor();
+  await drag(page, port(page, "branch", "low"), input(page, "escalate"));
+  await page.locator('.react-flow__edge[data-id="branch:low"]').waitFor();
+  await page.locator(".node-problems.error").first().waitFor({ state: "detached" });
+  await shot("built");
+
+  // Publish.
+  await page.getByRole("button", { name: "Publish" }).click();
+  await page.getByRole("status").filter({ hasText: "Published version 1" }).waitFor();
+  await shot("published");
+  const { body: versions } = await server.api("GET", "/api/workflows/low-csat-follow-up/versions");
+  assert.equal(versions.length, 1);
+
+  // Auto-layout brings every step into view; then undo and redo an edit.
+  await page.getByRole("button", { name: "Auto-layout" }).click();
+  await page.waitForTimeout(400);
+  await shot("laid-out");
+  await node(page, "ask").click();
+  await stepForm.locator('input[id="root_text"]').fill("Rate us, please");
+  await node(page, "ask").getByText("Rate us, please").waitFor();
+  await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Control+z");
+  await node(page, "ask").getByText("How would you rate our help?").waitFor();
+  await page.keyboard.press("Control+Shift+z");
+  await node(page, "ask").getByText("Rate us, please").waitFor();
+  await shot("undo-redo");
+
+  // Export the YAML and check it with `switchboard validate`.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export YAML" }).click(),
+  ]);
+  const file = join(server.dir, "exported.yaml");
+  await download.saveAs(file);
+  const out = execFileSync(server.binary, ["validate", file], { encoding: "utf8" });
+  assert.match(out, /ok|valid|0 errors/i, out);
+});
+
+let failed = 0;
+const server = await startServer();
+const browser = await chromium.launch({ executablePath, args: FLAGS });
+try {
+  for (const { name, fn } of scenarios) {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    let stage = 0;
+    const shot = (what) => page.screenshot({ path: join(results, `${slug}-${++stage}-${what}.png`) });
+    const started = Date.now();
+    try {
+      await fn(page, server, shot);
+      assert.deepEqual(errors, [], "no uncaught errors in the page");
+      console.log(`PASS ${name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed++;
+      await shot("failure").catch(() => undefined);
+      console.log(`FAIL ${name}\n${e.stack ?? e}`);
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  if (failed) writeFileSync(join(results, "server.log"), server.log());
+  await server.stop();
+}
+console.log(`${scenarios.length - failed} passed, ${failed} failed; screenshots in ${results}`);
+process.exit(failed ? 1 : 0);

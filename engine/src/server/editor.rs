@@ -1,0 +1,50 @@
+//! The editor's web app (built from `editor/` into `editor/dist` by `build.rs`), embedded in
+//! the binary and served at `/`. Any path outside `/api` that is not a file of the build
+//! answers with `index.html`, so the app's own links work when reloaded. Built assets carry
+//! a content hash in their names and are cached for a year; `index.html` is never cached.
+
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+#[derive(rust_embed::Embed)]
+#[folder = "../editor/dist"]
+#[allow_missing = true]
+struct Assets;
+
+/// What the editor's pages may load: only this server (the form library compiles its
+/// validators at run time, hence `unsafe-eval`).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/// Serves a file of the editor, or its `index.html`.
+pub async fn serve(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    if path.starts_with("api/") || path == "api" {
+        return super::error::ApiError::not_found(format!("route {}", uri.path())).into_response();
+    }
+    if let Some(file) = Assets::get(path).filter(|_| !path.is_empty()) {
+        let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+        let mime = file.metadata.mimetype().to_owned();
+        return ([(header::CONTENT_TYPE, mime.as_str()), (header::CACHE_CONTROL, cache)], file.data).into_response();
+    }
+    match Assets::get("index.html") {
+        Some(index) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            ],
+            index.data,
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><title>Switchboard</title><h1>The editor is not built</h1>\
+             <p>This binary was built without Node.js/npm, so it has no editor. Install Node.js 20+ \
+             and rebuild (<code>cargo build --release -p switchboard</code>), or run \
+             <code>npm ci &amp;&amp; npm run build</code> in <code>editor/</code>. The API works without it.</p>",
+        )
+            .into_response(),
+    }
+}
