@@ -95,12 +95,12 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   const [pending, setPending] = useState<{ source: string; port: string; at: Position } | null>(null);
   const [busy, setBusy] = useState(false);
   const flow = useReactFlow();
-  const loadedFor = useRef<string | null>(null);
+  // Bumped to load the draft again (after a conflict, "reload theirs").
+  const [loads, setLoads] = useState(0);
 
   // Load the draft (and lay it out if it has no positions yet).
   useEffect(() => {
-    if (kinds.size === 0 || loadedFor.current === id) return;
-    loadedFor.current = id;
+    if (kinds.size === 0) return;
     api.workflow(id).then(
       async (detail) => {
         setStatus({ status: detail.status, version: detail.current_version });
@@ -116,7 +116,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       },
       (e) => setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) }),
     );
-  }, [id, kinds, load]);
+  }, [id, kinds, load, loads]);
 
   // Ask the server about the file as it changes: diagnostics and each step's ports.
   const yaml = useMemo(() => (file ? toYaml(file) : ""), [file]);
@@ -219,9 +219,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
     (kind: KindInfo) => {
       // A new step goes where the dropped edge ended, else right of the selected step (or
       // of the rightmost one), so it never lands on top of another.
-      const current = useEditor.getState();
-      const placed = toFlow(current.file ?? { id: "" }, kinds, null).nodes;
-      const anchor = placed.find((n) => n.id === current.selected) ?? placed.reduce((a, b) => (b.position.x > a.position.x ? b : a), placed[0]);
+      const anchor = nodes.find((n) => n.id === selected) ?? nodes.reduce((a, b) => (b.position.x > a.position.x ? b : a), nodes[0]);
       const at = pending?.at ?? { x: (anchor?.position.x ?? 0) + 300, y: anchor?.position.y ?? 0 };
       edit((f) => {
         const added = addStep(f, kind.name, defaultConfig(kind), at);
@@ -233,7 +231,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       // Bring the new step into view.
       requestAnimationFrame(() => flow.setCenter(at.x + NODE_WIDTH / 2, at.y + 60, { zoom: flow.getZoom() }));
     },
-    [edit, flow, kinds, pending, select],
+    [edit, flow, nodes, selected, pending, select],
   );
 
   const save = useCallback(async (): Promise<number | null> => {
@@ -266,20 +264,9 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   };
 
   const reload = () => {
-    loadedFor.current = null;
     setNotice(null);
-    useEditor.setState({ file: null });
-    setStatus(null);
-    // Re-run the load effect.
     setDragging({});
-    api.workflow(id).then((detail) => {
-      const parsed = parseWorkflow(detail.draft);
-      if ("file" in parsed) {
-        load(parsed.file, detail.draft_revision, detail.draft);
-        setStatus({ status: detail.status, version: detail.current_version });
-        loadedFor.current = id;
-      }
-    });
+    setLoads((n) => n + 1);
   };
 
   const publish = async () => {

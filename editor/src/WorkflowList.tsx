@@ -13,6 +13,14 @@ export function download(name: string, text: string) {
   URL.revokeObjectURL(url);
 }
 
+/** `base`, or `base-2`, `base-3`, ... whichever is free. */
+function freeId(base: string, workflows: WorkflowSummary[] | null): string {
+  const taken = new Set((workflows ?? []).map((w) => w.id));
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
 function describe(e: unknown): string {
   if (e instanceof ApiError) {
     const diagnostics = (e.details as { diagnostics?: { message: string; pos?: { line: number; col: number } }[] })
@@ -38,9 +46,7 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
     const name = window.prompt("Name of the new workflow", "New workflow");
     if (!name) return;
     const base = name.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "workflow";
-    const taken = new Set((workflows ?? []).map((w) => w.id));
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    const id = freeId(base, workflows);
     try {
       await api.create(toYaml(blankWorkflow(id, name)));
       window.location.hash = `#/w/${encodeURIComponent(id)}`;
@@ -54,9 +60,7 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
       const detail = await api.workflow(w.id);
       const parsed = parseWorkflow(detail.draft);
       if ("error" in parsed) throw new Error(parsed.error);
-      const taken = new Set((workflows ?? []).map((x) => x.id));
-      let id = `${w.id}-copy`;
-      for (let n = 2; taken.has(id); n++) id = `${w.id}-copy-${n}`;
+      const id = freeId(`${w.id}-copy`, workflows);
       await api.create(toYaml({ ...parsed.file, id, name: `${parsed.file.name ?? w.id} (copy)` }));
       reload();
     } catch (e) {

@@ -15,6 +15,10 @@ const VISIBLE_TO_AGENT: &str = "(v.assignee_id = ?1
       OR v.team IN (SELECT team_id FROM agent_teams WHERE agent_id = ?1)
       OR (v.assignee_id IS NULL AND v.team IS NULL))";
 
+/// Joins each contact `c` to its latest conversation `v` (none yet: `v.id IS NULL`).
+const LATEST_CONVERSATION: &str =
+    "LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)";
+
 impl Engine {
     /// A contact with attributes, tags, custom fields and the runs under way.
     pub async fn contact(&self, id: i64) -> Result<Value, Error> {
@@ -42,8 +46,7 @@ impl Engine {
     /// agent may see (see [`VISIBLE_TO_AGENT`]).
     pub async fn contacts(&self, limit: i64, offset: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
         let sql = format!(
-            "SELECT c.id FROM contacts c
-             LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)
+            "SELECT c.id FROM contacts c {LATEST_CONVERSATION}
              WHERE ?1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT}
              ORDER BY c.id DESC LIMIT ?2 OFFSET ?3"
         );
@@ -94,8 +97,7 @@ impl Engine {
     /// [visible](VISIBLE_TO_AGENT) to them, or it has none yet.
     pub async fn agent_may_see_contact(&self, contact_id: i64, agent_id: &str) -> Result<bool, Error> {
         let sql = format!(
-            "SELECT v.id IS NULL OR {VISIBLE_TO_AGENT} FROM contacts c
-             LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)
+            "SELECT v.id IS NULL OR {VISIBLE_TO_AGENT} FROM contacts c {LATEST_CONVERSATION}
              WHERE c.id = ?2"
         );
         let visible: Option<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))

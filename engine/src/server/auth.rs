@@ -92,12 +92,23 @@ pub async fn create_token(
     agent_id: Option<&str>,
     now: i64,
 ) -> Result<String, ApiError> {
+    Ok(issue_token(pool, name, role, agent_id, now).await?.1)
+}
+
+/// Creates a token; returns its row id and the token.
+pub async fn issue_token(
+    pool: &SqlitePool,
+    name: &str,
+    role: Role,
+    agent_id: Option<&str>,
+    now: i64,
+) -> Result<(i64, String), ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let token = format!("sb_{}", hex::encode(bytes));
-    store_token(pool, name, role, agent_id, &token, now).await?;
-    Ok(token)
+    let id = store_token(pool, name, role, agent_id, &token, now).await?;
+    Ok((id, token))
 }
 
 async fn store_token(
@@ -107,8 +118,8 @@ async fn store_token(
     agent_id: Option<&str>,
     token: &str,
     now: i64,
-) -> Result<(), ApiError> {
-    sqlx::query("INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES (?, ?, ?, ?, ?)")
+) -> Result<i64, ApiError> {
+    let done = sqlx::query("INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(name)
         .bind(role.as_str())
         .bind(hash(token))
@@ -117,10 +128,10 @@ async fn store_token(
         .execute(pool)
         .await
         .map_err(internal)?;
-    Ok(())
+    Ok(done.last_insert_rowid())
 }
 
-fn internal(e: sqlx::Error) -> ApiError {
+pub(super) fn internal(e: sqlx::Error) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
@@ -140,7 +151,9 @@ pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&str>, now: i64)
                 .await
                 .map_err(internal)?;
         match known {
-            None => store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?,
+            None => {
+                store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?;
+            }
             Some((role, None)) if role == "admin" => {}
             Some(_) => {
                 return Err(ApiError::bad_request("the configured admin token is revoked or is not an admin token"))

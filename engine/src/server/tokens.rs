@@ -3,7 +3,7 @@
 //! never a token or its hash. The last admin token cannot be revoked (that would lock
 //! everyone out).
 
-use super::auth::{create_token, Caller, Role};
+use super::auth::{internal, issue_token, Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use crate::clock::{from_millis, to_millis};
@@ -45,12 +45,7 @@ pub async fn create(State(s): State<AppState>, caller: Caller, Body(b): Body<New
         (_, None) => {}
     }
     let now = to_millis(s.engine.clock().now());
-    let token = create_token(s.engine.pool(), name, b.role, b.agent_id.as_deref(), now).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE hash = ?")
-        .bind(super::auth::hash(&token))
-        .fetch_one(s.engine.pool())
-        .await
-        .map_err(internal)?;
+    let (id, token) = issue_token(s.engine.pool(), name, b.role, b.agent_id.as_deref(), now).await?;
     tracing::info!(token_id = id, role = b.role.as_str(), by = %caller.name, "API token created");
     let body = json!({
         "id": id, "name": name, "role": b.role, "agent_id": b.agent_id,
@@ -119,8 +114,4 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
             "this is the last admin token; create another admin token before revoking it",
         )),
     }
-}
-
-fn internal(e: sqlx::Error) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
