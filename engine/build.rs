@@ -12,6 +12,8 @@ fn main() {
     for watched in ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts"] {
         println!("cargo:rerun-if-changed=../editor/{watched}");
     }
+    // `sqlx::migrate!` embeds the migrations; a new file must rebuild the crate.
+    println!("cargo:rerun-if-changed=../migrations");
     println!("cargo:rerun-if-env-changed=SWITCHBOARD_SKIP_EDITOR_BUILD");
     if std::env::var_os("SWITCHBOARD_SKIP_EDITOR_BUILD").is_some_and(|v| v != "0") {
         return;

@@ -19,10 +19,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { ApiError, api, type KindInfo } from "./api";
 import { defaultConfig } from "./catalog";
-import { isPlaced, toFlow } from "./graph";
+import { isPlaced, paint, toFlow, type Highlight } from "./graph";
 import { autoLayout } from "./layout";
 import { nodeTypes } from "./nodes";
 import { SidePanel } from "./SidePanel";
+import { TestChat } from "./TestChat";
 import { redo, undo, useEditor } from "./store";
 import {
   addStep,
@@ -95,6 +96,8 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   const [pending, setPending] = useState<{ source: string; port: string; at: Position } | null>(null);
   const [busy, setBusy] = useState(false);
   const flow = useReactFlow();
+  const [testing, setTesting] = useState(false);
+  const [highlight, setHighlight] = useState<Highlight | null>(null);
   // Bumped to load the draft again (after a conflict, "reload theirs").
   const [loads, setLoads] = useState(0);
 
@@ -136,8 +139,9 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       if (measured[n.id]) n.measured = measured[n.id];
       n.selected = n.id === selected;
     }
+    if (highlight) paint(drawn.nodes, drawn.edges, highlight);
     return drawn;
-  }, [file, kinds, compiled, dragging, measured, selected]);
+  }, [file, kinds, compiled, dragging, measured, selected, highlight]);
 
   // Fit the view once every node has been measured after opening.
   useEffect(() => {
@@ -145,6 +149,11 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
     setFitted(true);
     requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
   }, [nodes, fitted, flow]);
+
+  // The canvas changes width when the test chat opens or closes: keep the flow in view.
+  useEffect(() => {
+    if (fitted) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
+  }, [testing, flow]); // not on `fitted`: only when the chat opens or closes
 
   const errors = (compiled?.diagnostics ?? []).filter((d) => d.severity === "error");
   const dirty = file !== null && yaml !== savedYaml;
@@ -343,6 +352,9 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           Auto-layout
         </button>
         <button onClick={() => file && download(`${file.id}.yaml`, toYaml(file))}>Export YAML</button>
+        <button onClick={() => setTesting((t) => !t)} aria-pressed={testing} title="Play this draft in a test chat">
+          Test
+        </button>
         <button onClick={() => save()} disabled={!dirty} title="Save the draft (Ctrl+S)">
           Save
         </button>
@@ -390,7 +402,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
             <Controls />
           </ReactFlow>
         </div>
-        <SidePanel kinds={kinds} />
+        {testing && file ? <TestChat file={file} onHighlight={setHighlight} onClose={() => setTesting(false)} /> : <SidePanel kinds={kinds} />}
       </div>
     </div>
   );

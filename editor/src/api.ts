@@ -48,6 +48,60 @@ export interface Compiled {
   ports: Record<string, PortSpec[] | null>;
 }
 
+/** How the test chat sets a flow off: mirrors the trigger types. */
+export type TestTrigger =
+  | { type: "message_received"; text: string }
+  | { type: "conversation_opened" }
+  | { type: "conversation_closed"; category?: string; summary?: string }
+  | { type: "tag_updated"; tag?: string; removed?: boolean }
+  | { type: "field_updated"; value: unknown }
+  | { type: "shortcut"; form: Record<string, unknown>; agent_id?: string }
+  | { type: "webhook"; payload: unknown }
+  | { type: "manual"; vars: Record<string, unknown> }
+  | { type: "schedule" };
+
+export interface TimelineLine {
+  direction: "in" | "out" | "note" | "system";
+  sender: string;
+  text: string | null;
+  quick_replies?: { title: string; payload: string }[] | null;
+  expects?: string | null;
+  kind?: string | null;
+  status: string;
+  error?: string | null;
+  step?: string;
+}
+
+export interface PathStep {
+  step: string;
+  port: string;
+}
+
+export interface TestRun {
+  id: number;
+  workflow_id: string;
+  version: number;
+  status: string;
+  step: string | null;
+  waiting: { kind: string; reason: string; due_at: string | null } | null;
+  last_error: string | null;
+  path: PathStep[];
+  test: boolean;
+}
+
+export interface TestSession {
+  session: number;
+  workflow_id: string;
+  runs: TestRun[];
+  timeline: TimelineLine[];
+  next_timer: string | null;
+}
+
+export interface TestReply {
+  started: number[];
+  notes: string[];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -107,6 +161,14 @@ export const api = {
   exportYaml: (id: string) => call<string>("GET", `/api/workflows/${encodeURIComponent(id)}/export`),
   importYaml: (text: string) =>
     call<{ draft: { id: string; revision: number } }>("POST", "/api/workflows/import", text, "application/yaml"),
+  startTest: (source: string, trigger: TestTrigger) =>
+    call<TestReply & { session: number }>("POST", "/api/test-sessions", { source, trigger }),
+  testSession: (session: number) => call<TestSession>("GET", `/api/test-sessions/${session}`),
+  testSay: (session: number, message: { text?: string; payload?: string }) =>
+    call<TestReply>("POST", `/api/test-sessions/${session}/messages`, message),
+  testClose: (session: number) => call<TestReply>("POST", `/api/test-sessions/${session}/close`, {}),
+  testFastForward: (session: number) => call<{ fired: number }>("POST", `/api/test-sessions/${session}/fast-forward`),
+  endTest: (session: number) => call<{ cancelled: number }>("DELETE", `/api/test-sessions/${session}`),
   stop: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),
   start: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/start`),
 };

@@ -2,7 +2,7 @@
 // Pure, so it is unit-tested without a browser.
 
 import type { Edge } from "@xyflow/react";
-import type { Compiled, Diagnostic, KindInfo } from "./api";
+import type { Compiled, Diagnostic, KindInfo, PathStep } from "./api";
 import { portsOf } from "./catalog";
 import type { StepNode, TriggerNode } from "./nodes";
 import { connections, nextOf, TRIGGER, type Position, type Step, type WorkflowFile } from "./workflow";
@@ -88,3 +88,27 @@ export function toFlow(
 export function isPlaced(file: WorkflowFile): boolean {
   return !!file.layout?.trigger && Object.keys(file.steps ?? {}).every((id) => file.layout?.steps?.[id]);
 }
+
+/** What the canvas highlights: the steps and ports runs took, and the steps they are at. */
+export interface Highlight {
+  path: PathStep[];
+  current: string[];
+}
+
+/** Marks the steps and edges a highlight covers (a test run's path, a picked run). */
+export function paint(nodes: { id: string; className?: string }[], edges: Edge[], h: Highlight): void {
+  const visited = new Set(h.path.map((p) => p.step));
+  const taken = new Set(h.path.map((p) => `${p.step}:${p.port}`));
+  if (h.path.length || h.current.length) visited.add(TRIGGER);
+  for (const n of nodes) {
+    const classes = [visited.has(n.id) ? "on-path" : "", h.current.includes(n.id) ? "current" : ""].filter(Boolean);
+    if (classes.length) n.className = classes.join(" ");
+  }
+  for (const e of edges) {
+    if (taken.has(e.id) || (e.source === TRIGGER && (visited.size > 1 || h.current.length))) {
+      e.className = "on-path";
+      e.animated = true;
+    }
+  }
+}
+

@@ -112,6 +112,10 @@ pub struct OutboundMessage {
     /// The template to use where free-form text is not allowed (WhatsApp's 24-hour rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<TemplateMessage>,
+    /// For a question: the answer type it expects (`rating`, `choice`, `email`, ...), so a
+    /// channel can render it natively (stars in the test chat, a phone-number button, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expects: Option<String>,
 }
 
 /// A quick reply with its payload resolved.

@@ -113,9 +113,31 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   const { body: versions } = await server.api("GET", "/api/workflows/low-csat-follow-up/versions");
   assert.equal(versions.length, 1);
 
-  // Auto-layout brings every step into view; then undo and redo an edit.
+  // Test chat: the conversation closes, the flow asks for stars; two stars take the low
+  // branch to the escalation, and the canvas shows the path the run took.
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  const chat = page.getByRole("complementary", { name: "Test chat" });
+  await chat.getByRole("button", { name: "Start test" }).click();
+  await chat.locator(".bubble.out", { hasText: "How would you rate our help?" }).waitFor();
+  await shot("test-chat-question");
+  await chat.getByRole("button", { name: "2 stars" }).click();
+  await chat.locator(".bubble.in", { hasText: "★★" }).waitFor();
+  await page.locator('.react-flow__edge.on-path[data-id="ask:answered"]').waitFor();
+  await page.locator('.react-flow__edge.on-path[data-id="branch:low"]').waitFor();
+  await page.locator(".react-flow__node.on-path", { has: page.locator('[data-step="escalate"]') }).waitFor();
+  await chat.locator('.line.status[data-run-status="completed"]').waitFor();
+  assert.equal(await page.locator(".react-flow__node.current").count(), 0, "the run ended: no step is current");
+  await shot("test-chat-path");
+  await chat.getByRole("button", { name: "Close the test chat" }).click();
+  await page.locator(".react-flow__edge.on-path").first().waitFor({ state: "detached" });
+
+  // Auto-layout moves the steps; then undo and redo an edit.
+  const before = await node(page, "escalate").evaluate((el) => el.closest(".react-flow__node").style.transform);
   await page.getByRole("button", { name: "Auto-layout" }).click();
-  await page.waitForTimeout(400);
+  await page.waitForFunction(
+    (was) => document.querySelector('[data-step="escalate"]')?.closest(".react-flow__node")?.style.transform !== was,
+    before,
+  );
   await shot("laid-out");
   await node(page, "ask").click();
   await stepForm.locator('input[id="root_text"]').fill("Rate us, please");

@@ -494,7 +494,7 @@ impl Cache {
         for chunk in contacts.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO contacts (id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
-                    last_inbound_at, opted_out, fields, tags, created_at, updated_at) ",
+                    last_inbound_at, opted_out, fields, tags, created_at, updated_at, test_workflow) ",
             );
             q.push_values(chunk.iter(), |mut b, ct| {
                 b.push_bind(ct.id);
@@ -507,7 +507,8 @@ impl Cache {
                     .push_bind(Value::Object(ct.fields.clone()).to_string())
                     .push_bind(serde_json::json!(ct.tags).to_string())
                     .push_bind(ct.created_at)
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind(ct.test_workflow.clone());
             });
             q.push(
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, first_name = excluded.first_name,

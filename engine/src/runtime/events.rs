@@ -109,4 +109,6 @@ pub struct Handled {
     pub loop_guarded: Vec<String>,
     /// Workflows that will start once the contact's current run of them ends.
     pub queued: Vec<String>,
+    /// Test chat only: why the workflow under test did not start.
+    pub test_notes: Vec<String>,
 }

@@ -85,6 +85,7 @@ impl Engine {
                     "text": r.try_get::<Option<String>, _>("text")?,
                     "quick_replies": body.get("quick_replies").cloned().unwrap_or(Value::Null),
                     "kind": body.get("kind").cloned().unwrap_or(Value::Null),
+                    "expects": body.get("expects").cloned().unwrap_or(Value::Null),
                     "status": r.try_get::<String, _>("status")?,
                     "error": r.try_get::<Option<String>, _>("error")?,
                     "at": from_millis(r.try_get("created_at")?).to_rfc3339(),

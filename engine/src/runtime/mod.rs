@@ -10,6 +10,7 @@
 //! - `triggers.rs` — which workflows an event starts, and the settings that can say no.
 //! - `assign.rs` — picking an agent (round-robin, fewest open, online only, caps).
 //! - `outbox.rs` — performing messages and HTTP calls, then feeding outcomes back.
+//! - `testchat.rs` — the editor's test chat: sandboxed sessions against a draft snapshot.
 //! - `records.rs` — rows and their SQL.
 
 mod advance;
@@ -25,6 +26,7 @@ pub mod records;
 mod registry;
 mod replay;
 mod schedule;
+mod testchat;
 mod triggers;
 mod workflows;
 
@@ -33,6 +35,7 @@ pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
 pub use replay::Rebuilt;
+pub use testchat::{TestStarted, TestTrigger};
 pub use workflows::{diff, DraftBase, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
 
 use crate::clock::{to_millis, Clock};

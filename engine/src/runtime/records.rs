@@ -20,6 +20,8 @@ pub struct Contact {
     pub last_inbound_at: Option<i64>,
     pub opted_out: bool,
     pub created_at: i64,
+    /// Set on the editor's test-chat contacts: the workflow whose sandbox this contact is in.
+    pub test_workflow: Option<String>,
 }
 
 /// The standard contact attributes stored in their own columns.
@@ -55,6 +57,7 @@ impl Contact {
             last_inbound_at: None,
             opted_out: false,
             created_at: now,
+            test_workflow: None,
         }
     }
 
@@ -108,6 +111,7 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Contact, Error> {
         last_inbound_at: row.try_get("last_inbound_at")?,
         opted_out: row.try_get::<i64, _>("opted_out")? != 0,
         created_at: row.try_get("created_at")?,
+        test_workflow: row.try_get("test_workflow")?,
     })
 }
 
@@ -115,7 +119,7 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Contact, Error> {
 pub async fn load_contacts(c: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<Contact>, Error> {
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
-            last_inbound_at, opted_out, fields, tags, created_at FROM contacts WHERE id IN (",
+            last_inbound_at, opted_out, fields, tags, created_at, test_workflow FROM contacts WHERE id IN (",
     );
     let mut sep = q.separated(", ");
     for id in ids {

@@ -60,16 +60,26 @@ impl Registry {
         if let Some(wf) = self.read().versions.get(&(id.to_owned(), version)) {
             return Ok(wf.clone());
         }
-        let source: String =
-            sqlx::query_scalar("SELECT source FROM workflow_versions WHERE workflow_id = ? AND version = ?")
-                .bind(id)
-                .bind(version)
-                .fetch_optional(&mut *c)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("workflow {id} v{version}")))?;
+        // A negative version is a test-chat snapshot: session `-version`'s copy of the draft.
+        let sql = if version < 0 {
+            "SELECT source FROM test_sessions WHERE workflow_id = ? AND contact_id = -?"
+        } else {
+            "SELECT source FROM workflow_versions WHERE workflow_id = ? AND version = ?"
+        };
+        let source: String = sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("workflow {id} v{version}")))?;
         let wf = compile_stored(id, version, &source)?;
         self.write().versions.insert((id.to_owned(), version), wf.clone());
         Ok(wf)
+    }
+
+    /// Keeps a compiled version (a test-chat snapshot) without making it live.
+    pub fn put(&self, id: &str, version: i64, wf: Arc<CompiledWorkflow>) {
+        self.write().versions.insert((id.to_owned(), version), wf);
     }
 
     /// Makes `version` the one new runs of `id` start on.

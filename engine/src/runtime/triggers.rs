@@ -373,21 +373,14 @@ impl Batch<'_> {
                     .agent(self.conn, &agent_id)
                     .await?
                     .ok_or_else(|| Error::NotFound(format!("agent {agent_id}")))?;
-                if let TriggerKind::Shortcut { form: fields, teams, .. } = &wf.trigger.kind {
+                if let TriggerKind::Shortcut { teams, .. } = &wf.trigger.kind {
                     if !teams.is_empty() && !agent.teams.iter().any(|t| teams.contains(t)) {
                         return Err(Error::Refused(format!(
                             "agent {agent_id} is not in a team allowed to use `{workflow}`"
                         )));
                     }
-                    for f in fields.iter().filter(|f| f.required) {
-                        let blank = form
-                            .get(&f.id)
-                            .is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
-                        if blank {
-                            return Err(Error::Refused(format!("the form field `{}` ({}) is required", f.id, f.label)));
-                        }
-                    }
                 }
+                check_shortcut_form(&wf, &form)?;
                 let trigger = json!({"type": "shortcut", "agent": Agent::to_vars(&agent), "form": form});
                 self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
             }
@@ -449,7 +442,7 @@ impl Batch<'_> {
 
     /// Starts a workflow named by the event (shortcut, webhook, manual); a refusal is an error
     /// the caller sees.
-    async fn start_explicit(
+    pub(super) async fn start_explicit(
         &mut self,
         workflow: &str,
         version: i64,
@@ -471,7 +464,7 @@ impl Batch<'_> {
     }
 
     /// The contact's open conversation, and whether it was opened just now.
-    async fn open_conversation(
+    pub(super) async fn open_conversation(
         &mut self,
         contact_id: i64,
         channel: Option<&str>,
@@ -487,8 +480,31 @@ impl Batch<'_> {
     pub async fn fire(&mut self, fire: Fire, origin: Vec<String>) -> Result<(), Error> {
         let contact_id = fire.contact_id();
         let trigger = fire.vars();
-        for (id, version, wf) in self.engine.inner.registry.live_with_trigger(fire.trigger_type()) {
+        // A test-chat contact lives in its workflow's sandbox: only that workflow's snapshot
+        // can start for it, and the chat says why when it does not.
+        let test_workflow = self.cache.contact(self.conn, contact_id).await?.test_workflow;
+        let candidates = match &test_workflow {
+            None => self.engine.inner.registry.live_with_trigger(fire.trigger_type()),
+            Some(workflow) => {
+                let version = -contact_id;
+                let wf = self.engine.inner.registry.get(self.conn, workflow, version).await?;
+                let wanted = wf.trigger.kind.name();
+                if wanted == fire.trigger_type() {
+                    vec![(workflow.clone(), version, wf)]
+                } else {
+                    // Only say so for what the contact did, not for a flow's own side effects.
+                    if origin.is_empty() && matches!(fire, Fire::MessageReceived { .. }) {
+                        self.handled.test_notes.push(format!("`{workflow}` starts on `{wanted}`, not on a message"));
+                    }
+                    Vec::new()
+                }
+            }
+        };
+        for (id, version, wf) in candidates {
             if !fire.matches(&wf.trigger.kind) {
+                if test_workflow.is_some() {
+                    self.handled.test_notes.push(format!("the trigger of `{id}` does not match this"));
+                }
                 continue;
             }
             if origin.iter().any(|w| w == &id) || origin.len() >= MAX_ORIGIN_DEPTH {
@@ -497,13 +513,19 @@ impl Batch<'_> {
                 continue;
             }
             if !self.conditions_hold(&wf, contact_id, &trigger).await? {
+                if test_workflow.is_some() {
+                    self.handled.test_notes.push(format!("the trigger conditions of `{id}` do not hold"));
+                }
                 continue;
             }
             match self.try_start(&id, version, &wf, contact_id, trigger.clone(), origin.clone()).await? {
                 Start::Started(_) => {}
                 Start::Queued => self.handled.queued.push(id),
                 Start::Refused(reason) => {
-                    tracing::debug!(workflow = %id, contact = contact_id, %reason, "trigger not started")
+                    tracing::debug!(workflow = %id, contact = contact_id, %reason, "trigger not started");
+                    if test_workflow.is_some() {
+                        self.handled.test_notes.push(reason);
+                    }
                 }
             }
         }
@@ -577,6 +599,18 @@ impl Batch<'_> {
         }
         Ok(Start::Started(self.start_run(workflow, version, wf, contact_id, trigger, origin).await?))
     }
+}
+
+/// Refuses a shortcut press whose form leaves a required field blank.
+pub(super) fn check_shortcut_form(wf: &CompiledWorkflow, form: &Map<String, Value>) -> Result<(), Error> {
+    let TriggerKind::Shortcut { form: fields, .. } = &wf.trigger.kind else { return Ok(()) };
+    for f in fields.iter().filter(|f| f.required) {
+        let blank = form.get(&f.id).is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
+        if blank {
+            return Err(Error::Refused(format!("the form field `{}` ({}) is required", f.id, f.label)));
+        }
+    }
+    Ok(())
 }
 
 /// A suffix that makes an id unique without coordination (agent messages have no run, step

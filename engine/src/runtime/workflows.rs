@@ -96,7 +96,7 @@ impl Engine {
     pub async fn workflows(&self) -> Result<Vec<WorkflowSummary>, Error> {
         let rows = sqlx::query(
             "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at,
-                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id GROUP BY status)) AS runs
+                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0 GROUP BY status)) AS runs
              FROM workflows w ORDER BY w.id",
         )
         .fetch_all(&self.inner.pool)
@@ -108,7 +108,7 @@ impl Engine {
     pub async fn workflow(&self, id: &str) -> Result<WorkflowDetail, Error> {
         let row = sqlx::query(
             "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at, w.draft,
-                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id GROUP BY status)) AS runs
+                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0 GROUP BY status)) AS runs
              FROM workflows w WHERE w.id = ?",
         )
         .bind(id)

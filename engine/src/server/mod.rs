@@ -7,6 +7,7 @@
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
 //! why-waiting, cancel, bulk cancel), API tokens (create, list, revoke), live updates (server-sent events), step kinds, health,
 //! Prometheus metrics, a compile endpoint for the editor (diagnostics and each step's ports),
+//! the editor's test chat (`testchat.rs`),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
 //! `/` (`editor.rs`).
 
@@ -18,6 +19,7 @@ mod inbox;
 mod live;
 pub mod openapi;
 mod runs;
+mod testchat;
 mod tokens;
 mod workflows;
 
@@ -83,6 +85,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/compile", post(workflows::compile))
+        .route("/api/test-sessions", post(testchat::start))
+        .route("/api/test-sessions/{id}", get(testchat::detail).delete(testchat::end))
+        .route("/api/test-sessions/{id}/messages", post(testchat::say))
+        .route("/api/test-sessions/{id}/close", post(testchat::close))
+        .route("/api/test-sessions/{id}/fast-forward", post(testchat::fast_forward))
         .fallback(editor::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))

@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{events, inbox, live, runs, tokens, workflows};
+use super::{events, inbox, live, runs, testchat, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -165,6 +165,17 @@ pub const OPERATIONS: &[Operation] = &[
     op("delete", "/api/tokens/{id}", "Revoke an API token (not the last admin token)", ADMIN),
     op("post", "/api/compile", "Compile a draft without saving: diagnostics and each step's ports", OPS)
         .body(schema::<workflows::CompileBody>),
+    op("post", "/api/test-sessions", "Start a test chat against a draft (sandboxed contact)", OPS)
+        .body(schema::<testchat::StartBody>)
+        .ok(201),
+    op("get", "/api/test-sessions/{id}", "A test chat: timeline, runs with their paths, next timer", OPS),
+    op("delete", "/api/test-sessions/{id}", "End a test chat (cancels its runs under way)", OPS),
+    op("post", "/api/test-sessions/{id}/messages", "The tester writes or presses a button, as the contact", OPS)
+        .body(schema::<testchat::SayBody>)
+        .ok(201),
+    op("post", "/api/test-sessions/{id}/close", "The tester closes the conversation, as an agent", OPS)
+        .optional_body(schema::<testchat::CloseBody>),
+    op("post", "/api/test-sessions/{id}/fast-forward", "Make the test chat's waiting timers due now", OPS),
 ];
 
 /// The whole document.
@@ -296,7 +307,10 @@ fn success_content(operation: &Operation) -> Value {
 /// Runs, contacts and tokens have numeric ids, as do versions; workflows and agents are named.
 fn numeric_path_parameter(path: &str, name: &str) -> bool {
     name == "version"
-        || (name == "id" && ["/api/runs/", "/api/contacts/", "/api/tokens/"].iter().any(|p| path.starts_with(p)))
+        || (name == "id"
+            && ["/api/runs/", "/api/contacts/", "/api/tokens/", "/api/test-sessions/"]
+                .iter()
+                .any(|p| path.starts_with(p)))
 }
 
 fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
@@ -383,7 +397,7 @@ mod tests {
         let doc = document();
         let runs = &doc["paths"]["/api/runs"]["get"]["parameters"];
         let names: Vec<&str> = runs.as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
-        assert_eq!(names, ["workflow", "version", "contact", "status", "limit"]);
+        assert_eq!(names, ["workflow", "version", "contact", "status", "test", "limit"]);
         let diff = &doc["paths"]["/api/workflows/{id}/diff"]["get"]["parameters"];
         assert_eq!(diff[1]["name"], "from");
         assert_eq!(diff[1]["required"], true);

@@ -17,6 +17,9 @@ pub struct RunQuery {
     version: Option<i64>,
     contact: Option<i64>,
     status: Option<String>,
+    /// Include the editor's test-chat runs (left out by default).
+    #[serde(default)]
+    test: bool,
     #[serde(default = "default_limit")]
     limit: i64,
 }
@@ -45,6 +48,9 @@ pub async fn list(
     }
     if let Some(st) = &q.status {
         sql.push(" AND status = ").push_bind(st.clone());
+    }
+    if !q.test {
+        sql.push(" AND version > 0");
     }
     sql.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit.clamp(1, 1000));
     type Row = (i64, String, i64, i64, String, Option<String>, Option<String>, Option<i64>, Option<String>, i64);

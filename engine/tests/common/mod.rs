@@ -1,6 +1,8 @@
 //! Shared test helpers: an engine on a fresh in-memory SQLite with a manual clock.
 #![allow(dead_code)]
 
+pub mod api;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use crate::answer::{self, ChoiceOption, DateOrder, Invalid};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
 use crate::machine::{Effect, Input, Outcome, StepContext, Transition, Wait};
-use crate::message::{InboundMessage, QuickReply};
+use crate::message::{InboundMessage, OutboundMessage, QuickReply};
 use crate::template::Template;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -187,6 +187,13 @@ pub struct AskState {
 }
 
 impl Ask {
+    /// The question as a message: its buttons, and the answer type it expects.
+    fn question(&self, text: String, ctx: &StepContext<'_>) -> Result<OutboundMessage, Transition> {
+        let mut message = SendMessage::build(text, &self.quick_replies(), &[], &None, &None, ctx)?;
+        message.expects = serde_json::to_value(self.answer_type).ok().and_then(|v| v.as_str().map(str::to_owned));
+        Ok(message)
+    }
+
     fn quick_replies(&self) -> Vec<QuickReply> {
         if !self.buttons {
             return Vec::new();
@@ -315,7 +322,7 @@ impl StepKind for Ask {
             Ok(t) => self.with_numbered_options(t),
             Err(t) => return t,
         };
-        let message = match SendMessage::build(text, &self.quick_replies(), &[], &None, &None, ctx) {
+        let message = match self.question(text, ctx) {
             Ok(m) => m,
             Err(t) => return t,
         };
@@ -367,7 +374,7 @@ impl StepKind for Ask {
                     };
                     // The retry repeats the buttons (or the numbered list) so the contact can still pick one.
                     let text = self.with_numbered_options(text);
-                    let message = match SendMessage::build(text, &self.quick_replies(), &[], &None, &None, ctx) {
+                    let message = match self.question(text, ctx) {
                         Ok(m) => m,
                         Err(t) => return t,
                     };

@@ -88,6 +88,7 @@ impl SendMessage {
             attachments: rendered_attachments,
             channel: channel.clone(),
             template,
+            expects: None,
         })
     }
 }

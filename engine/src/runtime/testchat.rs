@@ -1,0 +1,384 @@
+//! The editor's test chat. A session is a fresh contact on the simulator channel, sandboxed
+//! to one workflow: it plays against a snapshot of the draft (stored in `test_sessions`, run
+//! as version `-contact_id`), starts no other workflow, and its runs stay out of the
+//! published versions' counts. Everything else is the real engine: the same events, steps,
+//! journal, outbox and timers; "fast-forward" only makes the session's timers due now.
+
+use super::advance::Batch;
+use super::events::{ContactRef, EventKind, Handled};
+use super::records::{self, Agent, Contact};
+use super::{Engine, Error};
+use crate::clock::{from_millis, to_millis};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use steps::machine::{Effect, Input, Next, Outcome};
+use steps::message::InboundMessage;
+use steps::trigger::{TagAction, TriggerKind};
+
+/// How the tester sets the flow off; each variant mirrors a trigger type. Omitted, the
+/// workflow's own trigger type is used with empty inputs.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TestTrigger {
+    /// The contact writes `text`.
+    MessageReceived {
+        #[serde(default)]
+        text: String,
+    },
+    /// The contact opens a conversation.
+    ConversationOpened,
+    /// An agent closes the contact's conversation.
+    ConversationClosed {
+        #[serde(default)]
+        category: Option<String>,
+        #[serde(default)]
+        summary: Option<String>,
+    },
+    /// A tag is added (or removed) on the contact; the tag defaults to the trigger's.
+    TagUpdated {
+        #[serde(default)]
+        tag: Option<String>,
+        #[serde(default)]
+        removed: bool,
+    },
+    /// The trigger's field gets `value`.
+    FieldUpdated {
+        #[serde(default)]
+        value: Value,
+    },
+    /// An agent presses the shortcut with this form; `agent_id` names who (optional).
+    Shortcut {
+        #[serde(default)]
+        form: Map<String, Value>,
+        #[serde(default)]
+        agent_id: Option<String>,
+    },
+    /// A signed webhook arrives with this payload.
+    Webhook {
+        #[serde(default)]
+        payload: Value,
+    },
+    /// Another workflow (or the API) starts it with these variables.
+    Manual {
+        #[serde(default)]
+        vars: Map<String, Value>,
+    },
+    /// The schedule fires.
+    Schedule,
+}
+
+impl TestTrigger {
+    fn type_name(&self) -> &'static str {
+        match self {
+            TestTrigger::MessageReceived { .. } => "message_received",
+            TestTrigger::ConversationOpened => "conversation_opened",
+            TestTrigger::ConversationClosed { .. } => "conversation_closed",
+            TestTrigger::TagUpdated { .. } => "tag_updated",
+            TestTrigger::FieldUpdated { .. } => "field_updated",
+            TestTrigger::Shortcut { .. } => "shortcut",
+            TestTrigger::Webhook { .. } => "webhook",
+            TestTrigger::Manual { .. } => "manual",
+            TestTrigger::Schedule => "schedule",
+        }
+    }
+
+    /// The default for a trigger type.
+    fn for_type(kind: &TriggerKind) -> TestTrigger {
+        match kind {
+            TriggerKind::MessageReceived { keywords, .. } => {
+                TestTrigger::MessageReceived { text: keywords.first().cloned().unwrap_or_else(|| "Hi".into()) }
+            }
+            TriggerKind::ConversationOpened { .. } => TestTrigger::ConversationOpened,
+            TriggerKind::ConversationClosed { .. } => TestTrigger::ConversationClosed { category: None, summary: None },
+            TriggerKind::TagUpdated { action, .. } => {
+                TestTrigger::TagUpdated { tag: None, removed: *action == TagAction::Removed }
+            }
+            TriggerKind::FieldUpdated { .. } => TestTrigger::FieldUpdated { value: json!("test") },
+            TriggerKind::Shortcut { .. } => TestTrigger::Shortcut { form: Map::new(), agent_id: None },
+            TriggerKind::Webhook { .. } => TestTrigger::Webhook { payload: json!({}) },
+            TriggerKind::Manual { .. } => TestTrigger::Manual { vars: Map::new() },
+            TriggerKind::Schedule { .. } => TestTrigger::Schedule,
+        }
+    }
+}
+
+/// A session just started.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TestStarted {
+    /// The session's id, which is its contact's id.
+    pub session: i64,
+    pub workflow_id: String,
+    /// Runs the trigger started (empty when it did not match; `notes` say why).
+    pub started: Vec<i64>,
+    pub notes: Vec<String>,
+}
+
+impl Engine {
+    /// Starts a test-chat session: compiles `source` (refusing one with errors), creates the
+    /// sandboxed contact and sets the flow off with `trigger`.
+    pub async fn start_test(&self, source: &str, trigger: Option<TestTrigger>) -> Result<TestStarted, Error> {
+        let compiled = steps::compile(source);
+        let Some(wf) = compiled.workflow else {
+            return Err(Error::Invalid(compiled.diagnostics));
+        };
+        let trigger = trigger.unwrap_or_else(|| TestTrigger::for_type(&wf.trigger.kind));
+        if trigger.type_name() != wf.trigger.kind.name() {
+            return Err(Error::Refused(format!(
+                "`{}` starts on `{}`; a `{}` test cannot start it",
+                wf.id,
+                wf.trigger.kind.name(),
+                trigger.type_name()
+            )));
+        }
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        let mut profile = Map::new();
+        profile.insert("name".into(), json!("Test contact"));
+        profile.insert("first_name".into(), json!("Tester"));
+        if let (TestTrigger::TagUpdated { tag, removed: true }, TriggerKind::TagUpdated { tag: wanted, .. }) =
+            (&trigger, &wf.trigger.kind)
+        {
+            // Removing a tag needs the contact to have it first.
+            profile.insert("tags".into(), json!([tag.clone().unwrap_or_else(|| wanted.clone())]));
+        }
+        let mut contact = Contact::new(&profile, batch.now_ms);
+        contact.test_workflow = Some(wf.id.clone());
+        let session = batch.cache.new_contact(batch.conn, contact).await?;
+        batch.cache.add_address("simulator", &format!("test-{session}"), session);
+        batch.cache.flush(batch.conn, batch.now_ms).await?;
+        sqlx::query("INSERT INTO test_sessions (contact_id, workflow_id, source, created_at) VALUES (?, ?, ?, ?)")
+            .bind(session)
+            .bind(&wf.id)
+            .bind(source)
+            .bind(batch.now_ms)
+            .execute(&mut *batch.conn)
+            .await?;
+        let version = -session;
+        self.inner.registry.put(&wf.id, version, wf.clone());
+        let contact = ContactRef::Id(session);
+        match (trigger, &wf.trigger.kind) {
+            (TestTrigger::MessageReceived { text }, _) => {
+                let message = InboundMessage::text(text);
+                let event =
+                    EventKind::MessageReceived { contact, channel: "simulator".into(), message, profile: Map::new() };
+                batch.apply_event(event).await?;
+            }
+            (TestTrigger::ConversationOpened, _) => {
+                batch.apply_event(EventKind::ConversationOpened { contact, by: "contact".into() }).await?;
+            }
+            (TestTrigger::ConversationClosed { category, summary }, _) => {
+                batch.open_conversation(session, Some("simulator"), "contact").await?;
+                let closed_by = "agent:test-chat".to_owned();
+                batch
+                    .apply_event(EventKind::ConversationClosed { contact, closed_by, category, summary, auto: false })
+                    .await?;
+            }
+            (TestTrigger::TagUpdated { tag, removed }, TriggerKind::TagUpdated { tag: wanted, .. }) => {
+                let tag = tag.unwrap_or_else(|| wanted.clone());
+                batch.apply_event(EventKind::TagUpdated { contact, tag, added: !removed }).await?;
+            }
+            (TestTrigger::FieldUpdated { value }, TriggerKind::FieldUpdated { field }) => {
+                batch.apply_event(EventKind::FieldUpdated { contact, field: field.clone(), value }).await?;
+            }
+            (explicit, _) => {
+                let vars = match explicit {
+                    TestTrigger::Shortcut { form, agent_id } => {
+                        super::triggers::check_shortcut_form(&wf, &form)?;
+                        let agent = match agent_id {
+                            Some(id) => Agent::to_vars(
+                                &batch
+                                    .cache
+                                    .agent(batch.conn, &id)
+                                    .await?
+                                    .ok_or_else(|| Error::NotFound(format!("agent {id}")))?,
+                            ),
+                            None => json!({"id": null, "name": "Test chat", "email": null, "team": null}),
+                        };
+                        json!({"type": "shortcut", "agent": agent, "form": form})
+                    }
+                    TestTrigger::Webhook { payload } => json!({"type": "webhook", "payload": payload}),
+                    TestTrigger::Manual { vars } => json!({"type": "manual", "vars": vars, "caller": null}),
+                    _ => json!({"type": "schedule", "fired_at": batch.now.to_rfc3339()}),
+                };
+                batch.start_explicit(&wf.id, version, &wf, session, vars).await?;
+            }
+        }
+        batch.finish().await?;
+        let handled = std::mem::take(&mut batch.handled);
+        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
+        let changes = batch.cache.changes();
+        self.commit(tx).await?;
+        self.after_commit(wake_outbox, wake_timers);
+        self.announce(changes);
+        tracing::info!(workflow = %wf.id, session, "test chat started");
+        Ok(TestStarted { session, workflow_id: wf.id.clone(), started: handled.started, notes: handled.test_notes })
+    }
+
+    /// The workflow a test session belongs to; `NotFound` for anything that is not a session.
+    async fn test_workflow(&self, session: i64) -> Result<String, Error> {
+        sqlx::query_scalar("SELECT workflow_id FROM test_sessions WHERE contact_id = ?")
+            .bind(session)
+            .fetch_optional(&self.inner.pool)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("test session {session}")))
+    }
+
+    /// The tester, as the contact, writes or presses a button.
+    pub async fn test_say(&self, session: i64, message: InboundMessage) -> Result<Handled, Error> {
+        self.test_workflow(session).await?;
+        self.handle(super::Event::new(EventKind::MessageReceived {
+            contact: ContactRef::Id(session),
+            channel: "simulator".into(),
+            message,
+            profile: Map::new(),
+        }))
+        .await
+    }
+
+    /// The tester, as an agent, closes the session's conversation.
+    pub async fn test_close(
+        &self,
+        session: i64,
+        category: Option<String>,
+        summary: Option<String>,
+    ) -> Result<Handled, Error> {
+        self.test_workflow(session).await?;
+        self.handle(super::Event::new(EventKind::ConversationClosed {
+            contact: ContactRef::Id(session),
+            closed_by: "agent:test-chat".into(),
+            category,
+            summary,
+            auto: false,
+        }))
+        .await
+    }
+
+    /// Makes every timer of the session's waiting runs due now and fires them: a wait ends,
+    /// a question or an escalation times out, business hours open.
+    pub async fn test_fast_forward(&self, session: i64) -> Result<usize, Error> {
+        self.test_workflow(session).await?;
+        let mut tx = self.begin().await?;
+        let now = self.now_ms();
+        let moved = sqlx::query(
+            "UPDATE timers SET due_at = ? WHERE due_at > ?
+               AND run_id IN (SELECT id FROM runs WHERE contact_id = ? AND status = 'waiting')",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(session)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        sqlx::query("UPDATE runs SET due_at = ? WHERE contact_id = ? AND status = 'waiting' AND due_at > ?")
+            .bind(now)
+            .bind(session)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+        self.commit(tx).await?;
+        if moved == 0 {
+            return Ok(0);
+        }
+        self.fire_due_timers(1000).await
+    }
+
+    /// Ends a session: cancels its runs still under way.
+    pub async fn end_test(&self, session: i64) -> Result<usize, Error> {
+        self.test_workflow(session).await?;
+        let mut cancelled = 0;
+        for run in self.runs_of_contact(session).await? {
+            if matches!(run.status.as_str(), "running" | "waiting") {
+                cancelled += self.cancel(super::CancelFilter::Run(run.id)).await?;
+            }
+        }
+        Ok(cancelled)
+    }
+
+    /// What the test chat shows: the conversation as a timeline (the contact's and the
+    /// flow's messages, system lines for assignments and escalations, HTTP calls from the
+    /// journal) and each run with its path (step and port taken) and where it stands.
+    pub async fn test_session(&self, session: i64) -> Result<Value, Error> {
+        let workflow = self.test_workflow(session).await?;
+        // (time, rank within the same millisecond, line): an HTTP response comes before the
+        // messages its run sends in the same transaction; a request after those before it.
+        let mut timeline: Vec<(i64, u8, Value)> = Vec::new();
+        for m in self.transcript(session).await? {
+            let at = m["at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            timeline.push((at.map(|t| to_millis(t.to_utc())).unwrap_or_default(), 1, m));
+        }
+        let mut runs = Vec::new();
+        let mut conn = self.inner.pool.acquire().await?;
+        let mut journals = Vec::new();
+        for run in records::load_runs_where(&mut conn, "contact_id = ?", session).await? {
+            let journal = records::load_journal(&mut conn, run.id).await?;
+            journals.push((run, journal));
+        }
+        // One connection at a time: the in-memory store has only one.
+        drop(conn);
+        for (run, journal) in journals {
+            let mut path = Vec::new();
+            for entry in journal.iter().filter(|e| e.kind == "transition") {
+                let step = entry.step.clone().unwrap_or_default();
+                if let Some((rank, line)) = http_line(&step, &entry.data) {
+                    timeline.push((to_millis(entry.at), rank, line));
+                }
+                if let Ok(Next::Port { port }) = serde_json::from_value(entry.data["next"].clone()) {
+                    path.push(json!({"step": step, "port": port}));
+                }
+            }
+            let info = super::RunInfo::from(run);
+            runs.push(json!({
+                "id": info.id, "workflow_id": info.workflow_id, "version": info.version, "status": info.status,
+                "step": info.step, "waiting": info.waiting, "last_error": info.last_error, "path": path,
+                "test": info.version < 0,
+            }));
+        }
+        // Stable: messages keep their order.
+        timeline.sort_by_key(|(at, rank, _)| (*at, *rank));
+        let contact = self.contact(session).await?;
+        Ok(json!({
+            "session": session,
+            "workflow_id": workflow,
+            "contact": contact,
+            "runs": runs,
+            "timeline": timeline.into_iter().map(|(_, _, line)| line).collect::<Vec<_>>(),
+            "next_timer": self.next_test_timer(session).await?.map(|t| from_millis(t).to_rfc3339()),
+        }))
+    }
+
+    async fn next_test_timer(&self, session: i64) -> Result<Option<i64>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(t.due_at) FROM timers t JOIN runs r ON r.id = t.run_id WHERE r.contact_id = ? AND r.status = 'waiting'",
+        )
+        .bind(session)
+        .fetch_one(&self.inner.pool)
+        .await?)
+    }
+}
+
+/// A system line for an HTTP step's journal entry — the request when it is made, the
+/// response (or the failure) when it comes back — with its rank among same-time lines.
+fn http_line(step: &str, data: &Value) -> Option<(u8, Value)> {
+    let line = |text: String, error: bool| {
+        json!({"direction": "system", "kind": "http", "sender": "system", "text": text, "step": step,
+               "status": if error { "failed" } else { "note" }})
+    };
+    if let Ok(Input::Outcome { outcome }) = serde_json::from_value::<Input>(data["input"].clone()) {
+        match outcome {
+            Outcome::HttpResponse { status, .. } => {
+                return Some((0, line(format!("HTTP step `{step}`: the server answered {status}"), status >= 400)))
+            }
+            Outcome::HttpFailed { reason } => {
+                return Some((0, line(format!("HTTP step `{step}` failed: {reason}"), true)))
+            }
+            _ => {}
+        }
+    }
+    let effects: Vec<Effect> = serde_json::from_value(data["effects"].clone()).unwrap_or_default();
+    effects.iter().find_map(|e| match e {
+        Effect::Http { request } => {
+            Some((2, line(format!("HTTP step `{step}`: {} {}", request.method, request.url), false)))
+        }
+        _ => None,
+    })
+}

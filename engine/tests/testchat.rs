@@ -1,0 +1,215 @@
+//! The editor's test chat through the HTTP API: a session plays the contact against a draft
+//! (never published), sees the flow's messages with their buttons, answers by pressing one,
+//! fast-forwards a wait, and reads each run's path. The sandbox holds: a session starts no
+//! other workflow and its runs stay out of the workflow's counts.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::api::{api, Api};
+use common::*;
+use serde_json::{json, Value};
+
+const RATING: &str = r#"
+schema: 1
+id: rate-us
+name: Rate us
+trigger: { type: conversation_closed }
+start: ask
+steps:
+  ask:
+    kind: ask
+    type: rating
+    text: How did we do?
+    next: { answered: check }
+  check:
+    kind: branch
+    branches:
+      - name: low
+        when: { field: steps.ask.answer, op: lte, value: 2 }
+    next: { low: sorry, else: thanks }
+  sorry:
+    kind: send_message
+    text: Sorry to hear that.
+  thanks:
+    kind: send_message
+    text: Thanks!
+"#;
+
+async fn session(api: &Api, id: i64) -> Value {
+    flush(&api.engine).await;
+    let (status, body) = api.call("GET", &format!("/api/test-sessions/{id}"), Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn texts(session: &Value) -> Vec<String> {
+    session["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|m| format!("{}: {}", m["direction"].as_str().unwrap_or(""), m["text"].as_str().unwrap_or("")))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_draft_is_played_by_pressing_a_star_and_the_path_is_reported() {
+    let api = api().await;
+    let (status, started) = api
+        .call(
+            "POST",
+            "/api/test-sessions",
+            Some(&api.ops),
+            Some(json!({"source": RATING, "trigger": {"type": "conversation_closed", "category": "resolved"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    assert_eq!(started["started"].as_array().map(Vec::len), Some(1), "{started}");
+    let id = started["session"].as_i64().expect("session id");
+
+    let s = session(&api, id).await;
+    let question = s["timeline"].as_array().and_then(|t| t.iter().find(|m| m["direction"] == "out")).expect("asked");
+    assert_eq!(question["text"], "How did we do?");
+    assert_eq!(question["expects"], "rating", "the chat can draw stars");
+    assert_eq!(question["quick_replies"].as_array().map(Vec::len), Some(5));
+    assert_eq!(s["runs"][0]["step"], "ask");
+    assert_eq!(s["runs"][0]["waiting"]["kind"], "reply");
+    assert!(s["runs"][0]["version"].as_i64().expect("version") < 0, "a test run is on a snapshot, not a version");
+
+    // Two stars: the low branch.
+    let (status, said) = api
+        .call(
+            "POST",
+            &format!("/api/test-sessions/{id}/messages"),
+            Some(&api.ops),
+            Some(json!({"payload": "2", "text": "★★"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{said}");
+    let s = session(&api, id).await;
+    assert_eq!(texts(&s), ["out: How did we do?", "in: ★★", "out: Sorry to hear that."]);
+    assert_eq!(s["runs"][0]["status"], "completed");
+    assert_eq!(
+        s["runs"][0]["path"],
+        json!([{"step": "ask", "port": "answered"}, {"step": "check", "port": "low"}, {"step": "sorry", "port": "next"}])
+    );
+
+    // Nothing was published, and the workflow's own counts know nothing of the test.
+    let (status, _) = api.call("GET", "/api/workflows/rate-us", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, runs) = api.call("GET", "/api/runs?workflow=rate-us", Some(&api.ops), None).await;
+    assert_eq!(runs, json!([]), "test runs are left out of the run list by default");
+    let (_, runs) = api.call("GET", "/api/runs?workflow=rate-us&test=true", Some(&api.ops), None).await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_session_starts_no_other_workflow_and_says_why_its_own_did_not_start() {
+    let api = api().await;
+    // A published keyword workflow that would answer "menu" for any real contact.
+    api.engine.publish(&reference("faq-menu")).await.expect("faq-menu");
+    let draft = r#"
+schema: 1
+id: hello
+name: Hello
+trigger: { type: message_received, keywords: [hello] }
+start: greet
+steps:
+  greet: { kind: send_message, text: Hi there }
+"#;
+    let start = json!({"source": draft, "trigger": {"type": "message_received", "text": "menu"}});
+    let (status, started) = api.call("POST", "/api/test-sessions", Some(&api.ops), Some(start)).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    assert_eq!(started["started"], json!([]));
+    assert_eq!(started["notes"], json!(["the trigger of `hello` does not match this"]));
+    let id = started["session"].as_i64().expect("session");
+    assert_eq!(texts(&session(&api, id).await), ["in: menu"], "faq-menu did not answer the test contact");
+
+    // Writing the keyword starts the draft, as it would for a real contact.
+    let (_, said) = api
+        .call("POST", &format!("/api/test-sessions/{id}/messages"), Some(&api.ops), Some(json!({"text": "Hello!"})))
+        .await;
+    assert_eq!(said["started"].as_array().map(Vec::len), Some(1), "{said}");
+    assert_eq!(texts(&session(&api, id).await), ["in: menu", "in: Hello!", "out: Hi there"]);
+}
+
+#[tokio::test]
+async fn waits_are_fast_forwarded_and_http_calls_show_as_system_lines() {
+    let api = api().await;
+    let draft = r#"
+schema: 1
+id: slow
+name: Slow
+trigger: { type: manual }
+start: pause
+steps:
+  pause: { kind: wait, for: 2h, next: { done: lookup } }
+  lookup:
+    kind: http
+    method: GET
+    url: http://127.0.0.1:9/crm
+    next: { failure: done }
+  done: { kind: send_message, text: Done waiting }
+"#;
+    let (status, started) =
+        api.call("POST", "/api/test-sessions", Some(&api.ops), Some(json!({"source": draft}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let id = started["session"].as_i64().expect("session");
+    let s = session(&api, id).await;
+    assert_eq!(s["runs"][0]["waiting"]["kind"], "timer");
+    assert!(s["next_timer"].is_string(), "the chat can say when the wait ends: {s}");
+
+    let (status, ff) = api.call("POST", &format!("/api/test-sessions/{id}/fast-forward"), Some(&api.ops), None).await;
+    assert_eq!((status, ff["fired"].clone()), (StatusCode::OK, json!(1)));
+    // The HTTP step refuses loopback (no allow-list): its failure port leads on.
+    api.clock.advance(chrono::Duration::milliseconds(40));
+    while api.engine.process_outbox(100).await.expect("outbox") > 0 {}
+    let s = session(&api, id).await;
+    let lines = texts(&s);
+    assert!(lines.contains(&"system: HTTP step `lookup`: GET http://127.0.0.1:9/crm".to_owned()), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("system: HTTP step `lookup` failed:")), "{lines:?}");
+    assert_eq!(lines.last().map(String::as_str), Some("out: Done waiting"));
+    assert_eq!(s["runs"][0]["status"], "completed");
+}
+
+#[tokio::test]
+async fn bad_test_requests_are_refused_clearly() {
+    let api = api().await;
+    // A draft with errors cannot be played; the diagnostics say where.
+    let broken = "schema: 1\nid: broken\nname: Broken\ntrigger: { type: manual }\nstart: nowhere\nsteps: {}\n";
+    let (status, body) = api.call("POST", "/api/test-sessions", Some(&api.ops), Some(json!({"source": broken}))).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_workflow")));
+    assert!(body["details"]["diagnostics"][0]["message"].is_string(), "{body}");
+    // A trigger of another type.
+    let (status, body) = api
+        .call(
+            "POST",
+            "/api/test-sessions",
+            Some(&api.ops),
+            Some(json!({"source": RATING, "trigger": {"type": "manual"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap_or("").contains("starts on `conversation_closed`"), "{body}");
+    // Agents cannot test workflows; a contact that is not a session is not one.
+    let (status, _) = api.call("POST", "/api/test-sessions", Some(&api.agent), Some(json!({"source": RATING}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    api.engine.handle(says("ana", "hi")).await.expect("a real contact");
+    let (status, _) = api.call("GET", "/api/test-sessions/1", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a real contact is not a test session");
+    let (status, _) =
+        api.call("POST", "/api/test-sessions/1/messages", Some(&api.ops), Some(json!({"text": "x"}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.call("POST", "/api/test-sessions/1/messages", Some(&api.ops), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn ending_a_session_cancels_its_runs() {
+    let api = api().await;
+    let (_, started) = api.call("POST", "/api/test-sessions", Some(&api.ops), Some(json!({"source": RATING}))).await;
+    let id = started["session"].as_i64().expect("session");
+    let (status, ended) = api.call("DELETE", &format!("/api/test-sessions/{id}"), Some(&api.ops), None).await;
+    assert_eq!((status, ended["cancelled"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(session(&api, id).await["runs"][0]["status"], "cancelled");
+}
