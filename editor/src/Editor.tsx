@@ -19,11 +19,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { ApiError, api, type KindInfo } from "./api";
 import { defaultConfig } from "./catalog";
-import { isPlaced, paint, toFlow, type Highlight } from "./graph";
+import { isPlaced, overlay, paint, toFlow, type Highlight } from "./graph";
+import type { VersionFigures } from "./api";
 import { autoLayout } from "./layout";
 import { nodeTypes } from "./nodes";
 import { SidePanel } from "./SidePanel";
+import { RunsPanel } from "./RunsPanel";
 import { TestChat } from "./TestChat";
+import { VersionsPanel, type Preview } from "./VersionsPanel";
 import { redo, undo, useEditor } from "./store";
 import {
   addStep,
@@ -96,8 +99,21 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   const [pending, setPending] = useState<{ source: string; port: string; at: Position } | null>(null);
   const [busy, setBusy] = useState(false);
   const flow = useReactFlow();
-  const [testing, setTesting] = useState(false);
+  // The right-hand panel: step settings, or the test chat, runs or versions.
+  const [panel, setPanel] = useState<"settings" | "test" | "runs" | "versions">("settings");
+  const testing = panel === "test";
+  const toggle = (which: typeof panel) => setPanel((p) => (p === which ? "settings" : which));
   const [highlight, setHighlight] = useState<Highlight | null>(null);
+  const [figures, setFigures] = useState<VersionFigures | null>(null);
+  const [preview, setPreview] = useState<Preview | null>(null);
+  // A version without positions is laid out like a draft opened for the first time.
+  const showPreview = useCallback(
+    (p: Preview | null) => {
+      if (!p || isPlaced(p.file)) setPreview(p);
+      else layoutOf(p.file, kinds).then((at) => setPreview({ ...p, file: setPositions(p.file, at) }));
+    },
+    [kinds],
+  );
   // Bumped to load the draft again (after a conflict, "reload theirs").
   const [loads, setLoads] = useState(0);
 
@@ -133,15 +149,19 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
 
   const { nodes, edges } = useMemo(() => {
     if (!file) return { nodes: [], edges: [] };
-    const drawn = toFlow(file, kinds, compiled);
+    // A version under review is drawn read-only instead of the draft.
+    const drawn = toFlow(preview?.file ?? file, kinds, preview ? preview.compiled : compiled);
     for (const n of drawn.nodes) {
-      if (dragging[n.id]) n.position = dragging[n.id];
+      if (!preview && dragging[n.id]) n.position = dragging[n.id];
       if (measured[n.id]) n.measured = measured[n.id];
-      n.selected = n.id === selected;
+      n.selected = !preview && n.id === selected;
+      if (preview?.diff?.added.includes(n.id)) n.className = "diff-added";
+      if (preview?.diff?.changed.includes(n.id)) n.className = "diff-changed";
     }
-    if (highlight) paint(drawn.nodes, drawn.edges, highlight);
+    if (figures && !preview) overlay(drawn.nodes, drawn.edges, figures);
+    if (highlight && !preview) paint(drawn.nodes, drawn.edges, highlight);
     return drawn;
-  }, [file, kinds, compiled, dragging, measured, selected, highlight]);
+  }, [file, kinds, compiled, dragging, measured, selected, highlight, figures, preview]);
 
   // Fit the view once every node has been measured after opening.
   useEffect(() => {
@@ -153,7 +173,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   // The canvas changes width when the test chat opens or closes: keep the flow in view.
   useEffect(() => {
     if (fitted) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
-  }, [testing, flow]); // not on `fitted`: only when the chat opens or closes
+  }, [panel, preview, flow]); // not on `fitted`: only when the panel or the version shown changes
 
   const errors = (compiled?.diagnostics ?? []).filter((d) => d.severity === "error");
   const dirty = file !== null && yaml !== savedYaml;
@@ -352,8 +372,14 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           Auto-layout
         </button>
         <button onClick={() => file && download(`${file.id}.yaml`, toYaml(file))}>Export YAML</button>
-        <button onClick={() => setTesting((t) => !t)} aria-pressed={testing} title="Play this draft in a test chat">
+        <button onClick={() => toggle("test")} aria-pressed={testing} title="Play this draft in a test chat">
           Test
+        </button>
+        <button onClick={() => toggle("runs")} aria-pressed={panel === "runs"} title="How contacts go through a published version">
+          Runs
+        </button>
+        <button onClick={() => toggle("versions")} aria-pressed={panel === "versions"} title="Version history, diff and rollback">
+          Versions
         </button>
         <button onClick={() => save()} disabled={!dirty} title="Save the draft (Ctrl+S)">
           Save
@@ -381,6 +407,11 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           </button>
         </div>
       )}
+      {preview && (
+        <div className="notice preview-banner" role="status">
+          <span>Showing version {preview.version} read-only{preview.diff ? `, changes since v${preview.diff.base} marked` : ""}.</span>
+        </div>
+      )}
       <div className="workspace">
         <Palette kinds={kinds} onPick={add} pending={pending !== null} onCancel={() => setPending(null)} />
         <div className="canvas">
@@ -394,7 +425,10 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
             onReconnect={onReconnect}
             onConnectEnd={onConnectEnd}
             onPaneClick={() => select(null)}
-            deleteKeyCode={["Delete", "Backspace"]}
+            deleteKeyCode={preview ? null : ["Delete", "Backspace"]}
+            nodesDraggable={!preview}
+            nodesConnectable={!preview}
+            edgesReconnectable={!preview}
             minZoom={0.1}
           >
             <Background />
@@ -402,7 +436,25 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
             <Controls />
           </ReactFlow>
         </div>
-        {testing && file ? <TestChat file={file} onHighlight={setHighlight} onClose={() => setTesting(false)} /> : <SidePanel kinds={kinds} />}
+        {panel === "test" && file ? (
+          <TestChat file={file} onHighlight={setHighlight} onClose={() => setPanel("settings")} />
+        ) : panel === "runs" ? (
+          <RunsPanel id={id} liveVersion={status?.version ?? null} onFigures={setFigures} onHighlight={setHighlight} onClose={() => setPanel("settings")} />
+        ) : panel === "versions" ? (
+          <VersionsPanel
+            id={id}
+            liveVersion={status?.version ?? null}
+            onPreview={showPreview}
+            onRolledBack={(version) => {
+              reload();
+              setStatus({ status: "published", version });
+              setNotice({ kind: "info", text: `Published version ${version} from an earlier one; the draft is now that version.` });
+            }}
+            onClose={() => setPanel("settings")}
+          />
+        ) : (
+          <SidePanel kinds={kinds} />
+        )}
       </div>
     </div>
   );

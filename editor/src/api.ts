@@ -102,6 +102,59 @@ export interface TestReply {
   notes: string[];
 }
 
+export interface StepFigures {
+  entered: number;
+  ports: Record<string, number>;
+  waiting: number;
+  dropped: number;
+  rating?: { average: number; answers: number };
+  http_errors?: { count: number; latest: string[] };
+}
+
+export interface VersionFigures {
+  workflow_id: string;
+  version: number;
+  runs: Record<string, number>;
+  steps: Record<string, StepFigures>;
+}
+
+export interface RunRow {
+  id: number;
+  workflow_id: string;
+  version: number;
+  contact_id: number;
+  status: string;
+  step: string | null;
+  waiting_for: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
+export interface JournalEntry {
+  seq: number;
+  at: string;
+  step: string | null;
+  kind: string;
+  data: Record<string, unknown>;
+}
+
+export interface RunDetail {
+  run: { id: number; status: string; step: string | null; last_error: string | null; waiting: { reason: string } | null };
+  journal: JournalEntry[];
+  path: PathStep[];
+}
+
+export interface VersionInfo {
+  version: number;
+  published_at: string;
+  source?: string;
+}
+
+export interface VersionDiff {
+  unified: string;
+  steps: { added: string[]; removed: string[]; changed: string[] };
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -169,6 +222,17 @@ export const api = {
   testClose: (session: number) => call<TestReply>("POST", `/api/test-sessions/${session}/close`, {}),
   testFastForward: (session: number) => call<{ fired: number }>("POST", `/api/test-sessions/${session}/fast-forward`),
   endTest: (session: number) => call<{ cancelled: number }>("DELETE", `/api/test-sessions/${session}`),
+  figures: (id: string, version: number) =>
+    call<VersionFigures>("GET", `/api/workflows/${encodeURIComponent(id)}/figures?version=${version}`),
+  runs: (workflow: string, version: number, limit = 50) =>
+    call<RunRow[]>("GET", `/api/runs?workflow=${encodeURIComponent(workflow)}&version=${version}&limit=${limit}`),
+  run: (id: number) => call<RunDetail>("GET", `/api/runs/${id}`),
+  versions: (id: string) => call<VersionInfo[]>("GET", `/api/workflows/${encodeURIComponent(id)}/versions`),
+  version: (id: string, version: number) => call<VersionInfo>("GET", `/api/workflows/${encodeURIComponent(id)}/versions/${version}`),
+  diff: (id: string, from: number, to: number) =>
+    call<VersionDiff>("GET", `/api/workflows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
+  rollback: (id: string, version: number) =>
+    call<{ version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/rollback`, { version }),
   stop: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),
   start: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/start`),
 };

@@ -2,7 +2,7 @@
 // Pure, so it is unit-tested without a browser.
 
 import type { Edge } from "@xyflow/react";
-import type { Compiled, Diagnostic, KindInfo, PathStep } from "./api";
+import type { Compiled, Diagnostic, KindInfo, PathStep, VersionFigures } from "./api";
 import { portsOf } from "./catalog";
 import type { StepNode, TriggerNode } from "./nodes";
 import { connections, nextOf, TRIGGER, type Position, type Step, type WorkflowFile } from "./workflow";
@@ -112,3 +112,20 @@ export function paint(nodes: { id: string; className?: string }[], edges: Edge[]
   }
 }
 
+
+/** Runs on the canvas: figures on each step, edge thickness (and a count) by port taken. */
+export function overlay(nodes: (StepNode | TriggerNode)[], edges: Edge[], figures: VersionFigures): void {
+  for (const n of nodes) {
+    if (n.type === "step") n.data = { ...n.data, figures: figures.steps[n.id] ?? null };
+  }
+  const total = Object.values(figures.runs).reduce((a, b) => a + b, 0);
+  const count = (e: Edge) =>
+    e.source === TRIGGER ? total : (figures.steps[e.source]?.ports[e.sourceHandle ?? "next"] ?? 0);
+  const max = Math.max(1, ...edges.map(count));
+  for (const e of edges) {
+    const n = count(e);
+    e.style = { ...e.style, strokeWidth: 1.5 + (6 * n) / max };
+    e.label = `${e.source === TRIGGER ? "runs" : (e.sourceHandle ?? "next")} · ${n}`;
+    e.data = { ...e.data, count: n };
+  }
+}

@@ -2,7 +2,7 @@
 // input; one output handle per port, labelled, in the order the step defines them).
 
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import type { Diagnostic, PortSpec } from "./api";
+import type { Diagnostic, PortSpec, StepFigures } from "./api";
 import { START_PORT } from "./workflow";
 
 export interface StepNodeData extends Record<string, unknown> {
@@ -14,6 +14,8 @@ export interface StepNodeData extends Record<string, unknown> {
   ports: PortSpec[];
   connected: string[];
   problems: Diagnostic[];
+  /** Runs on the canvas: this step's figures for the version shown. */
+  figures?: StepFigures | null;
 }
 
 export interface TriggerNodeData extends Record<string, unknown> {
@@ -35,6 +37,32 @@ function Problems({ problems }: { problems: Diagnostic[] }) {
   );
 }
 
+function Figures({ figures }: { figures: StepFigures | null }) {
+  if (!figures) return <div className="node-figures muted">no runs</div>;
+  const errors = figures.http_errors;
+  return (
+    <div className="node-figures">
+      <span title="Runs that entered this step">{figures.entered} entered</span>
+      {figures.waiting > 0 && <span title="Runs waiting here now">{figures.waiting} waiting</span>}
+      {figures.dropped > 0 && (
+        <span className="dropped" title="Runs that ended here without completing (failed, exited, cancelled)">
+          {figures.dropped} dropped
+        </span>
+      )}
+      {figures.rating && (
+        <span className="rating" title={`Average of ${figures.rating.answers} answers`}>
+          ★ {figures.rating.average.toFixed(2)} ({figures.rating.answers})
+        </span>
+      )}
+      {errors && (
+        <span className="http-errors" title={errors.latest.join("\n")}>
+          {errors.count} HTTP error{errors.count > 1 ? "s" : ""}
+        </span>
+      )}
+    </div>
+  );
+}
+
 export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
   const hasError = data.problems.some((p) => p.severity === "error");
   return (
@@ -47,6 +75,7 @@ export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       {data.label && <div className="node-label">{data.label}</div>}
       {data.summary && <div className="node-summary">{data.summary}</div>}
       <Problems problems={data.problems} />
+      {data.figures !== undefined && <Figures figures={data.figures} />}
       <div className="ports">
         {data.ports.map((port) => (
           <div className={`port${data.connected.includes(port.name) ? " connected" : ""}${port.required ? " required" : ""}`} key={port.name} data-port={port.name}>

@@ -160,6 +160,72 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   assert.match(out, /ok|valid|0 errors/i, out);
 });
 
+scenario("runs on the canvas, a run's path, a visual diff between versions and a rollback", async (page, server, shot) => {
+  // Only CSAT asks after a close (another scenario may have published a flow that does too).
+  const { body: all } = await server.api("GET", "/api/workflows");
+  for (const w of all.filter((w) => w.trigger_type === "conversation_closed" && w.id !== "csat")) {
+    await server.api("POST", `/api/workflows/${w.id}/stop`, {});
+  }
+  // Three contacts close a conversation; two answer the CSAT question (5 and 2 stars).
+  const event = (id, type, who, extra) => ({
+    source: "browser-test", id, type, channel: "simulator",
+    contact: { address: { channel: "simulator", address: who } }, ...extra,
+  });
+  const events = [];
+  for (const [who, stars] of [["ana", "5"], ["ben", "2"], ["cy", null]]) {
+    events.push(event(`${who}-1`, "message_received", who, { message: { text: "hello" } }));
+    events.push(event(`${who}-2`, "conversation_closed", who, { closed_by: "agent:someone", category: "resolved" }));
+    if (stars) events.push(event(`${who}-3`, "message_received", who, { message: { text: "★", payload: stars } }));
+  }
+  assert.equal((await server.api("POST", "/api/events", events)).status, 202);
+
+  await signIn(page, server);
+  await page.getByRole("link", { name: "CSAT survey" }).click();
+  await node(page, "ask_rating").waitFor();
+  await page.getByRole("button", { name: "Runs", exact: true }).click();
+  const runs = page.getByRole("complementary", { name: "Runs" });
+  // Figures arrive as the events are processed (the panel follows the workflow live).
+  await node(page, "ask_rating").locator(".node-figures", { hasText: "3 entered" }).waitFor();
+  await node(page, "ask_rating").locator(".rating", { hasText: "★ 3.50 (2)" }).waitFor();
+  await node(page, "ask_rating").locator(".node-figures", { hasText: "1 waiting" }).waitFor();
+  await page.locator('.react-flow__edge[data-id="check_score:low"]').getByText("low · 1").waitFor();
+  await shot("figures");
+
+  // Pick the escalated run: its path lights up and its journal reads step by step.
+  const { body: list } = await server.api("GET", "/api/runs?workflow=csat");
+  const escalated = list.find((r) => r.step === "escalate" || r.step === "tag_followup" || r.step === "unhandled");
+  assert.ok(escalated, JSON.stringify(list));
+  await runs.locator(`tr[data-run="${escalated.id}"]`).click();
+  await page.locator('.react-flow__edge.on-path[data-id="check_score:low"]').waitFor();
+  await runs.getByRole("list", { name: "Journal" }).getByText("reply “★”").waitFor();
+  await shot("run-path");
+  await runs.getByRole("button", { name: "Close runs" }).click();
+
+  // A second version changes the question; the diff marks the changed step on the canvas.
+  const { body: detail } = await server.api("GET", "/api/workflows/csat");
+  const changed = detail.draft.replace("How would you rate our help?", "How did we do today?");
+  assert.equal((await server.api("PUT", "/api/workflows/csat/draft", { source: changed, base_revision: detail.draft_revision })).status, 200);
+  assert.equal((await server.api("POST", "/api/workflows/csat/publish", {})).status, 200);
+  await page.reload();
+  await page.locator(".status.published", { hasText: "v2" }).waitFor();
+  await page.getByRole("button", { name: "Versions", exact: true }).click();
+  const versions = page.getByRole("complementary", { name: "Versions" });
+  await versions.locator('[data-version="2"]').getByRole("button", { name: "Compare with v1" }).click();
+  await page.locator(".react-flow__node.diff-changed", { has: page.locator('[data-step="ask_rating"]') }).waitFor();
+  await versions.getByTestId("diff-summary").getByText("0 added · 1 changed · 0 removed").waitFor();
+  assert.equal(await page.locator(".react-flow__node.diff-changed").count(), 1, "only the question changed");
+  await shot("diff");
+
+  // Roll back to v1: published again as v3, and the draft is v1's text.
+  page.once("dialog", (d) => d.accept());
+  await versions.locator('[data-version="1"]').getByRole("button", { name: "Roll back to this" }).click();
+  await page.locator(".status.published", { hasText: "v3" }).waitFor();
+  await page.getByRole("status").filter({ hasText: "Published version 3" }).waitFor();
+  const { body: after } = await server.api("GET", "/api/workflows/csat");
+  assert.ok(after.draft.includes("How would you rate our help?"), "the draft is v1's text again");
+  await shot("rolled-back");
+});
+
 let failed = 0;
 const server = await startServer();
 const browser = await chromium.launch({ executablePath, args: FLAGS });

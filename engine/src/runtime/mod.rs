@@ -10,10 +10,12 @@
 //! - `triggers.rs` — which workflows an event starts, and the settings that can say no.
 //! - `assign.rs` — picking an agent (round-robin, fewest open, online only, caps).
 //! - `outbox.rs` — performing messages and HTTP calls, then feeding outcomes back.
+//! - `analytics.rs` — per-step figures of a version and a run's path, for the canvas.
 //! - `testchat.rs` — the editor's test chat: sandboxed sessions against a draft snapshot.
 //! - `records.rs` — rows and their SQL.
 
 mod advance;
+mod analytics;
 mod assign;
 mod cache;
 mod events;
@@ -30,6 +32,7 @@ mod testchat;
 mod triggers;
 mod workflows;
 
+pub use analytics::{path_of, VersionFigures};
 pub use events::{ContactRef, Event, EventKind, Handled};
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;

@@ -11,7 +11,7 @@ use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use steps::machine::{Effect, Input, Next, Outcome};
+use steps::machine::{Effect, Input, Outcome};
 use steps::message::InboundMessage;
 use steps::trigger::{TagAction, TriggerKind};
 
@@ -316,16 +316,13 @@ impl Engine {
         // One connection at a time: the in-memory store has only one.
         drop(conn);
         for (run, journal) in journals {
-            let mut path = Vec::new();
             for entry in journal.iter().filter(|e| e.kind == "transition") {
                 let step = entry.step.clone().unwrap_or_default();
                 if let Some((rank, line)) = http_line(&step, &entry.data) {
                     timeline.push((to_millis(entry.at), rank, line));
                 }
-                if let Ok(Next::Port { port }) = serde_json::from_value(entry.data["next"].clone()) {
-                    path.push(json!({"step": step, "port": port}));
-                }
             }
+            let path = super::analytics::path_of(&journal);
             let info = super::RunInfo::from(run);
             runs.push(json!({
                 "id": info.id, "workflow_id": info.workflow_id, "version": info.version, "status": info.status,

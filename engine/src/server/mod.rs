@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/workflows/{id}/versions", get(workflows::versions))
         .route("/api/workflows/{id}/versions/{version}", get(workflows::version))
         .route("/api/workflows/{id}/diff", get(workflows::diff))
+        .route("/api/workflows/{id}/figures", get(workflows::figures))
         .route("/api/workflows/{id}/rollback", post(workflows::rollback))
         .route("/api/workflows/{id}/stop", post(workflows::stop))
         .route("/api/workflows/{id}/start", post(workflows::start))

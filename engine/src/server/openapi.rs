@@ -120,6 +120,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/api/workflows/{id}/versions/{version}", "One published version", OPS)
         .query(schema::<workflows::Format>),
     op("get", "/api/workflows/{id}/diff", "Diff between two versions", OPS).query(schema::<workflows::DiffQuery>),
+    op("get", "/api/workflows/{id}/figures", "Per-step run figures of a published version (runs on the canvas)", OPS)
+        .query(schema::<workflows::FiguresQuery>),
     op("post", "/api/workflows/{id}/rollback", "Publish an earlier version again", OPS)
         .body(schema::<workflows::RollbackBody>),
     op("post", "/api/workflows/{id}/stop", "Stop starting runs (optionally cancel those under way)", OPS)
@@ -155,7 +157,7 @@ pub const OPERATIONS: &[Operation] = &[
         .query(schema::<live::LiveQuery>),
     op("get", "/api/runs", "Runs, newest first", OPS).query(schema::<runs::RunQuery>),
     op("post", "/api/runs/cancel", "Cancel runs of a workflow in bulk", OPS).body(schema::<runs::CancelBody>),
-    op("get", "/api/runs/{id}", "A run with its journal and why it is waiting", OPS),
+    op("get", "/api/runs/{id}", "A run with its journal, its path and why it is waiting", OPS),
     op("post", "/api/runs/{id}/cancel", "Cancel a run", OPS),
     op("post", "/api/runs/{id}/retry", "Retry a failed run from the step that failed", OPS),
     op("get", "/api/tokens", "API tokens (never the tokens themselves)", ADMIN),

@@ -1,4 +1,4 @@
-//! `/api/runs`: list with filters, detail with the journal and why it waits, cancel one,
+//! `/api/runs`: list with filters, detail with the journal, the path and why it waits, cancel one,
 //! cancel many, retry a failed one.
 
 use super::auth::{Caller, Role};
@@ -76,7 +76,8 @@ pub async fn detail(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
     caller.require(&[Role::Ops])?;
     let run = s.engine.run(id).await?;
     let journal = s.engine.journal(id).await?;
-    Ok(Json(json!({"run": run, "journal": journal})))
+    let path = crate::runtime::path_of(&journal);
+    Ok(Json(json!({"run": run, "journal": journal, "path": path})))
 }
 
 pub async fn cancel(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {

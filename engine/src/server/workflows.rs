@@ -128,6 +128,30 @@ pub async fn version(
     Ok(Json(json!(v)).into_response())
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct FiguresQuery {
+    /// The published version; defaults to the live one.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// Runs on the canvas: per-step figures of a published version.
+pub async fn figures(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(READ)?;
+    let wf = s.engine.workflow(&id).await?;
+    let version = match q.version.or(wf.summary.current_version) {
+        Some(v) if v > 0 => v,
+        Some(v) => return Err(ApiError::bad_request(format!("version {v} is not a published version"))),
+        None => return Err(ApiError::not_found(format!("a published version of {id}"))),
+    };
+    Ok(Json(json!(s.engine.version_figures(&id, version).await?)))
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct DiffQuery {
     from: i64,

@@ -1,7 +1,8 @@
-//! The editor's test chat through the HTTP API: a session plays the contact against a draft
-//! (never published), sees the flow's messages with their buttons, answers by pressing one,
-//! fast-forwards a wait, and reads each run's path. The sandbox holds: a session starts no
-//! other workflow and its runs stay out of the workflow's counts.
+//! What the editor asks of the HTTP API beyond drafts. The test chat: a session plays the
+//! contact against a draft (never published), sees the flow's messages with their buttons,
+//! answers by pressing one, fast-forwards a wait, and reads each run's path; the sandbox
+//! holds (a session starts no other workflow and its runs stay out of the counts). Runs on
+//! the canvas: per-step figures of a published version and one run's path.
 
 mod common;
 
@@ -212,4 +213,59 @@ async fn ending_a_session_cancels_its_runs() {
     let (status, ended) = api.call("DELETE", &format!("/api/test-sessions/{id}"), Some(&api.ops), None).await;
     assert_eq!((status, ended["cancelled"].clone()), (StatusCode::OK, json!(1)));
     assert_eq!(session(&api, id).await["runs"][0]["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn a_published_version_reports_per_step_figures_and_each_run_its_path() {
+    let api = api().await;
+    api.engine.upsert_agent(&agent("sam", &["supervisors"], true)).await.expect("supervisor");
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    // Three contacts close a conversation: one gives 5 stars, one 2 (escalated), one is silent.
+    for (who, stars) in [("ana", Some("5")), ("ben", Some("2")), ("cy", None)] {
+        api.engine.handle(says(who, "hello")).await.expect("opens");
+        api.engine.handle(closes(who, "agent:bob", "resolved")).await.expect("closes");
+        if let Some(stars) = stars {
+            api.engine.handle(presses(who, stars, "★")).await.expect("answers");
+        }
+    }
+    flush(&api.engine).await;
+    let (status, figures) = api.call("GET", "/api/workflows/csat/figures", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    assert_eq!(figures["version"], 1);
+    let ask = &figures["steps"]["ask_rating"];
+    assert_eq!((ask["entered"].clone(), ask["waiting"].clone()), (json!(3), json!(1)));
+    assert_eq!(ask["ports"], json!({"answered": 2}));
+    assert_eq!(ask["rating"], json!({"average": 3.5, "answers": 2}), "the CSAT average on the rating step");
+    assert_eq!(figures["steps"]["check_score"]["ports"], json!({"else": 1, "low": 1}));
+    assert_eq!(figures["steps"]["escalate"]["entered"], 1);
+    assert_eq!(figures["steps"]["thanks"].get("rating"), None);
+    assert_eq!(figures["runs"]["completed"], 2);
+
+    // One run's path, step by step.
+    let (_, runs) = api.call("GET", "/api/runs?workflow=csat&status=completed", Some(&api.ops), None).await;
+    let escalated = runs.as_array().expect("runs").iter().find(|r| r["contact_id"] == 2).expect("ben's run");
+    let (_, run) = api.call("GET", &format!("/api/runs/{}", escalated["id"]), Some(&api.ops), None).await;
+    let steps: Vec<&str> = run["path"].as_array().expect("path").iter().filter_map(|p| p["step"].as_str()).collect();
+    assert_eq!(steps, ["ask_rating", "thanks", "check_score", "reopen", "escalate", "tag_followup"]);
+
+    // HTTP errors are counted with their reasons.
+    let draft = "schema: 1\nid: ping\nname: Ping\ntrigger: { type: manual }\nstart: ping\nsteps:\n  ping: { kind: http, method: GET, url: 'http://127.0.0.1:9/x', next: { failure: sorry } }\n  sorry: { kind: add_comment, text: CRM down }\n";
+    api.engine.publish(draft).await.expect("ping");
+    let manual = switchboard::runtime::EventKind::Manual {
+        workflow: "ping".into(),
+        contact: contact("ana"),
+        vars: Default::default(),
+    };
+    api.engine.handle(switchboard::runtime::Event::new(manual)).await.expect("starts");
+    flush(&api.engine).await;
+    let (_, figures) = api.call("GET", "/api/workflows/ping/figures?version=1", Some(&api.ops), None).await;
+    let errors = &figures["steps"]["ping"]["http_errors"];
+    assert_eq!(errors["count"], 1, "{figures}");
+    assert!(errors["latest"][0].as_str().unwrap_or("").contains("loopback"), "{errors}");
+
+    // Bad requests: a draft-only workflow has no figures; a version must be published.
+    let (status, _) = api.call("GET", "/api/workflows/csat/figures?version=-3", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api.call("GET", "/api/workflows/csat/figures?version=9", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
