@@ -19,7 +19,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { ApiError, api, type KindInfo } from "./api";
 import { defaultConfig } from "./catalog";
-import { isPlaced, overlay, paint, toFlow, type Highlight } from "./graph";
+import { isPlaced, NODE_WIDTH, nodeHeight, overlay, paint, toFlow, type Highlight } from "./graph";
 import type { VersionFigures } from "./api";
 import { autoLayout } from "./layout";
 import { nodeTypes } from "./nodes";
@@ -51,8 +51,6 @@ export function useKinds(): Map<string, KindInfo> {
   return kinds;
 }
 
-const NODE_WIDTH = 240;
-
 /** Positions for every node, from ELK, in one edit. */
 async function layoutOf(file: WorkflowFile, kinds: Map<string, KindInfo>): Promise<Record<string, Position>> {
   const { nodes, edges } = toFlow(file, kinds, useEditor.getState().compiled);
@@ -60,7 +58,7 @@ async function layoutOf(file: WorkflowFile, kinds: Map<string, KindInfo>): Promi
     nodes.map((n) => ({
       id: n.id,
       width: NODE_WIDTH,
-      height: 70 + 22 * (n.type === "step" ? n.data.ports.length : 1),
+      height: nodeHeight(n.type === "step" ? n.data.ports.length : 1),
       ports: n.type === "step" ? n.data.ports.map((p) => p.name) : ["start"],
     })),
     edges.map((e) => ({ source: e.source, port: e.sourceHandle ?? "next", target: e.target })),
@@ -163,9 +161,10 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
     return drawn;
   }, [file, kinds, compiled, dragging, measured, selected, highlight, figures, preview]);
 
-  // Fit the view once every node has been measured after opening.
+  // Fit the view once after opening (nodes not yet measured count with their initial size;
+  // only the nodes in view are drawn, so the others are never measured before).
   useEffect(() => {
-    if (fitted || nodes.length === 0 || !nodes.every((n) => n.measured)) return;
+    if (fitted || nodes.length === 0) return;
     setFitted(true);
     requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1 }));
   }, [nodes, fitted, flow]);
@@ -430,6 +429,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
             nodesConnectable={!preview}
             edgesReconnectable={!preview}
             minZoom={0.1}
+            onlyRenderVisibleElements
           >
             <Background />
             <MiniMap pannable zoomable />

@@ -28,6 +28,12 @@ function triggerSummary(trigger: Record<string, unknown> | undefined): string {
   return "";
 }
 
+/** A node's width on the canvas (styles.css draws it so), and its height by port count. */
+export const NODE_WIDTH = 240;
+export function nodeHeight(ports: number): number {
+  return 70 + 22 * ports;
+}
+
 const COLUMN = 300;
 const ROW = 160;
 
@@ -46,6 +52,8 @@ export function toFlow(
     id: TRIGGER,
     type: "trigger",
     position: file.layout?.trigger ?? { x: 0, y: 0 },
+    initialWidth: NODE_WIDTH,
+    initialHeight: nodeHeight(1),
     deletable: false,
     data: {
       title: String(file.trigger?.type ?? "no trigger"),
@@ -55,17 +63,21 @@ export function toFlow(
   };
   const steps: StepNode[] = Object.entries(file.steps ?? {}).map(([id, step], index) => {
     const kind = kinds.get(step.kind);
+    const ports = portsOf(step, kind, compiled?.ports[id]);
     return {
       id,
       type: "step",
       position: file.layout?.steps?.[id] ?? fallbackPosition(index),
+      // Sizes before React Flow measures a node (it only draws what is in view).
+      initialWidth: NODE_WIDTH,
+      initialHeight: nodeHeight(ports.length),
       data: {
         id,
         kind: step.kind,
         title: kind?.title ?? step.kind,
         label: step.label,
         summary: summaryOf(step),
-        ports: portsOf(step, kind, compiled?.ports[id]),
+        ports,
         connected: Object.keys(nextOf(step)),
         problems: problemsOf(diagnostics, id),
       },
