@@ -22,7 +22,8 @@ import { defaultConfig } from "./catalog";
 import { isPlaced, NODE_WIDTH, nodeHeight, overlay, paint, toFlow, type Highlight } from "./graph";
 import type { VersionFigures } from "./api";
 import { autoLayout } from "./layout";
-import { nodeTypes } from "./nodes";
+import { Finder } from "./Finder";
+import { nodeTypes, PortActions } from "./nodes";
 import { SidePanel } from "./SidePanel";
 import { RunsPanel } from "./RunsPanel";
 import { TestChat } from "./TestChat";
@@ -31,8 +32,10 @@ import { redo, undo, useEditor } from "./store";
 import {
   addStep,
   connect,
+  copySteps,
   disconnect,
   parseWorkflow,
+  pasteSteps,
   removeStep,
   setPosition,
   setPositions,
@@ -50,6 +53,9 @@ export function useKinds(): Map<string, KindInfo> {
   }, []);
   return kinds;
 }
+
+/** Where copied steps wait to be pasted (in this workflow or another). */
+const CLIPBOARD = "switchboard.clipboard";
 
 /** Positions for every node, from ELK, in one edit. */
 async function layoutOf(file: WorkflowFile, kinds: Map<string, KindInfo>): Promise<Record<string, Position>> {
@@ -104,6 +110,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   const [highlight, setHighlight] = useState<Highlight | null>(null);
   const [figures, setFigures] = useState<VersionFigures | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
+  const [finding, setFinding] = useState(false);
   // A version without positions is laid out like a draft opened for the first time.
   const showPreview = useCallback(
     (p: Preview | null) => {
@@ -243,6 +250,30 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
     [flow],
   );
 
+  // "+" on a free port: the palette opens, and the step picked is connected to that port.
+  const addFrom = useCallback(
+    (source: string, port: string) => {
+      const from = nodes.find((n) => n.id === source);
+      const index = from?.type === "step" ? Math.max(0, from.data.ports.findIndex((p) => p.name === port)) : 0;
+      const at = { x: (from?.position.x ?? 0) + 300, y: (from?.position.y ?? 0) + 60 * index };
+      setPending({ source, port, at });
+    },
+    [nodes],
+  );
+  const portActions = useMemo(() => ({ addFrom: preview ? undefined : addFrom }), [addFrom, preview]);
+
+  // Find a step: select it and bring it to the middle of the view.
+  const goTo = useCallback(
+    (stepId: string) => {
+      setFinding(false);
+      select(stepId);
+      setPanel("settings");
+      const n = nodes.find((x) => x.id === stepId);
+      if (n) flow.setCenter(n.position.x + NODE_WIDTH / 2, n.position.y + 60, { zoom: Math.max(flow.getZoom(), 0.8) });
+    },
+    [nodes, flow, select],
+  );
+
   const add = useCallback(
     (kind: KindInfo) => {
       // A new step goes where the dropped edge ended, else right of the selected step (or
@@ -331,6 +362,27 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       if (key === "s") {
         e.preventDefault();
         save();
+      } else if (key === "k") {
+        e.preventDefault();
+        setFinding(true);
+      } else if (!typing && key === "c") {
+        const state = useEditor.getState();
+        if (!state.file || !state.selected || state.selected === TRIGGER) return;
+        e.preventDefault();
+        // The clipboard is this browser's storage, so steps paste into other workflows too.
+        localStorage.setItem(CLIPBOARD, JSON.stringify(copySteps(state.file, [state.selected])));
+        setNotice({ kind: "info", text: `Copied step ${state.selected}.` });
+      } else if (!typing && key === "v") {
+        const text = localStorage.getItem(CLIPBOARD);
+        if (!text) return;
+        e.preventDefault();
+        let pastedIds: string[] = [];
+        edit((f) => {
+          const pasted = pasteSteps(f, JSON.parse(text), { x: 40, y: 40 });
+          pastedIds = pasted.ids;
+          return pasted.file;
+        });
+        if (pastedIds[0]) select(pastedIds[0]);
       } else if (!typing && key === "z" && e.shiftKey) {
         e.preventDefault();
         redo();
@@ -344,7 +396,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [save]);
+  }, [save, edit, select]);
 
   return (
     <div className="editor">
@@ -366,6 +418,9 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
         </button>
         <button onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
           Redo
+        </button>
+        <button onClick={() => setFinding(true)} title="Find a step (Ctrl+K)">
+          Find
         </button>
         <button onClick={relayout} title="Arrange the steps left to right">
           Auto-layout
@@ -411,9 +466,11 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           <span>Showing version {preview.version} read-only{preview.diff ? `, changes since v${preview.diff.base} marked` : ""}.</span>
         </div>
       )}
+      {finding && file && <Finder file={file} kinds={kinds} onPick={goTo} onClose={() => setFinding(false)} />}
       <div className="workspace">
         <Palette kinds={kinds} onPick={add} pending={pending !== null} onCancel={() => setPending(null)} />
         <div className="canvas">
+          <PortActions.Provider value={portActions}>
           <ReactFlow
             nodes={nodes}
             edges={edges}
@@ -435,6 +492,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
             <MiniMap pannable zoomable />
             <Controls />
           </ReactFlow>
+          </PortActions.Provider>
         </div>
         {panel === "test" && file ? (
           <TestChat file={file} onHighlight={setHighlight} onClose={() => setPanel("settings")} />

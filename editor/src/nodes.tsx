@@ -2,6 +2,7 @@
 // input; one output handle per port, labelled, in the order the step defines them).
 
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { createContext, useContext } from "react";
 import type { Diagnostic, PortSpec, StepFigures } from "./api";
 import { START_PORT } from "./workflow";
 
@@ -22,6 +23,27 @@ export interface TriggerNodeData extends Record<string, unknown> {
   title: string;
   summary: string;
   problems: Diagnostic[];
+}
+
+/** What a node can ask of the editor: "+" on a free port adds a step connected to it. */
+export const PortActions = createContext<{ addFrom?: (source: string, port: string) => void }>({});
+
+function AddButton({ source, port }: { source: string; port: string }) {
+  const { addFrom } = useContext(PortActions);
+  if (!addFrom) return null;
+  return (
+    <button
+      className="port-add nodrag"
+      aria-label={`Add a step after ${source} (${port})`}
+      title="Add a step connected to this port"
+      onClick={(e) => {
+        e.stopPropagation();
+        addFrom(source, port);
+      }}
+    >
+      +
+    </button>
+  );
 }
 
 export type StepNode = Node<StepNodeData, "step">;
@@ -79,6 +101,7 @@ export function StepNodeView({ data, selected }: NodeProps<StepNode>) {
       <div className="ports">
         {data.ports.map((port) => (
           <div className={`port${data.connected.includes(port.name) ? " connected" : ""}${port.required ? " required" : ""}`} key={port.name} data-port={port.name}>
+            {!data.connected.includes(port.name) && <AddButton source={data.id} port={port.name} />}
             <span>{port.label}</span>
             <Handle type="source" position={Position.Right} id={port.name} className="out" />
           </div>

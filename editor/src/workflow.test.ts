@@ -9,8 +9,10 @@ import {
   configure,
   connect,
   connections,
+  copySteps,
   disconnect,
   parseWorkflow,
+  pasteSteps,
   removeStep,
   renameProblem,
   renameStep,
@@ -100,5 +102,30 @@ describe("edits", () => {
     const f = setPosition(setPosition(csat(), TRIGGER, { x: 1, y: 2 }), "thanks", { x: 3, y: 4 });
     expect(f.layout).toEqual({ trigger: { x: 1, y: 2 }, steps: { thanks: { x: 3, y: 4 } } });
     expect(parseWorkflow(toYaml(f))).toEqual({ file: f });
+  });
+});
+
+describe("copy and paste", () => {
+  it("pastes into the same workflow under fresh ids, keeping edges and references among the copies", () => {
+    const csat = load("csat.yaml");
+    const clip = copySteps(csat, ["ask_rating", "thanks", "check_score"]);
+    const { file, ids } = pasteSteps(csat, clip, { x: 40, y: 40 });
+    expect(ids).toEqual(["ask_rating_2", "thanks_2", "check_score_2"]);
+    expect(file.steps?.ask_rating_2.next).toEqual({ answered: "thanks_2" });
+    expect(file.steps?.thanks_2.next).toEqual({ next: "check_score_2" });
+    // `low` led to `reopen`, which was not copied: that edge is dropped.
+    expect(file.steps?.check_score_2.next).toBeUndefined();
+    expect(JSON.stringify(file.steps?.check_score_2)).toContain("steps.ask_rating_2.answer");
+    // The originals are untouched, and the file still round-trips.
+    expect(file.steps?.check_score.next).toEqual({ low: "reopen" });
+    expect(parseWorkflow(toYaml(file))).toEqual({ file });
+  });
+
+  it("pastes into another workflow under the same ids when they are free", () => {
+    const clip = copySteps(load("csat.yaml"), ["thanks"]);
+    const { file, ids } = pasteSteps({ schema: 1, id: "other", steps: {} }, clip, { x: 0, y: 0 });
+    expect(ids).toEqual(["thanks"]);
+    expect(file.start).toBe("thanks");
+    expect(file.steps?.thanks.text).toBe("Thank you for your feedback!");
   });
 });

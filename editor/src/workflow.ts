@@ -252,3 +252,74 @@ export function setPositions(file: WorkflowFile, positions: Record<string, Posit
 export function blankWorkflow(id: string, name: string): WorkflowFile {
   return { schema: 1, id, name, trigger: { type: "message_received" }, steps: {} };
 }
+
+/** Steps on the clipboard, with their positions (edges among them survive a paste). */
+export interface Clip {
+  steps: Record<string, Step>;
+  positions: Record<string, Position>;
+}
+
+/** Copies steps (unknown ids are skipped). */
+export function copySteps(file: WorkflowFile, ids: string[]): Clip {
+  const clip: Clip = { steps: {}, positions: {} };
+  for (const id of ids) {
+    const step = file.steps?.[id];
+    if (!step) continue;
+    clip.steps[id] = structuredClone(step);
+    const at = file.layout?.steps?.[id];
+    if (at) clip.positions[id] = at;
+  }
+  return clip;
+}
+
+/** Replaces `steps.<old>` with `steps.<new>` for every pair of `ids`, in one pass. */
+function mapReferences(value: unknown, ids: Map<string, string>): unknown {
+  if (ids.size === 0) return value;
+  const names = [...ids.keys()].sort((a, b) => b.length - a.length).join("|");
+  const pattern = new RegExp(`\\bsteps\\.(${names})\\b`, "g");
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(pattern, (_, id: string) => `steps.${ids.get(id)}`);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
+/**
+ * Pastes steps, into this workflow or another: ids that are taken get a fresh one, edges and
+ * references among the pasted steps follow the new ids, edges to steps that were not copied
+ * are dropped, and positions move by `offset`. Returns the file and the new ids.
+ */
+export function pasteSteps(file: WorkflowFile, clip: Clip, offset: Position): { file: WorkflowFile; ids: string[] } {
+  const renamed = new Map<string, string>();
+  const taken = new Set(Object.keys(file.steps ?? {}));
+  for (const id of Object.keys(clip.steps)) {
+    let newId = id;
+    if (taken.has(id)) {
+      const base = id.replace(/_\d+$/, "");
+      for (let n = 2; taken.has((newId = `${base}_${n}`)); n++);
+    }
+    taken.add(newId);
+    renamed.set(id, newId);
+  }
+  let out = file;
+  for (const [id, step] of Object.entries(clip.steps)) {
+    const copy = mapReferences(structuredClone(step), renamed) as Step;
+    const next = Object.fromEntries(
+      Object.entries(nextOf(copy))
+        .filter(([, target]) => target !== null && renamed.has(target))
+        .map(([port, target]) => [port, renamed.get(target as string) as string]),
+    );
+    const pasted: Step = { ...copy, next };
+    if (Object.keys(next).length === 0) delete pasted.next;
+    if (pasted.kind === "jump" && typeof pasted.to === "string" && renamed.has(pasted.to)) pasted.to = renamed.get(pasted.to);
+    const newId = renamed.get(id) as string;
+    out = withStep(out, newId, pasted);
+    const at = clip.positions[id];
+    if (at) out = setPosition(out, newId, { x: at.x + offset.x, y: at.y + offset.y });
+  }
+  const ids = [...renamed.values()];
+  if (!out.start && ids.length) out = { ...out, start: ids[0] };
+  return { file: out, ids };
+}

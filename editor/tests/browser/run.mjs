@@ -58,6 +58,34 @@ scenario("the reference workflows open on the canvas", async (page, server, shot
   await page.getByRole("complementary", { name: "Step settings" }).getByText("Branch").first().waitFor();
   assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), true, "opening a form changes nothing");
   await shot("csat");
+
+  // Find a step with the keyboard.
+  await page.keyboard.press("Control+k");
+  await page.getByRole("dialog", { name: "Find a step" }).getByLabel("Find a step").fill("unhand");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('input[aria-label="Step id"]')?.value === "unhandled");
+
+  // "+" on a free port: the palette opens and the step picked is connected to that port.
+  await node(page, "tag_followup").getByRole("button", { name: "Add a step after tag_followup (next)" }).click();
+  await page.getByRole("complementary", { name: "Steps" }).getByText("Pick a step to connect to").waitFor();
+  await page.getByRole("complementary", { name: "Steps" }).locator('[data-kind="add_comment"]').click();
+  await page.locator('.react-flow__edge[data-id="tag_followup:next"]').waitFor();
+  await shot("plus-on-port");
+
+  // Copy a step here and paste it into another workflow.
+  await page.keyboard.press("Control+k");
+  await page.getByRole("dialog", { name: "Find a step" }).getByLabel("Find a step").fill("escalate");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('input[aria-label="Step id"]')?.value === "escalate");
+  await page.keyboard.press("Control+c");
+  await page.getByRole("status").filter({ hasText: "Copied step escalate" }).waitFor();
+  await page.getByRole("link", { name: "Back to workflows" }).click();
+  await page.getByRole("link", { name: "FAQ menu" }).click();
+  await node(page, "menu").waitFor();
+  await page.keyboard.press("Control+v");
+  await node(page, "escalate").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), false, "the paste is an unsaved change");
+  await shot("pasted");
 });
 
 scenario("a new user builds a low-CSAT escalation, publishes it and exports it", async (page, server, shot) => {
