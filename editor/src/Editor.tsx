@@ -134,7 +134,12 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           return;
         }
         let loaded = parsed.file;
-        if (!isPlaced(loaded)) loaded = setPositions(loaded, await layoutOf(loaded, kinds));
+        if (!isPlaced(loaded)) {
+          // Lay out what has no position; positions the file gives are kept.
+          const given: Record<string, Position> = { ...(loaded.layout?.steps ?? {}) };
+          if (loaded.layout?.trigger) given[TRIGGER] = loaded.layout.trigger;
+          loaded = setPositions(loaded, { ...(await layoutOf(loaded, kinds)), ...given });
+        }
         // A layout computed here is not a change to save; it is saved with the first edit.
         load(loaded, detail.draft_revision, toYaml(loaded));
       },

@@ -9,6 +9,9 @@ import validator from "@rjsf/validator-ajv8";
 import { useEffect, useState } from "react";
 import { api, type Diagnostic, type KindInfo } from "./api";
 import { formSchema, variablesOf } from "./catalog";
+import { conditionUiSchema } from "./condition";
+import { ConditionField } from "./ConditionField";
+import { TemplateWidget } from "./TemplateWidget";
 import { problemsOf } from "./graph";
 import { useEditor } from "./store";
 import {
@@ -24,6 +27,16 @@ import {
 } from "./workflow";
 
 const HIDE_SUBMIT: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+
+/** Conditions (branches, trigger conditions) get the rows editor instead of a generic form,
+ *  template texts the variable autocomplete. */
+const FIELDS = { condition: ConditionField };
+/** Template texts get the variable autocomplete. */
+const WIDGETS = { template: TemplateWidget };
+
+function uiSchemaFor(schema: object): UiSchema {
+  return { ...HIDE_SUBMIT, ...conditionUiSchema(schema as Record<string, unknown>) };
+}
 
 /**
  * Drops what the form fills in but the file did not say: empty values, and defaults the
@@ -116,7 +129,10 @@ export function SidePanel({ kinds }: { kinds: Map<string, KindInfo> }) {
         <Form
           key={selected}
           schema={schema as RJSFSchema}
-          uiSchema={HIDE_SUBMIT}
+          uiSchema={uiSchemaFor(schema)}
+          fields={FIELDS}
+          widgets={WIDGETS}
+          formContext={{ variables: variablesOf(file.steps ?? {}, kinds) }}
           formData={settingsOf(step)}
           validator={validator}
           onChange={(e) => {
@@ -203,7 +219,10 @@ function TriggerPanel({ file, diagnostics }: { file: WorkflowFile; diagnostics: 
       {schema && (
         <Form
           schema={schema}
-          uiSchema={HIDE_SUBMIT}
+          uiSchema={uiSchemaFor(schema)}
+          fields={FIELDS}
+          widgets={WIDGETS}
+          formContext={{ variables: variablesOf(file.steps ?? {}, new Map()) }}
           formData={file.trigger ?? {}}
           validator={validator}
           onChange={(e) => {

@@ -35,11 +35,17 @@ export function portsOf(step: Step, kind: KindInfo | undefined, computed: PortSp
 
 /**
  * Rewrites what react-jsonschema-form draws badly into what it draws well: a `oneOf` of
- * constants becomes an `enum` (a plain select), and "X or null" becomes an optional X.
+ * constants becomes an `enum` (a plain select), "X or null" becomes an optional X, and a
+ * condition becomes one object for the rows editor.
  */
 export function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (!value || typeof value !== "object") return value;
+  // A condition is drawn by the rows editor, not as a oneOf of its shapes.
+  const marked = value as Schema;
+  if (marked["x-switchboard-condition"]) {
+    return { type: "object", "x-switchboard-condition": true, description: marked.description };
+  }
   const schema = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)])) as Schema;
   for (const key of ["oneOf", "anyOf"] as const) {
     const options = schema[key] as Schema[] | undefined;

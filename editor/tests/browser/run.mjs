@@ -5,12 +5,15 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { parse } from "yaml";
 import { startServer } from "./server.mjs";
 
 const results = resolve(import.meta.dirname, "../../test-results");
+// Start clean, so every screenshot left is from this run.
+rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -88,6 +91,25 @@ scenario("the reference workflows open on the canvas", async (page, server, shot
   await shot("pasted");
 });
 
+scenario("every reference workflow opens and exports with its meaning intact", async (page, server) => {
+  await signIn(page, server);
+  const dir = resolve(import.meta.dirname, "../../../workflows");
+  for (const name of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+    const original = parse(readFileSync(join(dir, name), "utf8"));
+    await page.goto(`${server.url}/#/w/${original.id}`);
+    await page.locator('[data-step="trigger"]').waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), true, `${name}: opening changes nothing`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export YAML" }).click()]);
+    const file = join(server.dir, `roundtrip-${name}`);
+    await download.saveAs(file);
+    const { layout: positions, ...exported } = parse(readFileSync(file, "utf8"));
+    const { layout: given, ...written } = original;
+    // Everything is as written; positions the file gave are kept, the others laid out.
+    assert.deepEqual(exported, written, `${name} keeps its meaning`);
+    for (const [step, at] of Object.entries(given?.steps ?? {})) assert.deepEqual(positions.steps[step], at, `${name}: ${step} stays put`);
+  }
+});
+
 scenario("a new user builds a low-CSAT escalation, publishes it and exports it", async (page, server, shot) => {
   await signIn(page, server);
   page.once("dialog", (d) => d.accept("Low CSAT follow-up"));
@@ -107,7 +129,7 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   assert.equal(await page.locator(".react-flow__edge").count(), 1, "the trigger leads to the first step");
   const stepForm = page.getByRole("complementary", { name: "Step settings" });
   await stepForm.locator("select").first().selectOption("rating");
-  await stepForm.locator('input[id="root_text"]').fill("How would you rate our help?");
+  await stepForm.locator('textarea[id="root_text"]').fill("How would you rate our help?");
   await node(page, "ask").getByText("How would you rate our help?").waitFor();
 
   // Branch on a low score, connected by dragging the "answered" port onto it.
@@ -122,13 +144,22 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   await node(page, "branch").click();
   await stepForm.locator("button.btn-add").first().click();
   await stepForm.locator('input[id="root_branches_0_name"]').fill("low");
-  await stepForm.locator("select").last().selectOption({ label: "expression" });
-  await stepForm.locator('input[id$="expression"]').fill("steps.ask.answer <= 2");
+  // The condition as a row: field (suggested from the variables), operator, value.
+  await stepForm.getByRole("button", { name: "+ Add row" }).click();
+  await stepForm.getByLabel("Field").fill("steps.ask.answer");
+  await stepForm.getByLabel("Operator").selectOption({ label: "≤" });
+  await stepForm.getByLabel("Value").fill("2");
   await node(page, "branch").locator('[data-port="low"]').waitFor();
 
   // Escalate, connected from the branch's new "low" port.
   await page.getByRole("complementary", { name: "Steps" }).locator('[data-kind="escalate"]').click();
   await node(page, "escalate").waitFor();
+  // The note is a template: `{{` offers the variables, a click inserts one.
+  const note = stepForm.locator('textarea[id="root_note"]');
+  await note.click();
+  await note.pressSequentially("Low score from {{contact.na");
+  await stepForm.getByRole("listbox", { name: "Variables" }).getByRole("option", { name: "contact.name" }).click();
+  assert.equal(await note.inputValue(), "Low score from {{contact.name}}");
   await drag(page, port(page, "branch", "low"), input(page, "escalate"));
   await page.locator('.react-flow__edge[data-id="branch:low"]').waitFor();
   await page.locator(".node-problems.error").first().waitFor({ state: "detached" });
@@ -168,7 +199,7 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   );
   await shot("laid-out");
   await node(page, "ask").click();
-  await stepForm.locator('input[id="root_text"]').fill("Rate us, please");
+  await stepForm.locator('textarea[id="root_text"]').fill("Rate us, please");
   await node(page, "ask").getByText("Rate us, please").waitFor();
   await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
   await page.keyboard.press("Control+z");
@@ -184,6 +215,8 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   ]);
   const file = join(server.dir, "exported.yaml");
   await download.saveAs(file);
+  const exported = readFileSync(file, "utf8");
+  assert.match(exported, /field: steps\.ask\.answer\s+op: lte\s+value: 2/, exported);
   const out = execFileSync(server.binary, ["validate", file], { encoding: "utf8" });
   assert.match(out, /ok|valid|0 errors/i, out);
 });
