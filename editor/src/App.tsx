@@ -1,10 +1,27 @@
-// The editor's pages, by the URL's hash: `#/` the workflows list, `#/w/<id>` one workflow.
-// Without a token (or with one the server refuses) it asks for one first.
+// The pages, by path: `/console` the agent console, `/console/contact` the simulator's
+// contact page, anything else the editor (by hash: `#/` the workflows list, `#/w/<id>` one
+// workflow). Each asks for its own token first (or again when the server refuses it).
 
 import { useEffect, useState } from "react";
-import { ApiError, api, savedToken, saveToken } from "./api";
+import { ApiError, api, savedToken, saveToken, selectTokenFor } from "./api";
+import { Console } from "./Console";
+import { ContactPage } from "./ContactPage";
 import { Editor } from "./Editor";
 import { WorkflowList } from "./WorkflowList";
+
+type Page = "editor" | "console" | "contact";
+
+function pageOf(path: string): Page {
+  if (path.startsWith("/console/contact")) return "contact";
+  if (path.startsWith("/console")) return "console";
+  return "editor";
+}
+
+const SIGN_IN_HINT: Record<Page, string> = {
+  editor: "Paste an admin or ops token (the first admin token is printed when the server first starts).",
+  console: "Paste your agent token (an admin creates it under /api/tokens with role `agent`).",
+  contact: "Paste an integration token: this page plays a contact on the simulator channel.",
+};
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash);
@@ -17,13 +34,17 @@ function useHash(): string {
 }
 
 export function App() {
+  const page = pageOf(window.location.pathname);
+  selectTokenFor(page);
   const [token, setToken] = useState(savedToken());
   const hash = useHash();
-  if (!token) return <SignIn onSignedIn={setToken} />;
+  if (!token) return <SignIn page={page} onSignedIn={setToken} />;
   const signOut = () => {
     saveToken(null);
     setToken(null);
   };
+  if (page === "console") return <Console onSignOut={signOut} />;
+  if (page === "contact") return <ContactPage onSignOut={signOut} />;
   const match = /^#\/w\/([^/]+)$/.exec(hash);
   return (
     <div className="app">
@@ -36,14 +57,16 @@ export function App() {
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
+function SignIn({ page, onSignedIn }: { page: Page; onSignedIn: (token: string) => void }) {
   const [value, setValue] = useState("");
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     saveToken(value.trim());
     try {
-      await api.workflows();
+      // The editor needs ops rights; the other pages say who the token is.
+      if (page === "editor") await api.workflows();
+      else await api.me();
       onSignedIn(value.trim());
     } catch (err) {
       saveToken(null);
@@ -52,8 +75,8 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
   };
   return (
     <form className="signin" onSubmit={submit}>
-      <h1>Switchboard</h1>
-      <p>Paste an admin or ops token (the first admin token is printed when the server first starts).</p>
+      <h1>Switchboard{page === "console" ? " console" : page === "contact" ? " contact" : ""}</h1>
+      <p>{SIGN_IN_HINT[page]}</p>
       <input
         aria-label="API token"
         type="password"

@@ -29,7 +29,9 @@ export function Finder(props: { file: WorkflowFile; kinds: Map<string, KindInfo>
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
   const found = findSteps(props.file, props.kinds, query);
   const pick = (i: number) => found[i] && props.onPick(found[i].id);
   return (

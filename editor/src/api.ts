@@ -155,6 +155,61 @@ export interface VersionDiff {
   steps: { added: string[]; removed: string[]; changed: string[] };
 }
 
+export interface Agent {
+  id: string;
+  name: string;
+  email: string | null;
+  teams: string[];
+  online: boolean;
+  open_count: number;
+}
+
+export interface Me {
+  name: string;
+  role: "admin" | "ops" | "agent" | "integration";
+  agent_id: string | null;
+  agent: Agent | null;
+}
+
+export interface ConversationRow {
+  id: number;
+  contact_id: number;
+  contact_name: string | null;
+  status: string;
+  channel: string | null;
+  assignee_id: string | null;
+  team: string | null;
+  priority: string;
+  opened_at: string;
+  last_text: string | null;
+}
+
+export interface ContactView {
+  id: string;
+  name: string | null;
+  first_name: string | null;
+  email: string | null;
+  phone: string | null;
+  channel: string | null;
+  tags: string[];
+  fields: Record<string, unknown>;
+  active_runs: { id: number; workflow_id: string; status: string; step: string | null; waiting: { reason: string } | null }[];
+}
+
+export interface ShortcutField {
+  id: string;
+  label: string;
+  type?: "text" | "textarea" | "number" | "select";
+  options?: string[];
+  required?: boolean;
+}
+
+export interface Shortcut {
+  workflow: string;
+  label: string;
+  form: ShortcutField[];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -166,15 +221,22 @@ export class ApiError extends Error {
   }
 }
 
-const TOKEN_KEY = "switchboard.token";
+// Each page keeps its own token (the editor an ops token, the console an agent's, the
+// contact page an integration token), so one browser can show them side by side.
+let tokenKey = "switchboard.token";
+
+/** Which saved token this page uses (`editor`, `console`, `contact`). */
+export function selectTokenFor(page: "editor" | "console" | "contact") {
+  tokenKey = page === "editor" ? "switchboard.token" : `switchboard.${page}.token`;
+}
 
 export function savedToken(): string | null {
-  return localStorage.getItem(TOKEN_KEY);
+  return localStorage.getItem(tokenKey);
 }
 
 export function saveToken(token: string | null) {
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+  if (token) localStorage.setItem(tokenKey, token);
+  else localStorage.removeItem(tokenKey);
 }
 
 async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
@@ -233,6 +295,25 @@ export const api = {
     call<VersionDiff>("GET", `/api/workflows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
   rollback: (id: string, version: number) =>
     call<{ version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/rollback`, { version }),
+  me: () => call<Me>("GET", "/api/me"),
+  conversations: (assignee?: string) =>
+    call<ConversationRow[]>("GET", `/api/conversations${assignee ? `?assignee=${encodeURIComponent(assignee)}` : ""}`),
+  contact: (id: number) => call<ContactView>("GET", `/api/contacts/${id}`),
+  transcript: (id: number) => call<TimelineLine[]>("GET", `/api/contacts/${id}/messages`),
+  reply: (id: number, text: string) => call<unknown>("POST", `/api/contacts/${id}/messages`, { text }),
+  close: (id: number, category: string, summary: string) =>
+    call<unknown>("POST", `/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
+  open: (id: number) => call<unknown>("POST", `/api/contacts/${id}/open`),
+  assign: (id: number, agentId: string | null) => call<unknown>("POST", `/api/contacts/${id}/assign`, { agent_id: agentId }),
+  agents: () => call<Agent[]>("GET", "/api/agents"),
+  setOnline: (id: string, online: boolean) => call<unknown>("POST", `/api/agents/${encodeURIComponent(id)}/online`, { online }),
+  shortcuts: () => call<Shortcut[]>("GET", "/api/shortcuts"),
+  press: (workflow: string, contactId: number, form: Record<string, unknown>) =>
+    call<{ started: number[] }>("POST", `/api/shortcuts/${encodeURIComponent(workflow)}`, { contact_id: contactId, form }),
+  simSay: (address: string, name: string, message: { text?: string; payload?: string }) =>
+    call<{ contact_id: number }>("POST", "/api/simulator/messages", { address, name, ...message }),
+  simConversation: (address: string) =>
+    call<{ contact_id: number; messages: TimelineLine[] }>("GET", `/api/simulator/contacts/${encodeURIComponent(address)}`),
   stop: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),
   start: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/start`),
 };

@@ -22,6 +22,8 @@ pub struct FileSettings {
     pub http_allow: Option<Vec<String>>,
     pub log_json: Option<bool>,
     pub admin_token: Option<String>,
+    /// `reopen` (default) or `refuse`: what an agent's reply to a closed conversation does.
+    pub reply_to_closed: Option<crate::runtime::ReplyToClosed>,
 }
 
 impl FileSettings {

@@ -81,6 +81,9 @@ struct RunArgs {
     /// Log as JSON lines.
     #[arg(long, env = "SWITCHBOARD_LOG_JSON")]
     log_json: bool,
+    /// What an agent's reply to a closed conversation does: `reopen` or `refuse` [default: reopen].
+    #[arg(long, env = "SWITCHBOARD_REPLY_TO_CLOSED")]
+    reply_to_closed: Option<switchboard::runtime::ReplyToClosed>,
 }
 
 /// The settings in force: flags and environment over the config file over the defaults.
@@ -93,6 +96,7 @@ struct Settings {
     webhook_url: Option<String>,
     http_allow: Vec<String>,
     log_json: bool,
+    reply_to_closed: switchboard::runtime::ReplyToClosed,
 }
 
 impl Settings {
@@ -119,6 +123,7 @@ impl Settings {
             webhook_url: run.webhook_url.or(file.webhook_url),
             http_allow: if run.http_allow.is_empty() { file.http_allow.unwrap_or_default() } else { run.http_allow },
             log_json: run.log_json || file.log_json.unwrap_or(false),
+            reply_to_closed: run.reply_to_closed.or(file.reply_to_closed).unwrap_or_default(),
         })
     }
 }
@@ -254,6 +259,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         timezone: args.timezone,
         webhook_url: args.webhook_url.clone(),
         http_allow: args.http_allow.clone(),
+        reply_to_closed: args.reply_to_closed,
         crash_after: None,
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;

@@ -287,6 +287,88 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
   await shot("rolled-back");
 });
 
+scenario("console: a contact is routed to an agent, escalated to a supervisor by a shortcut, closed, and rates", async (page, server, shot, browser) => {
+  // The team: Bob in English support, Sam a supervisor; tokens for both and for the contact page.
+  await server.api("PUT", "/api/agents/bob", { name: "Bob Stone", teams: ["support-en"], online: true });
+  await server.api("PUT", "/api/agents/sam", { name: "Sam Park", teams: ["supervisors"], online: true });
+  const token = async (name, role, agent_id) => (await server.api("POST", "/api/tokens", { name, role, agent_id })).body.token;
+  const bobToken = await token("bob", "agent", "bob");
+  const samToken = await token("sam", "agent", "sam");
+  const contactToken = await token("contact page", "integration", null);
+  // The flows in play: pre-chat routing, the escalation shortcut, CSAT (the away message
+  // depends on the hour, and the earlier scenarios' flows are not part of this loop).
+  const { body: all } = await server.api("GET", "/api/workflows");
+  for (const w of all.filter((w) => w.status === "published" && !["pre-chat-routing", "escalation-shortcut", "csat"].includes(w.id))) {
+    await server.api("POST", `/api/workflows/${w.id}/stop`, {});
+  }
+
+  const signInAt = async (p, path, t) => {
+    await p.goto(`${server.url}${path}`);
+    await p.getByLabel("API token").fill(t);
+    await p.getByRole("button", { name: "Sign in" }).click();
+  };
+  // The contact writes; the flow asks language and topic; they answer with buttons.
+  const contact = await (await browser.newContext({ viewport: { width: 700, height: 900 } })).newPage();
+  await signInAt(contact, "/console/contact?address=ana-web&name=Ana%20Lima", contactToken);
+  await contact.getByLabel("Message").fill("Hello there");
+  await contact.getByRole("button", { name: "Send" }).click();
+  await contact.getByRole("button", { name: "English" }).click().catch(async (e) => {
+    await contact.screenshot({ path: shot.path("contact-failure") });
+    throw e;
+  });
+  await contact.getByRole("button", { name: "Technical help" }).click();
+  // The CRM lookup fails here (no such host), so the topic routes it: Bob's team.
+  await contact.getByText("Bob Stone from our team will help you now.").waitFor({ timeout: 60_000 });
+  await contact.screenshot({ path: shot.path("contact-routed") });
+
+  // Bob sees it in his inbox, live, and replies.
+  await signInAt(page, "/console", bobToken);
+  await page.getByRole("button", { name: "Online" }).waitFor();
+  const inbox = page.getByRole("navigation", { name: "Conversations" });
+  await inbox.getByRole("button", { name: /Ana Lima/ }).click();
+  const conversation = page.getByRole("main", { name: "Conversation" });
+  await conversation.getByText("Hello there").waitFor();
+  await conversation.locator(".line.system", { hasText: "Assigned to Bob Stone by a workflow" }).waitFor();
+  await conversation.getByLabel("Reply").fill("Hi Ana, Bob here. Let me check.");
+  await conversation.getByRole("button", { name: "Send" }).click();
+  await contact.getByText("Hi Ana, Bob here. Let me check.").waitFor();
+  await shot("agent-replied");
+
+  // A shortcut with a form: escalate to a supervisor.
+  const panel = page.getByRole("complementary", { name: "Contact" });
+  await panel.getByRole("button", { name: "Escalate to supervisor" }).click();
+  const form = panel.getByRole("dialog", { name: "Escalate to supervisor" });
+  await form.getByLabel("Reason*").selectOption("Angry customer");
+  await form.getByLabel("Priority*").selectOption("high");
+  await form.getByLabel("Details").fill("Asked twice already");
+  await shot("shortcut-form");
+  await form.getByRole("button", { name: "Start" }).click();
+  await contact.getByText("A senior colleague, Sam Park, is taking over your conversation.").waitFor();
+  // It leaves Bob's console (he no longer sees it) ...
+  await page.getByRole("status").filter({ hasText: "handed to another agent or team" }).waitFor();
+  await inbox.getByRole("button", { name: /Ana Lima/ }).waitFor({ state: "detached" });
+  await shot("escalated");
+
+  // ... and is in Sam's, who closes it; CSAT asks the contact, who gives five stars.
+  const sam = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await signInAt(sam, "/console", samToken);
+  await sam.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Ana Lima/ }).click();
+  await sam.locator(".line.note", { hasText: "Bob Stone escalated: Angry customer. Asked twice already" }).waitFor();
+  await sam.getByTestId("conversation-status").getByText("assigned to sam").waitFor();
+  await sam.getByRole("main", { name: "Conversation" }).getByRole("button", { name: "Close…" }).click();
+  const close = sam.getByRole("form", { name: "Close the conversation" });
+  await close.getByLabel("Summary").fill("Calmed down; refund promised.");
+  await close.getByRole("button", { name: "Close conversation" }).click();
+  // Closing fires the CSAT workflow: its question shows in the transcript.
+  await sam.getByRole("main", { name: "Conversation" }).getByText("How would you rate our help?").waitFor();
+  await sam.screenshot({ path: shot.path("supervisor-closed") });
+  await contact.getByRole("button", { name: "5 stars" }).click();
+  await contact.getByText("Thank you for your feedback!").waitFor();
+  await contact.screenshot({ path: shot.path("contact-rated") });
+  const { body: ana } = await server.api("GET", "/api/contacts?limit=1000");
+  assert.ok(ana.some((c) => c.name === "Ana Lima" && c.fields.last_csat === 5), "the rating is on the contact");
+});
+
 let failed = 0;
 const server = await startServer();
 const browser = await chromium.launch({ executablePath, args: FLAGS });
@@ -298,10 +380,12 @@ try {
     page.on("pageerror", (e) => errors.push(e.message));
     const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     let stage = 0;
-    const shot = (what) => page.screenshot({ path: join(results, `${slug}-${++stage}-${what}.png`) });
+    const shot = (what) => page.screenshot({ path: shot.path(what) });
+    // Where a stage's screenshot goes (for scenarios with several pages).
+    shot.path = (what) => join(results, `${slug}-${++stage}-${what}.png`);
     const started = Date.now();
     try {
-      await fn(page, server, shot);
+      await fn(page, server, shot, browser);
       assert.deepEqual(errors, [], "no uncaught errors in the page");
       console.log(`PASS ${name} (${Date.now() - started} ms)`);
     } catch (e) {

@@ -156,6 +156,15 @@ impl Engine {
             .collect()
     }
 
+    /// The contact at an address on a channel, if there is one.
+    pub async fn contact_by_address(&self, channel: &str, address: &str) -> Result<Option<i64>, Error> {
+        Ok(sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
+            .bind(channel)
+            .bind(address)
+            .fetch_optional(&self.inner.pool)
+            .await?)
+    }
+
     /// Every agent with teams, online status and open-conversation count.
     pub async fn agents(&self) -> Result<Vec<Agent>, Error> {
         let mut conn = self.inner.pool.acquire().await?;

@@ -34,6 +34,7 @@ mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
 pub use events::{ContactRef, Event, EventKind, Handled};
+
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
@@ -87,9 +88,34 @@ pub struct Options {
     pub webhook_url: Option<String>,
     /// Hosts and networks the HTTP step may reach even though they are private.
     pub http_allow: Vec<String>,
+    /// What an agent's reply to a closed conversation does: open a new one (the default) or
+    /// be refused.
+    pub reply_to_closed: ReplyToClosed,
     /// Test hook for crash tests: behave as if the process died before the n-th durable step
     /// (a commit or an outbound call). `None` in production.
     pub crash_after: Option<i64>,
+}
+
+/// What an agent's reply to a contact whose conversation is closed does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyToClosed {
+    /// The reply opens a new conversation (as respond.io does).
+    #[default]
+    Reopen,
+    /// The reply is refused; the agent opens the conversation first.
+    Refuse,
+}
+
+impl std::str::FromStr for ReplyToClosed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "reopen" => Ok(ReplyToClosed::Reopen),
+            "refuse" => Ok(ReplyToClosed::Refuse),
+            other => Err(format!("`{other}` is not `reopen` or `refuse`")),
+        }
+    }
 }
 
 impl Default for Options {
@@ -99,6 +125,7 @@ impl Default for Options {
             timezone: chrono_tz::UTC,
             webhook_url: None,
             http_allow: Vec::new(),
+            reply_to_closed: ReplyToClosed::Reopen,
             crash_after: None,
         }
     }
@@ -126,6 +153,7 @@ struct Inner {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     timezone: Tz,
+    reply_to_closed: ReplyToClosed,
     registry: Registry,
     /// SQLite has one writer; taking this lock first keeps transactions from queueing
     /// inside SQLite (where they would fail with SQLITE_BUSY instead of waiting).
@@ -178,6 +206,7 @@ impl Engine {
                 pool,
                 clock,
                 timezone: options.timezone,
+                reply_to_closed: options.reply_to_closed,
                 registry: Registry::default(),
                 write: Mutex::new(()),
                 outbox_wake: Notify::new(),

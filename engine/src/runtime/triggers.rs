@@ -233,6 +233,15 @@ impl Batch<'_> {
                     return Err(Error::NotFound(format!("agent {agent_id}")));
                 }
                 let c = self.cache.contact(self.conn, contact_id).await?;
+                if self.engine.inner.reply_to_closed == super::ReplyToClosed::Refuse {
+                    let latest = self.cache.latest_conversation(self.conn, contact_id).await?;
+                    if latest.is_some_and(|v| v.status != "open") {
+                        return Err(Error::Refused(format!(
+                            "contact {contact_id}'s conversation is closed; open it before replying \
+                             (replies to closed conversations are refused by the `reply_to_closed` setting)"
+                        )));
+                    }
+                }
                 let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
                 let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
                 let key = format!("agent:{agent_id}:{contact_id}:{}", unique_suffix());

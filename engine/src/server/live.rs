@@ -40,7 +40,15 @@ pub async fn live(
     caller: Caller,
     Query(q): Query<LiveQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    caller.require(&[Role::Ops, Role::Agent])?;
+    caller.require(&[Role::Ops, Role::Agent, Role::Integration])?;
+    // The simulator's contact page follows one contact; integrations see nothing wider.
+    if caller.role == Role::Integration && q.contact_id.is_none() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "an `integration` token follows one contact: give `contact_id`",
+        ));
+    }
     let receiver = s.engine.subscribe();
     let stream = futures_util::stream::unfold((receiver, q), |(mut receiver, q)| async move {
         loop {

@@ -7,7 +7,8 @@
 //! conversations, agents and their status, shortcuts), runs (list, detail with journal and
 //! why-waiting, cancel, bulk cancel), API tokens (create, list, revoke), live updates (server-sent events), step kinds, health,
 //! Prometheus metrics, a compile endpoint for the editor (diagnostics and each step's ports),
-//! the editor's test chat (`testchat.rs`),
+//! the editor's test chat (`testchat.rs`), the contact's side of the simulator channel
+//! (`simulator.rs`), who the caller is (`/api/me`),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
 //! `/` (`editor.rs`).
 
@@ -19,6 +20,7 @@ mod inbox;
 mod live;
 pub mod openapi;
 mod runs;
+mod simulator;
 mod testchat;
 mod tokens;
 mod workflows;
@@ -83,6 +85,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(runs::detail))
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/retry", post(runs::retry))
+        .route("/api/me", get(tokens::me))
+        .route("/api/simulator/messages", post(simulator::say))
+        .route("/api/simulator/contacts/{address}", get(simulator::conversation))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/compile", post(workflows::compile))

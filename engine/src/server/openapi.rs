@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{events, inbox, live, runs, testchat, tokens, workflows};
+use super::{events, inbox, live, runs, simulator, testchat, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -54,6 +54,7 @@ const AGENT: Access = Access::Roles(&["agent"]);
 const ADMIN: Access = Access::Roles(&["admin"]);
 const INTEGRATION: Access = Access::Roles(&["integration"]);
 const AGENT_OR_OPS: Access = Access::Roles(&["agent", "ops"]);
+const ANY: Access = Access::Roles(&["ops", "agent", "integration"]);
 
 const fn op(method: &'static str, path: &'static str, summary: &'static str, access: Access) -> Operation {
     Operation { method, path, summary, access, query: None, input: Input::None, ok: 200 }
@@ -153,13 +154,23 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/api/agents/{id}/online", "Set an agent online or away", AGENT_OR_OPS)
         .body(schema::<inbox::OnlineBody>),
     op("get", "/api/shortcuts", "Shortcuts the calling agent may press", AGENT),
-    op("get", "/api/live", "Live updates as server-sent events", Access::Roles(&["ops", "agent"]))
+    op("get", "/api/live", "Live updates as server-sent events", Access::Roles(&["ops", "agent", "integration"]))
         .query(schema::<live::LiveQuery>),
     op("get", "/api/runs", "Runs, newest first", OPS).query(schema::<runs::RunQuery>),
     op("post", "/api/runs/cancel", "Cancel runs of a workflow in bulk", OPS).body(schema::<runs::CancelBody>),
     op("get", "/api/runs/{id}", "A run with its journal, its path and why it is waiting", OPS),
     op("post", "/api/runs/{id}/cancel", "Cancel a run", OPS),
     op("post", "/api/runs/{id}/retry", "Retry a failed run from the step that failed", OPS),
+    op("get", "/api/me", "Who the caller is: token name, role, and the agent of an agent token", ANY),
+    op(
+        "post",
+        "/api/simulator/messages",
+        "A simulator contact writes or presses a button (the contact page)",
+        INTEGRATION,
+    )
+    .body(schema::<simulator::SimulatedMessage>)
+    .ok(201),
+    op("get", "/api/simulator/contacts/{address}", "What a simulator contact sees of their conversation", INTEGRATION),
     op("get", "/api/tokens", "API tokens (never the tokens themselves)", ADMIN),
     op("post", "/api/tokens", "Create an API token; the answer is the only time it is shown", ADMIN)
         .body(schema::<tokens::NewToken>)

@@ -115,3 +115,13 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
         )),
     }
 }
+
+/// Who the caller is: the token's name and role, and for agent tokens the agent (teams,
+/// online status, open conversations). The agent console starts here.
+pub async fn me(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    let agent = match &caller.agent_id {
+        Some(id) => s.engine.agents().await?.into_iter().find(|a| &a.id == id).map(|a| json!(a)),
+        None => None,
+    };
+    Ok(Json(json!({"name": caller.name, "role": caller.role, "agent_id": caller.agent_id, "agent": agent})))
+}

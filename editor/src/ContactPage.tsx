@@ -1,0 +1,128 @@
+// The contact page at `/console/contact`: plays a contact on the simulator channel, for
+// demos and the console's browser tests. The contact writes, answers buttons and stars, and
+// sees the flow's and the agents' messages as they arrive (never internal notes).
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ApiError, api, type TimelineLine } from "./api";
+import { subscribe } from "./live";
+
+function randomAddress(): string {
+  return `visitor-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
+  const params = new URLSearchParams(window.location.search);
+  const [address, setAddress] = useState(params.get("address") ?? randomAddress());
+  const [name, setName] = useState(params.get("name") ?? "Ana Lima");
+  const [contactId, setContactId] = useState<number | null>(null);
+  const [messages, setMessages] = useState<TimelineLine[]>([]);
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const seen = await api.simConversation(address);
+      setContactId(seen.contact_id);
+      setMessages(seen.messages);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) setError(e instanceof ApiError ? e.message : String(e));
+    }
+  }, [address]);
+
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  useEffect(() => {
+    if (contactId === null) return;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    return subscribe({ contact_id: contactId }, () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        load();
+      }, 50);
+    });
+  }, [contactId, load]);
+
+  // A block body: scroll methods return a promise in recent browsers, and an effect must
+  // return nothing or its cleanup.
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: "end" });
+  }, [messages.length]);
+
+  const say = async (message: { text?: string; payload?: string }) => {
+    setError(null);
+    try {
+      const said = await api.simSay(address, name, message);
+      setContactId(said.contact_id);
+      await load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+
+  const lastOut = [...messages].reverse().find((m) => m.direction === "out");
+  return (
+    <div className="contact-page">
+      <header className="toolbar">
+        <h1>Contact</h1>
+        <label className="inline small">
+          Name <input aria-label="Contact name" value={name} onChange={(e) => setName(e.target.value)} disabled={contactId !== null} />
+        </label>
+        <label className="inline small">
+          Address <input aria-label="Contact address" value={address} onChange={(e) => setAddress(e.target.value)} disabled={contactId !== null} />
+        </label>
+        <span className="spacer" />
+        <button className="quiet" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="phone" aria-label="Chat">
+        {messages.map((m, i) => (
+          <div key={i} className={`bubble ${m.direction === "in" ? "in" : "out"}`}>
+            <div className="text">{m.text}</div>
+            {m === lastOut && (m.quick_replies ?? []).length > 0 && (
+              <div className={m.expects === "rating" ? "stars" : "quick-replies"}>
+                {(m.quick_replies ?? []).map((q, n) =>
+                  m.expects === "rating" ? (
+                    <button key={q.payload} className="star" aria-label={`${n + 1} star${n ? "s" : ""}`} onClick={() => say({ payload: q.payload, text: q.title })}>
+                      ★
+                    </button>
+                  ) : (
+                    <button key={q.payload} onClick={() => say({ payload: q.payload, text: q.title })}>
+                      {q.title}
+                    </button>
+                  ),
+                )}
+              </div>
+            )}
+          </div>
+        ))}
+        {messages.length === 0 && <p className="muted small">Write to start a conversation.</p>}
+        <div ref={bottom} />
+      </div>
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!text.trim()) return;
+          const t = text;
+          setText("");
+          say({ text: t });
+        }}
+      >
+        <input aria-label="Message" placeholder="Type a message…" value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit" className="primary">
+          Send
+        </button>
+      </form>
+    </div>
+  );
+}
