@@ -323,6 +323,12 @@ scenario("console: a contact is routed to an agent, escalated to a supervisor by
 
   // Bob sees it in his inbox, live, and replies.
   await signInAt(page, "/console", bobToken);
+  // Bob can go offline and back (the routing above needed him online).
+  await page.getByRole("button", { name: "Online" }).click();
+  await page.getByRole("button", { name: "Offline" }).waitFor();
+  const { body: offline } = await server.api("GET", "/api/agents");
+  assert.equal(offline.find((a) => a.id === "bob").online, false);
+  await page.getByRole("button", { name: "Offline" }).click();
   await page.getByRole("button", { name: "Online" }).waitFor();
   const inbox = page.getByRole("navigation", { name: "Conversations" });
   await inbox.getByRole("button", { name: /Ana Lima/ }).click();
