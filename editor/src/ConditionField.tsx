@@ -3,7 +3,7 @@
 // variable suggestions for the field; or, as the advanced form, a Rhai expression.
 
 import type { FieldProps } from "@rjsf/utils";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { asGroup, fromGroup, isRow, OPS, parseValue, takesValue, toRhai, valueText, type Condition, type Op } from "./condition";
 
 export function ConditionField(props: FieldProps) {
@@ -65,14 +65,7 @@ export function ConditionField(props: FieldProps) {
                 </option>
               ))}
             </select>
-            {takesValue(item.op) && (
-              <input
-                aria-label="Value"
-                placeholder={item.op === "in" || item.op === "not_in" ? "a, b, c" : "value"}
-                value={valueText(item.value)}
-                onChange={(e) => update(i, { ...item, value: parseValue(item.op, e.target.value) })}
-              />
-            )}
+            {takesValue(item.op) && <ValueInput op={item.op} value={item.value} onChange={(value) => update(i, { ...item, value })} />}
             <button type="button" className="quiet" aria-label="Remove row" onClick={() => remove(i)}>
               ×
             </button>
@@ -100,5 +93,26 @@ export function ConditionField(props: FieldProps) {
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * A row's value: what the user types is kept as typed (spaces, a trailing comma or dot) and
+ * the parsed value is what the condition stores.
+ */
+function ValueInput(props: { op: Op; value: unknown; onChange: (value: unknown) => void }) {
+  const [text, setText] = useState(valueText(props.value));
+  // Follow outside changes (undo, another row removed), not our own echo.
+  const shown = JSON.stringify(parseValue(props.op, text)) === JSON.stringify(props.value) ? text : valueText(props.value);
+  return (
+    <input
+      aria-label="Value"
+      placeholder={props.op === "in" || props.op === "not_in" ? "a, b, c" : "value"}
+      value={shown}
+      onChange={(e) => {
+        setText(e.target.value);
+        props.onChange(parseValue(props.op, e.target.value));
+      }}
+    />
   );
 }

@@ -56,23 +56,40 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
   // Bumped by live updates: whatever is on screen reloads.
   const [tick, setTick] = useState(0);
 
+  // Who I am, the agents to assign to and my shortcuts: on sign-in and after my own actions
+  // (`people`), not on every live event.
+  const [people, setPeople] = useState(0);
   useEffect(() => {
-    api.me().then(setMe, (e) => setError(message(e)));
+    api.me().then((m) => {
+      setMe(m);
+      // An admin acts as no agent: nothing is "mine".
+      if (!m.agent_id) setTab((t) => (t === "mine" ? "all" : t));
+    }, (e) => setError(message(e)));
     api.agents().then(setAgents, () => undefined);
     api.shortcuts().then(setShortcuts, () => undefined);
-  }, [tick]);
+  }, [people]);
 
   useEffect(() => {
+    if (!me) return;
     const assignee = tab === "all" ? undefined : tab === "mine" ? "me" : "unassigned";
     api.conversations(assignee).then(setInbox, (e) => setError(message(e)));
-  }, [tab, tick]);
+  }, [tab, tick, me]);
 
+  // Live: the inbox reloads on any change (coalesced); the open conversation only when the
+  // change is about its contact (or events were missed).
+  const [changed, setChanged] = useState<Set<number> | null>(null);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
-    return subscribe({}, () => {
+    let contacts: Set<number> | null = new Set();
+    return subscribe({}, (e) => {
+      const id = e.data.contact_id;
+      if (e.type === "lagged") contacts = null;
+      else if (typeof id === "number") contacts?.add(id);
       if (timer) return;
       timer = setTimeout(() => {
         timer = null;
+        setChanged(contacts);
+        contacts = new Set();
         setTick((t) => t + 1);
       }, 150);
     });
@@ -88,7 +105,7 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
     if (!self) return;
     try {
       await api.setOnline(self.id, !self.online);
-      setTick((t) => t + 1);
+      setPeople((n) => n + 1);
     } catch (e) {
       setError(message(e));
     }
@@ -140,7 +157,7 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
       <div className="console-body">
         <nav className="inbox" aria-label="Conversations">
           <div className="tabs" role="tablist">
-            {TABS.map(([key, label]) => (
+            {TABS.filter(([key]) => key !== "mine" || me?.agent_id).map(([key, label]) => (
               <button key={key} role="tab" aria-selected={tab === key} className={tab === key ? "active" : ""} onClick={() => setTab(key)}>
                 {label}
               </button>
@@ -174,9 +191,13 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
             key={selected}
             contactId={selected}
             tick={tick}
+            changed={changed}
             agents={agents}
             shortcuts={shortcuts}
-            onChanged={() => setTick((t) => t + 1)}
+            onChanged={() => {
+              setTick((t) => t + 1);
+              setPeople((n) => n + 1);
+            }}
             onError={setError}
             onGone={gone}
           />
@@ -207,6 +228,8 @@ function Line({ line }: { line: TimelineLine }) {
 function ConversationView(props: {
   contactId: number;
   tick: number;
+  /** Contacts the latest live events were about (`null`: reload anyway). */
+  changed: Set<number> | null;
   agents: Agent[];
   shortcuts: Shortcut[];
   onChanged: () => void;
@@ -239,7 +262,11 @@ function ConversationView(props: {
 
   useEffect(() => {
     load();
-  }, [load, tick]);
+  }, [load]);
+  const changed = props.changed;
+  useEffect(() => {
+    if (tick > 0 && (changed === null || changed.has(contactId))) load();
+  }, [tick, changed, contactId, load]);
 
   const act = async (what: () => Promise<unknown>) => {
     try {

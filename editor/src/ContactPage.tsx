@@ -20,16 +20,22 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
 
+  // The address is fixed once the contact has written (or was found on opening).
+  const addressRef = useRef(address);
+  addressRef.current = address;
   const load = useCallback(async () => {
+    const asked = addressRef.current;
     try {
-      const seen = await api.simConversation(address);
+      const seen = await api.simConversation(asked);
+      if (asked !== addressRef.current) return; // typed on meanwhile: a stale answer
       setContactId(seen.contact_id);
       setMessages(seen.messages);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) setError(e instanceof ApiError ? e.message : String(e));
     }
-  }, [address]);
+  }, []);
 
+  // On opening: an address in the URL may be a contact already.
   useEffect(() => {
     load();
   }, [load]);

@@ -110,12 +110,20 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
   const [highlight, setHighlight] = useState<Highlight | null>(null);
   const [figures, setFigures] = useState<VersionFigures | null>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
+  const previewRef = useRef<Preview | null>(null);
+  previewRef.current = preview;
   const [finding, setFinding] = useState(false);
   // A version without positions is laid out like a draft opened for the first time.
+  const previewRequest = useRef(0);
   const showPreview = useCallback(
     (p: Preview | null) => {
+      // Only the latest request counts (a layout finishing after "back to the draft" is dropped).
+      const request = ++previewRequest.current;
       if (!p || isPlaced(p.file)) setPreview(p);
-      else layoutOf(p.file, kinds).then((at) => setPreview({ ...p, file: setPositions(p.file, at) }));
+      else
+        layoutOf(p.file, kinds).then((at) => {
+          if (request === previewRequest.current) setPreview({ ...p, file: setPositions(p.file, at) });
+        });
     },
     [kinds],
   );
@@ -364,13 +372,17 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       const mod = e.ctrlKey || e.metaKey;
       if (!mod) return;
       const key = e.key.toLowerCase();
+      // Text selected on the page (the test chat, a journal, a diff) copies as text.
+      const selecting = !(window.getSelection()?.isCollapsed ?? true);
+      // A version shown read-only takes no edits.
+      if (previewRef.current && ["z", "y", "v"].includes(key)) return;
       if (key === "s") {
         e.preventDefault();
         save();
       } else if (key === "k") {
         e.preventDefault();
         setFinding(true);
-      } else if (!typing && key === "c") {
+      } else if (!typing && !selecting && key === "c") {
         const state = useEditor.getState();
         if (!state.file || !state.selected || state.selected === TRIGGER) return;
         e.preventDefault();

@@ -1,6 +1,7 @@
 // Runs on the canvas: for a published version, per-step figures drawn on the nodes (and
 // edge thickness by port), the recent runs, and one picked run's path and journal. Follows
-// the workflow live over `/api/live`.
+// the workflow live over `/api/live` (at most one reload every 3 seconds: the figures are
+// computed from the version's journal).
 
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, type JournalEntry, type RunDetail, type RunRow, type VersionFigures, type VersionInfo } from "./api";
@@ -73,7 +74,7 @@ export function RunsPanel(props: {
       timer = setTimeout(() => {
         timer = null;
         reload();
-      }, 500);
+      }, 3000);
     });
     return () => {
       unsubscribe();

@@ -12,9 +12,12 @@ export function TemplateWidget(props: WidgetProps) {
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [picker, setPicker] = useState(false);
+  // Escape closes the list until the text changes; it shows only while the box has focus.
+  const [dismissed, setDismissed] = useState(false);
+  const [focused, setFocused] = useState(false);
   const value = typeof props.value === "string" ? props.value : "";
   const open = completions(value, caret, variables);
-  const shown = picker ? { from: caret, items: variables } : open;
+  const shown = picker ? { from: caret, items: variables } : focused && !dismissed ? open : null;
 
   const insert = (variable: string) => {
     const result = picker
@@ -43,15 +46,23 @@ export function TemplateWidget(props: WidgetProps) {
             props.onChange(e.target.value);
             setCaret(e.target.selectionStart);
             setActive(0);
+            setDismissed(false);
           }}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-          onBlur={() => setTimeout(() => setPicker(false), 150)}
+          onFocus={() => setFocused(true)}
+          onBlur={() => {
+            setFocused(false);
+            setTimeout(() => setPicker(false), 150);
+          }}
           onKeyDown={(e) => {
             if (!shown || shown.items.length === 0) return;
             if (e.key === "ArrowDown") setActive((a) => Math.min(a + 1, shown.items.length - 1));
             else if (e.key === "ArrowUp") setActive((a) => Math.max(a - 1, 0));
             else if (e.key === "Enter" || e.key === "Tab") insert(shown.items[active]);
-            else if (e.key === "Escape") setPicker(false);
+            else if (e.key === "Escape") {
+              setPicker(false);
+              setDismissed(true);
+            }
             else return;
             e.preventDefault();
           }}

@@ -258,6 +258,15 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
 
   // Clear the canvas highlight when the chat closes.
   useEffect(() => () => onHighlight(null), [onHighlight]);
+  // Closing the chat ends its session: runs cancelled, an agent it assigned freed.
+  const current = useRef<number | null>(null);
+  current.current = sessionId;
+  useEffect(
+    () => () => {
+      if (current.current !== null) api.endTest(current.current).catch(() => undefined);
+    },
+    [],
+  );
 
   const act = async (what: () => Promise<{ notes?: string[] } | unknown>) => {
     setError(null);
@@ -273,7 +282,9 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
 
   const start = async () => {
     setError(null);
-    if (sessionId !== null) await api.endTest(sessionId).catch(() => undefined);
+    const previous = sessionId;
+    setSessionId(null);
+    if (previous !== null) await api.endTest(previous).catch(() => undefined);
     setSession(null);
     setNotes([]);
     onHighlight(null);

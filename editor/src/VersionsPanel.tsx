@@ -2,7 +2,7 @@
 // diff between two versions (steps added and changed are marked on the canvas, removed
 // ones listed, the YAML diff below), and rollback (publishing an earlier version again).
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type Compiled, type VersionDiff, type VersionInfo } from "./api";
 import { parseWorkflow, type WorkflowFile } from "./workflow";
 
@@ -35,13 +35,16 @@ export function VersionsPanel(props: {
   }, [refresh]);
   useEffect(() => () => onPreview(null), [onPreview]);
 
+  const latest = useRef(0);
   const show = async (version: number, against: number | null) => {
     setError(null);
+    const request = ++latest.current;
     try {
       const v = await api.version(id, version);
       const parsed = parseWorkflow(v.source ?? "");
       if ("error" in parsed) throw new Error(parsed.error);
       const compiled = await api.compile(v.source ?? "").catch(() => null);
+      if (request !== latest.current) return;
       setShown(version);
       setBase(against);
       if (against === null) {
@@ -50,6 +53,7 @@ export function VersionsPanel(props: {
         return;
       }
       const d = await api.diff(id, against, version);
+      if (request !== latest.current) return;
       setDiff(d);
       onPreview({ version, file: parsed.file, compiled, diff: { base: against, ...d.steps } });
     } catch (e) {
@@ -113,6 +117,7 @@ export function VersionsPanel(props: {
           <button
             className="quiet"
             onClick={() => {
+              latest.current++;
               setShown(null);
               setDiff(null);
               onPreview(null);

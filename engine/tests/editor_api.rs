@@ -269,3 +269,48 @@ async fn a_published_version_reports_per_step_figures_and_each_run_its_path() {
     let (status, _) = api.call("GET", "/api/workflows/csat/figures?version=9", Some(&api.ops), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_test_contact_stays_in_its_sandbox_and_no_real_contact_falls_into_it() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("shortcut");
+    let other = "schema: 1\nid: other\nname: Other\ntrigger: { type: manual }\nstart: hi\nsteps:\n  hi: { kind: send_message, text: Real flow }\n";
+    api.engine.publish(other).await.expect("other");
+    let draft = r#"
+schema: 1
+id: sandboxed
+name: Sandboxed
+trigger: { type: manual }
+start: remember
+steps:
+  remember: { kind: update_fields, set: { email: ana@example.com }, next: { next: hand_over } }
+  hand_over: { kind: trigger_workflow, workflow: other, next: { failure: done } }
+  done: { kind: send_message, text: Stayed inside }
+"#;
+    let (_, started) = api.call("POST", "/api/test-sessions", Some(&api.ops), Some(json!({"source": draft}))).await;
+    let id = started["session"].as_i64().expect("session");
+    let s = session(&api, id).await;
+    // The draft may not start a published workflow for its test contact.
+    assert_eq!(s["runs"][0]["path"][1], json!({"step": "hand_over", "port": "failure"}), "{s}");
+    assert_eq!(texts(&s), ["out: Stayed inside"]);
+
+    // A real person with the same email is a contact of their own, not the test contact.
+    let mut real = says("ana-real", "hello");
+    if let switchboard::runtime::EventKind::MessageReceived { profile, .. } = &mut real.kind {
+        profile.insert("email".into(), json!("ana@example.com"));
+    }
+    let handled = api.engine.handle(real).await.expect("real contact");
+    assert_ne!(handled.contact_id, Some(id));
+
+    // Agents neither see test chats in their inbox nor press shortcuts on them.
+    let (_, inbox) = api.call("GET", "/api/conversations", Some(&api.admin), None).await;
+    assert!(inbox.as_array().expect("inbox").iter().all(|c| c["contact_id"] != id), "{inbox}");
+    let press = json!({"contact_id": id, "form": {"reason": "Other", "priority": "high"}});
+    let (status, body) = api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(press)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("test-chat contact"), "{body}");
+    // The contact page cannot drive a test chat either.
+    let say = json!({"address": format!("test-{id}"), "text": "hi"});
+    let (status, _) = api.call("POST", "/api/simulator/messages", Some(&api.integration), Some(say)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -550,6 +550,10 @@ impl<'a> Batch<'a> {
                     self.handled.loop_guarded.push(workflow.clone());
                     return Ok(Some(Outcome::TriggerFailed { reason }));
                 }
+                if env.contact.test_workflow.is_some() {
+                    let reason = format!("a test chat starts no other workflow (`{workflow}` was not started)");
+                    return Ok(Some(Outcome::TriggerFailed { reason }));
+                }
                 let Some((version, target)) = self.engine.inner.registry.live(workflow) else {
                     return Ok(Some(Outcome::TriggerFailed {
                         reason: format!("workflow `{workflow}` is not published"),
@@ -713,7 +717,15 @@ impl<'a> Batch<'a> {
         .await?;
         let Some((id, trigger, origin)) = next else { return Ok(()) };
         sqlx::query("DELETE FROM queued_triggers WHERE id = ?").bind(id).execute(&mut *self.conn).await?;
-        let Some((version, wf)) = self.engine.inner.registry.live(workflow_id) else { return Ok(()) };
+        // A test-chat contact's queued trigger starts its snapshot, never the live version.
+        let sandbox = self.cache.contact(self.conn, contact_id).await?.test_workflow;
+        let (version, wf) = match sandbox {
+            Some(_) => (-contact_id, self.engine.inner.registry.get(self.conn, workflow_id, -contact_id).await?),
+            None => match self.engine.inner.registry.live(workflow_id) {
+                Some(live) => live,
+                None => return Ok(()),
+            },
+        };
         let trigger: Value = serde_json::from_str(&trigger).unwrap_or(Value::Null);
         let origin: Vec<String> = serde_json::from_str(&origin).unwrap_or_default();
         Box::pin(self.start_run(workflow_id, version, &wf, contact_id, trigger, origin)).await?;

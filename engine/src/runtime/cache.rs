@@ -247,13 +247,20 @@ impl Cache {
             |contact: &Contact, key: &str, value: &str| contact.attrs.get(key).and_then(Value::as_str) == Some(value);
         for (key, value) in [("phone", phone), ("email", email)] {
             let Some(value) = value else { continue };
-            if let Some(found) = self.contacts.values().filter(|ct| matches(ct, key, value)).map(|ct| ct.id).min() {
+            // Test-chat contacts are nobody's identity: a real person is never merged into one.
+            let found = self
+                .contacts
+                .values()
+                .filter(|ct| ct.test_workflow.is_none() && matches(ct, key, value))
+                .map(|ct| ct.id)
+                .min();
+            if let Some(found) = found {
                 return Ok(Some(found));
             }
             let sql = if key == "phone" {
-                "SELECT id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1"
+                "SELECT id FROM contacts WHERE phone = ? AND test_workflow IS NULL ORDER BY id LIMIT 1"
             } else {
-                "SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1"
+                "SELECT id FROM contacts WHERE email = ? AND test_workflow IS NULL ORDER BY id LIMIT 1"
             };
             let found: Option<i64> = sqlx::query_scalar(sql).bind(value).fetch_optional(&mut *c).await?;
             if found.is_some() {

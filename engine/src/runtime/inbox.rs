@@ -42,12 +42,12 @@ impl Engine {
         Ok(out)
     }
 
-    /// Contacts, newest first; with `visible_to`, only those whose latest conversation that
-    /// agent may see (see [`VISIBLE_TO_AGENT`]).
+    /// Contacts, newest first (not the editor's test-chat contacts); with `visible_to`, only
+    /// those whose latest conversation that agent may see (see [`VISIBLE_TO_AGENT`]).
     pub async fn contacts(&self, limit: i64, offset: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
         let sql = format!(
             "SELECT c.id FROM contacts c {LATEST_CONVERSATION}
-             WHERE ?1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT}
+             WHERE c.test_workflow IS NULL AND (?1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
              ORDER BY c.id DESC LIMIT ?2 OFFSET ?3"
         );
         let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -109,7 +109,7 @@ impl Engine {
         visible.ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
     }
 
-    /// Conversations for an inbox: open ones by default; `assignee` is an agent id,
+    /// Conversations for an inbox (test chats are not agents' work): open ones by default; `assignee` is an agent id,
     /// `unassigned`, or absent for all; `team` narrows to one team; with `visible_to`, only
     /// those that agent may see.
     pub async fn conversations(
@@ -124,7 +124,7 @@ impl Engine {
                     c.name, c.first_name,
                     (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
              FROM conversations v JOIN contacts c ON c.id = v.contact_id
-             WHERE v.status = ?2
+             WHERE v.status = ?2 AND c.test_workflow IS NULL
                AND (?3 IS NULL OR (?3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = ?3)
                AND (?4 IS NULL OR v.team = ?4)
                AND (?1 IS NULL OR {VISIBLE_TO_AGENT})
@@ -163,6 +163,17 @@ impl Engine {
             .bind(address)
             .fetch_optional(&self.inner.pool)
             .await?)
+    }
+
+    /// Whether the contact has an address on the simulator channel (and is no test chat).
+    pub async fn is_simulator_contact(&self, contact_id: i64) -> Result<bool, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+             WHERE a.contact_id = ? AND a.channel = 'simulator' AND c.test_workflow IS NULL)",
+        )
+        .bind(contact_id)
+        .fetch_one(&self.inner.pool)
+        .await?)
     }
 
     /// Every agent with teams, online status and open-conversation count.

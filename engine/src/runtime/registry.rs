@@ -82,6 +82,12 @@ impl Registry {
         self.write().versions.insert((id.to_owned(), version), wf);
     }
 
+    /// Drops a compiled version from memory (an ended test-chat snapshot); it is loaded again
+    /// from the store if a run still needs it.
+    pub fn forget(&self, id: &str, version: i64) {
+        self.write().versions.remove(&(id.to_owned(), version));
+    }
+
     /// Makes `version` the one new runs of `id` start on.
     pub fn set_live(&self, id: &str, version: i64, wf: Arc<CompiledWorkflow>) {
         let mut state = self.write();

@@ -78,7 +78,7 @@ impl Engine {
                 let mut tx = self.begin().await?;
                 let mut batch = Batch::new(self, tx.conn());
                 let ids: Vec<i64> =
-                    sqlx::query_scalar("SELECT id FROM contacts WHERE id > ? AND opted_out = 0 ORDER BY id LIMIT ?")
+                    sqlx::query_scalar("SELECT id FROM contacts WHERE id > ? AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT ?")
                         .bind(cursor)
                         .bind(PAGE)
                         .fetch_all(&mut *batch.conn)

@@ -102,6 +102,28 @@ impl TestTrigger {
     }
 }
 
+/// Removes a snapshot from the registry unless the session that compiled it committed.
+struct ForgetOnDrop<'e> {
+    engine: &'e Engine,
+    workflow: String,
+    version: i64,
+    armed: bool,
+}
+
+impl ForgetOnDrop<'_> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.engine.inner.registry.forget(&self.workflow, self.version);
+        }
+    }
+}
+
 /// A session just started.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TestStarted {
@@ -154,7 +176,9 @@ impl Engine {
             .execute(&mut *batch.conn)
             .await?;
         let version = -session;
+        // Known to this transaction's runs now; forgotten again if it rolls back.
         self.inner.registry.put(&wf.id, version, wf.clone());
+        let forget = ForgetOnDrop { engine: self, workflow: wf.id.clone(), version, armed: true };
         let contact = ContactRef::Id(session);
         match (trigger, &wf.trigger.kind) {
             (TestTrigger::MessageReceived { text }, _) => {
@@ -208,6 +232,7 @@ impl Engine {
         let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
         let changes = batch.cache.changes();
         self.commit(tx).await?;
+        forget.disarm();
         self.after_commit(wake_outbox, wake_timers);
         self.announce(changes);
         tracing::info!(workflow = %wf.id, session, "test chat started");
@@ -282,15 +307,34 @@ impl Engine {
         self.fire_due_timers(1000).await
     }
 
-    /// Ends a session: cancels its runs still under way.
+    /// Ends a session: cancels its runs still under way, closes its conversation (freeing an
+    /// agent a test assigned, without firing anything) and forgets the compiled snapshot.
     pub async fn end_test(&self, session: i64) -> Result<usize, Error> {
-        self.test_workflow(session).await?;
+        let workflow = self.test_workflow(session).await?;
         let mut cancelled = 0;
         for run in self.runs_of_contact(session).await? {
             if matches!(run.status.as_str(), "running" | "waiting") {
                 cancelled += self.cancel(super::CancelFilter::Run(run.id)).await?;
             }
         }
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        let open = batch.cache.latest_conversation(batch.conn, session).await?.filter(|c| c.status == "open");
+        if let Some(mut conv) = open {
+            conv.status = "closed".into();
+            conv.closed_at = Some(batch.now_ms);
+            conv.closed_by = Some("test-chat".into());
+            if let Some(agent) = conv.assignee_id.clone() {
+                batch.cache.released(batch.conn, &agent).await?;
+            }
+            batch.cache.put_conversation(conv);
+        }
+        sqlx::query("DELETE FROM queued_triggers WHERE contact_id = ?").bind(session).execute(&mut *batch.conn).await?;
+        batch.finish().await?;
+        let changes = batch.cache.changes();
+        self.commit(tx).await?;
+        self.announce(changes);
+        self.inner.registry.forget(&workflow, -session);
         Ok(cancelled)
     }
 

@@ -377,6 +377,7 @@ impl Batch<'_> {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
+                self.refuse_test_contact(contact_id, &workflow).await?;
                 let agent = self
                     .cache
                     .agent(self.conn, &agent_id)
@@ -421,6 +422,7 @@ impl Batch<'_> {
                     }
                 };
                 self.handled.contact_id = Some(contact_id);
+                self.refuse_test_contact(contact_id, &workflow).await?;
                 let trigger = json!({"type": "webhook", "payload": payload});
                 self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
             }
@@ -428,11 +430,23 @@ impl Batch<'_> {
                 let (version, wf) = self.live_with(&workflow, "manual")?;
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
+                self.refuse_test_contact(contact_id, &workflow).await?;
                 let trigger = json!({"type": "manual", "vars": vars, "caller": null});
                 self.start_explicit(&workflow, version, &wf, contact_id, trigger).await?;
             }
         }
         Ok(())
+    }
+
+    /// Refuses to start a published workflow for a test-chat contact (shortcuts, webhooks and
+    /// manual starts name their workflow; the sandbox allows only the snapshot under test).
+    async fn refuse_test_contact(&mut self, contact_id: i64, workflow: &str) -> Result<(), Error> {
+        match self.cache.contact(self.conn, contact_id).await?.test_workflow {
+            Some(_) => Err(Error::Refused(format!(
+                "contact {contact_id} is a test-chat contact; `{workflow}` does not start for it"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn live_with(&self, workflow: &str, trigger: &str) -> Result<(i64, std::sync::Arc<CompiledWorkflow>), Error> {

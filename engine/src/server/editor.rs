@@ -22,7 +22,8 @@ pub async fn serve(uri: Uri) -> Response {
     if path.starts_with("api/") || path == "api" {
         return super::error::ApiError::not_found(format!("route {}", uri.path())).into_response();
     }
-    if let Some(file) = Assets::get(path).filter(|_| !path.is_empty()) {
+    // `index.html` is always served by the branch below, with its Content-Security-Policy.
+    if let Some(file) = Assets::get(path).filter(|_| !path.is_empty() && path != "index.html") {
         let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
         let mime = file.metadata.mimetype().to_owned();
         return ([(header::CONTENT_TYPE, mime.as_str()), (header::CACHE_CONTROL, cache)], file.data).into_response();

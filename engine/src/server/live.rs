@@ -42,12 +42,22 @@ pub async fn live(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(&[Role::Ops, Role::Agent, Role::Integration])?;
     // The simulator's contact page follows one contact; integrations see nothing wider.
-    if caller.role == Role::Integration && q.contact_id.is_none() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "forbidden",
-            "an `integration` token follows one contact: give `contact_id`",
-        ));
+    if caller.role == Role::Integration {
+        let contact = q.contact_id.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "an `integration` token follows one contact: give `contact_id`",
+            )
+        })?;
+        // Only a simulator contact (the contact page's), not any real contact.
+        if !s.engine.is_simulator_contact(contact).await? {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "an `integration` token follows only simulator contacts",
+            ));
+        }
     }
     let receiver = s.engine.subscribe();
     let stream = futures_util::stream::unfold((receiver, q), |(mut receiver, q)| async move {

@@ -38,6 +38,10 @@ fn check_address(address: &str) -> Result<(), ApiError> {
     if address.trim().is_empty() || address.len() > 128 {
         return Err(ApiError::bad_request("`address` must be 1 to 128 characters"));
     }
+    // `test-<n>` addresses are the editor's test chats, not the contact page's.
+    if address.starts_with("test-") {
+        return Err(ApiError::bad_request("addresses starting with `test-` belong to the editor's test chat"));
+    }
     Ok(())
 }
 
