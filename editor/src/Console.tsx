@@ -19,7 +19,7 @@ import {
   type ShortcutField,
   type TimelineLine,
 } from "./api";
-import { subscribe } from "./live";
+import { subscribeBatched } from "./live";
 
 /** A shortcut's form fields as a JSON Schema (and the uiSchema for long texts). */
 export function shortcutSchema(fields: ShortcutField[]): { schema: RJSFSchema; uiSchema: UiSchema } {
@@ -78,22 +78,16 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
   // Live: the inbox reloads on any change (coalesced); the open conversation only when the
   // change is about its contact (or events were missed).
   const [changed, setChanged] = useState<Set<number> | null>(null);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let contacts: Set<number> | null = new Set();
-    return subscribe({}, (e) => {
-      const id = e.data.contact_id;
-      if (e.type === "lagged") contacts = null;
-      else if (typeof id === "number") contacts?.add(id);
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        setChanged(contacts);
-        contacts = new Set();
+  useEffect(
+    () =>
+      subscribeBatched({}, 150, (events) => {
+        const missed = events.some((e) => e.type === "lagged");
+        const ids = events.map((e) => e.data.contact_id).filter((id): id is number => typeof id === "number");
+        setChanged(missed ? null : new Set(ids));
         setTick((t) => t + 1);
-      }, 150);
-    });
-  }, []);
+      }),
+    [],
+  );
 
   const [notice, setNotice] = useState<string | null>(null);
   const gone = useCallback(() => {

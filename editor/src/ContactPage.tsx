@@ -4,7 +4,8 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type TimelineLine } from "./api";
-import { subscribe } from "./live";
+import { Replies } from "./chat";
+import { subscribeBatched } from "./live";
 
 function randomAddress(): string {
   return `visitor-${Math.random().toString(36).slice(2, 8)}`;
@@ -42,14 +43,7 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
 
   useEffect(() => {
     if (contactId === null) return;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    return subscribe({ contact_id: contactId }, () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        load();
-      }, 50);
-    });
+    return subscribeBatched({ contact_id: contactId }, 50, load);
   }, [contactId, load]);
 
   // A block body: scroll methods return a promise in recent browsers, and an effect must
@@ -94,21 +88,7 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
         {messages.map((m, i) => (
           <div key={i} className={`bubble ${m.direction === "in" ? "in" : "out"}`}>
             <div className="text">{m.text}</div>
-            {m === lastOut && (m.quick_replies ?? []).length > 0 && (
-              <div className={m.expects === "rating" ? "stars" : "quick-replies"}>
-                {(m.quick_replies ?? []).map((q, n) =>
-                  m.expects === "rating" ? (
-                    <button key={q.payload} className="star" aria-label={`${n + 1} star${n ? "s" : ""}`} onClick={() => say({ payload: q.payload, text: q.title })}>
-                      ★
-                    </button>
-                  ) : (
-                    <button key={q.payload} onClick={() => say({ payload: q.payload, text: q.title })}>
-                      {q.title}
-                    </button>
-                  ),
-                )}
-              </div>
-            )}
+            {m === lastOut && <Replies line={m} live onPick={(payload, title) => say({ payload, text: title })} />}
           </div>
         ))}
         {messages.length === 0 && <p className="muted small">Write to start a conversation.</p>}

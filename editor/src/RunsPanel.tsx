@@ -5,8 +5,9 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, type JournalEntry, type RunDetail, type RunRow, type VersionFigures, type VersionInfo } from "./api";
+import { PanelHead } from "./chat";
 import type { Highlight } from "./graph";
-import { subscribe } from "./live";
+import { subscribeBatched } from "./live";
 
 const ACTIVE = new Set(["running", "waiting"]);
 
@@ -68,18 +69,7 @@ export function RunsPanel(props: {
 
   useEffect(() => {
     reload();
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const unsubscribe = subscribe({ workflow: id }, () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        reload();
-      }, 3000);
-    });
-    return () => {
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-    };
+    return subscribeBatched({ workflow: id }, 3000, reload);
   }, [id, reload]);
 
   useEffect(
@@ -103,12 +93,7 @@ export function RunsPanel(props: {
   const total = figures ? Object.values(figures.runs).reduce((a, b) => a + b, 0) : 0;
   return (
     <aside className="side runs-panel" aria-label="Runs">
-      <div className="testchat-head">
-        <h2>Runs</h2>
-        <button className="quiet" onClick={props.onClose} aria-label="Close runs">
-          ×
-        </button>
-      </div>
+      <PanelHead title="Runs" closeLabel="Close runs" onClose={props.onClose} />
       {versions.length === 0 ? (
         <p className="muted">Publish this workflow to see how contacts go through it.</p>
       ) : (

@@ -5,8 +5,9 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type TestSession, type TestTrigger, type TimelineLine } from "./api";
+import { PanelHead, Replies } from "./chat";
 import type { Highlight } from "./graph";
-import { subscribe } from "./live";
+import { subscribeBatched } from "./live";
 import { toYaml, type WorkflowFile } from "./workflow";
 
 
@@ -152,27 +153,6 @@ export function highlightOf(session: TestSession): Highlight {
   };
 }
 
-function Stars(props: { line: TimelineLine; live: boolean; onPick: (payload: string, title: string) => void }) {
-  const [hover, setHover] = useState(0);
-  const options = props.line.quick_replies ?? [];
-  return (
-    <div className="stars" role="group" aria-label="Rating" onMouseLeave={() => setHover(0)}>
-      {options.map((o, i) => (
-        <button
-          key={o.payload}
-          className={`star${i < hover ? " lit" : ""}`}
-          disabled={!props.live}
-          aria-label={`${i + 1} star${i ? "s" : ""}`}
-          onMouseEnter={() => setHover(i + 1)}
-          onClick={() => props.onPick(o.payload, o.title)}
-        >
-          ★
-        </button>
-      ))}
-    </div>
-  );
-}
-
 function Bubble(props: { line: TimelineLine; live: boolean; onPick: (payload: string, title: string) => void }) {
   const { line } = props;
   if (line.direction === "system" || line.direction === "note") {
@@ -184,23 +164,11 @@ function Bubble(props: { line: TimelineLine; live: boolean; onPick: (payload: st
       </div>
     );
   }
-  const replies = line.quick_replies ?? [];
   return (
     <div className={`bubble ${line.direction}`} data-direction={line.direction}>
       <div className="text">{line.text}</div>
       {line.status === "failed" && <div className="error small">Not delivered: {line.error}</div>}
-      {line.direction === "out" && replies.length > 0 &&
-        (line.expects === "rating" ? (
-          <Stars line={line} live={props.live} onPick={props.onPick} />
-        ) : (
-          <div className="quick-replies">
-            {replies.map((q) => (
-              <button key={q.payload} disabled={!props.live} onClick={() => props.onPick(q.payload, q.title)}>
-                {q.title}
-              </button>
-            ))}
-          </div>
-        ))}
+      {line.direction === "out" && <Replies line={line} live={props.live} onPick={props.onPick} />}
     </div>
   );
 }
@@ -237,19 +205,8 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
   // Follow the session live; coalesce bursts of events into one reload.
   useEffect(() => {
     if (sessionId === null) return;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const unsubscribe = subscribe({ contact_id: sessionId }, () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        refresh(sessionId);
-      }, 50);
-    });
     refresh(sessionId);
-    return () => {
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-    };
+    return subscribeBatched({ contact_id: sessionId }, 50, () => refresh(sessionId));
   }, [sessionId, refresh]);
 
   useEffect(() => {
@@ -310,12 +267,7 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
 
   return (
     <aside className="side testchat" aria-label="Test chat">
-      <div className="testchat-head">
-        <h2>Test chat</h2>
-        <button className="quiet" onClick={props.onClose} aria-label="Close the test chat">
-          ×
-        </button>
-      </div>
+      <PanelHead title="Test chat" closeLabel="Close the test chat" onClose={props.onClose} />
       <p className="muted small">
         Plays the draft on the canvas with a sandboxed test contact; nothing is published and no other workflow runs for it.
       </p>

@@ -4,6 +4,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type Compiled, type VersionDiff, type VersionInfo } from "./api";
+import { PanelHead } from "./chat";
 import { parseWorkflow, type WorkflowFile } from "./workflow";
 
 export interface Preview {
@@ -76,12 +77,7 @@ export function VersionsPanel(props: {
 
   return (
     <aside className="side versions-panel" aria-label="Versions">
-      <div className="testchat-head">
-        <h2>Versions</h2>
-        <button className="quiet" onClick={props.onClose} aria-label="Close versions">
-          ×
-        </button>
-      </div>
+      <PanelHead title="Versions" closeLabel="Close versions" onClose={props.onClose} />
       {versions.length === 0 && <p className="muted">Nothing published yet.</p>}
       {error && <p className="error small">{error}</p>}
       <ul className="problems">

@@ -50,3 +50,30 @@ export function subscribe(query: Record<string, string | number>, onEvent: (e: L
   connect();
   return () => controller.abort();
 }
+
+/**
+ * Like `subscribe`, but events arriving within `ms` of the first are handed over together, so
+ * a burst (a flow sending three messages) costs one reload. Unsubscribing drops a pending batch.
+ */
+export function subscribeBatched(
+  query: Record<string, string | number>,
+  ms: number,
+  onBatch: (events: LiveEvent[]) => void,
+): () => void {
+  let batch: LiveEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = subscribe(query, (e) => {
+    batch.push(e);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const events = batch;
+      batch = [];
+      onBatch(events);
+    }, ms);
+  });
+  return () => {
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -74,6 +74,14 @@ pub(super) fn system_vars(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Value {
     })
 }
 
+/// A finished batch, waiting for its transaction to commit.
+pub(super) struct Concluded {
+    pub handled: Handled,
+    pub wake_outbox: bool,
+    pub wake_timers: bool,
+    pub changes: Vec<super::LiveEvent>,
+}
+
 /// One write transaction's worth of work.
 pub(super) struct Batch<'a> {
     pub engine: &'a Engine,
@@ -118,6 +126,18 @@ impl<'a> Batch<'a> {
     pub async fn finish(&mut self) -> Result<(), Error> {
         self.drain().await?;
         self.cache.flush(self.conn, self.now_ms).await
+    }
+
+    /// Finishes the batch and hands over what the commit must follow up on: what happened,
+    /// which loops to wake and which changes to announce (see [`Engine::commit_concluded`]).
+    pub async fn conclude(&mut self) -> Result<Concluded, Error> {
+        self.finish().await?;
+        Ok(Concluded {
+            handled: std::mem::take(&mut self.handled),
+            wake_outbox: self.wake_outbox,
+            wake_timers: self.wake_timers,
+            changes: self.cache.changes(),
+        })
     }
 
     /// Does all queued work, including what the work itself queues.

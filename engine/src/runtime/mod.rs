@@ -341,14 +341,8 @@ impl Engine {
             }
         }
         batch.apply_event(event.kind).await?;
-        batch.finish().await?;
-        let handled = std::mem::take(&mut batch.handled);
-        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        let changes = batch.cache.changes();
-        self.commit(tx).await?;
-        self.after_commit(wake_outbox, wake_timers);
-        self.announce(changes);
-        Ok(handled)
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await
     }
 
     /// Live updates: every change committed from now on.
@@ -361,6 +355,15 @@ impl Engine {
         for change in changes {
             let _ = self.inner.live.send(change);
         }
+    }
+
+    /// Commits a concluded batch, then wakes the loops it queued work for and announces its
+    /// changes.
+    async fn commit_concluded(&self, tx: WriteTx<'_>, concluded: advance::Concluded) -> Result<Handled, Error> {
+        self.commit(tx).await?;
+        self.after_commit(concluded.wake_outbox, concluded.wake_timers);
+        self.announce(concluded.changes);
+        Ok(concluded.handled)
     }
 
     fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
@@ -393,14 +396,8 @@ impl Engine {
             // A stale timer (the run moved on) is simply dropped.
             batch.cache.clear_timer(*run_id);
         }
-        batch.finish().await?;
-        let resumed = batch.handled.resumed.len();
-        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        let changes = batch.cache.changes();
-        self.commit(tx).await?;
-        self.after_commit(wake_outbox, wake_timers);
-        self.announce(changes);
-        Ok(resumed)
+        let concluded = batch.conclude().await?;
+        Ok(self.commit_concluded(tx, concluded).await?.resumed.len())
     }
 
     /// When the next timer is due, if any.
@@ -588,12 +585,8 @@ impl Engine {
         advance::enter(&mut run, &step);
         batch.cache.put_run(run);
         batch.work.push_back(advance::Work::Start { run_id });
-        batch.finish().await?;
-        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        let changes = batch.cache.changes();
-        self.commit(tx).await?;
-        self.after_commit(wake_outbox, wake_timers);
-        self.announce(changes);
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         self.run(run_id).await
     }
 

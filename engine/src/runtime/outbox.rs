@@ -317,16 +317,12 @@ impl Engine {
             }
         }
         batch.work.extend(resumes);
-        batch.finish().await?;
-        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        let mut changes = batch.cache.changes();
+        let mut concluded = batch.conclude().await?;
         // Delivered messages changed status: their transcripts are news too.
         let contacts: std::collections::BTreeSet<i64> =
             results.iter().filter_map(|(p, _)| p.payload.get("contact_id").and_then(Value::as_i64)).collect();
-        changes.extend(contacts.into_iter().map(|contact_id| super::LiveEvent::Messages { contact_id }));
-        self.commit(tx).await?;
-        self.after_commit(wake_outbox, wake_timers);
-        self.announce(changes);
+        concluded.changes.extend(contacts.into_iter().map(|contact_id| super::LiveEvent::Messages { contact_id }));
+        self.commit_concluded(tx, concluded).await?;
         Ok(())
     }
 

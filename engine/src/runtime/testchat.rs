@@ -227,14 +227,9 @@ impl Engine {
                 batch.start_explicit(&wf.id, version, &wf, session, vars).await?;
             }
         }
-        batch.finish().await?;
-        let handled = std::mem::take(&mut batch.handled);
-        let (wake_outbox, wake_timers) = (batch.wake_outbox, batch.wake_timers);
-        let changes = batch.cache.changes();
-        self.commit(tx).await?;
+        let concluded = batch.conclude().await?;
+        let handled = self.commit_concluded(tx, concluded).await?;
         forget.disarm();
-        self.after_commit(wake_outbox, wake_timers);
-        self.announce(changes);
         tracing::info!(workflow = %wf.id, session, "test chat started");
         Ok(TestStarted { session, workflow_id: wf.id.clone(), started: handled.started, notes: handled.test_notes })
     }
@@ -330,10 +325,8 @@ impl Engine {
             batch.cache.put_conversation(conv);
         }
         sqlx::query("DELETE FROM queued_triggers WHERE contact_id = ?").bind(session).execute(&mut *batch.conn).await?;
-        batch.finish().await?;
-        let changes = batch.cache.changes();
-        self.commit(tx).await?;
-        self.announce(changes);
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         self.inner.registry.forget(&workflow, -session);
         Ok(cancelled)
     }

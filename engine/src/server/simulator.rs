@@ -45,6 +45,14 @@ fn check_address(address: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// What a contact sends, from a text and/or a pressed button's payload; neither is a 400.
+pub(super) fn contact_message(text: Option<String>, payload: Option<String>) -> Result<InboundMessage, ApiError> {
+    if text.as_deref().is_none_or(|t| t.trim().is_empty()) && payload.is_none() {
+        return Err(ApiError::bad_request("give `text`, `payload` or both"));
+    }
+    Ok(InboundMessage { text, payload, ..InboundMessage::default() })
+}
+
 /// The contact writes (201, with their contact id).
 pub async fn say(
     State(s): State<AppState>,
@@ -53,15 +61,12 @@ pub async fn say(
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Integration])?;
     check_address(&b.address)?;
-    if b.text.as_deref().is_none_or(|t| t.trim().is_empty()) && b.payload.is_none() {
-        return Err(ApiError::bad_request("give `text`, `payload` or both"));
-    }
+    let message = contact_message(b.text, b.payload)?;
     let mut profile = Map::new();
     if let Some(name) = b.name.filter(|n| !n.trim().is_empty()) {
         profile.insert("first_name".into(), json!(name.split_whitespace().next().unwrap_or(&name)));
         profile.insert("name".into(), json!(name));
     }
-    let message = InboundMessage { text: b.text, payload: b.payload, ..InboundMessage::default() };
     let contact = ContactRef::Address { channel: CHANNEL.into(), address: b.address };
     let handled = s
         .engine

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use steps::message::InboundMessage;
 
 /// Starts a session.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -54,10 +53,7 @@ pub async fn say(
     Body(b): Body<SayBody>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Ops])?;
-    if b.text.as_deref().is_none_or(|t| t.trim().is_empty()) && b.payload.is_none() {
-        return Err(ApiError::bad_request("give `text`, `payload` or both"));
-    }
-    let message = InboundMessage { text: b.text, payload: b.payload, ..InboundMessage::default() };
+    let message = super::simulator::contact_message(b.text, b.payload)?;
     let handled = s.engine.test_say(id, message).await?;
     let body = json!({"started": handled.started, "resumed": handled.resumed, "notes": handled.test_notes});
     Ok((StatusCode::CREATED, Json(body)).into_response())
