@@ -75,16 +75,17 @@ impl FileSettings {
     }
 }
 
-/// The database a `--db` setting names: an SQLite URL as it is, or a path to an SQLite file.
+/// The database a `--db` setting names: an SQLite or PostgreSQL URL as it is, or a path to
+/// an SQLite file.
 pub fn database_url(db: &str) -> Result<String, String> {
-    if db.starts_with("sqlite:") {
+    if db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://") {
         return Ok(db.to_owned());
     }
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        return Err("this build stores its data in SQLite; give a file path or an `sqlite://` URL".into());
-    }
     if db.contains("://") {
-        return Err(format!("`{db}` is not a database this build knows; give a file path or an `sqlite://` URL"));
+        return Err(format!(
+            "`{}` is not a database Switchboard knows; give a file path, an `sqlite://` or a `postgres://` URL",
+            crate::store::redact(db)
+        ));
     }
     Ok(format!("sqlite://{db}"))
 }
@@ -136,5 +137,6 @@ mod tests {
         assert_eq!(database_url("switchboard.db").as_deref(), Ok("sqlite://switchboard.db"));
         assert_eq!(database_url("sqlite::memory:").as_deref(), Ok("sqlite::memory:"));
         assert!(database_url("mysql://x").is_err());
+        assert_eq!(database_url("postgres://db/sb").as_deref(), Ok("postgres://db/sb"));
     }
 }

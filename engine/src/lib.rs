@@ -16,3 +16,4 @@ pub mod config;
 pub mod http_call;
 pub mod runtime;
 pub mod server;
+pub mod store;

@@ -179,7 +179,7 @@ fn command(cli: Cli) -> Result<ExitCode> {
 async fn run(args: RunArgs) -> Result<ExitCode> {
     let settings = Settings::resolve(args, None, None)?;
     let engine = start_engine(&settings).await?;
-    tracing::info!(db = %settings.database_url, "engine running");
+    tracing::info!(db = %switchboard::store::redact(&settings.database_url), "engine running");
     engine.run_background(shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
 }
@@ -197,7 +197,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         Err(e) => anyhow::bail!("could not set up the admin token: {}", e.message),
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    tracing::info!(listen = %settings.listen, db = %settings.database_url, "serving");
+    tracing::info!(listen = %settings.listen, db = %switchboard::store::redact(&settings.database_url), "serving");
     let app = switchboard::server::app(switchboard::server::AppState { engine: engine.clone() });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = {

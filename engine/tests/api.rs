@@ -417,7 +417,7 @@ async fn agents_see_and_work_only_their_own_their_teams_and_unassigned_conversat
         let pool = api.engine.pool().clone();
         let name = name.to_owned();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT contact_id FROM contact_addresses WHERE address = ?")
+            sqlx::query_scalar::<_, i64>("SELECT contact_id FROM contact_addresses WHERE address = $1")
                 .bind(name)
                 .fetch_one(&pool)
                 .await
@@ -431,7 +431,7 @@ async fn agents_see_and_work_only_their_own_their_teams_and_unassigned_conversat
         .await;
     assert_eq!(status, StatusCode::OK);
     for (contact, team) in [(ben, "sales"), (cy, "support")] {
-        sqlx::query("UPDATE conversations SET team = ? WHERE contact_id = ?")
+        sqlx::query("UPDATE conversations SET team = $1 WHERE contact_id = $2")
             .bind(team)
             .bind(contact)
             .execute(api.engine.pool())

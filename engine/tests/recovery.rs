@@ -205,7 +205,7 @@ async fn kill_9_under_load_then_restart_completes_every_run_exactly() {
     assert_eq!(runs.len(), RUNS, "one run per contact, none started twice");
     for run in runs {
         let steps: Vec<String> =
-            sqlx::query_scalar("SELECT step FROM run_journal WHERE run_id = ? AND kind = 'transition' ORDER BY seq")
+            sqlx::query_scalar("SELECT step FROM run_journal WHERE run_id = $1 AND kind = 'transition' ORDER BY seq")
                 .bind(run)
                 .fetch_all(client.pool())
                 .await

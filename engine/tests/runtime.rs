@@ -39,7 +39,7 @@ async fn csat_low_score_escalates_to_a_supervisor() {
     assert_eq!(contact.0, json!({"last_csat": 2}));
     assert!(contact.1.contains(&"csat-followup".to_owned()));
     let (priority, assignee, status): (String, Option<String>, String) = sqlx::query_as(
-        "SELECT priority, assignee_id, status FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT priority, assignee_id, status FROM conversations WHERE contact_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(ana)
     .fetch_one(engine.pool())
@@ -47,7 +47,7 @@ async fn csat_low_score_escalates_to_a_supervisor() {
     .expect("conversation");
     assert_eq!((priority.as_str(), assignee.as_deref(), status.as_str()), ("high", Some("sam"), "open"));
     let notes: Vec<String> =
-        sqlx::query_scalar("SELECT text FROM messages WHERE contact_id = ? AND direction = 'note' ORDER BY id")
+        sqlx::query_scalar("SELECT text FROM messages WHERE contact_id = $1 AND direction = 'note' ORDER BY id")
             .bind(ana)
             .fetch_all(engine.pool())
             .await
@@ -56,7 +56,7 @@ async fn csat_low_score_escalates_to_a_supervisor() {
 }
 
 async fn contact_row(engine: &switchboard::runtime::Engine, id: i64) -> (serde_json::Value, Vec<String>) {
-    let (fields, tags): (String, String) = sqlx::query_as("SELECT fields, tags FROM contacts WHERE id = ?")
+    let (fields, tags): (String, String) = sqlx::query_as("SELECT fields, tags FROM contacts WHERE id = $1")
         .bind(id)
         .fetch_one(engine.pool())
         .await

@@ -234,7 +234,7 @@ async fn pre_chat_routing_falls_back_when_the_crm_cannot_be_reached() {
     assert_eq!(json(&info.vars, "steps.lookup.status"), json!(null));
     assert_eq!(json(&info.vars, "steps.by_topic.branch"), json!("else"));
     assert_eq!(json(&info.vars, "steps.assign_support.agent_id"), json!("eva"));
-    let language: Option<String> = sqlx::query_scalar("SELECT language FROM contacts WHERE id = ?")
+    let language: Option<String> = sqlx::query_scalar("SELECT language FROM contacts WHERE id = $1")
         .bind(info.contact_id)
         .fetch_one(engine.pool())
         .await

@@ -11,9 +11,9 @@ use super::records::{Agent, Contact, Conversation, Run};
 use super::triggers::{Fire, Start};
 use super::{assign, Engine, Error};
 use crate::clock::{from_millis, to_millis};
+use crate::store::Conn;
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 use std::collections::VecDeque;
 use steps::machine::{AgentRef, Effect, Input, Next, Outcome, StepContext, Wait};
 use steps::trigger::ExitCondition;
@@ -85,7 +85,7 @@ pub(super) struct Concluded {
 /// One write transaction's worth of work.
 pub(super) struct Batch<'a> {
     pub engine: &'a Engine,
-    pub conn: &'a mut SqliteConnection,
+    pub conn: &'a mut Conn,
     pub now: DateTime<Utc>,
     pub now_ms: i64,
     pub work: VecDeque<Work>,
@@ -106,7 +106,7 @@ struct Env {
 }
 
 impl<'a> Batch<'a> {
-    pub fn new(engine: &'a Engine, conn: &'a mut SqliteConnection) -> Batch<'a> {
+    pub fn new(engine: &'a Engine, conn: &'a mut Conn) -> Batch<'a> {
         let now = engine.inner.clock.now();
         Batch {
             engine,
@@ -350,7 +350,7 @@ impl<'a> Batch<'a> {
             // stopped it, or the contact left it (an agent took over, the contact opted out).
             self.cache.flush(self.conn, self.now_ms).await?;
             sqlx::query(
-                "UPDATE outbox SET status = 'dead', last_error = ? WHERE run_id = ? AND status = 'pending' AND kind = 'message'",
+                "UPDATE outbox SET status = 'dead', last_error = $1 WHERE run_id = $2 AND status = 'pending' AND kind = 'message'",
             )
             .bind(format!("not sent: the run was {status}"))
             .bind(run.id)
@@ -729,14 +729,14 @@ impl<'a> Batch<'a> {
     /// Starts the oldest trigger queued for this workflow and contact, if any.
     async fn start_queued(&mut self, workflow_id: &str, contact_id: i64) -> Result<(), Error> {
         let next: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, trigger, origin FROM queued_triggers WHERE workflow_id = ? AND contact_id = ? ORDER BY id LIMIT 1",
+            "SELECT id, trigger, origin FROM queued_triggers WHERE workflow_id = $1 AND contact_id = $2 ORDER BY id LIMIT 1",
         )
         .bind(workflow_id)
         .bind(contact_id)
         .fetch_optional(&mut *self.conn)
         .await?;
         let Some((id, trigger, origin)) = next else { return Ok(()) };
-        sqlx::query("DELETE FROM queued_triggers WHERE id = ?").bind(id).execute(&mut *self.conn).await?;
+        sqlx::query("DELETE FROM queued_triggers WHERE id = $1").bind(id).execute(&mut *self.conn).await?;
         // A test-chat contact's queued trigger starts its snapshot, never the live version.
         let sandbox = self.cache.contact(self.conn, contact_id).await?.test_workflow;
         let (version, wf) = match sandbox {

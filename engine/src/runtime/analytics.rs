@@ -66,7 +66,7 @@ impl Engine {
             wf.steps.keys().map(|id| (id.clone(), StepFigures::default())).collect();
         let mut runs = BTreeMap::new();
         let rows = sqlx::query(
-            "SELECT status, step, COUNT(*) AS n FROM runs WHERE workflow_id = ? AND version = ? GROUP BY status, step",
+            "SELECT status, step, COUNT(*) AS n FROM runs WHERE workflow_id = $1 AND version = $2 GROUP BY status, step",
         )
         .bind(workflow)
         .bind(version)
@@ -88,7 +88,7 @@ impl Engine {
         // Every transition of the version's runs, read once: entries, ports, outcomes.
         let rows = sqlx::query(
             "SELECT j.run_id, j.step, j.data FROM run_journal j JOIN runs r ON r.id = j.run_id
-             WHERE r.workflow_id = ? AND r.version = ? AND j.kind = 'transition' ORDER BY j.run_id, j.seq",
+             WHERE r.workflow_id = $1 AND r.version = $2 AND j.kind = 'transition' ORDER BY j.run_id, j.seq",
         )
         .bind(workflow)
         .bind(version)

@@ -6,14 +6,15 @@
 //!
 //! Rules that keep the cache right:
 //! - every read of a contact, conversation, run or agent goes through it;
-//! - new rows get their ids here (the writer lock makes `MAX(id) + 1` safe);
+//! - new rows get their ids here (`MAX(id) + 1` under SQLite's writer lock, sequences on
+//!   PostgreSQL);
 //! - a query that selects runs by a predicate over the whole table (the assignment queue,
 //!   cancelling by workflow) flushes first, so the database is current when it is asked.
 
 use super::records::{self, Agent, Contact, Conversation, Run};
 use super::Error;
+use crate::store::{Conn, Sql};
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rows per multi-row statement (kept well under SQLite's bound-parameter limit).
@@ -86,7 +87,10 @@ pub(super) struct Cache {
     outbox: Vec<OutboxRow>,
     /// Run → `Some((due, token))` to set its timer, `None` to clear it.
     timers: BTreeMap<i64, Option<(i64, i64)>>,
-    next_ids: Option<NextIds>,
+    next_ids: NextIds,
+    /// PostgreSQL: the contacts (and the agent roster, as [`AGENTS_LOCK`]) this transaction
+    /// holds the advisory lock of. Another process touching them waits until we commit.
+    locked: HashSet<i64>,
     /// Whether any trigger is queued at all (`when_active: queue`); saves a query per run end.
     queued_triggers: Option<bool>,
     /// What the transaction changed, for live updates after the commit.
@@ -94,36 +98,107 @@ pub(super) struct Cache {
     changed_contacts: HashSet<i64>,
 }
 
+/// The tables whose ids the cache hands out.
 #[derive(Debug, Clone, Copy)]
-struct NextIds {
-    contact: i64,
-    conversation: i64,
-    run: i64,
+enum IdKind {
+    Contact,
+    Conversation,
+    Run,
 }
 
+impl IdKind {
+    fn table(self) -> &'static str {
+        match self {
+            IdKind::Contact => "contacts",
+            IdKind::Conversation => "conversations",
+            IdKind::Run => "runs",
+        }
+    }
+}
+
+/// Ids not yet used, per kind (`contacts`, `conversations`, `runs`).
+#[derive(Debug, Default)]
+struct NextIds {
+    /// SQLite: the next id of each kind (the writer lock makes `MAX(id) + 1` safe).
+    next: Option<[i64; 3]>,
+    /// PostgreSQL: ids drawn from each table's sequence in blocks, so processes sharing the
+    /// database never hand out the same one.
+    drawn: [Vec<i64>; 3],
+}
+
+/// The advisory lock key of the agent roster (assignment counters); contacts use their id.
+const AGENTS_LOCK: i64 = -1;
+
+/// Ids drawn from a PostgreSQL sequence at a time.
+const ID_BLOCK: i64 = 32;
+
 impl Cache {
-    async fn ids(&mut self, c: &mut SqliteConnection) -> Result<&mut NextIds, Error> {
-        if self.next_ids.is_none() {
+    async fn next_id(&mut self, c: &mut Conn, kind: IdKind) -> Result<i64, Error> {
+        let k = kind as usize;
+        if crate::store::Backend::of_conn(c) == crate::store::Backend::Postgres {
+            if self.next_ids.drawn[k].is_empty() {
+                let mut ids: Vec<i64> =
+                    sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)")
+                        .bind(kind.table())
+                        .bind(ID_BLOCK)
+                        .fetch_all(&mut *c)
+                        .await?;
+                ids.reverse();
+                self.next_ids.drawn[k] = ids;
+            }
+            return self.next_ids.drawn[k].pop().ok_or_else(|| Error::Refused("id allocation failed".into()));
+        }
+        if self.next_ids.next.is_none() {
             let (contact, conversation, run): (i64, i64, i64) = sqlx::query_as(
                 "SELECT (SELECT COALESCE(MAX(id), 0) FROM contacts), (SELECT COALESCE(MAX(id), 0) FROM conversations),
                         (SELECT COALESCE(MAX(id), 0) FROM runs)",
             )
             .fetch_one(&mut *c)
             .await?;
-            self.next_ids = Some(NextIds { contact: contact + 1, conversation: conversation + 1, run: run + 1 });
+            self.next_ids.next = Some([contact + 1, conversation + 1, run + 1]);
         }
-        match self.next_ids.as_mut() {
-            Some(ids) => Ok(ids),
-            None => Err(Error::Refused("id allocation failed".into())),
+        let next = self.next_ids.next.as_mut().ok_or_else(|| Error::Refused("id allocation failed".into()))?;
+        let id = next[k];
+        next[k] += 1;
+        Ok(id)
+    }
+
+    /// PostgreSQL: takes the transaction's advisory lock of each key not held yet (a
+    /// contact id, or [`AGENTS_LOCK`]), in key order. Every read of a contact's rows goes
+    /// after its lock, so two processes never change one contact at once: the second waits
+    /// for the first to commit and then reads what it wrote. A wait that closes a cycle is
+    /// broken by PostgreSQL's deadlock detector and the transaction retried (see
+    /// `Error::is_contention`). SQLite has one writer and needs none of this.
+    async fn lock(&mut self, c: &mut Conn, keys: &[i64]) -> Result<(), Error> {
+        if crate::store::Backend::of_conn(c) != crate::store::Backend::Postgres {
+            return Ok(());
         }
+        let mut todo: Vec<i64> = keys.iter().copied().filter(|k| !self.locked.contains(k)).collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        todo.sort_unstable();
+        todo.dedup();
+        for chunk in todo.chunks(CHUNK) {
+            let mut q = Sql::new("SELECT v.id, pg_advisory_xact_lock(v.id)::text FROM (VALUES ");
+            let mut sep = q.separated(", ");
+            for key in chunk {
+                sep.push("(").push_bind_unseparated(*key).push_unseparated("::bigint)");
+            }
+            q.push(") AS v(id) ORDER BY v.id");
+            let _: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *c).await?;
+        }
+        self.locked.extend(todo);
+        Ok(())
     }
 
     // ---- contacts ----------------------------------------------------------------------
 
     /// Loads many contacts, their latest conversations and active runs in three statements.
-    pub async fn prefetch(&mut self, c: &mut SqliteConnection, contact_ids: &[i64]) -> Result<(), Error> {
+    pub async fn prefetch(&mut self, c: &mut Conn, contact_ids: &[i64]) -> Result<(), Error> {
         let missing: Vec<i64> = contact_ids.iter().copied().filter(|id| !self.contacts.contains_key(id)).collect();
         for chunk in missing.chunks(CHUNK) {
+            self.lock(c, chunk).await?;
             for contact in records::load_contacts(c, chunk).await? {
                 self.contacts.insert(contact.id, contact);
             }
@@ -143,16 +218,11 @@ impl Cache {
     }
 
     /// Resolves channel addresses to contact ids in bulk (unknown ones stay unknown).
-    pub async fn prefetch_addresses(
-        &mut self,
-        c: &mut SqliteConnection,
-        addresses: &[(String, String)],
-    ) -> Result<(), Error> {
+    pub async fn prefetch_addresses(&mut self, c: &mut Conn, addresses: &[(String, String)]) -> Result<(), Error> {
         let missing: Vec<&(String, String)> = addresses.iter().filter(|a| !self.addresses.contains_key(*a)).collect();
         for chunk in missing.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT channel, address, contact_id FROM contact_addresses WHERE (channel, address) IN (",
-            );
+            let mut q =
+                Sql::new("SELECT channel, address, contact_id FROM contact_addresses WHERE (channel, address) IN (");
             let mut sep = q.separated(", ");
             for (channel, address) in chunk {
                 sep.push("(")
@@ -173,18 +243,13 @@ impl Cache {
         Ok(())
     }
 
-    pub async fn address(
-        &mut self,
-        c: &mut SqliteConnection,
-        channel: &str,
-        address: &str,
-    ) -> Result<Option<i64>, Error> {
+    pub async fn address(&mut self, c: &mut Conn, channel: &str, address: &str) -> Result<Option<i64>, Error> {
         let key = (channel.to_owned(), address.to_owned());
         if let Some(found) = self.addresses.get(&key) {
             return Ok(*found);
         }
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
+            sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = $1 AND address = $2")
                 .bind(channel)
                 .bind(address)
                 .fetch_optional(&mut *c)
@@ -199,10 +264,11 @@ impl Cache {
     }
 
     /// A contact (loaded on first use).
-    pub async fn contact(&mut self, c: &mut SqliteConnection, id: i64) -> Result<Contact, Error> {
+    pub async fn contact(&mut self, c: &mut Conn, id: i64) -> Result<Contact, Error> {
         if let Some(contact) = self.contacts.get(&id) {
             return Ok(contact.clone());
         }
+        self.lock(c, &[id]).await?;
         let contact =
             records::load_contacts(c, &[id]).await?.pop().ok_or_else(|| Error::NotFound(format!("contact {id}")))?;
         self.contacts.insert(id, contact.clone());
@@ -210,7 +276,7 @@ impl Cache {
     }
 
     /// Does the contact exist?
-    pub async fn contact_exists(&mut self, c: &mut SqliteConnection, id: i64) -> Result<bool, Error> {
+    pub async fn contact_exists(&mut self, c: &mut Conn, id: i64) -> Result<bool, Error> {
         match self.contact(c, id).await {
             Ok(_) => Ok(true),
             Err(Error::NotFound(_)) => Ok(false),
@@ -225,10 +291,8 @@ impl Cache {
     }
 
     /// Creates a contact.
-    pub async fn new_contact(&mut self, c: &mut SqliteConnection, mut contact: Contact) -> Result<i64, Error> {
-        let ids = self.ids(c).await?;
-        contact.id = ids.contact;
-        ids.contact += 1;
+    pub async fn new_contact(&mut self, c: &mut Conn, mut contact: Contact) -> Result<i64, Error> {
+        contact.id = self.next_id(c, IdKind::Contact).await?;
         let id = contact.id;
         self.latest.insert(id, None);
         self.active_loaded.insert(id);
@@ -239,7 +303,7 @@ impl Cache {
     /// The first contact with this phone or email, for joining channels into one contact.
     pub async fn contact_by(
         &mut self,
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         phone: Option<&str>,
         email: Option<&str>,
     ) -> Result<Option<i64>, Error> {
@@ -258,9 +322,9 @@ impl Cache {
                 return Ok(Some(found));
             }
             let sql = if key == "phone" {
-                "SELECT id FROM contacts WHERE phone = ? AND test_workflow IS NULL ORDER BY id LIMIT 1"
+                "SELECT id FROM contacts WHERE phone = $1 AND test_workflow IS NULL ORDER BY id LIMIT 1"
             } else {
-                "SELECT id FROM contacts WHERE email = ? AND test_workflow IS NULL ORDER BY id LIMIT 1"
+                "SELECT id FROM contacts WHERE email = $1 AND test_workflow IS NULL ORDER BY id LIMIT 1"
             };
             let found: Option<i64> = sqlx::query_scalar(sql).bind(value).fetch_optional(&mut *c).await?;
             if found.is_some() {
@@ -273,11 +337,10 @@ impl Cache {
     // ---- conversations -----------------------------------------------------------------
 
     /// The contact's latest conversation, open or closed.
-    pub async fn latest_conversation(
-        &mut self,
-        c: &mut SqliteConnection,
-        contact_id: i64,
-    ) -> Result<Option<Conversation>, Error> {
+    pub async fn latest_conversation(&mut self, c: &mut Conn, contact_id: i64) -> Result<Option<Conversation>, Error> {
+        if !self.latest.contains_key(&contact_id) {
+            self.lock(c, &[contact_id]).await?;
+        }
         if let std::collections::hash_map::Entry::Vacant(slot) = self.latest.entry(contact_id) {
             let latest = records::latest_conversations(c, &[contact_id]).await?.pop();
             slot.insert(latest.as_ref().map(|(_, conv)| conv.id));
@@ -296,15 +359,13 @@ impl Cache {
     /// Opens a new conversation for the contact.
     pub async fn new_conversation(
         &mut self,
-        c: &mut SqliteConnection,
+        c: &mut Conn,
         contact_id: i64,
         channel: Option<&str>,
         opened_by: &str,
         now: i64,
     ) -> Result<Conversation, Error> {
-        let ids = self.ids(c).await?;
-        let id = ids.conversation;
-        ids.conversation += 1;
+        let id = self.next_id(c, IdKind::Conversation).await?;
         let conv = Conversation {
             id,
             contact_id,
@@ -328,19 +389,20 @@ impl Cache {
     // ---- agents ------------------------------------------------------------------------
 
     /// Every agent, loaded once per transaction.
-    pub async fn agents(&mut self, c: &mut SqliteConnection) -> Result<&mut Vec<Agent>, Error> {
+    pub async fn agents(&mut self, c: &mut Conn) -> Result<&mut Vec<Agent>, Error> {
         if self.agents.is_none() {
+            self.lock(c, &[AGENTS_LOCK]).await?;
             self.agents = Some(records::load_agents(c).await?);
         }
         Ok(self.agents.get_or_insert_with(Vec::new))
     }
 
-    pub async fn agent(&mut self, c: &mut SqliteConnection, id: &str) -> Result<Option<Agent>, Error> {
+    pub async fn agent(&mut self, c: &mut Conn, id: &str) -> Result<Option<Agent>, Error> {
         Ok(self.agents(c).await?.iter().find(|a| a.id == id).cloned())
     }
 
     /// Records an assignment: the agent was assigned now and has one more open conversation.
-    pub async fn assigned(&mut self, c: &mut SqliteConnection, agent_id: &str, now: i64) -> Result<(), Error> {
+    pub async fn assigned(&mut self, c: &mut Conn, agent_id: &str, now: i64) -> Result<(), Error> {
         if let Some(a) = self.agents(c).await?.iter_mut().find(|a| a.id == agent_id) {
             a.last_assigned_at = now;
             a.open_count += 1;
@@ -350,7 +412,7 @@ impl Cache {
     }
 
     /// An agent's conversation was closed or taken away.
-    pub async fn released(&mut self, c: &mut SqliteConnection, agent_id: &str) -> Result<(), Error> {
+    pub async fn released(&mut self, c: &mut Conn, agent_id: &str) -> Result<(), Error> {
         if let Some(a) = self.agents(c).await?.iter_mut().find(|a| a.id == agent_id) {
             a.open_count = (a.open_count - 1).max(0);
         }
@@ -359,11 +421,18 @@ impl Cache {
 
     // ---- runs --------------------------------------------------------------------------
 
-    pub async fn run(&mut self, c: &mut SqliteConnection, id: i64) -> Result<Run, Error> {
+    pub async fn run(&mut self, c: &mut Conn, id: i64) -> Result<Run, Error> {
         if let Some(run) = self.runs.get(&id) {
             return Ok(run.clone());
         }
-        let run = records::load_run(c, id).await?;
+        let mut run = records::load_run(c, id).await?;
+        if !self.locked.contains(&run.contact_id)
+            && crate::store::Backend::of_conn(c) == crate::store::Backend::Postgres
+        {
+            // Read again under the contact's lock: another process may have moved it.
+            self.lock(c, &[run.contact_id]).await?;
+            run = records::load_run(c, id).await?;
+        }
         self.runs.insert(id, run.clone());
         Ok(run)
     }
@@ -375,18 +444,17 @@ impl Cache {
     }
 
     /// Gives a new run its id and keeps it.
-    pub async fn new_run(&mut self, c: &mut SqliteConnection, mut run: Run) -> Result<i64, Error> {
-        let ids = self.ids(c).await?;
-        run.id = ids.run;
-        ids.run += 1;
+    pub async fn new_run(&mut self, c: &mut Conn, mut run: Run) -> Result<i64, Error> {
+        run.id = self.next_id(c, IdKind::Run).await?;
         let id = run.id;
         self.put_run(run);
         Ok(id)
     }
 
     /// The contact's runs that are under way (running or waiting).
-    pub async fn active_runs(&mut self, c: &mut SqliteConnection, contact_id: i64) -> Result<Vec<Run>, Error> {
+    pub async fn active_runs(&mut self, c: &mut Conn, contact_id: i64) -> Result<Vec<Run>, Error> {
         if !self.active_loaded.contains(&contact_id) {
+            self.lock(c, &[contact_id]).await?;
             for run in records::active_runs(c, &[contact_id]).await? {
                 self.runs.entry(run.id).or_insert(run);
             }
@@ -424,13 +492,13 @@ impl Cache {
         self.timers.insert(run_id, None);
     }
 
-    pub async fn enrolled(&mut self, c: &mut SqliteConnection, workflow: &str, contact_id: i64) -> Result<bool, Error> {
+    pub async fn enrolled(&mut self, c: &mut Conn, workflow: &str, contact_id: i64) -> Result<bool, Error> {
         let key = (workflow.to_owned(), contact_id);
         if let Some(known) = self.enrolled.get(&key) {
             return Ok(*known);
         }
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM enrollments WHERE workflow_id = ? AND contact_id = ?")
+            sqlx::query_scalar("SELECT 1 FROM enrollments WHERE workflow_id = $1 AND contact_id = $2")
                 .bind(workflow)
                 .bind(contact_id)
                 .fetch_optional(&mut *c)
@@ -457,7 +525,7 @@ impl Cache {
     }
 
     /// Whether any trigger may be queued for this workflow and contact.
-    pub async fn may_have_queued(&mut self, c: &mut SqliteConnection) -> Result<bool, Error> {
+    pub async fn may_have_queued(&mut self, c: &mut Conn) -> Result<bool, Error> {
         if self.queued_triggers.is_none() {
             let any: Option<i64> =
                 sqlx::query_scalar("SELECT 1 FROM queued_triggers LIMIT 1").fetch_optional(&mut *c).await?;
@@ -496,10 +564,10 @@ impl Cache {
     // ---- writing back ------------------------------------------------------------------
 
     /// Writes every change, in a few multi-row statements.
-    pub async fn flush(&mut self, c: &mut SqliteConnection, now: i64) -> Result<(), Error> {
+    pub async fn flush(&mut self, c: &mut Conn, now: i64) -> Result<(), Error> {
         let contacts: Vec<&Contact> = self.dirty_contacts.iter().filter_map(|id| self.contacts.get(id)).collect();
         for chunk in contacts.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO contacts (id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
                     last_inbound_at, opted_out, fields, tags, created_at, updated_at, test_workflow) ",
             );
@@ -529,7 +597,7 @@ impl Cache {
         self.dirty_contacts.clear();
 
         for chunk in self.new_addresses.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO contact_addresses (channel, address, contact_id) ");
+            let mut q = Sql::new("INSERT INTO contact_addresses (channel, address, contact_id) ");
             q.push_values(chunk.iter(), |mut b, (channel, address, id)| {
                 b.push_bind(channel.clone()).push_bind(address.clone()).push_bind(*id);
             });
@@ -541,7 +609,7 @@ impl Cache {
         let conversations: Vec<&Conversation> =
             self.dirty_conversations.iter().filter_map(|id| self.conversations.get(id)).collect();
         for chunk in conversations.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO conversations (id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
                     closed_at, closing_category, closing_summary, closed_by) ",
             );
@@ -573,7 +641,7 @@ impl Cache {
         for id in self.dirty_agents.drain() {
             let last = self.agents.as_ref().and_then(|a| a.iter().find(|a| a.id == id)).map(|a| a.last_assigned_at);
             if let Some(last) = last {
-                sqlx::query("UPDATE agents SET last_assigned_at = ? WHERE id = ?")
+                sqlx::query("UPDATE agents SET last_assigned_at = $1 WHERE id = $2")
                     .bind(last)
                     .bind(&id)
                     .execute(&mut *c)
@@ -583,7 +651,7 @@ impl Cache {
 
         let runs: Vec<&Run> = self.dirty_runs.iter().filter_map(|id| self.runs.get(id)).collect();
         for chunk in runs.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO runs (id, workflow_id, version, contact_id, status, step, visit, visits, state, wait_kind, wait_data,
                     waiting_since, due_at, vars, seq, origin, last_error, created_at, updated_at, ended_at) ",
             );
@@ -621,8 +689,7 @@ impl Cache {
         self.dirty_runs.clear();
 
         for chunk in self.journal.chunks(CHUNK) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) ");
+            let mut q = Sql::new("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) ");
             q.push_values(chunk.iter(), |mut b, j| {
                 b.push_bind(j.run_id)
                     .push_bind(j.seq)
@@ -637,7 +704,7 @@ impl Cache {
         self.journal.clear();
 
         for chunk in self.messages.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, run_id,
                     idempotency_key, status, error, created_at) ",
             );
@@ -660,7 +727,7 @@ impl Cache {
         self.messages.clear();
 
         for chunk in self.outbox.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = Sql::new(
                 "INSERT INTO outbox (run_id, contact_id, kind, idempotency_key, payload, awaited, token, status, next_attempt_at,
                     created_at) ",
             );
@@ -683,7 +750,7 @@ impl Cache {
         let (set, clear): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.timers).into_iter().partition(|(_, t)| t.is_some());
         for chunk in clear.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM timers WHERE run_id IN (");
+            let mut q = Sql::new("DELETE FROM timers WHERE run_id IN (");
             let mut sep = q.separated(", ");
             for (id, _) in chunk {
                 sep.push_bind(*id);
@@ -694,7 +761,7 @@ impl Cache {
         let set: Vec<(i64, i64, i64)> =
             set.into_iter().filter_map(|(id, t)| t.map(|(due, token)| (id, due, token))).collect();
         for chunk in set.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO timers (run_id, due_at, token) ");
+            let mut q = Sql::new("INSERT INTO timers (run_id, due_at, token) ");
             q.push_values(chunk.iter(), |mut b, (id, due, token)| {
                 b.push_bind(*id).push_bind(*due).push_bind(*token);
             });
@@ -703,7 +770,7 @@ impl Cache {
         }
 
         for chunk in self.new_enrollments.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO enrollments (workflow_id, contact_id) ");
+            let mut q = Sql::new("INSERT INTO enrollments (workflow_id, contact_id) ");
             q.push_values(chunk.iter(), |mut b, (w, id)| {
                 b.push_bind(w.clone()).push_bind(*id);
             });

@@ -8,11 +8,11 @@ use crate::clock::from_millis;
 use serde_json::{json, Value};
 use sqlx::Row;
 
-/// Which conversations (`v`) the agent bound to `?1` may see: those assigned to them, those
+/// Which conversations (`v`) the agent bound to `$1` may see: those assigned to them, those
 /// of their teams, and unassigned ones outside any team. A conversation routed to the
 /// `sales` queue is the sales team's, not everyone's.
-const VISIBLE_TO_AGENT: &str = "(v.assignee_id = ?1
-      OR v.team IN (SELECT team_id FROM agent_teams WHERE agent_id = ?1)
+const VISIBLE_TO_AGENT: &str = "(v.assignee_id = $1
+      OR v.team IN (SELECT team_id FROM agent_teams WHERE agent_id = $1)
       OR (v.assignee_id IS NULL AND v.team IS NULL))";
 
 /// Joins each contact `c` to its latest conversation `v` (none yet: `v.id IS NULL`).
@@ -47,8 +47,8 @@ impl Engine {
     pub async fn contacts(&self, limit: i64, offset: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
         let sql = format!(
             "SELECT c.id FROM contacts c {LATEST_CONVERSATION}
-             WHERE c.test_workflow IS NULL AND (?1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
-             ORDER BY c.id DESC LIMIT ?2 OFFSET ?3"
+             WHERE c.test_workflow IS NULL AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
+             ORDER BY c.id DESC LIMIT $2 OFFSET $3"
         );
         let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(visible_to)
@@ -67,7 +67,7 @@ impl Engine {
     pub async fn transcript(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
         let rows = sqlx::query(
             "SELECT id, conversation_id, direction, sender, channel, text, body, status, error, created_at FROM messages
-             WHERE contact_id = ? ORDER BY id",
+             WHERE contact_id = $1 ORDER BY id",
         )
         .bind(contact_id)
         .fetch_all(&self.inner.pool)
@@ -98,15 +98,15 @@ impl Engine {
     /// [visible](VISIBLE_TO_AGENT) to them, or it has none yet.
     pub async fn agent_may_see_contact(&self, contact_id: i64, agent_id: &str) -> Result<bool, Error> {
         let sql = format!(
-            "SELECT v.id IS NULL OR {VISIBLE_TO_AGENT} FROM contacts c {LATEST_CONVERSATION}
-             WHERE c.id = ?2"
+            "SELECT CASE WHEN v.id IS NULL OR {VISIBLE_TO_AGENT} THEN 1 ELSE 0 END FROM contacts c {LATEST_CONVERSATION}
+             WHERE c.id = $2"
         );
-        let visible: Option<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        let visible: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(agent_id)
             .bind(contact_id)
             .fetch_optional(&self.inner.pool)
             .await?;
-        visible.ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
+        visible.map(|v| v != 0).ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
     }
 
     /// Conversations for an inbox (test chats are not agents' work): open ones by default; `assignee` is an agent id,
@@ -124,10 +124,10 @@ impl Engine {
                     c.name, c.first_name,
                     (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
              FROM conversations v JOIN contacts c ON c.id = v.contact_id
-             WHERE v.status = ?2 AND c.test_workflow IS NULL
-               AND (?3 IS NULL OR (?3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = ?3)
-               AND (?4 IS NULL OR v.team = ?4)
-               AND (?1 IS NULL OR {VISIBLE_TO_AGENT})
+             WHERE v.status = $2 AND c.test_workflow IS NULL
+               AND ($3 IS NULL OR ($3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = $3)
+               AND ($4 IS NULL OR v.team = $4)
+               AND ($1 IS NULL OR {VISIBLE_TO_AGENT})
              ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
              LIMIT 500"
         );
@@ -158,7 +158,7 @@ impl Engine {
 
     /// The contact at an address on a channel, if there is one.
     pub async fn contact_by_address(&self, channel: &str, address: &str) -> Result<Option<i64>, Error> {
-        Ok(sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = ? AND address = ?")
+        Ok(sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = $1 AND address = $2")
             .bind(channel)
             .bind(address)
             .fetch_optional(&self.inner.pool)
@@ -167,13 +167,14 @@ impl Engine {
 
     /// Whether the contact has an address on the simulator channel (and is no test chat).
     pub async fn is_simulator_contact(&self, contact_id: i64) -> Result<bool, Error> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
-             WHERE a.contact_id = ? AND a.channel = 'simulator' AND c.test_workflow IS NULL)",
+        let found: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+             WHERE a.contact_id = $1 AND a.channel = 'simulator' AND c.test_workflow IS NULL",
         )
         .bind(contact_id)
         .fetch_one(&self.inner.pool)
-        .await?)
+        .await?;
+        Ok(found > 0)
     }
 
     /// Every agent with teams, online status and open-conversation count.

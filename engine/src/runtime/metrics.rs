@@ -18,6 +18,9 @@ pub(super) struct Metrics {
     pub transitions: Counter,
     pub effect_retries: Counter,
     pub deliveries: Family<Vec<(String, String)>, Counter>,
+    pub leases_taken_over: Counter,
+    pub leases_lost: Counter,
+    pub contention_retries: Counter,
     runs: Family<Vec<(String, String)>, Gauge>,
     ready: Family<Vec<(String, String)>, Gauge>,
 }
@@ -32,6 +35,24 @@ impl Default for Metrics {
         let transitions = Counter::default();
         let effect_retries = Counter::default();
         let deliveries = Family::<Vec<(String, String)>, Counter>::default();
+        let leases_taken_over = Counter::default();
+        let leases_lost = Counter::default();
+        let contention_retries = Counter::default();
+        registry.register(
+            "switchboard_leases_taken_over",
+            "Outbox leases freed because their process stopped renewing them",
+            leases_taken_over.clone(),
+        );
+        registry.register(
+            "switchboard_leases_lost",
+            "Outcomes dropped because their lease had passed to another process (fencing)",
+            leases_lost.clone(),
+        );
+        registry.register(
+            "switchboard_contention_retries",
+            "Transactions tried again after losing a race with another process",
+            contention_retries.clone(),
+        );
         let runs = Family::<Vec<(String, String)>, Gauge>::default();
         let ready = Family::<Vec<(String, String)>, Gauge>::default();
         registry.register(
@@ -61,7 +82,19 @@ impl Default for Metrics {
             "Work waiting to be done: queued events, due timers, due outbox rows",
             ready.clone(),
         );
-        Metrics { registry, step_seconds, timer_lateness_seconds, transitions, effect_retries, deliveries, runs, ready }
+        Metrics {
+            registry,
+            step_seconds,
+            timer_lateness_seconds,
+            transitions,
+            effect_retries,
+            deliveries,
+            leases_taken_over,
+            leases_lost,
+            contention_retries,
+            runs,
+            ready,
+        }
     }
 }
 
@@ -78,8 +111,8 @@ impl Engine {
         let now = self.now_ms();
         let (queued, timers, outbox): (i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM event_queue),
-                    (SELECT COUNT(*) FROM timers WHERE due_at <= ?),
-                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?)",
+                    (SELECT COUNT(*) FROM timers WHERE due_at <= $1),
+                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2)",
         )
         .bind(now)
         .bind(now)

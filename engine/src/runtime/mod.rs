@@ -44,11 +44,9 @@ pub use workflows::{diff, DraftBase, DraftSaved, VersionInfo, WorkflowDetail, Wo
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;
+use crate::store::{Backend, Conn, Pool};
 use chrono_tz::Tz;
 use registry::Registry;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use steps::Diagnostic;
@@ -76,6 +74,20 @@ pub enum Error {
     #[error("simulated crash")]
     Crashed,
 }
+
+impl Error {
+    /// Did the transaction lose a race with another process (a deadlock broken by
+    /// PostgreSQL, a serialization failure)? Such work is simply tried again.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            Error::Db(sqlx::Error::Database(db)) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+            _ => false,
+        }
+    }
+}
+
+/// Attempts at a transaction that keeps losing races before its error is returned.
+const CONTENTION_ATTEMPTS: usize = 8;
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
@@ -150,7 +162,8 @@ pub struct Engine {
 
 #[derive(Debug)]
 struct Inner {
-    pool: SqlitePool,
+    pool: Pool,
+    backend: Backend,
     clock: Arc<dyn Clock>,
     timezone: Tz,
     reply_to_closed: ReplyToClosed,
@@ -170,6 +183,10 @@ struct Inner {
     /// Changes of the queue transaction in progress (see `queue.rs`).
     pending_live: std::sync::Mutex<Vec<LiveEvent>>,
     metrics: metrics::Metrics,
+    /// This process's id in `workers`, the owner of its leases.
+    worker: String,
+    /// The database URL, for the PostgreSQL notification listener.
+    database_url: String,
 }
 
 /// Events taken per transaction by the background loop (and the benchmark).
@@ -178,32 +195,42 @@ pub const QUEUE_BATCH: i64 = 1000;
 pub const OUTBOX_BATCH: i64 = 1000;
 /// Timers fired per transaction.
 pub const TIMER_BATCH: i64 = 1000;
+/// The PostgreSQL notification channel processes wake each other on.
+const NOTIFY_CHANNEL: &str = "switchboard";
+/// On PostgreSQL, how often an idle loop looks for work another process committed, in case
+/// a notification was missed.
+const PEER_POLL: Duration = Duration::from_secs(2);
+
+/// Which loop a notification is for.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    Queue,
+    Outbox,
+    Timers,
+}
+
+impl Wake {
+    fn as_str(self) -> &'static str {
+        match self {
+            Wake::Queue => "queue",
+            Wake::Outbox => "outbox",
+            Wake::Timers => "timers",
+        }
+    }
+}
+
 /// How long a background loop waits after an error before trying again.
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 impl Engine {
     /// Opens (and migrates) the store and loads the published workflows.
     pub async fn open(options: Options, clock: Arc<dyn Clock>) -> Result<Engine, Error> {
-        let memory = options.database_url.contains(":memory:");
-        let connect = SqliteConnectOptions::from_str(&options.database_url)?
-            .create_if_missing(true)
-            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
-            // A committed transaction survives power loss: the journal is the product.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database exists once per connection, so it gets exactly one.
-            .max_connections(if memory { 1 } else { 4 })
-            .connect_with(connect)
-            .await?;
-        MIGRATOR.run(&pool).await?;
+        let (pool, backend) = crate::store::open(&options.database_url).await?;
         let policy = crate::http_call::NetPolicy::from_entries(&options.http_allow).map_err(Error::Refused)?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 pool,
+                backend,
                 clock,
                 timezone: options.timezone,
                 reply_to_closed: options.reply_to_closed,
@@ -218,20 +245,52 @@ impl Engine {
                 live: tokio::sync::broadcast::channel(4096).0,
                 pending_live: std::sync::Mutex::new(Vec::new()),
                 metrics: metrics::Metrics::default(),
+                worker: worker_id(),
+                database_url: options.database_url.clone(),
             }),
         };
+        engine.register_worker().await?;
         engine.inner.registry.load(&engine.inner.pool).await?;
         Ok(engine)
     }
 
     /// The store, for read-only queries (the API, tests).
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &crate::store::Pool {
         &self.inner.pool
     }
 
     /// The engine's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// Says this process shares the store. An SQLite store has one process, so leases held
+    /// by an earlier life of it (a crash) are void at once; on PostgreSQL they run out.
+    async fn register_worker(&self) -> Result<(), Error> {
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        if self.inner.backend == Backend::Sqlite {
+            sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
+                .execute(tx.conn())
+                .await?;
+            sqlx::query("DELETE FROM workers").execute(tx.conn()).await?;
+        }
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+        sqlx::query("INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(&self.inner.worker)
+            .bind(host)
+            .bind(i64::from(std::process::id()))
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        tracing::info!(worker = %self.inner.worker, backend = ?self.inner.backend, "engine process registered");
+        Ok(())
+    }
+
+    /// This process's id among the processes sharing the store.
+    pub fn worker_id(&self) -> &str {
+        &self.inner.worker
     }
 
     /// The current time in the store's format.
@@ -245,7 +304,7 @@ impl Engine {
     async fn begin(&self) -> Result<WriteTx<'_>, Error> {
         self.check_alive()?;
         let guard = self.inner.write.lock().await;
-        let tx = self.inner.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self.inner.pool.begin_with(self.inner.backend.begin_statement()).await?;
         Ok(WriteTx { _guard: guard, tx })
     }
 
@@ -273,14 +332,22 @@ impl Engine {
     }
 }
 
+/// A process id that stays unique across restarts and machines: host, pid and a random part.
+fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+    let mut random = [0u8; 4];
+    let _ = getrandom::fill(&mut random);
+    format!("{host}-{}-{}", std::process::id(), hex::encode(random))
+}
+
 /// A write transaction holding the writer lock.
 struct WriteTx<'e> {
     _guard: tokio::sync::MutexGuard<'e, ()>,
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: sqlx::Transaction<'static, crate::store::Db>,
 }
 
 impl WriteTx<'_> {
-    fn conn(&mut self) -> &mut SqliteConnection {
+    fn conn(&mut self) -> &mut Conn {
         &mut self.tx
     }
 
@@ -324,11 +391,35 @@ impl Engine {
     /// Handles one outside event in one transaction. A duplicate (same source and id as an
     /// event already accepted) changes nothing.
     pub async fn handle(&self, event: Event) -> Result<Handled, Error> {
+        self.retry_contention(|| self.handle_once(event.clone())).await
+    }
+
+    /// Runs a transaction again while it loses races with another process (PostgreSQL only;
+    /// SQLite's single writer never races).
+    async fn retry_contention<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let mut tries = 0;
+        loop {
+            match attempt().await {
+                Err(e) if e.is_contention() && tries < CONTENTION_ATTEMPTS => {
+                    tries += 1;
+                    self.inner.metrics.contention_retries.inc();
+                    tracing::debug!(error = %e, tries, "lost a race with another process; trying again");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn handle_once(&self, event: Event) -> Result<Handled, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
         if let Some(id) = &event.id {
             let inserted = sqlx::query(
-                "INSERT INTO inbox (source, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO inbox (source, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(&event.source)
             .bind(id)
@@ -373,19 +464,77 @@ impl Engine {
         if wake_timers {
             self.inner.timer_wake.notify_one();
         }
+        if wake_outbox {
+            self.notify_peers(Wake::Outbox);
+        }
+        if wake_timers {
+            self.notify_peers(Wake::Timers);
+        }
+    }
+
+    /// PostgreSQL: tells the other processes (LISTEN/NOTIFY) that work of this kind was
+    /// committed, so an idle one picks it up at once instead of at its next poll.
+    fn notify_peers(&self, what: Wake) {
+        if self.inner.backend != Backend::Postgres {
+            return;
+        }
+        let pool = self.inner.pool.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)::text")
+                .bind(NOTIFY_CHANNEL)
+                .bind(what.as_str())
+                .fetch_one(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "could not notify other processes (they poll)");
+            }
+        });
+    }
+
+    /// PostgreSQL: wakes this process's loops when another process commits work for them.
+    /// If the listening connection drops, the loops still poll (every [`PEER_POLL`]).
+    async fn listen_to_peers(&self) {
+        loop {
+            let listener = async {
+                let mut listener = sqlx::postgres::PgListener::connect(&self.inner.database_url).await?;
+                listener.listen(NOTIFY_CHANNEL).await?;
+                loop {
+                    let note = listener.recv().await?;
+                    match note.payload() {
+                        "queue" => self.inner.queue_wake.notify_one(),
+                        "outbox" => self.inner.outbox_wake.notify_one(),
+                        _ => self.inner.timer_wake.notify_one(),
+                    }
+                }
+                #[allow(unreachable_code)]
+                Ok::<(), sqlx::Error>(())
+            };
+            if let Err(e) = listener.await {
+                tracing::warn!(error = %e, "listening for other processes failed; polling meanwhile");
+            }
+            tokio::time::sleep(ERROR_BACKOFF).await;
+        }
     }
 
     /// Fires every timer that is due now (up to `limit`) in one transaction. Returns how many
     /// runs it resumed.
     pub async fn fire_due_timers(&self, limit: i64) -> Result<usize, Error> {
+        self.retry_contention(|| self.fire_due_timers_once(limit)).await
+    }
+
+    /// One pass of [`Engine::fire_due_timers`]. On PostgreSQL each due timer is claimed with
+    /// `FOR UPDATE SKIP LOCKED` and deleted in the transaction that fires it, so a timer fires
+    /// in exactly one process; one that died mid-way releases its claims when its
+    /// transaction is rolled back.
+    async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
+        let sql = format!(
+            "SELECT run_id, token, due_at FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2{}",
+            self.inner.backend.skip_locked()
+        );
         let due: Vec<(i64, i64, i64)> =
-            sqlx::query_as("SELECT run_id, token, due_at FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?")
-                .bind(batch.now_ms)
-                .bind(limit)
-                .fetch_all(&mut *batch.conn)
-                .await?;
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(batch.now_ms).bind(limit).fetch_all(&mut *batch.conn).await?;
         for (run_id, token, due_at) in &due {
             self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
             batch.work.push_back(advance::Work::Resume {
@@ -416,7 +565,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let conn = tx.conn();
-        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = ?")
+        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = $1")
             .bind(&wf.id)
             .fetch_optional(&mut *conn)
             .await?
@@ -424,7 +573,7 @@ impl Engine {
         let version = current.unwrap_or(0) + 1;
         sqlx::query(
             "INSERT INTO workflows (id, name, status, draft, current_version, trigger_type, updated_at)
-             VALUES (?, ?, 'published', ?, ?, ?, ?)
+             VALUES ($1, $2, 'published', $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = 'published', draft = excluded.draft,
                 draft_revision = CASE WHEN workflows.draft = excluded.draft THEN workflows.draft_revision
                                       ELSE workflows.draft_revision + 1 END,
@@ -439,17 +588,19 @@ impl Engine {
         .bind(now)
         .execute(&mut *conn)
         .await?;
-        sqlx::query("INSERT INTO workflow_versions (workflow_id, version, source, published_at) VALUES (?, ?, ?, ?)")
-            .bind(&wf.id)
-            .bind(version)
-            .bind(source)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO workflow_versions (workflow_id, version, source, published_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&wf.id)
+        .bind(version)
+        .bind(source)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
         // Keep the draft history in step (a publish of new text is also a save of the draft).
         sqlx::query(
             "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by)
-             SELECT id, draft_revision, draft, ?, 'publish' FROM workflows WHERE id = ? ON CONFLICT DO NOTHING",
+             SELECT id, draft_revision, draft, $1, 'publish' FROM workflows WHERE id = $2 ON CONFLICT DO NOTHING",
         )
         .bind(now)
         .bind(&wf.id)
@@ -472,7 +623,7 @@ impl Engine {
         };
         let current: Option<(i64, String, String)> = sqlx::query_as(
             "SELECT v.version, v.source, w.status FROM workflows w
-             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = ?",
+             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = $1",
         )
         .bind(&wf.id)
         .fetch_optional(&self.inner.pool)
@@ -492,7 +643,7 @@ impl Engine {
     pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
-        let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = ? WHERE id = ?")
+        let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = $1 WHERE id = $2")
             .bind(batch.now_ms)
             .bind(workflow)
             .execute(&mut *batch.conn)
@@ -502,14 +653,14 @@ impl Engine {
             return Err(Error::NotFound(format!("workflow {workflow}")));
         }
         // Nothing new starts from here on, queued triggers included.
-        sqlx::query("DELETE FROM queued_triggers WHERE workflow_id = ?")
+        sqlx::query("DELETE FROM queued_triggers WHERE workflow_id = $1")
             .bind(workflow)
             .execute(&mut *batch.conn)
             .await?;
         let mut ejected = 0;
         if eject {
             let ids: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM runs WHERE workflow_id = ? AND status IN ('running', 'waiting')")
+                sqlx::query_scalar("SELECT id FROM runs WHERE workflow_id = $1 AND status IN ('running', 'waiting')")
                     .bind(workflow)
                     .fetch_all(&mut *batch.conn)
                     .await?;
@@ -519,7 +670,7 @@ impl Engine {
                 ejected += 1;
             }
         }
-        sqlx::query("DELETE FROM schedules WHERE workflow_id = ?").bind(workflow).execute(&mut *batch.conn).await?;
+        sqlx::query("DELETE FROM schedules WHERE workflow_id = $1").bind(workflow).execute(&mut *batch.conn).await?;
         batch.finish().await?;
         self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
@@ -537,7 +688,7 @@ impl Engine {
                 // The database must be current before it is asked by predicate.
                 batch.cache.flush(batch.conn, batch.now_ms).await?;
                 sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE workflow_id = ? AND (? IS NULL OR version = ?) AND (? IS NULL OR status = ?)
+                    "SELECT id FROM runs WHERE workflow_id = $1 AND ($2 IS NULL OR version = $3) AND ($4 IS NULL OR status = $5)
                        AND status IN ('running', 'waiting')",
                 )
                 .bind(workflow)
@@ -599,7 +750,7 @@ impl Engine {
     /// Every run of a contact, newest first.
     pub async fn runs_of_contact(&self, contact_id: i64) -> Result<Vec<RunInfo>, Error> {
         let mut conn = self.inner.pool.acquire().await?;
-        let runs = records::load_runs_where(&mut conn, "contact_id = ? ORDER BY id DESC", contact_id).await?;
+        let runs = records::load_runs_where(&mut conn, "contact_id = $1 ORDER BY id DESC", contact_id).await?;
         Ok(runs.into_iter().map(RunInfo::from).collect())
     }
 
@@ -679,7 +830,30 @@ impl Engine {
                 }
             }
         };
+        let leases = {
+            let engine = self.clone();
+            async move {
+                loop {
+                    if let Err(e) = engine.renew_and_reap_leases().await {
+                        tracing::error!(error = %e, "renewing leases failed");
+                    }
+                    tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4)).await;
+                }
+            }
+        };
+        let peers = {
+            let engine = self.clone();
+            async move {
+                if engine.inner.backend == Backend::Postgres {
+                    engine.listen_to_peers().await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
         tokio::select! {
+            _ = leases => {}
+            _ = peers => {}
             _ = timers => {}
             _ = schedules => {}
             _ = outbox => {}
@@ -693,7 +867,12 @@ impl Engine {
     /// Sleeps until `due` (at most a minute, so a clock change or a missed wake-up costs
     /// little) or until `wake` is notified, whichever comes first.
     async fn sleep_until(&self, due: Option<chrono::DateTime<chrono::Utc>>, wake: &Notify) {
-        let limit = Duration::from_secs(60);
+        let limit = match self.inner.backend {
+            Backend::Sqlite => Duration::from_secs(60),
+            // Another process may have set an earlier timer; notifications say so, polling
+            // covers a missed one.
+            Backend::Postgres => PEER_POLL,
+        };
         let wait =
             due.map(|d| (d - self.inner.clock.now()).to_std().unwrap_or(Duration::ZERO).min(limit)).unwrap_or(limit);
         if wait > Duration::ZERO {

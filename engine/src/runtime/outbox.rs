@@ -14,6 +14,10 @@ use steps::machine::{HttpRequest, Input, Outcome};
 /// Record outcomes once this many have arrived (or when nothing else is in flight).
 const RECORD_EVERY: usize = 16;
 
+/// How long a claimed outbox row stays ours without renewal; a process that stops renewing
+/// (it died, or stalled) loses its rows to another after this.
+pub const LEASE_MS: i64 = 10_000;
+
 /// Attempts at delivering a message before it is declared failed.
 const MAX_SEND_ATTEMPTS: i64 = 8;
 
@@ -111,37 +115,33 @@ struct Pending {
     awaited: i64,
     token: i64,
     attempts: i64,
+    /// The lease's fencing token: the outcome is recorded only if the row still carries it.
+    epoch: i64,
 }
 
 /// What performing a row came to.
 #[derive(Debug)]
 enum Done {
-    Sent { external_id: String },
-    Retry { reason: String },
-    Failed { reason: String },
+    Sent {
+        external_id: String,
+    },
+    Retry {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     Http(Outcome),
+    /// Claimed but not performed (an earlier message to the contact failed): only the lease
+    /// is given back.
+    NotTried,
 }
 
 impl Engine {
     /// Performs every outbox row that is due (up to `limit`), concurrently, then records the
     /// outcomes in one transaction. Returns how many rows it performed.
     pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
-        let now = self.now_ms();
-        // A contact's messages go out in order: a row waits while an earlier message to the
-        // same contact is still pending (for instance backing off after a failure).
-        let rows = sqlx::query(
-            "SELECT id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts FROM outbox o
-             WHERE status = 'pending' AND next_attempt_at <= ?
-               AND NOT (kind = 'message' AND EXISTS (
-                   SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
-                     AND e.contact_id = o.contact_id AND e.id < o.id AND e.next_attempt_at > ?))
-             ORDER BY id LIMIT ?",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let rows = self.claim_outbox(limit).await?;
         let mut groups: std::collections::BTreeMap<(i64, i64), Vec<Pending>> = Default::default();
         for r in rows {
             let payload: String = r.try_get("payload")?;
@@ -154,6 +154,7 @@ impl Engine {
                 awaited: r.try_get("awaited")?,
                 token: r.try_get("token")?,
                 attempts: r.try_get("attempts")?,
+                epoch: r.try_get("lease_epoch")?,
             };
             // Messages are grouped per contact and sent one after the other; HTTP calls each
             // get a group of their own and run concurrently.
@@ -169,14 +170,17 @@ impl Engine {
             let engine = self.clone();
             tasks.spawn(async move {
                 let mut done = Vec::with_capacity(group.len());
+                let mut stopped = false;
                 for p in group {
-                    let result = engine.perform(&p).await;
-                    let stop = !matches!(result, Done::Sent { .. } | Done::Http(_));
-                    done.push((p, result));
-                    // After a failure the contact's later messages wait, to keep the order.
-                    if stop {
-                        break;
+                    // After a failure the contact's later messages wait, to keep the order;
+                    // their leases are given back.
+                    if stopped {
+                        done.push((p, Done::NotTried));
+                        continue;
                     }
+                    let result = engine.perform(&p).await;
+                    stopped = !matches!(result, Done::Sent { .. } | Done::Http(_));
+                    done.push((p, result));
                 }
                 done
             });
@@ -196,11 +200,84 @@ impl Engine {
                 }
             }
             if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
-                count += results.len();
+                count += results.iter().filter(|r| !matches!(r.1, Done::NotTried)).count();
                 self.record(std::mem::take(&mut results)).await?;
             }
         }
         Ok(count)
+    }
+
+    /// Leases up to `limit` due rows to this process: each gets a new epoch and is ours
+    /// until `lease_until` (renewed by the heartbeat while we perform it). Rows leased by a
+    /// process that stopped renewing are due again once their lease has run out. On
+    /// PostgreSQL, rows another process is claiming at this moment are skipped, not waited for.
+    async fn claim_outbox(&self, limit: i64) -> Result<Vec<sqlx::any::AnyRow>, Error> {
+        let now = self.now_ms();
+        // A contact's messages go out in order: a row waits while an earlier message to the
+        // same contact is still pending and backing off after a failure, or is in flight
+        // (leased, perhaps by another process).
+        let sql = format!(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2, lease_epoch = lease_epoch + 1
+             WHERE id IN (
+               SELECT id FROM outbox o
+               WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                 AND NOT (kind = 'message' AND EXISTS (
+                     SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
+                       AND e.contact_id = o.contact_id AND e.id < o.id
+                       AND (e.next_attempt_at > $3 OR e.lease_until >= $3)))
+               ORDER BY id LIMIT $4{})
+             RETURNING id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts, lease_epoch",
+            self.inner.backend.skip_locked()
+        );
+        let mut tx = self.begin().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&self.inner.worker)
+            .bind(now + LEASE_MS)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(tx.conn())
+            .await?;
+        tx.commit().await?;
+        // RETURNING does not promise an order; messages to one contact must keep theirs.
+        rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
+        Ok(rows)
+    }
+
+    /// Keeps this process's leases alive (and says it is alive), then frees leases whose
+    /// process stopped renewing them, so another process performs those rows. Returns how
+    /// many leases it freed.
+    pub async fn renew_and_reap_leases(&self) -> Result<u64, Error> {
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = 'pending' AND lease_until >= $3",
+        )
+        .bind(now + LEASE_MS)
+        .bind(&self.inner.worker)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query("UPDATE workers SET heartbeat_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&self.inner.worker)
+            .execute(tx.conn())
+            .await?;
+        let freed = sqlx::query(
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+             WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1",
+        )
+        .bind(now)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1").bind(now - 3 * LEASE_MS).execute(tx.conn()).await?;
+        tx.commit().await?;
+        if freed > 0 {
+            tracing::warn!(freed, "took over outbox rows whose process stopped renewing its lease");
+            self.inner.metrics.leases_taken_over.inc_by(freed);
+            self.inner.outbox_wake.notify_one();
+        }
+        Ok(freed)
     }
 
     async fn perform(&self, p: &Pending) -> Done {
@@ -222,27 +299,72 @@ impl Engine {
     }
 
     async fn record(&self, results: Vec<(Pending, Done)>) -> Result<(), Error> {
+        let mut attempt = 0;
+        loop {
+            match self.record_once(&results).await {
+                Err(e) if e.is_contention() && attempt < super::CONTENTION_ATTEMPTS => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    /// Drops the outcomes whose lease was lost (another process claimed the row after ours
+    /// ran out, so that process records it), and ends the leases of the others. The rows
+    /// stay locked until the transaction commits, so nobody claims them in between.
+    async fn fence(&self, conn: &mut crate::store::Conn, results: &[(Pending, Done)]) -> Result<Vec<usize>, Error> {
+        let mut kept = std::collections::HashSet::new();
+        for chunk in results.chunks(200) {
+            let mut q = crate::store::Sql::new(
+                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ",
+            );
+            q.push_bind(self.inner.worker.clone()).push(" AND (");
+            let mut sep = q.separated(" OR ");
+            for (p, _) in chunk {
+                sep.push("(id = ").push_bind_unseparated(p.id);
+                sep.push_unseparated(" AND lease_epoch = ").push_bind_unseparated(p.epoch).push_unseparated(")");
+            }
+            q.push(") RETURNING id");
+            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+            kept.extend(ids);
+        }
+        let mut out = Vec::with_capacity(results.len());
+        for (i, (p, _)) in results.iter().enumerate() {
+            if kept.contains(&p.id) {
+                out.push(i);
+            } else {
+                tracing::warn!(outbox = p.id, epoch = p.epoch, "lease lost before the outcome was recorded; dropped");
+                self.inner.metrics.leases_lost.inc();
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_once(&self, results: &[(Pending, Done)]) -> Result<(), Error> {
         let mut tx = self.begin().await?;
+        let kept = self.fence(tx.conn(), results).await?;
+        let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
         let mut batch = Batch::new(self, tx.conn());
         let now = batch.now_ms;
         let mut delivered: Vec<&Pending> = Vec::new();
         let mut resumes = Vec::new();
-        for (p, done) in &results {
+        for (p, done) in results.iter().map(|r| (&r.0, &r.1)) {
             let result = match done {
                 Done::Sent { .. } => "sent",
                 Done::Retry { .. } => "retry",
                 Done::Failed { .. } => "failed",
                 Done::Http(Outcome::HttpResponse { .. }) => "response",
                 Done::Http(_) => "failed",
+                Done::NotTried => continue,
             };
             let labels = vec![("kind".to_owned(), p.kind.clone()), ("result".to_owned(), result.to_owned())];
             self.inner.metrics.deliveries.get_or_create(&labels).inc();
             let outcome = match done {
+                Done::NotTried => continue,
                 Done::Retry { reason } => {
                     // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
                     let delay = 1000_i64 << p.attempts.clamp(0, 7);
                     sqlx::query(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
                     )
                     .bind(now + delay)
                     .bind(reason)
@@ -258,13 +380,13 @@ impl Engine {
                     Outcome::Sent { message_id: external_id.clone() }
                 }
                 Done::Failed { reason } => {
-                    sqlx::query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ?")
+                    sqlx::query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3")
                         .bind(reason)
                         .bind(now)
                         .bind(p.id)
                         .execute(&mut *batch.conn)
                         .await?;
-                    sqlx::query("UPDATE messages SET status = 'failed', error = ? WHERE idempotency_key = ?")
+                    sqlx::query("UPDATE messages SET status = 'failed', error = $1 WHERE idempotency_key = $2")
                         .bind(reason)
                         .bind(&p.key)
                         .execute(&mut *batch.conn)
@@ -294,9 +416,8 @@ impl Engine {
         }
         // Successes are marked in bulk: one statement for the outbox, one for the messages.
         for chunk in delivered.chunks(400) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ",
-            );
+            let mut q =
+                crate::store::Sql::new("UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ");
             q.push_bind(now).push(" WHERE id IN (");
             let mut sep = q.separated(", ");
             for p in chunk {
@@ -304,9 +425,7 @@ impl Engine {
             }
             q.push(")");
             q.build().execute(&mut *batch.conn).await?;
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "UPDATE messages SET status = 'sent' WHERE idempotency_key IN (",
-            );
+            let mut q = crate::store::Sql::new("UPDATE messages SET status = 'sent' WHERE idempotency_key IN (");
             let mut sep = q.separated(", ");
             for p in chunk.iter().filter(|p| p.kind == "message") {
                 sep.push_bind(p.key.clone());
@@ -320,7 +439,7 @@ impl Engine {
         let mut concluded = batch.conclude().await?;
         // Delivered messages changed status: their transcripts are news too.
         let contacts: std::collections::BTreeSet<i64> =
-            results.iter().filter_map(|(p, _)| p.payload.get("contact_id").and_then(Value::as_i64)).collect();
+            results.iter().filter_map(|r| r.0.payload.get("contact_id").and_then(Value::as_i64)).collect();
         concluded.changes.extend(contacts.into_iter().map(|contact_id| super::LiveEvent::Messages { contact_id }));
         self.commit_concluded(tx, concluded).await?;
         Ok(())

@@ -29,7 +29,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
         sqlx::query(
-            "INSERT INTO agents (id, name, email, online, max_open) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO agents (id, name, email, online, max_open) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, online = excluded.online,
                 max_open = excluded.max_open",
         )
@@ -50,15 +50,15 @@ impl Engine {
             },
             _ => Error::from(e),
         })?;
-        sqlx::query("DELETE FROM agent_teams WHERE agent_id = ?").bind(&agent.id).execute(&mut *batch.conn).await?;
+        sqlx::query("DELETE FROM agent_teams WHERE agent_id = $1").bind(&agent.id).execute(&mut *batch.conn).await?;
         let teams: std::collections::BTreeSet<&String> = agent.teams.iter().collect();
         for team in teams {
-            sqlx::query("INSERT INTO teams (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(team)
                 .bind(team)
                 .execute(&mut *batch.conn)
                 .await?;
-            sqlx::query("INSERT INTO agent_teams (agent_id, team_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO agent_teams (agent_id, team_id) VALUES ($1, $2)")
                 .bind(&agent.id)
                 .bind(team)
                 .execute(&mut *batch.conn)
@@ -76,7 +76,7 @@ impl Engine {
     pub async fn set_agent_online(&self, id: &str, online: bool) -> Result<(), Error> {
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
-        let changed = sqlx::query("UPDATE agents SET online = ? WHERE id = ?")
+        let changed = sqlx::query("UPDATE agents SET online = $1 WHERE id = $2")
             .bind(i64::from(online))
             .bind(id)
             .execute(&mut *batch.conn)

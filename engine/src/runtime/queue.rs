@@ -6,7 +6,7 @@
 use super::advance::Batch;
 use super::events::{ContactRef, Event, EventKind};
 use super::{Engine, Error};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use crate::store::{Conn, Sql};
 use std::collections::HashSet;
 
 /// Rows per multi-row statement.
@@ -30,7 +30,7 @@ impl Engine {
         let with_ids: Vec<(&str, &str)> =
             events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
         for chunk in with_ids.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO inbox (source, event_id, received_at) ");
+            let mut q = Sql::new("INSERT INTO inbox (source, event_id, received_at) ");
             q.push_values(chunk.iter(), |mut b, (source, id)| {
                 b.push_bind(*source).push_bind(*id).push_bind(now);
             });
@@ -53,14 +53,19 @@ impl Engine {
             out.push(Accepted { duplicate: !accept });
         }
         for chunk in queued.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO event_queue (source, event_id, body, received_at) ");
+            let mut q = Sql::new("INSERT INTO event_queue (source, event_id, body, received_at, contact_key) ");
             q.push_values(chunk.iter(), |mut b, (event, body)| {
-                b.push_bind(event.source.clone()).push_bind(event.id.clone()).push_bind(body.clone()).push_bind(now);
+                b.push_bind(event.source.clone())
+                    .push_bind(event.id.clone())
+                    .push_bind(body.clone())
+                    .push_bind(now)
+                    .push_bind(contact_of(&event.kind).map(contact_key));
             });
             q.build().execute(tx.conn()).await?;
         }
         self.commit(tx).await?;
         self.inner.queue_wake.notify_one();
+        self.notify_peers(super::Wake::Queue);
         Ok(out)
     }
 
@@ -71,24 +76,52 @@ impl Engine {
     /// and the events are handled one by one, each under a savepoint, so the good ones
     /// commit and the bad one is kept in `event_failures` with its reason.
     pub async fn process_queue(&self, limit: i64) -> Result<usize, Error> {
+        self.retry_contention(|| self.process_queue_once(limit)).await
+    }
+
+    /// Claims queued events for this transaction. SQLite (one process) takes them in order.
+    /// PostgreSQL (processes sharing the queue) takes only each contact's oldest event and
+    /// skips those another process has claimed, so a contact's events are handled one after
+    /// the other, in order, and never by two processes at once; a process that dies releases
+    /// its claims with its transaction.
+    async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
+        let sql = match self.inner.backend {
+            crate::store::Backend::Sqlite => "SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT $1",
+            crate::store::Backend::Postgres => {
+                "SELECT id, source, event_id, body FROM event_queue e
+                 WHERE e.contact_key IS NULL
+                    OR NOT EXISTS (SELECT 1 FROM event_queue p WHERE p.contact_key = e.contact_key AND p.id < e.id)
+                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+            }
+        };
+        Ok(sqlx::query_as(sql).bind(limit).fetch_all(&mut *conn).await?)
+    }
+
+    /// Claims these events again (after a rolled-back attempt released them); those another
+    /// process took meanwhile are left out.
+    async fn reclaim_events(&self, conn: &mut Conn, rows: &[QueuedRow]) -> Result<HashSet<i64>, Error> {
+        let mut out = HashSet::new();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = Sql::new("SELECT id FROM event_queue WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for row in chunk {
+                sep.push_bind(row.0);
+            }
+            q.push(")").push(self.inner.backend.skip_locked());
+            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+            out.extend(ids);
+        }
+        Ok(out)
+    }
+
+    async fn process_queue_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         self.pending_live().clear();
-        let rows: Vec<(i64, String, Option<String>, String)> =
-            sqlx::query_as("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT ?")
-                .bind(limit)
-                .fetch_all(tx.conn())
-                .await?;
-        let Some(last) = rows.last().map(|r| r.0) else { return Ok(0) };
-        let mut events = Vec::with_capacity(rows.len());
-        let mut unreadable = Vec::new();
-        for (_, source, event_id, body) in &rows {
-            match serde_json::from_str::<EventKind>(body) {
-                Ok(kind) => events.push((source.clone(), event_id.clone(), body.clone(), kind)),
-                Err(e) => {
-                    unreadable.push((source.clone(), event_id.clone(), body.clone(), format!("unreadable event: {e}")))
-                }
-            }
+        let mut rows = self.claim_events(tx.conn(), limit).await?;
+        if rows.is_empty() {
+            return Ok(0);
         }
+        let (mut events, mut unreadable) = parse_rows(&rows);
         let wake = match self.apply_all(tx.conn(), &events).await {
             Ok((wake, refused)) => {
                 for (source, event_id, body, error) in unreadable.iter().chain(refused.iter()) {
@@ -104,13 +137,24 @@ impl Engine {
                 tracing::warn!(error = %e, "batch failed; processing its events one by one");
                 drop(tx);
                 tx = self.begin().await?;
+                let still_ours = self.reclaim_events(tx.conn(), &rows).await?;
+                rows.retain(|r| still_ours.contains(&r.0));
+                (events, unreadable) = parse_rows(&rows);
                 for (source, event_id, body, error) in &unreadable {
                     self.failed(tx.conn(), source, event_id.as_deref(), body, error).await?;
                 }
                 self.apply_one_by_one(tx.conn(), &events).await?
             }
         };
-        sqlx::query("DELETE FROM event_queue WHERE id <= ?").bind(last).execute(tx.conn()).await?;
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = Sql::new("DELETE FROM event_queue WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for row in chunk {
+                sep.push_bind(row.0);
+            }
+            q.push(")");
+            q.build().execute(tx.conn()).await?;
+        }
         let committed = self.commit(tx).await;
         let changes = std::mem::take(&mut *self.pending_live());
         committed?;
@@ -122,11 +166,7 @@ impl Engine {
     /// Applies every event in one batch. An event refused for a reason of its own (an
     /// unknown workflow, a contact without a conversation) is returned with the reason and
     /// the others go on; a database error fails the batch.
-    async fn apply_all(
-        &self,
-        conn: &mut SqliteConnection,
-        events: &[QueuedEvent],
-    ) -> Result<((bool, bool), Vec<Failure>), Error> {
+    async fn apply_all(&self, conn: &mut Conn, events: &[QueuedEvent]) -> Result<((bool, bool), Vec<Failure>), Error> {
         let mut batch = Batch::new(self, conn);
         let addresses: Vec<(String, String)> = events
             .iter()
@@ -171,11 +211,7 @@ impl Engine {
         Ok(((batch.wake_outbox, batch.wake_timers), refused))
     }
 
-    async fn apply_one_by_one(
-        &self,
-        conn: &mut SqliteConnection,
-        events: &[QueuedEvent],
-    ) -> Result<(bool, bool), Error> {
+    async fn apply_one_by_one(&self, conn: &mut Conn, events: &[QueuedEvent]) -> Result<(bool, bool), Error> {
         let (mut wake_outbox, mut wake_timers) = (false, false);
         for (source, event_id, body, kind) in events {
             sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
@@ -206,21 +242,23 @@ impl Engine {
 
     async fn failed(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         source: &str,
         event_id: Option<&str>,
         body: &str,
         error: &str,
     ) -> Result<(), Error> {
         tracing::warn!(%source, event = event_id.unwrap_or(""), %error, "event could not be processed");
-        sqlx::query("INSERT INTO event_failures (source, event_id, body, error, failed_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(source)
-            .bind(event_id)
-            .bind(body)
-            .bind(error)
-            .bind(self.now_ms())
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO event_failures (source, event_id, body, error, failed_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(source)
+        .bind(event_id)
+        .bind(body)
+        .bind(error)
+        .bind(self.now_ms())
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 
@@ -237,6 +275,32 @@ impl Engine {
     /// Events waiting to be processed.
     pub async fn queue_depth(&self) -> Result<i64, Error> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(&self.inner.pool).await?)
+    }
+}
+
+/// A claimed `event_queue` row: id, source, sender's id, body.
+type QueuedRow = (i64, String, Option<String>, String);
+
+/// Parses claimed rows into events, and the unreadable ones into failures.
+fn parse_rows(rows: &[QueuedRow]) -> (Vec<QueuedEvent>, Vec<Failure>) {
+    let mut events = Vec::with_capacity(rows.len());
+    let mut unreadable = Vec::new();
+    for (_, source, event_id, body) in rows {
+        match serde_json::from_str::<EventKind>(body) {
+            Ok(kind) => events.push((source.clone(), event_id.clone(), body.clone(), kind)),
+            Err(e) => {
+                unreadable.push((source.clone(), event_id.clone(), body.clone(), format!("unreadable event: {e}")))
+            }
+        }
+    }
+    (events, unreadable)
+}
+
+/// The key that orders a contact's queued events (see `claim_events`).
+fn contact_key(contact: &ContactRef) -> String {
+    match contact {
+        ContactRef::Id(id) => format!("id:{id}"),
+        ContactRef::Address { channel, address } => format!("{channel}:{address}"),
     }
 }
 

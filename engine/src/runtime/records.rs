@@ -4,9 +4,10 @@
 
 use super::Error;
 use crate::clock::from_millis;
+use crate::store::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// A contact, with the parts flows read and write.
@@ -94,7 +95,7 @@ impl Contact {
     }
 }
 
-fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Contact, Error> {
+fn contact_from_row(row: &sqlx::any::AnyRow) -> Result<Contact, Error> {
     let mut attrs = Map::new();
     for col in CONTACT_COLUMNS {
         let v: Option<String> = row.try_get(*col)?;
@@ -116,8 +117,8 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Contact, Error> {
 }
 
 /// The contacts with these ids (missing ones are skipped).
-pub async fn load_contacts(c: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<Contact>, Error> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+pub async fn load_contacts(c: &mut Conn, ids: &[i64]) -> Result<Vec<Contact>, Error> {
+    let mut q = crate::store::Sql::new(
         "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
             last_inbound_at, opted_out, fields, tags, created_at, test_workflow FROM contacts WHERE id IN (",
     );
@@ -167,7 +168,7 @@ impl Conversation {
     }
 }
 
-fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation, Error> {
+fn conversation_from_row(row: &sqlx::any::AnyRow) -> Result<Conversation, Error> {
     Ok(Conversation {
         id: row.try_get("id")?,
         contact_id: row.try_get("contact_id")?,
@@ -186,11 +187,8 @@ fn conversation_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Conversation, 
 }
 
 /// The latest conversation of each of these contacts that has one, as (contact id, conversation).
-pub async fn latest_conversations(
-    c: &mut SqliteConnection,
-    contact_ids: &[i64],
-) -> Result<Vec<(i64, Conversation)>, Error> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+pub async fn latest_conversations(c: &mut Conn, contact_ids: &[i64]) -> Result<Vec<(i64, Conversation)>, Error> {
+    let mut q = crate::store::Sql::new(
         "SELECT id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by, closed_at,
             closing_category, closing_summary, closed_by FROM conversations
          WHERE id IN (SELECT MAX(id) FROM conversations WHERE contact_id IN (",
@@ -225,13 +223,15 @@ impl Agent {
 }
 
 /// Every agent with teams and open-conversation counts.
-pub async fn load_agents(c: &mut SqliteConnection) -> Result<Vec<Agent>, Error> {
-    let rows = sqlx::query(
+pub async fn load_agents(c: &mut Conn) -> Result<Vec<Agent>, Error> {
+    let backend = crate::store::Backend::of_conn(c);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.name, a.email, a.online, a.max_open, a.last_assigned_at,
             (SELECT COUNT(*) FROM conversations v WHERE v.assignee_id = a.id AND v.status = 'open') AS open_count,
-            (SELECT group_concat(t.team_id, char(31)) FROM agent_teams t WHERE t.agent_id = a.id) AS teams
+            (SELECT {} FROM agent_teams t WHERE t.agent_id = a.id) AS teams
          FROM agents a ORDER BY a.id",
-    )
+        backend.string_agg("t.team_id", &backend.chr(31))
+    )))
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
@@ -280,7 +280,7 @@ const RUN_COLUMNS: &str =
     "id, workflow_id, version, contact_id, status, step, visit, visits, state, wait_kind, wait_data,
     waiting_since, due_at, vars, seq, origin, last_error, created_at, ended_at";
 
-fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Run, Error> {
+fn run_from_row(row: &sqlx::any::AnyRow) -> Result<Run, Error> {
     let json = |col: &str| -> Result<Value, Error> {
         let s: Option<String> = row.try_get(col)?;
         Ok(s.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null))
@@ -308,8 +308,8 @@ fn run_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Run, Error> {
     })
 }
 
-pub async fn load_run(c: &mut SqliteConnection, id: i64) -> Result<Run, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?")))
+pub async fn load_run(c: &mut Conn, id: i64) -> Result<Run, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1")))
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
@@ -319,7 +319,7 @@ pub async fn load_run(c: &mut SqliteConnection, id: i64) -> Result<Run, Error> {
 
 /// Runs matching a WHERE clause with one integer parameter (kept internal to this module's
 /// callers, which pass constant SQL).
-pub async fn load_runs_where(c: &mut SqliteConnection, clause: &str, param: i64) -> Result<Vec<Run>, Error> {
+pub async fn load_runs_where(c: &mut Conn, clause: &str, param: i64) -> Result<Vec<Run>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE {clause}")))
         .bind(param)
         .fetch_all(&mut *c)
@@ -328,8 +328,8 @@ pub async fn load_runs_where(c: &mut SqliteConnection, clause: &str, param: i64)
 }
 
 /// The runs under way (running or waiting) of these contacts.
-pub async fn active_runs(c: &mut SqliteConnection, contact_ids: &[i64]) -> Result<Vec<Run>, Error> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+pub async fn active_runs(c: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Run>, Error> {
+    let mut q = crate::store::Sql::new(format!(
         "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('running', 'waiting') AND contact_id IN ("
     ));
     let mut sep = q.separated(", ");
@@ -352,8 +352,8 @@ pub struct JournalEntry {
     pub data: Value,
 }
 
-pub async fn load_journal(c: &mut SqliteConnection, run_id: i64) -> Result<Vec<JournalEntry>, Error> {
-    let rows = sqlx::query("SELECT seq, at, step, visit, kind, data FROM run_journal WHERE run_id = ? ORDER BY seq")
+pub async fn load_journal(c: &mut Conn, run_id: i64) -> Result<Vec<JournalEntry>, Error> {
+    let rows = sqlx::query("SELECT seq, at, step, visit, kind, data FROM run_journal WHERE run_id = $1 ORDER BY seq")
         .bind(run_id)
         .fetch_all(&mut *c)
         .await?;

@@ -2,7 +2,8 @@
 //! runs finish on the version they started on, so old versions are loaded on demand.
 
 use super::Error;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use crate::store::{Conn, Pool};
+use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use steps::CompiledWorkflow;
@@ -29,7 +30,7 @@ pub(super) fn compile_stored(id: &str, version: i64, source: &str) -> Result<Arc
 
 impl Registry {
     /// Loads every published workflow's current version.
-    pub async fn load(&self, pool: &SqlitePool) -> Result<(), Error> {
+    pub async fn load(&self, pool: &Pool) -> Result<(), Error> {
         let rows = sqlx::query(
             "SELECT w.id, w.current_version, v.source FROM workflows w
              JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version
@@ -56,15 +57,15 @@ impl Registry {
     }
 
     /// A version, compiled; loads it from the store the first time.
-    pub async fn get(&self, c: &mut SqliteConnection, id: &str, version: i64) -> Result<Arc<CompiledWorkflow>, Error> {
+    pub async fn get(&self, c: &mut Conn, id: &str, version: i64) -> Result<Arc<CompiledWorkflow>, Error> {
         if let Some(wf) = self.read().versions.get(&(id.to_owned(), version)) {
             return Ok(wf.clone());
         }
         // A negative version is a test-chat snapshot: session `-version`'s copy of the draft.
         let sql = if version < 0 {
-            "SELECT source FROM test_sessions WHERE workflow_id = ? AND contact_id = -?"
+            "SELECT source FROM test_sessions WHERE workflow_id = $1 AND contact_id = -$2"
         } else {
-            "SELECT source FROM workflow_versions WHERE workflow_id = ? AND version = ?"
+            "SELECT source FROM workflow_versions WHERE workflow_id = $1 AND version = $2"
         };
         let source: String = sqlx::query_scalar(sql)
             .bind(id)

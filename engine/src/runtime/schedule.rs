@@ -7,9 +7,9 @@
 use super::advance::Batch;
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
+use crate::store::Conn;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::SqliteConnection;
 use steps::trigger::{parse_cron, TriggerKind};
 use steps::CompiledWorkflow;
 
@@ -30,7 +30,7 @@ pub(super) fn next_fire(
 
 /// Records (or clears) the schedule of a just-published workflow.
 pub(super) async fn on_publish(
-    c: &mut SqliteConnection,
+    c: &mut Conn,
     wf: &CompiledWorkflow,
     workspace: chrono_tz::Tz,
     now: DateTime<Utc>,
@@ -38,7 +38,7 @@ pub(super) async fn on_publish(
     match next_fire(wf, workspace, now) {
         Some(next) => {
             sqlx::query(
-                "INSERT INTO schedules (workflow_id, next_at) VALUES (?, ?)
+                "INSERT INTO schedules (workflow_id, next_at) VALUES ($1, $2)
                  ON CONFLICT (workflow_id) DO UPDATE SET next_at = excluded.next_at, firing_at = NULL, cursor = 0",
             )
             .bind(&wf.id)
@@ -47,7 +47,7 @@ pub(super) async fn on_publish(
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM schedules WHERE workflow_id = ?").bind(&wf.id).execute(&mut *c).await?;
+            sqlx::query("DELETE FROM schedules WHERE workflow_id = $1").bind(&wf.id).execute(&mut *c).await?;
         }
     }
     Ok(())
@@ -59,26 +59,40 @@ impl Engine {
     pub async fn fire_due_schedules(&self) -> Result<usize, Error> {
         let now = self.inner.clock.now();
         let due: Vec<(String, i64, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT workflow_id, next_at, firing_at, cursor FROM schedules WHERE next_at <= ? OR firing_at IS NOT NULL",
+            "SELECT workflow_id, next_at, firing_at, cursor FROM schedules WHERE next_at <= $1 OR firing_at IS NOT NULL",
         )
         .bind(to_millis(now))
         .fetch_all(&self.inner.pool)
         .await?;
         let mut started = 0;
-        for (workflow, next_at, firing_at, mut cursor) in due {
+        for (workflow, _, _, _) in due {
             let Some((version, wf)) = self.inner.registry.live(&workflow) else {
-                sqlx::query("DELETE FROM schedules WHERE workflow_id = ?")
+                sqlx::query("DELETE FROM schedules WHERE workflow_id = $1")
                     .bind(&workflow)
                     .execute(&self.inner.pool)
                     .await?;
                 continue;
             };
-            let firing = firing_at.unwrap_or(next_at);
             loop {
                 let mut tx = self.begin().await?;
+                // Each page claims the schedule's row and reads where the firing stands, so
+                // processes sharing the store never fire one page twice: a page another
+                // process is firing is skipped, and a firing it finished is no longer due.
+                let claim = format!(
+                    "SELECT next_at, firing_at, cursor FROM schedules
+                     WHERE workflow_id = $1 AND (next_at <= $2 OR firing_at IS NOT NULL){}",
+                    self.inner.backend.skip_locked()
+                );
+                let row: Option<(i64, Option<i64>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(claim))
+                    .bind(&workflow)
+                    .bind(to_millis(now))
+                    .fetch_optional(tx.conn())
+                    .await?;
+                let Some((next_at, firing_at, mut cursor)) = row else { break };
+                let firing = firing_at.unwrap_or(next_at);
                 let mut batch = Batch::new(self, tx.conn());
                 let ids: Vec<i64> =
-                    sqlx::query_scalar("SELECT id FROM contacts WHERE id > ? AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT ?")
+                    sqlx::query_scalar("SELECT id FROM contacts WHERE id > $1 AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT $2")
                         .bind(cursor)
                         .bind(PAGE)
                         .fetch_all(&mut *batch.conn)
@@ -101,7 +115,7 @@ impl Engine {
                     match next_fire(&wf, self.inner.timezone, now.max(from_millis(firing))).map(to_millis) {
                         Some(next) => {
                             sqlx::query(
-                                "UPDATE schedules SET next_at = ?, firing_at = NULL, cursor = 0 WHERE workflow_id = ?",
+                                "UPDATE schedules SET next_at = $1, firing_at = NULL, cursor = 0 WHERE workflow_id = $2",
                             )
                             .bind(next)
                             .bind(&workflow)
@@ -110,14 +124,14 @@ impl Engine {
                         }
                         // A cron with a year can run out of firings.
                         None => {
-                            sqlx::query("DELETE FROM schedules WHERE workflow_id = ?")
+                            sqlx::query("DELETE FROM schedules WHERE workflow_id = $1")
                                 .bind(&workflow)
                                 .execute(tx.conn())
                                 .await?;
                         }
                     }
                 } else {
-                    sqlx::query("UPDATE schedules SET firing_at = ?, cursor = ? WHERE workflow_id = ?")
+                    sqlx::query("UPDATE schedules SET firing_at = $1, cursor = $2 WHERE workflow_id = $3")
                         .bind(firing)
                         .bind(cursor)
                         .bind(&workflow)

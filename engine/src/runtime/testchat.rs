@@ -168,7 +168,7 @@ impl Engine {
         let session = batch.cache.new_contact(batch.conn, contact).await?;
         batch.cache.add_address("simulator", &format!("test-{session}"), session);
         batch.cache.flush(batch.conn, batch.now_ms).await?;
-        sqlx::query("INSERT INTO test_sessions (contact_id, workflow_id, source, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO test_sessions (contact_id, workflow_id, source, created_at) VALUES ($1, $2, $3, $4)")
             .bind(session)
             .bind(&wf.id)
             .bind(source)
@@ -236,7 +236,7 @@ impl Engine {
 
     /// The workflow a test session belongs to; `NotFound` for anything that is not a session.
     async fn test_workflow(&self, session: i64) -> Result<String, Error> {
-        sqlx::query_scalar("SELECT workflow_id FROM test_sessions WHERE contact_id = ?")
+        sqlx::query_scalar("SELECT workflow_id FROM test_sessions WHERE contact_id = $1")
             .bind(session)
             .fetch_optional(&self.inner.pool)
             .await?
@@ -280,8 +280,8 @@ impl Engine {
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let moved = sqlx::query(
-            "UPDATE timers SET due_at = ? WHERE due_at > ?
-               AND run_id IN (SELECT id FROM runs WHERE contact_id = ? AND status = 'waiting')",
+            "UPDATE timers SET due_at = $1 WHERE due_at > $2
+               AND run_id IN (SELECT id FROM runs WHERE contact_id = $3 AND status = 'waiting')",
         )
         .bind(now)
         .bind(now)
@@ -289,7 +289,7 @@ impl Engine {
         .execute(tx.conn())
         .await?
         .rows_affected();
-        sqlx::query("UPDATE runs SET due_at = ? WHERE contact_id = ? AND status = 'waiting' AND due_at > ?")
+        sqlx::query("UPDATE runs SET due_at = $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at > $3")
             .bind(now)
             .bind(session)
             .bind(now)
@@ -324,7 +324,10 @@ impl Engine {
             }
             batch.cache.put_conversation(conv);
         }
-        sqlx::query("DELETE FROM queued_triggers WHERE contact_id = ?").bind(session).execute(&mut *batch.conn).await?;
+        sqlx::query("DELETE FROM queued_triggers WHERE contact_id = $1")
+            .bind(session)
+            .execute(&mut *batch.conn)
+            .await?;
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await?;
         self.inner.registry.forget(&workflow, -session);
@@ -346,7 +349,7 @@ impl Engine {
         let mut runs = Vec::new();
         let mut conn = self.inner.pool.acquire().await?;
         let mut journals = Vec::new();
-        for run in records::load_runs_where(&mut conn, "contact_id = ?", session).await? {
+        for run in records::load_runs_where(&mut conn, "contact_id = $1", session).await? {
             let journal = records::load_journal(&mut conn, run.id).await?;
             journals.push((run, journal));
         }
@@ -382,7 +385,7 @@ impl Engine {
 
     async fn next_test_timer(&self, session: i64) -> Result<Option<i64>, Error> {
         Ok(sqlx::query_scalar(
-            "SELECT MIN(t.due_at) FROM timers t JOIN runs r ON r.id = t.run_id WHERE r.contact_id = ? AND r.status = 'waiting'",
+            "SELECT MIN(t.due_at) FROM timers t JOIN runs r ON r.id = t.run_id WHERE r.contact_id = $1 AND r.status = 'waiting'",
         )
         .bind(session)
         .fetch_one(&self.inner.pool)

@@ -367,7 +367,7 @@ impl Batch<'_> {
                 self.cache.flush(self.conn, self.now_ms).await?;
                 sqlx::query(
                     "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
-                     WHERE contact_id = ? AND status = 'pending' AND kind = 'message'",
+                     WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'",
                 )
                 .bind(contact_id)
                 .execute(&mut *self.conn)
@@ -606,7 +606,7 @@ impl Batch<'_> {
                 WhenActive::Drop => Start::Refused(format!("the contact is already in `{workflow}`")),
                 WhenActive::Queue => {
                     sqlx::query(
-                        "INSERT INTO queued_triggers (workflow_id, contact_id, trigger, origin, created_at) VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO queued_triggers (workflow_id, contact_id, trigger, origin, created_at) VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(workflow)
                     .bind(contact_id)

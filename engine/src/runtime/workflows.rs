@@ -94,23 +94,34 @@ pub fn diff(from: &str, to: &str) -> Value {
 impl Engine {
     /// Every workflow with run counts.
     pub async fn workflows(&self) -> Result<Vec<WorkflowSummary>, Error> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at,
-                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0 GROUP BY status)) AS runs
+                {} AS runs
              FROM workflows w ORDER BY w.id",
-        )
+            self.run_counts_column()
+        )))
         .fetch_all(&self.inner.pool)
         .await?;
         rows.iter().map(summary).collect()
     }
 
+    /// A subquery giving a workflow's run counts by status as a JSON object (test runs left out).
+    fn run_counts_column(&self) -> String {
+        format!(
+            "(SELECT {} FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0
+                GROUP BY status) AS counts)",
+            self.inner.backend.json_object_agg("status", "n")
+        )
+    }
+
     /// One workflow with its draft and the draft's diagnostics.
     pub async fn workflow(&self, id: &str) -> Result<WorkflowDetail, Error> {
-        let row = sqlx::query(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at, w.draft,
-                (SELECT json_group_object(status, n) FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0 GROUP BY status)) AS runs
-             FROM workflows w WHERE w.id = ?",
-        )
+                {} AS runs
+             FROM workflows w WHERE w.id = $1",
+            self.run_counts_column()
+        )))
         .bind(id)
         .fetch_optional(&self.inner.pool)
         .await?
@@ -143,13 +154,14 @@ impl Engine {
         let name = value.as_ref().and_then(|v| v.get("name")).and_then(Value::as_str).unwrap_or(&id).to_owned();
         let mut tx = self.begin().await?;
         let now = self.now_ms();
-        let current: Option<(i64, String)> = sqlx::query_as("SELECT draft_revision, draft FROM workflows WHERE id = ?")
-            .bind(&id)
-            .fetch_optional(tx.conn())
-            .await?;
+        let current: Option<(i64, String)> =
+            sqlx::query_as("SELECT draft_revision, draft FROM workflows WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(tx.conn())
+                .await?;
         let revision = match current {
             None => {
-                sqlx::query("INSERT INTO workflows (id, name, status, draft, draft_revision, updated_at) VALUES (?, ?, 'draft', ?, 1, ?)")
+                sqlx::query("INSERT INTO workflows (id, name, status, draft, draft_revision, updated_at) VALUES ($1, $2, 'draft', $3, 1, $4)")
                     .bind(&id)
                     .bind(&name)
                     .bind(source)
@@ -173,14 +185,15 @@ impl Engine {
                     _ => None,
                 };
                 if let Some(base) = stale {
-                    let base_source: Option<String> =
-                        sqlx::query_scalar("SELECT source FROM workflow_drafts WHERE workflow_id = ? AND revision = ?")
-                            .bind(&id)
-                            .bind(base)
-                            .fetch_optional(tx.conn())
-                            .await?;
+                    let base_source: Option<String> = sqlx::query_scalar(
+                        "SELECT source FROM workflow_drafts WHERE workflow_id = $1 AND revision = $2",
+                    )
+                    .bind(&id)
+                    .bind(base)
+                    .fetch_optional(tx.conn())
+                    .await?;
                     let saved_by: Option<String> = sqlx::query_scalar(
-                        "SELECT saved_by FROM workflow_drafts WHERE workflow_id = ? AND revision = ?",
+                        "SELECT saved_by FROM workflow_drafts WHERE workflow_id = $1 AND revision = $2",
                     )
                     .bind(&id)
                     .bind(revision)
@@ -200,7 +213,7 @@ impl Engine {
                     });
                 }
                 sqlx::query(
-                    "UPDATE workflows SET name = ?, draft = ?, draft_revision = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE workflows SET name = $1, draft = $2, draft_revision = $3, updated_at = $4 WHERE id = $5",
                 )
                 .bind(&name)
                 .bind(source)
@@ -213,7 +226,7 @@ impl Engine {
             }
         };
         sqlx::query(
-            "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(revision)
@@ -230,7 +243,7 @@ impl Engine {
     /// revision (what the person publishing looked at), else 409.
     pub async fn publish_draft(&self, id: &str, revision: Option<i64>) -> Result<i64, Error> {
         let (draft, current): (String, i64) =
-            sqlx::query_as("SELECT draft, draft_revision FROM workflows WHERE id = ?")
+            sqlx::query_as("SELECT draft, draft_revision FROM workflows WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.inner.pool)
                 .await?
@@ -250,7 +263,7 @@ impl Engine {
     /// The published versions of `id`, newest first.
     pub async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, Error> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT version, published_at FROM workflow_versions WHERE workflow_id = ? ORDER BY version DESC",
+            "SELECT version, published_at FROM workflow_versions WHERE workflow_id = $1 ORDER BY version DESC",
         )
         .bind(id)
         .fetch_all(&self.inner.pool)
@@ -266,13 +279,14 @@ impl Engine {
 
     /// One published version with its source.
     pub async fn version(&self, id: &str, version: i64) -> Result<VersionInfo, Error> {
-        let (source, at): (String, i64) =
-            sqlx::query_as("SELECT source, published_at FROM workflow_versions WHERE workflow_id = ? AND version = ?")
-                .bind(id)
-                .bind(version)
-                .fetch_optional(&self.inner.pool)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("workflow {id} version {version}")))?;
+        let (source, at): (String, i64) = sqlx::query_as(
+            "SELECT source, published_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.inner.pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("workflow {id} version {version}")))?;
         Ok(VersionInfo { version, published_at: from_millis(at).to_rfc3339(), source: Some(source) })
     }
 
@@ -284,7 +298,7 @@ impl Engine {
 
     /// Lets new runs start again on the current version of a stopped workflow.
     pub async fn start(&self, id: &str) -> Result<i64, Error> {
-        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = ?")
+        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.inner.pool)
             .await?
@@ -293,7 +307,7 @@ impl Engine {
         let source = self.version(id, version).await?.source.unwrap_or_default();
         let wf = super::registry::compile_stored(id, version, &source)?;
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE workflows SET status = 'published', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE workflows SET status = 'published', updated_at = $1 WHERE id = $2")
             .bind(self.now_ms())
             .bind(id)
             .execute(tx.conn())
@@ -305,7 +319,7 @@ impl Engine {
     }
 }
 
-fn summary(row: &sqlx::sqlite::SqliteRow) -> Result<WorkflowSummary, Error> {
+fn summary(row: &sqlx::any::AnyRow) -> Result<WorkflowSummary, Error> {
     let runs: Option<String> = row.try_get("runs")?;
     Ok(WorkflowSummary {
         id: row.try_get("id")?,

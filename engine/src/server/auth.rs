@@ -5,12 +5,12 @@
 
 use super::error::ApiError;
 use super::AppState;
+use crate::store::Pool;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -86,7 +86,7 @@ pub fn hash(token: &str) -> String {
 
 /// Creates a token and returns it (the only time it is visible).
 pub async fn create_token(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     role: Role,
     agent_id: Option<&str>,
@@ -97,7 +97,7 @@ pub async fn create_token(
 
 /// Creates a token; returns its row id and the token.
 pub async fn issue_token(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     role: Role,
     agent_id: Option<&str>,
@@ -112,23 +112,25 @@ pub async fn issue_token(
 }
 
 async fn store_token(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     role: Role,
     agent_id: Option<&str>,
     token: &str,
     now: i64,
 ) -> Result<i64, ApiError> {
-    let done = sqlx::query("INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(name)
-        .bind(role.as_str())
-        .bind(hash(token))
-        .bind(agent_id)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map_err(internal)?;
-    Ok(done.last_insert_rowid())
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(name)
+    .bind(role.as_str())
+    .bind(hash(token))
+    .bind(agent_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .map_err(internal)?;
+    Ok(id)
 }
 
 pub(super) fn internal(e: sqlx::Error) -> ApiError {
@@ -138,14 +140,14 @@ pub(super) fn internal(e: sqlx::Error) -> ApiError {
 /// Makes sure an admin token exists. With `configured` (from the environment) that token is
 /// registered; otherwise a new one is created when there is none. Returns a token to print
 /// when one was created here.
-pub async fn ensure_admin(pool: &SqlitePool, configured: Option<&str>, now: i64) -> Result<Option<String>, ApiError> {
+pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Result<Option<String>, ApiError> {
     if let Some(token) = configured {
         let token = token.trim();
         if token.len() < 32 {
             return Err(ApiError::bad_request("the configured admin token must be at least 32 characters"));
         }
         let known: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT role, revoked_at FROM api_tokens WHERE hash = ?")
+            sqlx::query_as("SELECT role, revoked_at FROM api_tokens WHERE hash = $1")
                 .bind(hash(token))
                 .fetch_optional(pool)
                 .await
@@ -184,7 +186,7 @@ impl FromRequestParts<AppState> for Caller {
         let token =
             header.strip_prefix("Bearer ").ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`"))?;
         let row: Option<TokenRow> = sqlx::query_as(
-            "SELECT id, name, role, agent_id, last_used_at FROM api_tokens WHERE hash = ? AND revoked_at IS NULL",
+            "SELECT id, name, role, agent_id, last_used_at FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash(token.trim()))
         .fetch_optional(state.engine.pool())
@@ -196,7 +198,7 @@ impl FromRequestParts<AppState> for Caller {
         // "Last used" to the minute: one write per token per minute, not one per request.
         let now = crate::clock::to_millis(state.engine.clock().now());
         if last_used.is_none_or(|at| now - at >= LAST_USED_PRECISION_MS) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(token_id)
                 .execute(state.engine.pool())

@@ -89,7 +89,7 @@ pub async fn webhook_secret(
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let secret = format!("whsec_{}", hex::encode(bytes));
     sqlx::query(
-        "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES (?, ?, ?)
+        "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (workflow_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
     )
     .bind(&id)
@@ -128,7 +128,7 @@ pub async fn webhook(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let unauthorized = |code: &'static str, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
-    let secret: Option<String> = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = ?")
+    let secret: Option<String> = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = $1")
         .bind(&workflow)
         .fetch_optional(s.engine.pool())
         .await

@@ -5,11 +5,11 @@ use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use crate::runtime::CancelFilter;
+use crate::store::Sql;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::QueryBuilder;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RunQuery {
@@ -34,7 +34,7 @@ pub async fn list(
     Query(q): Query<RunQuery>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
-    let mut sql = QueryBuilder::<sqlx::Sqlite>::new(
+    let mut sql = Sql::new(
         "SELECT id, workflow_id, version, contact_id, status, step, wait_kind, due_at, last_error, created_at FROM runs WHERE 1 = 1",
     );
     if let Some(w) = &q.workflow {

@@ -87,7 +87,7 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
     let now = to_millis(s.engine.clock().now());
     // One statement, so two admins revoking each other's tokens at once cannot both succeed.
     let revoked = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL
            AND (role <> 'admin' OR (SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL) > 1)",
     )
     .bind(now)
@@ -100,7 +100,7 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
         tracing::info!(token_id = id, by = %caller.name, "API token revoked");
         return Ok(Json(json!({"id": id, "revoked_at": from_millis(now).to_rfc3339()})));
     }
-    let row: Option<Option<i64>> = sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE id = ?")
+    let row: Option<Option<i64>> = sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE id = $1")
         .bind(id)
         .fetch_optional(s.engine.pool())
         .await

@@ -1,0 +1,319 @@
+//! The database behind the engine: SQLite (embedded, one process) or PostgreSQL (several
+//! processes sharing the work), chosen by the URL. Everything above this file speaks one SQL
+//! through sqlx's `Any` driver: numbered placeholders (`$1`, which SQLite reads too), standard
+//! functions, and the few dialect differences behind [`Backend`] methods.
+//!
+//! - [`open`] — connects, sets SQLite's pragmas, runs the backend's migrations.
+//! - [`Sql`] — a multi-row statement builder that numbers its placeholders (sqlx's
+//!   `QueryBuilder` writes `?`, which PostgreSQL does not read).
+//! - [`redact`] — a database URL without its password, for logs.
+
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::{Arguments, Executor};
+use std::time::Duration;
+
+/// The driver every query goes through.
+pub type Db = sqlx::Any;
+/// One connection (or a transaction's).
+pub type Conn = sqlx::AnyConnection;
+/// The pool.
+pub type Pool = sqlx::AnyPool;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a database URL (`sqlite:…`, `postgres://…`, `postgresql://…`).
+    pub fn of(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(format!("`{}` is neither a sqlite: nor a postgres:// URL", redact(url)))
+        }
+    }
+
+    /// The backend a connection talks to.
+    pub fn of_conn(conn: &Conn) -> Backend {
+        if conn.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// How a write transaction starts. SQLite takes its single write lock at once, so a
+    /// transaction never has to upgrade from reading to writing; PostgreSQL serialises work
+    /// per contact with row and advisory locks instead (see `runtime/claim.rs`).
+    pub fn begin_statement(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, whose single
+    /// writer already owns every row it reads.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// An aggregate joining texts with a separator: `group_concat` / `string_agg`.
+    pub fn string_agg(self, expr: &str, separator: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({expr}, {separator})"),
+            Backend::Postgres => format!("string_agg({expr}, {separator})"),
+        }
+    }
+
+    /// An aggregate building a JSON object (as text) from key and value columns.
+    pub fn json_object_agg(self, key: &str, value: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_group_object({key}, {value})"),
+            Backend::Postgres => format!("json_object_agg({key}, {value})::text"),
+        }
+    }
+
+    /// The character with this code (for separators inside aggregates).
+    pub fn chr(self, code: u32) -> String {
+        match self {
+            Backend::Sqlite => format!("char({code})"),
+            Backend::Postgres => format!("chr({code})"),
+        }
+    }
+}
+
+/// Opens the store and brings its schema up to date.
+pub async fn open(url: &str) -> Result<(Pool, Backend), crate::runtime::Error> {
+    let backend = Backend::of(url).map_err(crate::runtime::Error::Refused)?;
+    sqlx::any::install_default_drivers();
+    let pool = match backend {
+        Backend::Sqlite => {
+            let memory = url.contains(":memory:");
+            let url = if memory || url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            AnyPoolOptions::new()
+                // An in-memory database exists once per connection, so it gets exactly one.
+                .max_connections(if memory { 1 } else { 4 })
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if !memory {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                        }
+                        // A committed transaction survives power loss: the journal is the product.
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
+                        Ok(())
+                    })
+                })
+                .connect(&url)
+                .await?
+        }
+        Backend::Postgres => {
+            AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30)).connect(url).await?
+        }
+    };
+    match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+        // Several processes may start at once; sqlx takes an advisory lock while migrating.
+        Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+    }
+    Ok((pool, backend))
+}
+
+/// A database URL fit for logs: the password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A statement assembled at run time (multi-row inserts, `IN (…)` lists, optional filters),
+/// with numbered placeholders so it reads the same on both backends.
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    args: AnyArguments,
+    count: usize,
+}
+
+impl std::fmt::Debug for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The arguments may hold secrets; the text never does.
+        f.debug_struct("Sql").field("text", &self.text).field("args", &self.count).finish()
+    }
+}
+
+impl Sql {
+    pub fn new(text: impl AsRef<str>) -> Sql {
+        Sql { text: text.as_ref().to_owned(), ..Sql::default() }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: impl std::fmt::Display) -> &mut Sql {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{text}");
+        self
+    }
+
+    /// Appends a placeholder (`$n`) bound to `value`.
+    pub fn push_bind<'q, T>(&mut self, value: T) -> &mut Sql
+    where
+        T: 'q + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        self.count += 1;
+        self.text.push('$');
+        self.text.push_str(&self.count.to_string());
+        // Encoding into the Any buffer only fails for types the driver lacks, which the
+        // bounds rule out at compile time.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Appends `sep` between calls after the first.
+    pub fn separated<'s>(&'s mut self, sep: &'static str) -> Separated<'s> {
+        Separated { sql: self, sep, first: true }
+    }
+
+    /// Appends `VALUES (…), (…)` with one tuple per item.
+    pub fn push_values<I, F>(&mut self, items: I, mut each: F) -> &mut Sql
+    where
+        I: IntoIterator,
+        F: FnMut(Separated<'_>, I::Item),
+    {
+        self.push("VALUES ");
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push("(");
+            each(Separated { sql: self, sep: ", ", first: true }, item);
+            self.push(")");
+        }
+        self
+    }
+
+    /// The text so far (for tests and logs).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn build(self) -> sqlx::query::Query<'static, Db, AnyArguments> {
+        sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+
+    pub fn build_query_as<O>(self) -> sqlx::query::QueryAs<'static, Db, O, AnyArguments>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+
+    pub fn build_query_scalar<O>(self) -> sqlx::query::QueryScalar<'static, Db, O, AnyArguments>
+    where
+        (O,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+}
+
+/// Pieces of a list, separated (see [`Sql::separated`] and [`Sql::push_values`]).
+pub struct Separated<'s> {
+    sql: &'s mut Sql,
+    sep: &'static str,
+    first: bool,
+}
+
+impl std::fmt::Debug for Separated<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Separated").field("sep", &self.sep).finish()
+    }
+}
+
+impl Separated<'_> {
+    fn separate(&mut self) {
+        if !self.first {
+            self.sql.push(self.sep);
+        }
+        self.first = false;
+    }
+
+    pub fn push(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        self.separate();
+        self.sql.push(text);
+        self
+    }
+
+    pub fn push_bind<'q, T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'q + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        self.separate();
+        self.sql.push_bind(value);
+        self
+    }
+
+    pub fn push_unseparated(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        self.sql.push(text);
+        self
+    }
+
+    pub fn push_bind_unseparated<'q, T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'q + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        self.sql.push_bind(value);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_both_backends() {
+        let mut q = Sql::new("SELECT id FROM runs WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for id in [1_i64, 2, 3] {
+            sep.push_bind(id);
+        }
+        q.push(") AND status = ").push_bind("waiting");
+        assert_eq!(q.text(), "SELECT id FROM runs WHERE id IN ($1, $2, $3) AND status = $4");
+        let mut v = Sql::new("INSERT INTO t (a, b) ");
+        v.push_values([(1_i64, "x"), (2, "y")], |mut b, (a, s)| {
+            b.push_bind(a).push_bind(s);
+        });
+        assert_eq!(v.text(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn urls_name_their_backend_and_lose_their_password_in_logs() {
+        assert_eq!(Backend::of("sqlite::memory:"), Ok(Backend::Sqlite));
+        assert_eq!(Backend::of("postgresql://db/x"), Ok(Backend::Postgres));
+        assert!(Backend::of("mysql://x").is_err());
+        assert_eq!(redact("postgres://sb:hunter2@db:5432/sb"), "postgres://sb:***@db:5432/sb");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}
