@@ -271,7 +271,8 @@ async fn integrations_send_only_inbound_events_and_cannot_forge_webhooks() {
 async fn the_inbox_is_for_agents_and_the_admin_token_must_be_strong() {
     let api = api().await;
     assert_eq!(api.call("GET", "/api/contacts", Some(&api.ops), None).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(api.call("GET", "/api/contacts", Some(&api.agent), None).await.0, StatusCode::OK);
+    let (status, body) = api.call("GET", "/api/contacts", Some(&api.agent), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _) = api.call("POST", "/api/agents/sam/online", Some(&api.agent), Some(json!({"online": true}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "an agent sets only their own status");
     let weak = ensure_admin(api.engine.pool(), Some("short"), 0).await;

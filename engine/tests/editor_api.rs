@@ -243,7 +243,8 @@ async fn a_published_version_reports_per_step_figures_and_each_run_its_path() {
 
     // One run's path, step by step.
     let (_, runs) = api.call("GET", "/api/runs?workflow=csat&status=completed", Some(&api.ops), None).await;
-    let escalated = runs.as_array().expect("runs").iter().find(|r| r["contact_id"] == 2).expect("ben's run");
+    let ben = api.engine.contact_by_address("simulator", "ben").await.expect("lookup").expect("ben");
+    let escalated = runs.as_array().expect("runs").iter().find(|r| r["contact_id"] == ben).expect("ben's run");
     let (_, run) = api.call("GET", &format!("/api/runs/{}", escalated["id"]), Some(&api.ops), None).await;
     let steps: Vec<&str> = run["path"].as_array().expect("path").iter().filter_map(|p| p["step"].as_str()).collect();
     assert_eq!(steps, ["ask_rating", "thanks", "check_score", "reopen", "escalate", "tag_followup"]);

@@ -97,26 +97,6 @@ async fn a_crash_before_any_durable_step_loses_nothing_and_repeats_nothing() {
     assert!(crash_points >= 8, "the scenario has {crash_points} durable steps");
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("switchboard-recovery-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
-}
-
-/// Polls `check` every 50 ms until it holds or `limit` passes; the condition is observed
-/// state of another process, not a guess at how long something takes.
-async fn eventually(limit: std::time::Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = std::time::Instant::now() + limit;
-    while !check().await {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 fn spawn_engine(dir: &std::path::Path, receiver: &str) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["run", "--db"])

@@ -195,6 +195,9 @@ pub const QUEUE_BATCH: i64 = 1000;
 pub const OUTBOX_BATCH: i64 = 1000;
 /// Timers fired per transaction.
 pub const TIMER_BATCH: i64 = 1000;
+/// The advisory lock space (first key of the two-key form) of publishing a workflow.
+const WORKFLOW_LOCKS: i32 = 8;
+
 /// The PostgreSQL notification channel processes wake each other on.
 const NOTIFY_CHANNEL: &str = "switchboard";
 /// On PostgreSQL, how often an idle loop looks for work another process committed, in case
@@ -207,6 +210,8 @@ enum Wake {
     Queue,
     Outbox,
     Timers,
+    /// A workflow was published or stopped: the live set changed.
+    Workflows,
 }
 
 impl Wake {
@@ -215,6 +220,7 @@ impl Wake {
             Wake::Queue => "queue",
             Wake::Outbox => "outbox",
             Wake::Timers => "timers",
+            Wake::Workflows => "workflows",
         }
     }
 }
@@ -503,6 +509,11 @@ impl Engine {
                     match note.payload() {
                         "queue" => self.inner.queue_wake.notify_one(),
                         "outbox" => self.inner.outbox_wake.notify_one(),
+                        "workflows" => {
+                            if let Err(e) = self.inner.registry.refresh(&self.inner.pool).await {
+                                tracing::warn!(error = %e, "reloading the live workflows failed");
+                            }
+                        }
                         _ => self.inner.timer_wake.notify_one(),
                     }
                 }
@@ -565,6 +576,15 @@ impl Engine {
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let conn = tx.conn();
+        if self.inner.backend == Backend::Postgres {
+            // Processes publishing the same workflow at once (several starting with one
+            // `workflows/` folder) take turns, so versions are numbered without gaps or clashes.
+            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))::text")
+                .bind(WORKFLOW_LOCKS)
+                .bind(&wf.id)
+                .fetch_one(&mut *conn)
+                .await?;
+        }
         let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = $1")
             .bind(&wf.id)
             .fetch_optional(&mut *conn)
@@ -609,6 +629,7 @@ impl Engine {
         schedule::on_publish(conn, &wf, self.inner.timezone, self.inner.clock.now()).await?;
         self.commit(tx).await?;
         self.inner.registry.set_live(&wf.id, version, wf.clone());
+        self.notify_peers(Wake::Workflows);
         tracing::info!(workflow = %wf.id, version, "published");
         Ok((wf.id.clone(), version))
     }
@@ -674,6 +695,7 @@ impl Engine {
         batch.finish().await?;
         self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
+        self.notify_peers(Wake::Workflows);
         Ok(ejected)
     }
 
@@ -836,6 +858,13 @@ impl Engine {
                 loop {
                     if let Err(e) = engine.renew_and_reap_leases().await {
                         tracing::error!(error = %e, "renewing leases failed");
+                    }
+                    // A missed notification costs at most this long: the live workflows are
+                    // read again (a cheap query; nothing is compiled twice).
+                    if engine.inner.backend == Backend::Postgres {
+                        if let Err(e) = engine.inner.registry.refresh(&engine.inner.pool).await {
+                            tracing::warn!(error = %e, "reloading the live workflows failed");
+                        }
                     }
                     tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4)).await;
                 }

@@ -9,6 +9,9 @@ use super::{Engine, Error};
 use crate::store::{Conn, Sql};
 use std::collections::HashSet;
 
+/// The advisory lock space (first key of the two-key form) of contacts' queued events.
+const EVENT_KEY_LOCKS: i32 = 7;
+
 /// Rows per multi-row statement.
 const CHUNK: usize = 400;
 
@@ -80,21 +83,42 @@ impl Engine {
     }
 
     /// Claims queued events for this transaction. SQLite (one process) takes them in order.
-    /// PostgreSQL (processes sharing the queue) takes only each contact's oldest event and
-    /// skips those another process has claimed, so a contact's events are handled one after
-    /// the other, in order, and never by two processes at once; a process that dies releases
-    /// its claims with its transaction.
+    /// On PostgreSQL, processes share the queue by contact: among the oldest events, this
+    /// transaction takes the advisory lock of up to `limit` contacts that no other process
+    /// holds (`pg_try_advisory_xact_lock`, never waiting) and claims those contacts' events
+    /// (and events about no contact) with `FOR UPDATE SKIP LOCKED`. A contact's events are
+    /// so handled in order and by one process at a time; a process that dies releases its
+    /// locks and claims with its transaction.
     async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
-        let sql = match self.inner.backend {
-            crate::store::Backend::Sqlite => "SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT $1",
+        let rows = match self.inner.backend {
+            crate::store::Backend::Sqlite => {
+                sqlx::query_as("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
             crate::store::Backend::Postgres => {
-                "SELECT id, source, event_id, body FROM event_queue e
-                 WHERE e.contact_key IS NULL
-                    OR NOT EXISTS (SELECT 1 FROM event_queue p WHERE p.contact_key = e.contact_key AND p.id < e.id)
-                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+                sqlx::query_as(
+                    "WITH window_ AS MATERIALIZED (
+                         SELECT id, contact_key FROM event_queue ORDER BY id LIMIT $1),
+                     mine AS MATERIALIZED (
+                         SELECT contact_key FROM (
+                             SELECT contact_key, MIN(id) AS first FROM window_ WHERE contact_key IS NOT NULL
+                             GROUP BY contact_key ORDER BY first) AS keys
+                         WHERE pg_try_advisory_xact_lock($2, hashtext(contact_key)) LIMIT $3)
+                     SELECT e.id, e.source, e.event_id, e.body FROM event_queue e
+                     WHERE e.id IN (SELECT id FROM window_ w
+                                    WHERE w.contact_key IS NULL OR w.contact_key IN (SELECT contact_key FROM mine))
+                     ORDER BY e.id FOR UPDATE SKIP LOCKED",
+                )
+                .bind(limit * 4)
+                .bind(EVENT_KEY_LOCKS)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
             }
         };
-        Ok(sqlx::query_as(sql).bind(limit).fetch_all(&mut *conn).await?)
+        Ok(rows)
     }
 
     /// Claims these events again (after a rolled-back attempt released them); those another

@@ -118,6 +118,10 @@ fn contact_from_row(row: &sqlx::any::AnyRow) -> Result<Contact, Error> {
 
 /// The contacts with these ids (missing ones are skipped).
 pub async fn load_contacts(c: &mut Conn, ids: &[i64]) -> Result<Vec<Contact>, Error> {
+    // `IN ()` is SQLite's, not PostgreSQL's.
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = crate::store::Sql::new(
         "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
             last_inbound_at, opted_out, fields, tags, created_at, test_workflow FROM contacts WHERE id IN (",
@@ -188,6 +192,10 @@ fn conversation_from_row(row: &sqlx::any::AnyRow) -> Result<Conversation, Error>
 
 /// The latest conversation of each of these contacts that has one, as (contact id, conversation).
 pub async fn latest_conversations(c: &mut Conn, contact_ids: &[i64]) -> Result<Vec<(i64, Conversation)>, Error> {
+    // `IN ()` is SQLite's, not PostgreSQL's.
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = crate::store::Sql::new(
         "SELECT id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by, closed_at,
             closing_category, closing_summary, closed_by FROM conversations
@@ -329,6 +337,10 @@ pub async fn load_runs_where(c: &mut Conn, clause: &str, param: i64) -> Result<V
 
 /// The runs under way (running or waiting) of these contacts.
 pub async fn active_runs(c: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Run>, Error> {
+    // `IN ()` is SQLite's, not PostgreSQL's.
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut q = crate::store::Sql::new(format!(
         "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('running', 'waiting') AND contact_id IN ("
     ));

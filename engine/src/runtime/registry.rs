@@ -48,6 +48,33 @@ impl Registry {
         Ok(())
     }
 
+    /// Makes the live set what the store says, for workflows published or stopped by another
+    /// process sharing the store. Versions already compiled are reused.
+    pub async fn refresh(&self, pool: &Pool) -> Result<(), Error> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT id, current_version FROM workflows WHERE status = 'published'")
+                .fetch_all(pool)
+                .await?;
+        let mut live = BTreeMap::new();
+        for (id, version) in rows {
+            let known = self.read().versions.get(&(id.clone(), version)).cloned();
+            let wf = match known {
+                Some(wf) => wf,
+                None => {
+                    let mut conn = pool.acquire().await?;
+                    self.get(&mut conn, &id, version).await?
+                }
+            };
+            live.insert(id, (version, wf));
+        }
+        let mut state = self.write();
+        if state.live.len() != live.len() || state.live.iter().zip(&live).any(|(a, b)| a.0 != b.0 || a.1 .0 != b.1 .0) {
+            tracing::info!(workflows = live.len(), "live workflows changed in another process");
+        }
+        state.live = live;
+        Ok(())
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -1,4 +1,9 @@
-//! Shared test helpers: an engine on a fresh in-memory SQLite with a manual clock.
+//! Shared test helpers: an engine on a fresh store with a manual clock.
+//!
+//! The store is an in-memory SQLite, or, with `SWITCHBOARD_TEST_BACKEND=postgres`, a scratch
+//! PostgreSQL database of the test's own on the server `SWITCHBOARD_TEST_DATABASE_URL` names.
+//! The suites that use these helpers (runtime, triggers, api, editor_api, console_api) are
+//! the conformance suite: `.ci/test` runs them once per backend.
 #![allow(dead_code)]
 
 pub mod api;
@@ -15,10 +20,48 @@ pub async fn engine_at(now: &str) -> (Engine, ManualClock) {
     engine_with(now, Options { timezone: chrono_tz::Europe::Berlin, ..Options::default() }).await
 }
 
-pub async fn engine_with(now: &str, options: Options) -> (Engine, ManualClock) {
+pub async fn engine_with(now: &str, mut options: Options) -> (Engine, ManualClock) {
+    if options.database_url == Options::default().database_url {
+        options.database_url = fresh_database_url().await;
+    }
     let clock = ManualClock::at(now.parse::<DateTime<Utc>>().expect("time"));
     let engine = Engine::open(options, Arc::new(clock.clone())).await.expect("engine opens");
     (engine, clock)
+}
+
+/// Is this test run on PostgreSQL (`SWITCHBOARD_TEST_BACKEND=postgres`)?
+pub fn on_postgres() -> bool {
+    std::env::var("SWITCHBOARD_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A store of the test's own: `sqlite::memory:`, or a new scratch PostgreSQL database
+/// (named `sb_conformance_…`; `.ci/test` drops them after the run).
+pub async fn fresh_database_url() -> String {
+    if !on_postgres() {
+        return "sqlite::memory:".into();
+    }
+    let server = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
+        .expect("SWITCHBOARD_TEST_BACKEND=postgres needs SWITCHBOARD_TEST_DATABASE_URL (a PostgreSQL server)");
+    scratch_database(&server, "sb_conformance").await
+}
+
+/// Creates an empty database on the server `server_url` names and returns its URL.
+pub async fn scratch_database(server_url: &str, prefix: &str) -> String {
+    use sqlx::Connection;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let mut random = [0u8; 4];
+    getrandom::fill(&mut random).expect("random");
+    let name = format!("{prefix}_{}_{n}_{}", std::process::id(), hex::encode(random));
+    let mut admin = sqlx::PgConnection::connect(server_url).await.expect("the PostgreSQL server answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("scratch database");
+    match server_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("`{server_url}` names no database"),
+    }
 }
 
 /// The text of a reference workflow.
@@ -105,6 +148,11 @@ pub struct Receiver {
 impl Receiver {
     /// Starts the receiver; returns it and its base URL.
     pub async fn start() -> (Receiver, String) {
+        Receiver::start_slow(std::time::Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` to answer each request (effects stay in flight longer).
+    pub async fn start_slow(delay: std::time::Duration) -> (Receiver, String) {
         use axum::http::HeaderMap;
         use axum::routing::post;
         let receiver = Receiver::default();
@@ -112,6 +160,7 @@ impl Receiver {
             move |headers: HeaderMap| {
                 let receiver = receiver.clone();
                 async move {
+                    tokio::time::sleep(delay).await;
                     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
                     receiver.seen.lock().unwrap_or_else(|e| e.into_inner()).push((path.to_owned(), key.clone()));
                     axum::Json(serde_json::json!({"id": key, "tier": "gold"}))
@@ -181,4 +230,25 @@ pub fn webhook_says(address: &str, text: &str, id: &str) -> Event {
             profile: serde_json::from_value(serde_json::json!({"first_name": address})).expect("profile"),
         },
     )
+}
+
+/// A fresh temporary folder.
+pub fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("switchboard-test-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
+}
+
+/// Polls `check` every 50 ms until it holds or `limit` passes; the condition is observed
+/// state of another process, not a guess at how long something takes.
+pub async fn eventually(limit: std::time::Duration, what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
