@@ -27,7 +27,8 @@ export async function startServer() {
   const token = `sb_browser_test_admin_${Math.random().toString(16).slice(2)}_${Date.now()}`;
   const child = spawn(
     binary,
-    ["serve", "--listen", `127.0.0.1:${port}`, "--db", join(dir, "test.db"), "--workflows", join(root, "workflows")],
+    // SWITCHBOARD_BROWSER_DB: an empty database to serve from instead (a postgres:// URL).
+    ["serve", "--listen", `127.0.0.1:${port}`, "--db", process.env.SWITCHBOARD_BROWSER_DB ?? join(dir, "test.db"), "--workflows", join(root, "workflows")],
     { env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: token, RUST_LOG: "warn" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
