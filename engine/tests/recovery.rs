@@ -160,52 +160,9 @@ async fn kill_9_under_load_then_restart_completes_every_run_exactly() {
     assert!((completed_at_kill as usize) < RUNS, "the kill came too late to prove anything");
 
     let mut child = spawn_engine(&dir, &url);
-    eventually(std::time::Duration::from_secs(90), "every run to complete", async || {
-        let done: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE status = 'completed'")
-            .fetch_one(client.pool())
-            .await
-            .unwrap_or(0);
-        done as usize == RUNS
-    })
-    .await;
-    eventually(std::time::Duration::from_secs(30), "the outbox to drain", async || {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE status != 'done'")
-            .fetch_one(client.pool())
-            .await
-            .unwrap_or(1)
-            == 0
-    })
-    .await;
+    let keys = assert_durable_runs_completed_once(&client, &receiver, RUNS).await;
     child.kill().expect("stop");
     child.wait().expect("reaped");
-
-    // Every run took every step, in order, once.
-    let expected = vec!["greet", "greet", "lookup", "lookup", "pause", "pause", "bye"];
-    let runs: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs").fetch_all(client.pool()).await.expect("runs");
-    assert_eq!(runs.len(), RUNS, "one run per contact, none started twice");
-    for run in runs {
-        let steps: Vec<String> =
-            sqlx::query_scalar("SELECT step FROM run_journal WHERE run_id = $1 AND kind = 'transition' ORDER BY seq")
-                .bind(run)
-                .fetch_all(client.pool())
-                .await
-                .expect("journal");
-        assert_eq!(steps, expected, "run {run}");
-    }
-    // Every effect reached the receiver under its idempotency key.
-    let keys: BTreeSet<String> = sqlx::query_scalar("SELECT idempotency_key FROM outbox")
-        .fetch_all(client.pool())
-        .await
-        .expect("keys")
-        .into_iter()
-        .collect();
-    assert_eq!(keys.len(), RUNS * 3);
-    assert_eq!(receiver.keys(), keys, "each idempotency key's effect was seen");
     let redelivered = receiver.requests().len() - keys.len();
     eprintln!("kill -9 test: {RUNS} runs, {completed_at_kill} complete at the kill, {redelivered} effects redelivered with their key");
-    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE direction = 'out'")
-        .fetch_one(client.pool())
-        .await
-        .expect("messages");
-    assert_eq!(messages as usize, RUNS * 2, "no message recorded twice");
 }

@@ -299,13 +299,7 @@ impl Engine {
     }
 
     async fn record(&self, results: Vec<(Pending, Done)>) -> Result<(), Error> {
-        let mut attempt = 0;
-        loop {
-            match self.record_once(&results).await {
-                Err(e) if e.is_contention() && attempt < super::CONTENTION_ATTEMPTS => attempt += 1,
-                other => return other,
-            }
-        }
+        self.retry_contention(|| self.record_once(&results)).await
     }
 
     /// Drops the outcomes whose lease was lost (another process claimed the row after ours

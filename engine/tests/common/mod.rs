@@ -252,3 +252,52 @@ pub async fn eventually(limit: std::time::Duration, what: &str, mut check: impl 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// After a load of `DURABLE_FLOW` runs with a crash in the middle: waits until every run has
+/// completed and the outbox is drained, then checks each run completed exactly once — one run
+/// per contact, every step journaled once and in order, every effect's idempotency key at
+/// the receiver, every message recorded once. Returns the keys (for checks of redeliveries).
+pub async fn assert_durable_runs_completed_once(
+    engine: &Engine,
+    receiver: &Receiver,
+    runs: usize,
+) -> std::collections::BTreeSet<String> {
+    use std::time::Duration;
+    let count =
+        async |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(engine.pool()).await.unwrap_or(-1);
+    eventually(Duration::from_secs(120), "every run to complete", async || {
+        count("SELECT COUNT(*) FROM runs WHERE status = 'completed'").await as usize == runs
+    })
+    .await;
+    eventually(Duration::from_secs(30), "the outbox to drain", async || {
+        count("SELECT COUNT(*) FROM outbox WHERE status != 'done'").await == 0
+    })
+    .await;
+
+    let expected = vec!["greet", "greet", "lookup", "lookup", "pause", "pause", "bye"];
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM runs").fetch_all(engine.pool()).await.expect("runs");
+    assert_eq!(ids.len(), runs, "one run per contact, none started twice");
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT run_id, step FROM run_journal WHERE kind = 'transition' ORDER BY run_id, seq")
+            .fetch_all(engine.pool())
+            .await
+            .expect("journal");
+    let mut journals: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+    for (run, step) in rows {
+        journals.entry(run).or_default().push(step);
+    }
+    for run in &ids {
+        assert_eq!(journals.get(run).cloned().unwrap_or_default(), expected, "run {run}");
+    }
+    let keys: std::collections::BTreeSet<String> = sqlx::query_scalar("SELECT idempotency_key FROM outbox")
+        .fetch_all(engine.pool())
+        .await
+        .expect("keys")
+        .into_iter()
+        .collect();
+    assert_eq!(keys.len(), runs * 3);
+    assert_eq!(receiver.keys(), keys, "each idempotency key's effect was seen");
+    let messages = count("SELECT COUNT(*) FROM messages WHERE direction = 'out'").await;
+    assert_eq!(messages as usize, runs * 2, "no message recorded twice");
+    keys
+}
