@@ -115,8 +115,10 @@ async fn three_processes_share_the_work_and_a_killed_ones_is_taken_over() {
     let mut takeover = Duration::ZERO;
     if !held.is_empty() {
         eventually(Duration::from_secs(30), "the victim's effects to be taken over", async || {
-            let mut q =
-                switchboard::store::Sql::new("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND id IN (");
+            let mut q = switchboard::store::Sql::new(
+                switchboard::store::Backend::Postgres,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND id IN (",
+            );
             let mut sep = q.separated(", ");
             for id in &held {
                 sep.push_bind(*id);

@@ -13,7 +13,7 @@
 
 use super::records::{self, Agent, Contact, Conversation, Run};
 use super::Error;
-use crate::store::{Conn, Sql};
+use crate::store::{Backend, Conn, Sql};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -135,7 +135,7 @@ const ID_BLOCK: i64 = 32;
 impl Cache {
     async fn next_id(&mut self, c: &mut Conn, kind: IdKind) -> Result<i64, Error> {
         let k = kind as usize;
-        if crate::store::Backend::of_conn(c) == crate::store::Backend::Postgres {
+        if Backend::of_conn(c) == Backend::Postgres {
             if self.next_ids.drawn[k].is_empty() {
                 let mut ids: Vec<i64> =
                     sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)")
@@ -170,7 +170,7 @@ impl Cache {
     /// broken by PostgreSQL's deadlock detector and the transaction retried (see
     /// `Error::is_contention`). SQLite has one writer and needs none of this.
     async fn lock(&mut self, c: &mut Conn, keys: &[i64]) -> Result<(), Error> {
-        if crate::store::Backend::of_conn(c) != crate::store::Backend::Postgres {
+        if Backend::of_conn(c) != Backend::Postgres {
             return Ok(());
         }
         let mut todo: Vec<i64> = keys.iter().copied().filter(|k| !self.locked.contains(k)).collect();
@@ -180,7 +180,7 @@ impl Cache {
         todo.sort_unstable();
         todo.dedup();
         for chunk in todo.chunks(CHUNK) {
-            let mut q = Sql::new("SELECT v.id, pg_advisory_xact_lock(v.id)::text FROM (VALUES ");
+            let mut q = Sql::new(Backend::of_conn(c), "SELECT v.id, pg_advisory_xact_lock(v.id)::text FROM (VALUES ");
             let mut sep = q.separated(", ");
             for key in chunk {
                 sep.push("(").push_bind_unseparated(*key).push_unseparated("::bigint)");
@@ -221,8 +221,10 @@ impl Cache {
     pub async fn prefetch_addresses(&mut self, c: &mut Conn, addresses: &[(String, String)]) -> Result<(), Error> {
         let missing: Vec<&(String, String)> = addresses.iter().filter(|a| !self.addresses.contains_key(*a)).collect();
         for chunk in missing.chunks(CHUNK) {
-            let mut q =
-                Sql::new("SELECT channel, address, contact_id FROM contact_addresses WHERE (channel, address) IN (");
+            let mut q = Sql::new(
+                Backend::of_conn(c),
+                "SELECT channel, address, contact_id FROM contact_addresses WHERE (channel, address) IN (",
+            );
             let mut sep = q.separated(", ");
             for (channel, address) in chunk {
                 sep.push("(")
@@ -426,9 +428,7 @@ impl Cache {
             return Ok(run.clone());
         }
         let mut run = records::load_run(c, id).await?;
-        if !self.locked.contains(&run.contact_id)
-            && crate::store::Backend::of_conn(c) == crate::store::Backend::Postgres
-        {
+        if !self.locked.contains(&run.contact_id) && Backend::of_conn(c) == Backend::Postgres {
             // Read again under the contact's lock: another process may have moved it.
             self.lock(c, &[run.contact_id]).await?;
             run = records::load_run(c, id).await?;
@@ -565,9 +565,10 @@ impl Cache {
 
     /// Writes every change, in a few multi-row statements.
     pub async fn flush(&mut self, c: &mut Conn, now: i64) -> Result<(), Error> {
+        let backend = Backend::of_conn(c);
         let contacts: Vec<&Contact> = self.dirty_contacts.iter().filter_map(|id| self.contacts.get(id)).collect();
         for chunk in contacts.chunks(CHUNK) {
-            let mut q = Sql::new(
+            let mut q = Sql::new(backend,
                 "INSERT INTO contacts (id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
                     last_inbound_at, opted_out, fields, tags, created_at, updated_at, test_workflow) ",
             );
@@ -597,7 +598,7 @@ impl Cache {
         self.dirty_contacts.clear();
 
         for chunk in self.new_addresses.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO contact_addresses (channel, address, contact_id) ");
+            let mut q = Sql::new(backend, "INSERT INTO contact_addresses (channel, address, contact_id) ");
             q.push_values(chunk.iter(), |mut b, (channel, address, id)| {
                 b.push_bind(channel.clone()).push_bind(address.clone()).push_bind(*id);
             });
@@ -609,7 +610,7 @@ impl Cache {
         let conversations: Vec<&Conversation> =
             self.dirty_conversations.iter().filter_map(|id| self.conversations.get(id)).collect();
         for chunk in conversations.chunks(CHUNK) {
-            let mut q = Sql::new(
+            let mut q = Sql::new(backend,
                 "INSERT INTO conversations (id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
                     closed_at, closing_category, closing_summary, closed_by) ",
             );
@@ -651,7 +652,7 @@ impl Cache {
 
         let runs: Vec<&Run> = self.dirty_runs.iter().filter_map(|id| self.runs.get(id)).collect();
         for chunk in runs.chunks(CHUNK) {
-            let mut q = Sql::new(
+            let mut q = Sql::new(backend,
                 "INSERT INTO runs (id, workflow_id, version, contact_id, status, step, visit, visits, state, wait_kind, wait_data,
                     waiting_since, due_at, vars, seq, origin, last_error, created_at, updated_at, ended_at) ",
             );
@@ -689,7 +690,7 @@ impl Cache {
         self.dirty_runs.clear();
 
         for chunk in self.journal.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) ");
+            let mut q = Sql::new(backend, "INSERT INTO run_journal (run_id, seq, at, step, visit, kind, data) ");
             q.push_values(chunk.iter(), |mut b, j| {
                 b.push_bind(j.run_id)
                     .push_bind(j.seq)
@@ -705,6 +706,7 @@ impl Cache {
 
         for chunk in self.messages.chunks(CHUNK) {
             let mut q = Sql::new(
+                backend,
                 "INSERT INTO messages (contact_id, conversation_id, direction, sender, channel, text, body, run_id,
                     idempotency_key, status, error, created_at) ",
             );
@@ -727,7 +729,7 @@ impl Cache {
         self.messages.clear();
 
         for chunk in self.outbox.chunks(CHUNK) {
-            let mut q = Sql::new(
+            let mut q = Sql::new(backend,
                 "INSERT INTO outbox (run_id, contact_id, kind, idempotency_key, payload, awaited, token, status, next_attempt_at,
                     created_at) ",
             );
@@ -750,7 +752,7 @@ impl Cache {
         let (set, clear): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.timers).into_iter().partition(|(_, t)| t.is_some());
         for chunk in clear.chunks(CHUNK) {
-            let mut q = Sql::new("DELETE FROM timers WHERE run_id IN (");
+            let mut q = Sql::new(backend, "DELETE FROM timers WHERE run_id IN (");
             let mut sep = q.separated(", ");
             for (id, _) in chunk {
                 sep.push_bind(*id);
@@ -761,7 +763,7 @@ impl Cache {
         let set: Vec<(i64, i64, i64)> =
             set.into_iter().filter_map(|(id, t)| t.map(|(due, token)| (id, due, token))).collect();
         for chunk in set.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO timers (run_id, due_at, token) ");
+            let mut q = Sql::new(backend, "INSERT INTO timers (run_id, due_at, token) ");
             q.push_values(chunk.iter(), |mut b, (id, due, token)| {
                 b.push_bind(*id).push_bind(*due).push_bind(*token);
             });
@@ -770,7 +772,7 @@ impl Cache {
         }
 
         for chunk in self.new_enrollments.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO enrollments (workflow_id, contact_id) ");
+            let mut q = Sql::new(backend, "INSERT INTO enrollments (workflow_id, contact_id) ");
             q.push_values(chunk.iter(), |mut b, (w, id)| {
                 b.push_bind(w.clone()).push_bind(*id);
             });

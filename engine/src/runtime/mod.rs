@@ -265,6 +265,11 @@ impl Engine {
         &self.inner.pool
     }
 
+    /// Which database the engine runs on.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
     /// The engine's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock

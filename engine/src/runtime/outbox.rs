@@ -309,6 +309,7 @@ impl Engine {
         let mut kept = std::collections::HashSet::new();
         for chunk in results.chunks(200) {
             let mut q = crate::store::Sql::new(
+                self.inner.backend,
                 "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ",
             );
             q.push_bind(self.inner.worker.clone()).push(" AND (");
@@ -410,8 +411,10 @@ impl Engine {
         }
         // Successes are marked in bulk: one statement for the outbox, one for the messages.
         for chunk in delivered.chunks(400) {
-            let mut q =
-                crate::store::Sql::new("UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ");
+            let mut q = crate::store::Sql::new(
+                self.inner.backend,
+                "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ",
+            );
             q.push_bind(now).push(" WHERE id IN (");
             let mut sep = q.separated(", ");
             for p in chunk {
@@ -419,7 +422,10 @@ impl Engine {
             }
             q.push(")");
             q.build().execute(&mut *batch.conn).await?;
-            let mut q = crate::store::Sql::new("UPDATE messages SET status = 'sent' WHERE idempotency_key IN (");
+            let mut q = crate::store::Sql::new(
+                self.inner.backend,
+                "UPDATE messages SET status = 'sent' WHERE idempotency_key IN (",
+            );
             let mut sep = q.separated(", ");
             for p in chunk.iter().filter(|p| p.kind == "message") {
                 sep.push_bind(p.key.clone());

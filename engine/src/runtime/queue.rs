@@ -33,7 +33,7 @@ impl Engine {
         let with_ids: Vec<(&str, &str)> =
             events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
         for chunk in with_ids.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO inbox (source, event_id, received_at) ");
+            let mut q = Sql::new(self.inner.backend, "INSERT INTO inbox (source, event_id, received_at) ");
             q.push_values(chunk.iter(), |mut b, (source, id)| {
                 b.push_bind(*source).push_bind(*id).push_bind(now);
             });
@@ -56,7 +56,10 @@ impl Engine {
             out.push(Accepted { duplicate: !accept });
         }
         for chunk in queued.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO event_queue (source, event_id, body, received_at, contact_key) ");
+            let mut q = Sql::new(
+                self.inner.backend,
+                "INSERT INTO event_queue (source, event_id, body, received_at, contact_key) ",
+            );
             q.push_values(chunk.iter(), |mut b, (event, body)| {
                 b.push_bind(event.source.clone())
                     .push_bind(event.id.clone())
@@ -126,7 +129,7 @@ impl Engine {
     async fn reclaim_events(&self, conn: &mut Conn, rows: &[QueuedRow]) -> Result<HashSet<i64>, Error> {
         let mut out = HashSet::new();
         for chunk in rows.chunks(CHUNK) {
-            let mut q = Sql::new("SELECT id FROM event_queue WHERE id IN (");
+            let mut q = Sql::new(self.inner.backend, "SELECT id FROM event_queue WHERE id IN (");
             let mut sep = q.separated(", ");
             for row in chunk {
                 sep.push_bind(row.0);
@@ -171,7 +174,7 @@ impl Engine {
             }
         };
         for chunk in rows.chunks(CHUNK) {
-            let mut q = Sql::new("DELETE FROM event_queue WHERE id IN (");
+            let mut q = Sql::new(self.inner.backend, "DELETE FROM event_queue WHERE id IN (");
             let mut sep = q.separated(", ");
             for row in chunk {
                 sep.push_bind(row.0);

@@ -4,7 +4,7 @@
 
 use super::Error;
 use crate::clock::from_millis;
-use crate::store::Conn;
+use crate::store::{Backend, Conn};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use sqlx::Row;
@@ -123,6 +123,7 @@ pub async fn load_contacts(c: &mut Conn, ids: &[i64]) -> Result<Vec<Contact>, Er
         return Ok(Vec::new());
     }
     let mut q = crate::store::Sql::new(
+        Backend::of_conn(c),
         "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
             last_inbound_at, opted_out, fields, tags, created_at, test_workflow FROM contacts WHERE id IN (",
     );
@@ -197,6 +198,7 @@ pub async fn latest_conversations(c: &mut Conn, contact_ids: &[i64]) -> Result<V
         return Ok(Vec::new());
     }
     let mut q = crate::store::Sql::new(
+        Backend::of_conn(c),
         "SELECT id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by, closed_at,
             closing_category, closing_summary, closed_by FROM conversations
          WHERE id IN (SELECT MAX(id) FROM conversations WHERE contact_id IN (",
@@ -232,7 +234,7 @@ impl Agent {
 
 /// Every agent with teams and open-conversation counts.
 pub async fn load_agents(c: &mut Conn) -> Result<Vec<Agent>, Error> {
-    let backend = crate::store::Backend::of_conn(c);
+    let backend = Backend::of_conn(c);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.id, a.name, a.email, a.online, a.max_open, a.last_assigned_at,
             (SELECT COUNT(*) FROM conversations v WHERE v.assignee_id = a.id AND v.status = 'open') AS open_count,
@@ -341,9 +343,10 @@ pub async fn active_runs(c: &mut Conn, contact_ids: &[i64]) -> Result<Vec<Run>, 
     if contact_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = crate::store::Sql::new(format!(
-        "SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('running', 'waiting') AND contact_id IN ("
-    ));
+    let mut q = crate::store::Sql::new(
+        Backend::of_conn(c),
+        format!("SELECT {RUN_COLUMNS} FROM runs WHERE status IN ('running', 'waiting') AND contact_id IN ("),
+    );
     let mut sep = q.separated(", ");
     for id in contact_ids {
         sep.push_bind(*id);

@@ -35,6 +35,7 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
     let mut sql = Sql::new(
+        s.engine.backend(),
         "SELECT id, workflow_id, version, contact_id, status, step, wait_kind, due_at, last_error, created_at FROM runs WHERE 1 = 1",
     );
     if let Some(w) = &q.workflow {
