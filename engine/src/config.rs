@@ -24,6 +24,8 @@ pub struct FileSettings {
     pub admin_token: Option<String>,
     /// `reopen` (default) or `refuse`: what an agent's reply to a closed conversation does.
     pub reply_to_closed: Option<crate::runtime::ReplyToClosed>,
+    /// Keywords that opt a contact out (`stop: [STOP, ...]`) and back in (`start: [START]`).
+    pub opt_out: Option<crate::runtime::OptOutKeywords>,
 }
 
 impl FileSettings {

@@ -97,6 +97,7 @@ struct Settings {
     http_allow: Vec<String>,
     log_json: bool,
     reply_to_closed: switchboard::runtime::ReplyToClosed,
+    opt_out: switchboard::runtime::OptOutKeywords,
 }
 
 impl Settings {
@@ -124,6 +125,7 @@ impl Settings {
             http_allow: if run.http_allow.is_empty() { file.http_allow.unwrap_or_default() } else { run.http_allow },
             log_json: run.log_json || file.log_json.unwrap_or(false),
             reply_to_closed: run.reply_to_closed.or(file.reply_to_closed).unwrap_or_default(),
+            opt_out: file.opt_out.unwrap_or_default(),
         })
     }
 }
@@ -261,6 +263,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         http_allow: args.http_allow.clone(),
         reply_to_closed: args.reply_to_closed,
         crash_after: None,
+        opt_out: args.opt_out.clone(),
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.workflows)

@@ -323,6 +323,10 @@ async fn the_openapi_document_describes_every_route_and_its_access() {
             // The route exists (not 404/405) and refuses a caller without a token.
             Access::Roles(_) => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
             Access::Signed => assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}"),
+            // No such connection: refused like a bad signature (or verify token).
+            Access::ChannelSigned => {
+                assert!(matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN), "{what}")
+            }
         }
     }
 }

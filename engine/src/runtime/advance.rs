@@ -288,6 +288,13 @@ impl<'a> Batch<'a> {
             let metrics = &self.engine.inner.metrics;
             metrics.step_seconds.observe(started.elapsed().as_secs_f64());
             metrics.transitions.inc();
+            // A message the channel rules refused, from a step that does not wait for its
+            // outcome: the run stops there with the reason rather than going on as if it
+            // had been sent.
+            if let (Next::Port { .. }, Some(Outcome::SendFailed { reason })) = (&transition.next, &outcome) {
+                let reason = format!("step `{step_id}`: message not sent: {reason}");
+                return self.end(run, "failed", Some(reason)).await;
+            }
             match transition.next {
                 Next::Port { port } => {
                     run.state = Value::Null;
@@ -299,7 +306,13 @@ impl<'a> Batch<'a> {
                 Next::Wait { wait, state } => {
                     run.state = state;
                     // An effect we performed here (an assignment) already has its outcome.
-                    if let (Wait::Outcome, Some(o)) = (&wait, outcome) {
+                    if let (Wait::Outcome, Some(o)) = (&wait, outcome.clone()) {
+                        input = Some(Input::Outcome { outcome: o });
+                        continue;
+                    }
+                    // A question refused before it was sent: waiting for its answer would
+                    // wait forever.
+                    if let (Wait::Reply { .. }, Some(o @ Outcome::SendFailed { .. })) = (&wait, outcome) {
                         input = Some(Input::Outcome { outcome: o });
                         continue;
                     }
@@ -374,7 +387,6 @@ impl<'a> Batch<'a> {
         index: usize,
         awaits: Awaits,
     ) -> Result<Option<Outcome>, Error> {
-        let awaited = awaits == Awaits::Outcome;
         let step = run.step.clone().unwrap_or_default();
         let origin = || {
             let mut o = run.origin.clone();
@@ -399,14 +411,22 @@ impl<'a> Batch<'a> {
                     .clone()
                     .or_else(|| env.contact.last_channel.clone())
                     .unwrap_or_else(|| "simulator".into());
-                let refused = env.contact.opted_out.then(|| "the contact opted out of messages".to_owned());
+                let route = self.route(&env.contact, &channel, message).await?;
+                let refused = route.as_ref().err().cloned();
+                let template = route.as_ref().ok().filter(|r| r.template).and(message.template.as_ref());
+                let text = match template {
+                    Some(t) => {
+                        format!("Template {} ({}) {}", t.name, t.language, t.params.join(" | ")).trim_end().to_owned()
+                    }
+                    None => message.text.clone(),
+                };
                 self.cache.message(MessageRow {
                     contact_id: run.contact_id,
                     conversation_id: conversation,
                     direction: "out",
                     sender: format!("run:{}", run.id),
                     channel: Some(channel.clone()),
-                    text: Some(message.text.clone()),
+                    text: Some(text),
                     body: serde_json::to_string(message).unwrap_or_default(),
                     run_id: Some(run.id),
                     idempotency_key: Some(key.clone()),
@@ -414,10 +434,18 @@ impl<'a> Batch<'a> {
                     error: refused.clone(),
                     created_at: self.now_ms,
                 });
-                if let Some(reason) = refused {
-                    return Ok(awaited.then_some(Outcome::SendFailed { reason }));
-                }
-                let payload = json!({"contact_id": run.contact_id, "channel": channel, "message": message});
+                let route = match route {
+                    Ok(route) => route,
+                    // Refused before it was queued: the step learns it now, whoever waits.
+                    Err(reason) => {
+                        tracing::info!(run = run.id, %step, %channel, %reason, "message not sent");
+                        return Ok(Some(Outcome::SendFailed { reason }));
+                    }
+                };
+                let payload = json!({
+                    "contact_id": run.contact_id, "channel": channel, "message": message,
+                    "to": route.to, "template": route.template,
+                });
                 let flag = match awaits {
                     Awaits::Outcome => 1,
                     Awaits::FailureOnly => 2,

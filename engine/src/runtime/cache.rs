@@ -520,6 +520,11 @@ impl Cache {
         self.messages.push(message);
     }
 
+    /// A contact's messages changed outside the cache (a delivery status): live views reload.
+    pub fn changed_messages(&mut self, contact_id: i64) {
+        self.changed_contacts.insert(contact_id);
+    }
+
     pub fn outbox(&mut self, row: OutboxRow) {
         self.outbox.push(row);
     }
@@ -570,7 +575,7 @@ impl Cache {
         for chunk in contacts.chunks(CHUNK) {
             let mut q = Sql::new(backend,
                 "INSERT INTO contacts (id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
-                    last_inbound_at, opted_out, fields, tags, created_at, updated_at, test_workflow) ",
+                    last_inbound_at, opted_out, fields, tags, channels, created_at, updated_at, test_workflow) ",
             );
             q.push_values(chunk.iter(), |mut b, ct| {
                 b.push_bind(ct.id);
@@ -582,6 +587,7 @@ impl Cache {
                     .push_bind(i64::from(ct.opted_out))
                     .push_bind(Value::Object(ct.fields.clone()).to_string())
                     .push_bind(serde_json::json!(ct.tags).to_string())
+                    .push_bind(serde_json::to_string(&ct.channels).unwrap_or_else(|_| "{}".into()))
                     .push_bind(ct.created_at)
                     .push_bind(now)
                     .push_bind(ct.test_workflow.clone());
@@ -591,7 +597,7 @@ impl Cache {
                     last_name = excluded.last_name, email = excluded.email, phone = excluded.phone, country = excluded.country,
                     language = excluded.language, lifecycle = excluded.lifecycle, last_channel = excluded.last_channel,
                     last_inbound_at = excluded.last_inbound_at, opted_out = excluded.opted_out, fields = excluded.fields,
-                    tags = excluded.tags, updated_at = excluded.updated_at",
+                    tags = excluded.tags, channels = excluded.channels, updated_at = excluded.updated_at",
             );
             q.build().execute(&mut *c).await?;
         }

@@ -73,6 +73,18 @@ pub enum EventKind {
     FieldUpdated { contact: ContactRef, field: String, value: Value },
     /// The contact opted out of messages.
     OptedOut { contact: ContactRef },
+    /// The contact added the channel's account (LINE follow) or unblocked the bot (Telegram).
+    Followed { contact: ContactRef, channel: String },
+    /// The contact removed or blocked the account: they are opted out and their runs end.
+    Unfollowed { contact: ContactRef, channel: String },
+    /// A channel reports what became of a sent message (by the channel's id for it).
+    DeliveryStatus {
+        channel: String,
+        message_id: String,
+        status: crate::channels::DeliveryStatus,
+        #[serde(default)]
+        error: Option<String>,
+    },
     /// An agent pressed a workflow's shortcut on the contact's conversation.
     Shortcut {
         contact: ContactRef,

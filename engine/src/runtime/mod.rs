@@ -18,6 +18,7 @@ mod advance;
 mod analytics;
 mod assign;
 mod cache;
+mod channels;
 mod events;
 mod inbox;
 mod metrics;
@@ -106,6 +107,35 @@ pub struct Options {
     /// Test hook for crash tests: behave as if the process died before the n-th durable step
     /// (a commit or an outbound call). `None` in production.
     pub crash_after: Option<i64>,
+    /// Words that opt a contact out of messages, and back in.
+    pub opt_out: OptOutKeywords,
+}
+
+/// A message that is exactly one of `stop` (ignoring case and accents) opts its contact out:
+/// their runs end, nothing more is sent to them. One of `start` opts them back in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutKeywords {
+    #[serde(default = "OptOutKeywords::default_stop")]
+    pub stop: Vec<String>,
+    #[serde(default = "OptOutKeywords::default_start")]
+    pub start: Vec<String>,
+}
+
+impl OptOutKeywords {
+    fn default_stop() -> Vec<String> {
+        ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT"].map(String::from).to_vec()
+    }
+
+    fn default_start() -> Vec<String> {
+        ["START", "UNSTOP", "SUBSCRIBE"].map(String::from).to_vec()
+    }
+}
+
+impl Default for OptOutKeywords {
+    fn default() -> Self {
+        OptOutKeywords { stop: Self::default_stop(), start: Self::default_start() }
+    }
 }
 
 /// What an agent's reply to a contact whose conversation is closed does.
@@ -139,6 +169,7 @@ impl Default for Options {
             http_allow: Vec::new(),
             reply_to_closed: ReplyToClosed::Reopen,
             crash_after: None,
+            opt_out: OptOutKeywords::default(),
         }
     }
 }
@@ -178,6 +209,9 @@ struct Inner {
     /// engine behaves as if the process died. `None` in production.
     failpoint: Option<std::sync::atomic::AtomicI64>,
     channel: Channel,
+    /// The connected channel accounts (WhatsApp, LINE, Telegram).
+    connections: Arc<crate::channels::Connections>,
+    opt_out: OptOutKeywords,
     http: HttpCaller,
     live: tokio::sync::broadcast::Sender<LiveEvent>,
     /// Changes of the queue transaction in progress (see `queue.rs`).
@@ -212,6 +246,8 @@ enum Wake {
     Timers,
     /// A workflow was published or stopped: the live set changed.
     Workflows,
+    /// A channel connection was added, changed or removed.
+    Channels,
 }
 
 impl Wake {
@@ -221,6 +257,7 @@ impl Wake {
             Wake::Outbox => "outbox",
             Wake::Timers => "timers",
             Wake::Workflows => "workflows",
+            Wake::Channels => "channels",
         }
     }
 }
@@ -233,6 +270,8 @@ impl Engine {
     pub async fn open(options: Options, clock: Arc<dyn Clock>) -> Result<Engine, Error> {
         let (pool, backend) = crate::store::open(&options.database_url).await?;
         let policy = crate::http_call::NetPolicy::from_entries(&options.http_allow).map_err(Error::Refused)?;
+        let connections = Arc::new(crate::channels::Connections::default());
+        connections.load(&pool).await?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 pool,
@@ -246,7 +285,9 @@ impl Engine {
                 timer_wake: Notify::new(),
                 queue_wake: Notify::new(),
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
-                channel: Channel::new(options.webhook_url),
+                channel: Channel::new(options.webhook_url, connections.clone()),
+                connections,
+                opt_out: options.opt_out,
                 http: HttpCaller::new(policy),
                 live: tokio::sync::broadcast::channel(4096).0,
                 pending_live: std::sync::Mutex::new(Vec::new()),
@@ -517,6 +558,11 @@ impl Engine {
                         "workflows" => {
                             if let Err(e) = self.inner.registry.refresh(&self.inner.pool).await {
                                 tracing::warn!(error = %e, "reloading the live workflows failed");
+                            }
+                        }
+                        "channels" => {
+                            if let Err(e) = self.inner.connections.load(&self.inner.pool).await {
+                                tracing::warn!(error = %e, "reloading the channel connections failed");
                             }
                         }
                         _ => self.inner.timer_wake.notify_one(),

@@ -27,6 +27,8 @@ const MAX_SEND_ATTEMPTS: i64 = 8;
 pub struct Channel {
     webhook_url: Option<String>,
     client: reqwest::Client,
+    /// Connected WhatsApp, LINE and Telegram accounts, by channel name.
+    connections: std::sync::Arc<crate::channels::Connections>,
 }
 
 /// A message as the webhook channel posts it.
@@ -46,14 +48,14 @@ pub struct DeliveryError {
 }
 
 impl Channel {
-    pub fn new(webhook_url: Option<String>) -> Channel {
+    pub fn new(webhook_url: Option<String>, connections: std::sync::Arc<crate::channels::Connections>) -> Channel {
         crate::http_call::install_crypto();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Channel { webhook_url, client }
+        Channel { webhook_url, client, connections }
     }
 
     /// Delivers one message; `Ok` carries the channel's id for it.
@@ -61,6 +63,9 @@ impl Channel {
         let channel = payload.get("channel").and_then(Value::as_str).unwrap_or("simulator");
         if channel == "simulator" {
             return Ok(format!("sim-{key}"));
+        }
+        if let Some(conn) = self.connections.get(channel) {
+            return deliver_native(&conn, key, payload).await;
         }
         let Some(url) = &self.webhook_url else {
             return Err(DeliveryError {
@@ -91,6 +96,36 @@ impl Channel {
             Err(e) => Err(DeliveryError { reason: format!("could not reach the channel: {}", short(&e)), retry: true }),
         }
     }
+}
+
+/// Sends a message through a connected channel's own API (see `channels/`).
+async fn deliver_native(
+    conn: &crate::channels::Connection,
+    key: &str,
+    payload: &Value,
+) -> Result<String, DeliveryError> {
+    let permanent = |reason: String| DeliveryError { reason, retry: false };
+    let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
+    let message: steps::message::OutboundMessage =
+        serde_json::from_value(payload.get("message").cloned().unwrap_or_default())
+            .map_err(|e| permanent(format!("unreadable message: {e}")))?;
+    let template = payload.get("template").and_then(Value::as_bool).unwrap_or(false);
+    let adapter = conn.kind.adapter();
+    let rendered = adapter.render(conn, to, &message, template).map_err(permanent)?;
+    let mut id = String::new();
+    // Attachments go first, the text (with its buttons) last; the last call's id is the
+    // message's id.
+    for (i, call) in rendered.calls.iter().enumerate() {
+        let request = adapter.authorize(conn, call, &format!("{key}:{i}")).map_err(permanent)?;
+        let response = request.header("Idempotency-Key", key).send().await.map_err(|e| DeliveryError {
+            reason: format!("could not reach {}: {}", conn.kind.as_str(), short(&e)),
+            retry: true,
+        })?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        id = adapter.read_answer(status, &body).map_err(|r| DeliveryError { reason: r.reason, retry: r.retry })?;
+    }
+    Ok(id)
 }
 
 fn short(e: &reqwest::Error) -> &'static str {
@@ -340,7 +375,8 @@ impl Engine {
         let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
         let mut batch = Batch::new(self, tx.conn());
         let now = batch.now_ms;
-        let mut delivered: Vec<&Pending> = Vec::new();
+        // Each delivered row, with the channel's id for a message.
+        let mut delivered: Vec<(&Pending, Option<&str>)> = Vec::new();
         let mut resumes = Vec::new();
         for (p, done) in results.iter().map(|r| (&r.0, &r.1)) {
             let result = match done {
@@ -371,7 +407,7 @@ impl Engine {
                     continue;
                 }
                 Done::Sent { external_id } => {
-                    delivered.push(p);
+                    delivered.push((p, Some(external_id.as_str())));
                     Outcome::Sent { message_id: external_id.clone() }
                 }
                 Done::Failed { reason } => {
@@ -390,7 +426,7 @@ impl Engine {
                     Outcome::SendFailed { reason: reason.clone() }
                 }
                 Done::Http(outcome) => {
-                    delivered.push(p);
+                    delivered.push((p, None));
                     outcome.clone()
                 }
             };
@@ -417,23 +453,31 @@ impl Engine {
             );
             q.push_bind(now).push(" WHERE id IN (");
             let mut sep = q.separated(", ");
-            for p in chunk {
+            for (p, _) in chunk {
                 sep.push_bind(p.id);
             }
             q.push(")");
             q.build().execute(&mut *batch.conn).await?;
+            let messages: Vec<(&str, &str)> =
+                chunk.iter().filter_map(|(p, id)| Some((p.key.as_str(), (*id)?))).collect();
+            if messages.is_empty() {
+                continue;
+            }
+            // The channel's id is kept so its delivery and read statuses find the message.
             let mut q = crate::store::Sql::new(
                 self.inner.backend,
-                "UPDATE messages SET status = 'sent' WHERE idempotency_key IN (",
+                "UPDATE messages SET status = 'sent', external_id = CASE idempotency_key",
             );
+            for (key, id) in &messages {
+                q.push(" WHEN ").push_bind(key.to_string()).push(" THEN ").push_bind(id.to_string());
+            }
+            q.push(" END WHERE idempotency_key IN (");
             let mut sep = q.separated(", ");
-            for p in chunk.iter().filter(|p| p.kind == "message") {
-                sep.push_bind(p.key.clone());
+            for (key, _) in &messages {
+                sep.push_bind(key.to_string());
             }
             q.push(")");
-            if chunk.iter().any(|p| p.kind == "message") {
-                q.build().execute(&mut *batch.conn).await?;
-            }
+            q.build().execute(&mut *batch.conn).await?;
         }
         batch.work.extend(resumes);
         let mut concluded = batch.conclude().await?;

@@ -358,8 +358,10 @@ fn contact_of(kind: &EventKind) -> Option<&ContactRef> {
         | EventKind::TagUpdated { contact, .. }
         | EventKind::FieldUpdated { contact, .. }
         | EventKind::OptedOut { contact }
+        | EventKind::Followed { contact, .. }
+        | EventKind::Unfollowed { contact, .. }
         | EventKind::Shortcut { contact, .. }
         | EventKind::Manual { contact, .. } => Some(contact),
-        EventKind::Webhook { .. } => None,
+        EventKind::Webhook { .. } | EventKind::DeliveryStatus { .. } => None,
     }
 }

@@ -20,9 +20,25 @@ pub struct Contact {
     pub last_channel: Option<String>,
     pub last_inbound_at: Option<i64>,
     pub opted_out: bool,
+    /// Per channel (connection id): the contact's address there, when they last wrote there
+    /// and whether they follow the account.
+    pub channels: BTreeMap<String, ChannelState>,
     pub created_at: i64,
     /// Set on the editor's test-chat contacts: the workflow whose sandbox this contact is in.
     pub test_workflow: Option<String>,
+}
+
+/// A contact's standing on one channel.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChannelState {
+    pub address: String,
+    /// When the contact last wrote on this channel (WhatsApp's 24-hour window starts there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_inbound_at: Option<i64>,
+    /// `Some(false)` once they unfollowed (LINE) or blocked the bot (Telegram); `None` when
+    /// the channel never said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<bool>,
 }
 
 /// The standard contact attributes stored in their own columns.
@@ -57,6 +73,7 @@ impl Contact {
             last_channel: None,
             last_inbound_at: None,
             opted_out: false,
+            channels: BTreeMap::new(),
             created_at: now,
             test_workflow: None,
         }
@@ -103,6 +120,7 @@ fn contact_from_row(row: &sqlx::any::AnyRow) -> Result<Contact, Error> {
     }
     let fields: String = row.try_get("fields")?;
     let tags: String = row.try_get("tags")?;
+    let channels: String = row.try_get("channels")?;
     Ok(Contact {
         id: row.try_get("id")?,
         attrs,
@@ -111,6 +129,7 @@ fn contact_from_row(row: &sqlx::any::AnyRow) -> Result<Contact, Error> {
         last_channel: row.try_get("last_channel")?,
         last_inbound_at: row.try_get("last_inbound_at")?,
         opted_out: row.try_get::<i64, _>("opted_out")? != 0,
+        channels: serde_json::from_str(&channels).unwrap_or_default(),
         created_at: row.try_get("created_at")?,
         test_workflow: row.try_get("test_workflow")?,
     })
@@ -125,7 +144,7 @@ pub async fn load_contacts(c: &mut Conn, ids: &[i64]) -> Result<Vec<Contact>, Er
     let mut q = crate::store::Sql::new(
         Backend::of_conn(c),
         "SELECT id, name, first_name, last_name, email, phone, country, language, lifecycle, last_channel,
-            last_inbound_at, opted_out, fields, tags, created_at, test_workflow FROM contacts WHERE id IN (",
+            last_inbound_at, opted_out, fields, tags, channels, created_at, test_workflow FROM contacts WHERE id IN (",
     );
     let mut sep = q.separated(", ");
     for id in ids {

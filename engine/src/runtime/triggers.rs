@@ -179,6 +179,48 @@ impl Batch<'_> {
         }
     }
 
+    /// The contact opted out (a keyword, an unfollow, the API): their runs end and nothing
+    /// queued for them goes out any more, whoever queued it.
+    async fn opt_out(&mut self, contact_id: i64) -> Result<(), Error> {
+        let mut c = self.cache.contact(self.conn, contact_id).await?;
+        c.opted_out = true;
+        self.cache.put_contact(c);
+        self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
+        self.cache.flush(self.conn, self.now_ms).await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
+             WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'",
+        )
+        .bind(contact_id)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
+
+    /// A follow or unfollow (block) on a channel. Unfollowing opts the contact out; following
+    /// again is consent to hear from the account again.
+    async fn set_following(&mut self, contact: &ContactRef, channel: String, follows: bool) -> Result<(), Error> {
+        let contact_id = self.resolve_contact(contact, &Map::new()).await?;
+        self.handled.contact_id = Some(contact_id);
+        let mut c = self.cache.contact(self.conn, contact_id).await?;
+        let state = c.channels.entry(channel.clone()).or_default();
+        if let ContactRef::Address { address, .. } = contact {
+            state.address = address.clone();
+        }
+        state.follows = Some(follows);
+        if follows {
+            c.opted_out = false;
+            if c.last_channel.is_none() {
+                c.last_channel = Some(channel);
+            }
+        }
+        self.cache.put_contact(c);
+        if !follows {
+            self.opt_out(contact_id).await?;
+        }
+        Ok(())
+    }
+
     /// Applies an outside event to the store and queues what follows from it.
     pub async fn apply_event(&mut self, kind: EventKind) -> Result<(), Error> {
         match kind {
@@ -188,6 +230,21 @@ impl Batch<'_> {
                 let mut c = self.cache.contact(self.conn, contact_id).await?;
                 c.last_channel = Some(channel.clone());
                 c.last_inbound_at = Some(self.now_ms);
+                let state = c.channels.entry(channel.clone()).or_default();
+                if let ContactRef::Address { address, .. } = &contact {
+                    state.address = address.clone();
+                }
+                state.last_inbound_at = Some(self.now_ms);
+                // Writing to the account is following it (Telegram sends no event for a
+                // first message; LINE only lets friends write).
+                state.follows = Some(true);
+                let text = message.text.as_deref().unwrap_or_default();
+                let keywords = &self.engine.inner.opt_out;
+                let opting_out = !c.opted_out && keywords_match(text, &keywords.stop, KeywordMatch::Exact);
+                let opting_in = c.opted_out && keywords_match(text, &keywords.start, KeywordMatch::Exact);
+                if opting_in {
+                    c.opted_out = false;
+                }
                 self.cache.put_contact(c);
                 let (conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
                 self.cache.message(MessageRow {
@@ -213,6 +270,10 @@ impl Batch<'_> {
                     .filter(|r| r.status == "waiting" && r.wait_kind.as_deref() == Some("reply"))
                     .max_by_key(|r| (r.waiting_since, r.id))
                     .map(|r| r.id);
+                if opting_out {
+                    // The keyword is recorded above; it answers no question and starts no flow.
+                    return self.opt_out(contact_id).await;
+                }
                 if let Some(run_id) = waiting {
                     let input = Input::Reply { message: message.clone() };
                     self.work.push_back(Work::Resume { run_id, input, expect: Expect::Reply });
@@ -359,19 +420,36 @@ impl Batch<'_> {
             EventKind::OptedOut { contact } => {
                 let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
                 self.handled.contact_id = Some(contact_id);
-                let mut c = self.cache.contact(self.conn, contact_id).await?;
-                c.opted_out = true;
-                self.cache.put_contact(c);
-                self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
-                // Nothing queued for this contact goes out any more, whoever queued it.
-                self.cache.flush(self.conn, self.now_ms).await?;
-                sqlx::query(
-                    "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
-                     WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'",
-                )
-                .bind(contact_id)
-                .execute(&mut *self.conn)
-                .await?;
+                self.opt_out(contact_id).await?;
+            }
+            EventKind::Followed { contact, channel } => self.set_following(&contact, channel, true).await?,
+            EventKind::Unfollowed { contact, channel } => self.set_following(&contact, channel, false).await?,
+            EventKind::DeliveryStatus { channel, message_id, status, error } => {
+                // A status never moves a message back (a late `delivered` after `read`).
+                let rank = "CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
+                            WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
+                let new_rank = match status {
+                    crate::channels::DeliveryStatus::Sent => 1,
+                    crate::channels::DeliveryStatus::Delivered => 2,
+                    crate::channels::DeliveryStatus::Read => 3,
+                    crate::channels::DeliveryStatus::Failed => 4,
+                };
+                let sql = format!(
+                    "UPDATE messages SET status = $1, error = COALESCE($2, error)
+                     WHERE channel = $3 AND external_id = $4 AND direction = 'out' AND {rank} < $5"
+                );
+                let changed: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{sql} RETURNING contact_id")))
+                    .bind(status.as_str())
+                    .bind(error)
+                    .bind(&channel)
+                    .bind(&message_id)
+                    .bind(new_rank)
+                    .fetch_all(&mut *self.conn)
+                    .await?;
+                for contact_id in changed {
+                    self.handled.contact_id = Some(contact_id);
+                    self.cache.changed_messages(contact_id);
+                }
             }
             EventKind::Shortcut { contact, workflow, agent_id, form } => {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;

@@ -9,10 +9,12 @@
 //! Prometheus metrics, a compile endpoint for the editor (diagnostics and each step's ports),
 //! the editor's test chat (`testchat.rs`), the contact's side of the simulator channel
 //! (`simulator.rs`), who the caller is (`/api/me`),
+//! channel connections and each channel's inbound webhook (`channels.rs`),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
 //! `/` (`editor.rs`).
 
 pub mod auth;
+mod channels;
 mod editor;
 pub mod error;
 mod events;
@@ -96,6 +98,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/test-sessions/{id}/messages", post(testchat::say))
         .route("/api/test-sessions/{id}/close", post(testchat::close))
         .route("/api/test-sessions/{id}/fast-forward", post(testchat::fast_forward))
+        .route("/api/channels", get(channels::list))
+        .route("/api/channels/preview", post(channels::preview))
+        .route("/api/channels/{id}", get(channels::detail).put(channels::put).delete(channels::delete))
+        .route("/api/channels/{id}/webhook", get(channels::handshake).post(channels::inbound))
         .fallback(editor::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))

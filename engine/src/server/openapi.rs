@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{events, inbox, live, runs, simulator, testchat, tokens, workflows};
+use super::{channels, events, inbox, live, runs, simulator, testchat, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -18,6 +18,9 @@ pub enum Access {
     Roles(&'static [&'static str]),
     /// An HMAC signature made with the workflow's webhook secret.
     Signed,
+    /// The channel's own signature (`X-Hub-Signature-256`, `X-Line-Signature`,
+    /// `X-Telegram-Bot-Api-Secret-Token`) made with the connection's secret.
+    ChannelSigned,
 }
 
 /// What a request carries besides path parameters.
@@ -189,6 +192,26 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/api/test-sessions/{id}/close", "The tester closes the conversation, as an agent", OPS)
         .optional_body(schema::<testchat::CloseBody>),
     op("post", "/api/test-sessions/{id}/fast-forward", "Make the test chat's waiting timers due now", OPS),
+    op("get", "/api/channels", "Channel connections (secrets by name only) with this month's usage", OPS),
+    op("post", "/api/channels/preview", "How a message renders on WhatsApp, LINE and Telegram", OPS)
+        .body(schema::<channels::PreviewBody>),
+    op("get", "/api/channels/{id}", "A channel connection (secrets by name only)", OPS),
+    op("put", "/api/channels/{id}", "Create or change a channel connection (secrets are write-only)", ADMIN)
+        .body(schema::<crate::channels::ConnectionInput>),
+    op("delete", "/api/channels/{id}", "Remove a channel connection", ADMIN).ok(204),
+    op(
+        "get",
+        "/api/channels/{id}/webhook",
+        "WhatsApp's webhook verification (echoes hub.challenge)",
+        Access::ChannelSigned,
+    )
+    .query(schema::<channels::Handshake>),
+    op(
+        "post",
+        "/api/channels/{id}/webhook",
+        "A channel delivers messages and statuses (signed by the channel)",
+        Access::ChannelSigned,
+    ),
 ];
 
 /// The whole document.
@@ -275,7 +298,7 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
         object.insert("parameters".into(), Value::Array(parameters));
     }
     match operation.access {
-        Access::Public | Access::Signed => {
+        Access::Public | Access::Signed | Access::ChannelSigned => {
             object.insert("security".into(), json!([]));
         }
         Access::Roles(roles) => {
@@ -309,6 +332,9 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
 fn success_content(operation: &Operation) -> Value {
     match operation.path {
         "/metrics" => json!({"text/plain": {"schema": {"type": "string"}}}),
+        "/api/channels/{id}/webhook" if operation.method == "get" => {
+            json!({"text/plain": {"schema": {"type": "string"}}})
+        }
         "/api/live" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
         "/api/workflows/{id}" | "/api/workflows/{id}/export" | "/api/workflows/{id}/versions/{version}" => {
             json!({"application/json": {}, "application/yaml": {}})

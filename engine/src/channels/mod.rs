@@ -1,0 +1,274 @@
+//! Messaging channels: WhatsApp Cloud API, LINE and Telegram, each behind [`ChannelAdapter`].
+//!
+//! An adapter knows one channel's wire format and nothing about runs:
+//! - inbound: [`ChannelAdapter::verify`] checks the channel's signature on the raw body
+//!   (before anything is parsed or stored), [`ChannelAdapter::parse`] maps a verified delivery
+//!   to channel-neutral [`Inbound`] items (messages, button replies, follow/unfollow, delivery
+//!   statuses);
+//! - outbound: [`ChannelAdapter::render`] turns an [`OutboundMessage`] into the channel's API
+//!   requests within its limits (3 reply buttons or a 10-row list on WhatsApp, 13 quick
+//!   replies on LINE, an inline keyboard on Telegram), and [`ChannelAdapter::read_answer`]
+//!   reads the channel's id for the sent message, or why it refused it.
+//!
+//! [`Connection`]s (one per configured account: a WhatsApp number, a LINE official account,
+//! a Telegram bot) live in the store (`connections.rs`); their secrets are write-only.
+//! The rules the engine enforces before sending (WhatsApp's 24-hour window, LINE friends and
+//! monthly quota, opt-out) are in `runtime/advance.rs`, built on [`Kind`]'s properties here.
+
+pub mod connections;
+mod line;
+mod telegram;
+mod whatsapp;
+
+pub use connections::{Connection, ConnectionInput, Connections};
+
+use crate::runtime::{ContactRef, Event, EventKind};
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use steps::message::{InboundMessage, OutboundMessage};
+
+/// The channels Switchboard speaks natively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Whatsapp,
+    Line,
+    Telegram,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Whatsapp, Kind::Line, Kind::Telegram];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Whatsapp => "whatsapp",
+            Kind::Line => "line",
+            Kind::Telegram => "telegram",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The adapter for this channel.
+    pub fn adapter(self) -> &'static dyn ChannelAdapter {
+        match self {
+            Kind::Whatsapp => &whatsapp::WhatsApp,
+            Kind::Line => &line::Line,
+            Kind::Telegram => &telegram::Telegram,
+        }
+    }
+}
+
+/// How long after the contact's last message WhatsApp allows free-form messages.
+pub const WHATSAPP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// One HTTP call to a channel's API. The URL is relative to the connection's API base and
+/// never holds a secret: credentials are added by [`ChannelAdapter::authorize`] when sending,
+/// so a rendered request can be shown in the editor's preview.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiCall {
+    /// Path under the API base (Telegram's bot token goes in front of it when sending).
+    pub path: String,
+    pub body: Value,
+}
+
+/// A message as one channel will show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rendered {
+    /// The native form the message takes: `text`, `buttons`, `list`, `quick_replies`,
+    /// `inline_keyboard`, `numbered_text` (options written out, answered by number),
+    /// `template`.
+    pub format: &'static str,
+    pub calls: Vec<ApiCall>,
+    /// What the channel's limits changed (shortened titles, options written as text, a file
+    /// sent as a link).
+    pub notes: Vec<String>,
+}
+
+/// Why a channel did not take a message, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: String,
+    pub retry: bool,
+}
+
+/// What a verified delivery from a channel carries, channel-neutral.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// The contact wrote, pressed a button or shared something. `id` is the channel's id for
+    /// the message (a repeated delivery carries the same id and is ignored).
+    Message { id: String, address: String, message: InboundMessage, profile: Map<String, Value> },
+    /// The contact added the account (LINE follow) or unblocked the bot (Telegram).
+    Followed { id: String, address: String },
+    /// The contact removed or blocked the account.
+    Unfollowed { id: String, address: String },
+    /// A sent message was delivered, read, or failed after all.
+    Status { id: String, message_id: String, status: DeliveryStatus, error: Option<String> },
+}
+
+/// A sent message's later fate, as channels report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Why a delivery to the inbound endpoint was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboundError {
+    /// Missing or wrong signature (401): nothing is stored.
+    Unauthorized(String),
+    /// Not a payload this channel sends (400): logged, nothing stored.
+    Malformed(String),
+}
+
+/// One channel's wire format.
+pub trait ChannelAdapter: Send + Sync {
+    fn kind(&self) -> Kind;
+
+    /// Checks that a delivery to the inbound endpoint came from the channel, on the raw body.
+    fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError>;
+
+    /// What a verified delivery carries. A payload of an unknown shape is an error; a known
+    /// one with nothing for Switchboard (a LINE verification ping) is an empty list.
+    fn parse(&self, conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError>;
+
+    /// The API calls that send `message` to `to` (the contact's address on this channel).
+    /// With `template`, the message's approved template is sent instead of its text.
+    fn render(
+        &self,
+        conn: &Connection,
+        to: &str,
+        message: &OutboundMessage,
+        template: bool,
+    ) -> Result<Rendered, String>;
+
+    /// Adds the connection's credentials to a call (a header, or the URL for Telegram).
+    fn authorize(&self, conn: &Connection, call: &ApiCall, key: &str) -> Result<reqwest::RequestBuilder, String>;
+
+    /// The channel's id for a message it accepted, or why it refused it.
+    fn read_answer(&self, status: u16, body: &Value) -> Result<String, Refusal>;
+}
+
+/// Turns the items of one verified delivery into engine events (source `channel:<id>`, so a
+/// repeated delivery of the same channel id is recognised).
+pub fn events(conn: &Connection, items: Vec<Inbound>) -> Vec<Event> {
+    let source = format!("channel:{}", conn.id);
+    let address = |a: String| ContactRef::Address { channel: conn.id.clone(), address: a };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Inbound::Message { id, address: a, mut message, profile } => {
+                message.channel = Some(conn.id.clone());
+                Event::with_id(
+                    &source,
+                    &id,
+                    EventKind::MessageReceived { contact: address(a), channel: conn.id.clone(), message, profile },
+                )
+            }
+            Inbound::Followed { id, address: a } => {
+                Event::with_id(&source, &id, EventKind::Followed { contact: address(a), channel: conn.id.clone() })
+            }
+            Inbound::Unfollowed { id, address: a } => {
+                Event::with_id(&source, &id, EventKind::Unfollowed { contact: address(a), channel: conn.id.clone() })
+            }
+            Inbound::Status { id, message_id, status, error } => Event::with_id(
+                &source,
+                &id,
+                EventKind::DeliveryStatus { channel: conn.id.clone(), message_id, status, error },
+            ),
+        })
+        .collect()
+}
+
+/// Shortens `text` to `max` characters (not bytes), marking the cut with `…`.
+pub(crate) fn clip(text: &str, max: usize, what: &str, notes: &mut Vec<String>) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    notes.push(format!("{what} shortened to {max} characters"));
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The options of a message written out as text, answered by number (for more options than
+/// a channel's buttons hold).
+pub(crate) fn numbered(message: &OutboundMessage) -> String {
+    let mut text = message.text.clone();
+    for (i, q) in message.quick_replies.iter().enumerate() {
+        text.push_str(&format!("\n{}. {}", i + 1, q.title));
+    }
+    text
+}
+
+/// HMAC-SHA256 of `body` under `secret`.
+pub(crate) fn hmac_sha256(secret: &str, body: &[u8]) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac =
+        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Compares two byte strings in time independent of where they differ.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// The HTTP client every adapter sends with.
+pub(crate) fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        crate::http_call::install_crypto();
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default()
+    });
+    &CLIENT
+}
+
+/// A header's value as text, if present.
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_counts_characters_and_says_so() {
+        let mut notes = Vec::new();
+        assert_eq!(clip("héllo", 5, "title", &mut notes), "héllo");
+        assert!(notes.is_empty());
+        assert_eq!(clip("こんにちは世界", 5, "title", &mut notes), "こんにち…");
+        assert_eq!(notes, ["title shortened to 5 characters"]);
+    }
+
+    #[test]
+    fn signatures_compare_whole_values() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,227 @@
+//! Telegram Bot API: the `X-Telegram-Bot-Api-Secret-Token` header (the secret given to
+//! `setWebhook`) on webhooks; messages, callback queries (inline keyboard presses) and
+//! `my_chat_member` (the bot blocked or unblocked); sends with `sendMessage` and an inline
+//! keyboard, `sendPhoto`, `sendDocument`, ...
+
+use super::{
+    clip, header, numbered, same, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Kind, Refusal, Rendered,
+};
+use axum::http::HeaderMap;
+use serde_json::{json, Map, Value};
+use steps::message::{Attachment, AttachmentKind, InboundMessage, Location, OutboundMessage};
+
+/// Bytes of `callback_data` Telegram carries; longer payloads are sent as the option number.
+const CALLBACK_DATA: usize = 64;
+const TEXT: usize = 4096;
+const MAX_BUTTONS: usize = 100;
+
+#[derive(Debug)]
+pub struct Telegram;
+
+impl ChannelAdapter for Telegram {
+    fn kind(&self) -> Kind {
+        Kind::Telegram
+    }
+
+    fn verify(&self, conn: &Connection, headers: &HeaderMap, _body: &[u8]) -> Result<(), InboundError> {
+        let given = header(headers, "x-telegram-bot-api-secret-token")
+            .ok_or_else(|| InboundError::Unauthorized("missing X-Telegram-Bot-Api-Secret-Token".into()))?;
+        let expected = conn.secret("secret_token").unwrap_or_default();
+        if !expected.is_empty() && same(given.as_bytes(), expected.as_bytes()) {
+            Ok(())
+        } else {
+            Err(InboundError::Unauthorized("X-Telegram-Bot-Api-Secret-Token does not match".into()))
+        }
+    }
+
+    fn parse(&self, _conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError> {
+        let bad = |m: &str| InboundError::Malformed(format!("not a Telegram update: {m}"));
+        let update: Value = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
+        let update_id = update.get("update_id").and_then(Value::as_i64).ok_or_else(|| bad("no `update_id`"))?;
+        let chat_of = |v: &Value| v.pointer("/chat/id").and_then(Value::as_i64).map(|c| c.to_string());
+        if let Some(m) = update.get("message") {
+            let chat = chat_of(m).ok_or_else(|| bad("a message without `chat.id`"))?;
+            let id =
+                m.get("message_id").and_then(Value::as_i64).ok_or_else(|| bad("a message without `message_id`"))?;
+            return Ok(vec![Inbound::Message {
+                id: format!("msg:{chat}:{id}"),
+                address: chat,
+                message: message(m),
+                profile: profile(m),
+            }]);
+        }
+        if let Some(q) = update.get("callback_query") {
+            let id = q.get("id").and_then(Value::as_str).ok_or_else(|| bad("a callback query without `id`"))?;
+            let chat = q
+                .get("message")
+                .and_then(chat_of)
+                .or_else(|| q.pointer("/from/id").and_then(Value::as_i64).map(|u| u.to_string()))
+                .ok_or_else(|| bad("a callback query without a chat"))?;
+            let data = q.get("data").and_then(Value::as_str).unwrap_or_default().to_owned();
+            // The pressed button's text, from the keyboard of the message it was under.
+            let title = q
+                .pointer("/message/reply_markup/inline_keyboard")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_array)
+                .flatten()
+                .find(|b| b.get("callback_data").and_then(Value::as_str) == Some(data.as_str()))
+                .and_then(|b| b.get("text"))
+                .and_then(Value::as_str)
+                .unwrap_or(&data)
+                .to_owned();
+            return Ok(vec![Inbound::Message {
+                id: format!("cb:{id}"),
+                address: chat,
+                message: InboundMessage::button(data, title),
+                profile: Map::new(),
+            }]);
+        }
+        if let Some(member) = update.get("my_chat_member") {
+            let chat = chat_of(member).ok_or_else(|| bad("`my_chat_member` without `chat.id`"))?;
+            let id = format!("upd:{update_id}");
+            return Ok(match member.pointer("/new_chat_member/status").and_then(Value::as_str) {
+                Some("kicked") => vec![Inbound::Unfollowed { id, address: chat }],
+                Some("member") => vec![Inbound::Followed { id, address: chat }],
+                _ => Vec::new(),
+            });
+        }
+        // Edited messages, channel posts, polls, ...: nothing for a flow.
+        Ok(Vec::new())
+    }
+
+    fn render(&self, _conn: &Connection, to: &str, m: &OutboundMessage, _template: bool) -> Result<Rendered, String> {
+        let mut notes = Vec::new();
+        let mut calls: Vec<ApiCall> = m.attachments.iter().map(|a| media(to, a)).collect();
+        let n = m.quick_replies.len();
+        let (format, text) = if n > MAX_BUTTONS {
+            notes.push(format!("{n} options are more than an inline keyboard holds: written out, answered by number"));
+            ("numbered_text", numbered(m))
+        } else if n > 0 {
+            ("inline_keyboard", if m.text.is_empty() { "Choose one:".to_owned() } else { m.text.clone() })
+        } else {
+            ("text", m.text.clone())
+        };
+        if !text.is_empty() || calls.is_empty() {
+            let mut body = json!({"chat_id": to, "text": clip(&text, TEXT, "text", &mut notes)});
+            if format == "inline_keyboard" {
+                let rows: Vec<Value> = m
+                    .quick_replies
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| {
+                        let data = if q.payload.len() <= CALLBACK_DATA {
+                            q.payload.clone()
+                        } else {
+                            notes.push(format!(
+                                "option {} is answered by its number: its payload is over 64 bytes",
+                                i + 1
+                            ));
+                            (i + 1).to_string()
+                        };
+                        json!([{"text": q.title, "callback_data": data}])
+                    })
+                    .collect();
+                body["reply_markup"] = json!({"inline_keyboard": rows});
+            }
+            calls.push(ApiCall { path: "/sendMessage".into(), body });
+        }
+        Ok(Rendered { format, calls, notes })
+    }
+
+    fn authorize(&self, conn: &Connection, call: &ApiCall, _key: &str) -> Result<reqwest::RequestBuilder, String> {
+        let token = conn.secret("bot_token").ok_or("the connection has no bot token")?;
+        Ok(super::client().post(format!("{}/bot{token}{}", conn.api_base, call.path)).json(&call.body))
+    }
+
+    fn read_answer(&self, status: u16, body: &Value) -> Result<String, Refusal> {
+        if (200..300).contains(&status) && body.get("ok") == Some(&Value::Bool(true)) {
+            let id = body.pointer("/result/message_id").map(Value::to_string);
+            return id.ok_or(Refusal { reason: "Telegram's answer has no message id".into(), retry: false });
+        }
+        let description = body.get("description").and_then(Value::as_str).unwrap_or("no reason given");
+        Err(Refusal {
+            reason: format!("Telegram answered HTTP {status}: {description}"),
+            retry: status == 429 || status >= 500,
+        })
+    }
+}
+
+fn media(to: &str, a: &Attachment) -> ApiCall {
+    let (method, field) = match a.kind {
+        AttachmentKind::Image => ("/sendPhoto", "photo"),
+        AttachmentKind::Video => ("/sendVideo", "video"),
+        AttachmentKind::Audio => ("/sendAudio", "audio"),
+        AttachmentKind::File => ("/sendDocument", "document"),
+    };
+    let mut body = json!({"chat_id": to, field: a.url});
+    if let Some(name) = &a.name {
+        body["caption"] = json!(name);
+    }
+    ApiCall { path: method.into(), body }
+}
+
+fn profile(m: &Value) -> Map<String, Value> {
+    let mut p = Map::new();
+    let s = |path: &str| m.pointer(path).and_then(Value::as_str);
+    if let Some(first) = s("/from/first_name") {
+        p.insert("first_name".into(), json!(first));
+        let name = match s("/from/last_name") {
+            Some(last) => format!("{first} {last}"),
+            None => first.to_owned(),
+        };
+        p.insert("name".into(), json!(name));
+    }
+    if let Some(last) = s("/from/last_name") {
+        p.insert("last_name".into(), json!(last));
+    }
+    if let Some(lang) = s("/from/language_code") {
+        p.insert("language".into(), json!(lang));
+    }
+    // A contact shares their own number with the "share phone" button.
+    let own = m.pointer("/contact/user_id").is_some() && m.pointer("/contact/user_id") == m.pointer("/from/id");
+    if let (true, Some(phone)) = (own, s("/contact/phone_number")) {
+        let phone = if phone.starts_with('+') { phone.to_owned() } else { format!("+{phone}") };
+        p.insert("phone".into(), json!(phone));
+    }
+    p
+}
+
+/// A Telegram message as the channel-neutral inbound message.
+fn message(m: &Value) -> InboundMessage {
+    let s = |path: &str| m.pointer(path).and_then(Value::as_str).map(str::to_owned);
+    let file = |kind, path: &str| Attachment {
+        kind,
+        url: format!("telegram-file:{}", s(&format!("{path}/file_id")).unwrap_or_default()),
+        name: s(&format!("{path}/file_name")),
+    };
+    let mut out = InboundMessage { text: s("/text").or_else(|| s("/caption")), ..InboundMessage::default() };
+    if let Some(photos) = m.get("photo").and_then(Value::as_array) {
+        // Sizes come smallest first; the last is the original.
+        let id = photos.last().and_then(|p| p.get("file_id")).and_then(Value::as_str).unwrap_or_default();
+        out.attachments.push(Attachment {
+            kind: AttachmentKind::Image,
+            url: format!("telegram-file:{id}"),
+            name: None,
+        });
+    }
+    for (key, kind) in [
+        ("document", AttachmentKind::File),
+        ("video", AttachmentKind::Video),
+        ("audio", AttachmentKind::Audio),
+        ("voice", AttachmentKind::Audio),
+    ] {
+        if m.get(key).is_some() {
+            out.attachments.push(file(kind, &format!("/{key}")));
+        }
+    }
+    if let (Some(lat), Some(lon)) = (m.pointer("/location/latitude"), m.pointer("/location/longitude")) {
+        out.location =
+            Some(Location { lat: lat.as_f64().unwrap_or_default(), lon: lon.as_f64().unwrap_or_default(), name: None });
+    }
+    if out.text.is_none() {
+        out.text = s("/contact/phone_number");
+    }
+    out
+}

@@ -1,0 +1,141 @@
+//! The engine's side of messaging channels: managing connections (shared with other
+//! processes through the store), and the rules a message must pass before it is queued —
+//! opt-out, an address on the channel, following the account, WhatsApp's 24-hour window
+//! (free text inside, the step's template outside, otherwise refused with the reason) and
+//! LINE's monthly quota. A refused message never reaches the outbox; the step's failure port
+//! (or the run's failure) carries the reason.
+
+use super::advance::Batch;
+use super::records::Contact;
+use super::{Engine, Error, Wake};
+use crate::channels::{Connection, ConnectionInput, Kind, WHATSAPP_WINDOW_MS};
+use std::sync::Arc;
+use steps::message::OutboundMessage;
+
+/// Where and how a message that passed the rules goes out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Route {
+    /// The contact's address on a connected channel (`None` for the simulator and the
+    /// generic webhook channel, which address contacts by id).
+    pub to: Option<String>,
+    /// Send the step's approved template instead of its text (WhatsApp, outside the window).
+    pub template: bool,
+}
+
+impl Engine {
+    /// Every channel connection, by id.
+    pub fn connections(&self) -> Vec<Arc<Connection>> {
+        self.inner.connections.all()
+    }
+
+    pub fn connection(&self, id: &str) -> Result<Arc<Connection>, Error> {
+        self.inner.connections.get(id).ok_or_else(|| Error::NotFound(format!("channel connection {id}")))
+    }
+
+    /// Creates or changes a connection (secrets left out keep their value).
+    pub async fn put_connection(&self, id: &str, input: ConnectionInput) -> Result<Arc<Connection>, Error> {
+        let previous = self.inner.connections.get(id);
+        let conn = Connection::build(id, input, previous.as_deref(), self.now_ms())?;
+        self.inner.connections.save(&self.inner.pool, &conn).await?;
+        self.notify_peers(Wake::Channels);
+        tracing::info!(connection = %conn.id, kind = conn.kind.as_str(), "channel connection saved");
+        self.connection(id)
+    }
+
+    pub async fn delete_connection(&self, id: &str) -> Result<(), Error> {
+        if !self.inner.connections.delete(&self.inner.pool, id).await? {
+            return Err(Error::NotFound(format!("channel connection {id}")));
+        }
+        self.notify_peers(Wake::Channels);
+        tracing::info!(connection = %id, "channel connection removed");
+        Ok(())
+    }
+
+    /// How many messages a connection has counted against its quota this month (UTC).
+    pub async fn channel_usage(&self, id: &str) -> Result<i64, Error> {
+        let month = month_of(self.now_ms());
+        let sent: Option<i64> =
+            sqlx::query_scalar("SELECT sent FROM channel_usage WHERE connection_id = $1 AND month = $2")
+                .bind(id)
+                .bind(&month)
+                .fetch_optional(&self.inner.pool)
+                .await?;
+        Ok(sent.unwrap_or(0))
+    }
+}
+
+fn month_of(ms: i64) -> String {
+    crate::clock::from_millis(ms).format("%Y-%m").to_string()
+}
+
+impl Batch<'_> {
+    /// Checks a message against the channel's rules: `Ok(Err(reason))` when it must not be
+    /// sent. Counts it against a LINE quota when it passes.
+    pub(super) async fn route(
+        &mut self,
+        contact: &Contact,
+        channel: &str,
+        message: &OutboundMessage,
+    ) -> Result<Result<Route, String>, Error> {
+        if contact.opted_out {
+            return Ok(Err("the contact opted out of messages".into()));
+        }
+        let Some(conn) = self.engine.inner.connections.get(channel) else {
+            return Ok(Ok(Route::default()));
+        };
+        let Some(state) = contact.channels.get(channel).filter(|s| !s.address.is_empty()) else {
+            return Ok(Err(format!("the contact has no address on channel `{channel}`")));
+        };
+        let mut route = Route { to: Some(state.address.clone()), template: false };
+        match conn.kind {
+            Kind::Whatsapp => {
+                let since = state.last_inbound_at.map(|t| self.now_ms - t);
+                if since.is_none_or(|ms| ms >= WHATSAPP_WINDOW_MS) {
+                    if message.template.is_none() {
+                        let when = match since {
+                            Some(ms) => format!("the contact last wrote {} hours ago", ms / 3_600_000),
+                            None => "the contact never wrote on it".to_owned(),
+                        };
+                        return Ok(Err(format!(
+                            "outside WhatsApp's 24-hour window ({when}) and the step has no template"
+                        )));
+                    }
+                    route.template = true;
+                }
+            }
+            Kind::Line => {
+                if state.follows != Some(true) {
+                    return Ok(Err(
+                        "the contact is not a friend of the LINE account (never added it, or unfollowed)".into()
+                    ));
+                }
+            }
+            Kind::Telegram => {
+                if state.follows == Some(false) {
+                    return Ok(Err("the contact blocked the Telegram bot".into()));
+                }
+            }
+        }
+        if let Some(quota) = conn.monthly_quota() {
+            let month = month_of(self.now_ms);
+            let counted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO channel_usage (connection_id, month, sent) SELECT $1, $2, 1 WHERE $3 > 0
+                 ON CONFLICT (connection_id, month) DO UPDATE SET sent = channel_usage.sent + 1
+                 WHERE channel_usage.sent < $3
+                 RETURNING sent",
+            )
+            .bind(&conn.id)
+            .bind(&month)
+            .bind(quota)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+            if counted.is_none() {
+                return Ok(Err(format!(
+                    "the monthly message quota of `{}` is used up ({quota} messages in {month})",
+                    conn.id
+                )));
+            }
+        }
+        Ok(Ok(route))
+    }
+}
