@@ -39,6 +39,8 @@ impl Engine {
             .collect();
         let mut out = contact.to_vars();
         out["active_runs"] = Value::Array(runs);
+        // Per channel: the address, when they last wrote, whether they follow the account.
+        out["channels"] = json!(contact.channels);
         Ok(out)
     }
 

@@ -1,0 +1,657 @@
+//! Messaging channels end to end: payloads shaped as in WhatsApp's, LINE's and Telegram's
+//! public API documentation are posted to the inbound webhooks through the router; what
+//! Switchboard sends goes to a mock of the channels' APIs on 127.0.0.1. Signatures, dedup,
+//! unknown shapes, the question-and-button round trip per channel, WhatsApp's 24-hour window
+//! (injected clock), LINE's friend rule and quota, opt-out, and secrets kept out of answers
+//! and logs.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine as _;
+use common::api::{api, Api};
+use common::*;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use switchboard::runtime::{ContactRef, Event, EventKind};
+
+const WA_SECRET: &str = "wa-app-secret-7f3a";
+const LINE_SECRET: &str = "line-channel-secret-91c2";
+const TG_SECRET: &str = "tg-secret-token-55d1";
+
+/// Stands in for the channels' APIs: records every call and answers as each channel does.
+#[derive(Clone, Default)]
+struct Mock {
+    calls: Arc<Mutex<Vec<(String, Value, Option<String>)>>>,
+}
+
+impl Mock {
+    async fn start() -> (Mock, String) {
+        let mock = Mock::default();
+        let record = mock.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let record = record.clone();
+                async move {
+                    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let path = uri.path().to_owned();
+                    let n = {
+                        let mut calls = record.calls.lock().unwrap_or_else(|e| e.into_inner());
+                        calls.push((path.clone(), body, auth));
+                        calls.len()
+                    };
+                    let answer = if path.ends_with("/messages") {
+                        json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.OUT{n}")}]})
+                    } else if path == "/v2/bot/message/push" {
+                        json!({"sentMessages": [{"id": format!("line-{n}"), "quoteToken": "q"}]})
+                    } else {
+                        json!({"ok": true, "result": {"message_id": 5000 + n}})
+                    };
+                    axum::Json(answer)
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (mock, url)
+    }
+
+    fn calls(&self) -> Vec<(String, Value, Option<String>)> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn bodies(&self) -> Vec<Value> {
+        self.calls().into_iter().map(|c| c.1).collect()
+    }
+}
+
+const ROUTING: &str = r#"
+schema: 1
+id: routing
+name: Routing
+trigger: { type: message_received }
+start: ask
+steps:
+  ask:
+    kind: ask
+    type: choice
+    text: Which team?
+    options:
+      - { id: sales, label: Sales }
+      - { id: support, label: Support }
+    next: { sales: to_sales, support: to_support }
+  to_sales: { kind: send_message, text: Sales it is }
+  to_support: { kind: send_message, text: Support it is }
+"#;
+
+/// An API with the three channels connected to the mock, and the routing flow live.
+async fn connected(flow: &str) -> (Api, Mock) {
+    let api = api().await;
+    let (mock, url) = Mock::start().await;
+    for (id, body) in [
+        (
+            "whatsapp",
+            json!({"kind": "whatsapp", "api_base": url, "settings": {"phone_number_id": "106540352242922"},
+                   "secrets": {"app_secret": WA_SECRET, "access_token": "wa-token", "verify_token": "wa-verify"}}),
+        ),
+        (
+            "line",
+            json!({"kind": "line", "api_base": url, "settings": {"monthly_quota": 100},
+                   "secrets": {"channel_secret": LINE_SECRET, "access_token": "line-token"}}),
+        ),
+        (
+            "telegram",
+            json!({"kind": "telegram", "api_base": url,
+                   "secrets": {"bot_token": "123:tg-bot-token", "secret_token": TG_SECRET}}),
+        ),
+    ] {
+        let (status, answer) = api.call("PUT", &format!("/api/channels/{id}"), Some(&api.admin), Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    if !flow.is_empty() {
+        api.engine.publish(flow).await.expect("publish");
+    }
+    (api, mock)
+}
+
+fn hmac(secret: &str, body: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The signature header each channel sends, made with its secret.
+fn signed(channel: &str, body: &[u8]) -> (&'static str, String) {
+    match channel {
+        "whatsapp" => ("x-hub-signature-256", format!("sha256={}", hex::encode(hmac(WA_SECRET, body)))),
+        "line" => ("x-line-signature", base64::engine::general_purpose::STANDARD.encode(hmac(LINE_SECRET, body))),
+        _ => ("x-telegram-bot-api-secret-token", TG_SECRET.to_owned()),
+    }
+}
+
+async fn deliver(api: &Api, channel: &str, body: &Value, header: Option<(&str, String)>) -> (StatusCode, Value) {
+    let bytes = body.to_string().into_bytes();
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(format!("/api/channels/{channel}/webhook"))
+        .header("content-type", "application/json");
+    if let Some((name, value)) = header {
+        req = req.header(name, value);
+    }
+    api.raw(req.body(Body::from(bytes)).expect("request")).await
+}
+
+/// Posts a payload signed as the channel signs it, then lets the engine process it and
+/// deliver what it sent.
+async fn from_channel(api: &Api, channel: &str, body: Value) -> Value {
+    let bytes = body.to_string().into_bytes();
+    let (status, answer) = deliver(api, channel, &body, Some(signed(channel, &bytes))).await;
+    assert_eq!(status, StatusCode::OK, "{channel}: {answer}");
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+    flush(&api.engine).await;
+    answer
+}
+
+fn wa_text(from: &str, id: &str, text: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
+        "messages": [{"from": from, "id": id, "timestamp": "1749416383", "type": "text", "text": {"body": text}}]}}]}]})
+}
+
+fn wa_button(from: &str, id: &str, payload: &str, title: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+        "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
+        "messages": [{"context": {"from": "15550783881", "id": "wamid.OUT1"}, "from": from, "id": id,
+            "timestamp": "1749416400", "type": "interactive",
+            "interactive": {"type": "button_reply", "button_reply": {"id": payload, "title": title}}}]}}]}]})
+}
+
+fn wa_status(message_id: &str, status: &str) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+        "statuses": [{"id": message_id, "status": status, "timestamp": "1749416500", "recipient_id": "16505551234"}]}}]}]})
+}
+
+fn line_event(user: &str, event: Value) -> Value {
+    let mut e = event;
+    e["timestamp"] = json!(1625665242211_i64);
+    e["source"] = json!({"type": "user", "userId": user});
+    e["mode"] = json!("active");
+    e["deliveryContext"] = json!({"isRedelivery": false});
+    json!({"destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "events": [e]})
+}
+
+fn line_text(user: &str, id: &str, text: &str) -> Value {
+    line_event(
+        user,
+        json!({"type": "message", "replyToken": "757913772c4646b784d4b7ce46d12671", "webhookEventId": format!("01FZ{id}"),
+               "message": {"type": "text", "id": id, "quoteToken": "q3Plxr4AgKd", "text": text}}),
+    )
+}
+
+fn tg_text(chat: i64, update: i64, message_id: i64, text: &str) -> Value {
+    json!({"update_id": update, "message": {"message_id": message_id, "date": 1441645532,
+        "from": {"id": chat, "is_bot": false, "first_name": "Test", "last_name": "Lastname", "username": "Testusername", "language_code": "en"},
+        "chat": {"id": chat, "type": "private", "first_name": "Test", "last_name": "Lastname"}, "text": text}})
+}
+
+async fn count(api: &Api, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("count")
+}
+
+async fn contact_of(api: &Api, channel: &str, address: &str) -> i64 {
+    sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = $1 AND address = $2")
+        .bind(channel)
+        .bind(address)
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("contact")
+}
+
+/// The contact's runs, oldest first: status and error.
+async fn runs(api: &Api, contact: i64) -> Vec<(String, Option<String>)> {
+    let runs = api.engine.runs_of_contact(contact).await.expect("runs");
+    runs.into_iter().rev().map(|r| (r.status, r.last_error)).collect()
+}
+
+#[tokio::test]
+async fn bad_or_missing_signatures_are_refused_and_nothing_is_stored() {
+    let (api, _mock) = connected(ROUTING).await;
+    let payloads = [
+        ("whatsapp", wa_text("16505551234", "wamid.IN1", "hi")),
+        ("line", line_text("U4af4980629", "14353798921116", "hi")),
+        ("telegram", tg_text(1111111, 10000, 1365, "hi")),
+    ];
+    for (channel, body) in &payloads {
+        let (status, answer) = deliver(&api, channel, body, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{channel} without a signature: {answer}");
+        let (name, good) = signed(channel, body.to_string().as_bytes());
+        // Signed with another secret, or the right signature over another body.
+        let forged = signed(channel, b"another body").1;
+        let wrong = if *channel == "telegram" { "not-the-secret".to_owned() } else { forged };
+        let (status, _) = deliver(&api, channel, body, Some((name, wrong))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{channel} with a wrong signature");
+        // The same signature is refused on a connection of another channel.
+        assert!(!good.is_empty());
+    }
+    let (status, _) = deliver(&api, "nowhere", &payloads[0].1, Some(signed("whatsapp", b"{}"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an unknown connection answers like a bad signature");
+    for table in ["event_queue", "inbox", "messages", "contacts"] {
+        assert_eq!(count(&api, table).await, 0, "nothing stored in {table}");
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_delivery_is_deduplicated_by_the_channels_message_id() {
+    let (api, _mock) = connected("").await;
+    for (channel, body) in [
+        ("whatsapp", wa_text("16505551234", "wamid.IN1", "hi")),
+        ("line", line_text("U4af4980629", "14353798921116", "hi")),
+        ("telegram", tg_text(1111111, 10000, 1365, "hi")),
+    ] {
+        let first = from_channel(&api, channel, body.clone()).await;
+        assert_eq!(first["duplicates"], json!(0), "{channel}: {first}");
+        let again = from_channel(&api, channel, body).await;
+        assert_eq!(again["duplicates"], json!(1), "{channel}: {again}");
+    }
+    let inbound: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE direction = 'in'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("count");
+    assert_eq!(inbound, 3, "one message per channel, however often it was delivered");
+}
+
+#[tokio::test]
+async fn payloads_of_an_unknown_shape_are_400_and_store_nothing() {
+    let (api, _mock) = connected(ROUTING).await;
+    for (channel, body) in [
+        ("whatsapp", json!({"object": "page", "entry": []})),
+        ("whatsapp", json!({"object": "whatsapp_business_account", "entry": [{"id": "1"}]})),
+        (
+            "line",
+            json!({"destination": "U1", "events": [{"type": "message", "source": {"type": "user", "userId": "U1"}}]}),
+        ),
+        ("line", json!({"hello": "world"})),
+        ("telegram", json!({"message": {"text": "no update id"}})),
+        ("telegram", json!([1, 2, 3])),
+    ] {
+        let bytes = body.to_string().into_bytes();
+        let (status, answer) = deliver(&api, channel, &body, Some(signed(channel, &bytes))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{channel} {body}: {answer}");
+        assert!(answer["message"].as_str().is_some_and(|m| m.contains("not a")), "{answer}");
+    }
+    assert_eq!(count(&api, "event_queue").await + count(&api, "inbox").await, 0);
+    // A known shape with nothing for a flow (LINE's verification ping) is fine.
+    let ping = json!({"destination": "U1", "events": []});
+    assert_eq!(from_channel(&api, "line", ping).await["events"], json!(0));
+}
+
+#[tokio::test]
+async fn whatsapp_verifies_the_webhook_with_its_verify_token() {
+    let (api, _mock) = connected("").await;
+    let uri = "/api/channels/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=wa-verify&hub.challenge=1158201444";
+    assert_eq!(api.call("GET", uri, None, None).await, (StatusCode::OK, json!(1158201444)));
+    let wrong = uri.replace("wa-verify", "guess");
+    assert_eq!(api.call("GET", &wrong, None, None).await.0, StatusCode::FORBIDDEN);
+    let line = uri.replace("whatsapp", "line");
+    assert_eq!(api.call("GET", &line, None, None).await.0, StatusCode::FORBIDDEN, "LINE has no handshake");
+}
+
+#[tokio::test]
+async fn whatsapp_question_goes_out_as_reply_buttons_and_the_button_resumes_the_run() {
+    let (api, mock) = connected(ROUTING).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let (path, body, auth) = &calls[0];
+    assert_eq!(path, "/v21.0/106540352242922/messages");
+    assert_eq!(auth.as_deref(), Some("Bearer wa-token"));
+    assert_eq!(body["to"], "16505551234");
+    assert_eq!(body["interactive"]["type"], "button");
+    assert_eq!(body["interactive"]["body"]["text"], "Which team?");
+    let buttons = &body["interactive"]["action"]["buttons"];
+    assert_eq!(buttons[0], json!({"type": "reply", "reply": {"id": "sales", "title": "Sales"}}));
+    assert_eq!(runs(&api, contact).await, vec![("waiting".to_owned(), None)]);
+
+    // The channel reports the question delivered, then read.
+    from_channel(&api, "whatsapp", wa_status("wamid.OUT1", "read")).await;
+    from_channel(&api, "whatsapp", wa_status("wamid.OUT1", "delivered")).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM messages WHERE external_id = 'wamid.OUT1'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("status");
+    assert_eq!(status, "read", "a late `delivered` does not move a read message back");
+
+    from_channel(&api, "whatsapp", wa_button("16505551234", "wamid.IN2", "support", "Support")).await;
+    assert_eq!(runs(&api, contact).await, vec![("completed".to_owned(), None)]);
+    let last = mock.bodies().last().cloned().unwrap_or_default();
+    assert_eq!((last["type"].clone(), last["text"]["body"].clone()), (json!("text"), json!("Support it is")));
+    let contact_row = api.engine.contact(contact).await.expect("contact");
+    assert_eq!(contact_row["phone"], "+16505551234", "{contact_row}");
+    assert_eq!(contact_row["name"], "Sheena Nelson");
+}
+
+#[tokio::test]
+async fn a_five_option_question_is_a_list_on_whatsapp_and_quick_replies_on_line() {
+    let five = ROUTING.replace(
+        "      - { id: support, label: Support }",
+        "      - { id: support, label: Support }\n      - { id: billing, label: Billing }\n      - { id: returns, label: Returns and refunds desk }\n      - { id: other, label: Something else }",
+    )
+    .replace("support: to_support }", "support: to_support, billing: to_support, returns: to_support, other: to_support }");
+    let (api, mock) = connected(&five).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let body = &mock.bodies()[0];
+    assert_eq!(body["interactive"]["type"], "list", "{body}");
+    let rows = &body["interactive"]["action"]["sections"][0]["rows"];
+    assert_eq!(rows.as_array().map(Vec::len), Some(5));
+    assert_eq!(rows[3]["title"], "Returns and refunds desk", "24 characters fit");
+    from_channel(&api, "line", line_text("U4af4980629", "14353798921116", "hi")).await;
+    let body = &mock.bodies()[1];
+    let items = &body["messages"][0]["quickReply"]["items"];
+    assert_eq!(items.as_array().map(Vec::len), Some(5), "{body}");
+    assert_eq!(items[3]["action"]["label"], "Returns and refunds…", "LINE labels hold 20 characters");
+}
+
+#[tokio::test]
+async fn line_question_goes_out_with_quick_replies_and_the_postback_resumes_the_run() {
+    let (api, mock) = connected(ROUTING).await;
+    let user = "U4af4980629a11c9a6b1d1d1d1d1d1d1d";
+    let follow = line_event(
+        user,
+        json!({"type": "follow", "webhookEventId": "01FOLLOW", "replyToken": "r", "follow": {"isUnblocked": false}}),
+    );
+    from_channel(&api, "line", follow).await;
+    from_channel(&api, "line", line_text(user, "14353798921116", "hello")).await;
+    let contact = contact_of(&api, "line", user).await;
+    let calls = mock.calls();
+    let (path, body, auth) = &calls[0];
+    assert_eq!((path.as_str(), auth.as_deref()), ("/v2/bot/message/push", Some("Bearer line-token")));
+    assert_eq!(body["to"], user);
+    assert_eq!(body["messages"][0]["text"], "Which team?");
+    let items = &body["messages"][0]["quickReply"]["items"];
+    assert_eq!(
+        items[0]["action"],
+        json!({"type": "postback", "label": "Sales", "data": "sales", "displayText": "Sales"})
+    );
+    let postback = line_event(
+        user,
+        json!({"type": "postback", "webhookEventId": "01POSTBACK", "replyToken": "r2", "postback": {"data": "sales"}}),
+    );
+    from_channel(&api, "line", postback).await;
+    assert_eq!(runs(&api, contact).await, vec![("completed".to_owned(), None)]);
+    assert_eq!(mock.bodies()[1]["messages"][0]["text"], "Sales it is");
+    assert_eq!(api.engine.channel_usage("line").await.expect("usage"), 2, "both pushes counted");
+}
+
+#[tokio::test]
+async fn telegram_question_goes_out_with_an_inline_keyboard_and_the_callback_resumes_the_run() {
+    let (api, mock) = connected(ROUTING).await;
+    from_channel(&api, "telegram", tg_text(1111111, 10000, 1365, "/start")).await;
+    let contact = contact_of(&api, "telegram", "1111111").await;
+    let calls = mock.calls();
+    let (path, body, _) = &calls[0];
+    assert_eq!(path, "/bot123:tg-bot-token/sendMessage");
+    assert_eq!(body["chat_id"], "1111111");
+    assert_eq!(
+        body["reply_markup"]["inline_keyboard"],
+        json!([[{"text": "Sales", "callback_data": "sales"}], [{"text": "Support", "callback_data": "support"}]])
+    );
+    let callback = json!({"update_id": 10001, "callback_query": {"id": "4382bfdwdsb323b2d9",
+        "from": {"id": 1111111, "is_bot": false, "first_name": "Test"},
+        "message": {"message_id": 5001, "date": 1441645533, "chat": {"id": 1111111, "type": "private"}, "text": "Which team?",
+            "reply_markup": body["reply_markup"].clone()},
+        "chat_instance": "-5123", "data": "support"}});
+    from_channel(&api, "telegram", callback).await;
+    assert_eq!(runs(&api, contact).await, vec![("completed".to_owned(), None)]);
+    assert_eq!(mock.bodies()[1]["text"], "Support it is");
+    let transcript = api.engine.transcript(contact).await.expect("transcript");
+    assert!(transcript.iter().any(|m| m["direction"] == "in" && m["text"] == "Support"), "the pressed button's title");
+}
+
+const NUDGE: &str = r#"
+schema: 1
+id: nudge
+name: Nudge
+trigger: { type: manual }
+start: remind
+steps:
+  remind:
+    kind: send_message
+    text: 'Your order {{contact.fields.order}} is ready'
+    TEMPLATE
+    next: { next: done, failure: unreachable }
+  done: { kind: update_tags, add: [reminded] }
+  unreachable: { kind: update_tags, add: [unreachable] }
+"#;
+
+async fn nudge(api: &Api, contact: i64) -> (String, Vec<String>) {
+    let started = api
+        .engine
+        .handle(Event::new(EventKind::Manual {
+            workflow: "nudge".into(),
+            contact: ContactRef::Id(contact),
+            vars: Default::default(),
+        }))
+        .await
+        .expect("start");
+    let run = started.started[0];
+    flush(&api.engine).await;
+    let tags = api.engine.contact(contact).await.expect("contact")["tags"].clone();
+    let tags = tags.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+    (api.engine.run(run).await.expect("run").status, tags)
+}
+
+#[tokio::test]
+async fn whatsapp_24_hour_window_inside_outside_with_template_and_without() {
+    let template = "template: { name: order_ready, language: en_US, params: ['{{contact.fields.order}}'] }";
+    let (api, mock) = connected(&NUDGE.replace("TEMPLATE", template)).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    api.engine
+        .handle(Event::new(EventKind::FieldUpdated {
+            contact: ContactRef::Id(contact),
+            field: "fields.order".into(),
+            value: json!("A-17"),
+        }))
+        .await
+        .expect("field");
+
+    // Inside the window (23 hours after the contact wrote): the text.
+    api.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(nudge(&api, contact).await.0, "completed");
+    let body = mock.bodies().last().cloned().unwrap_or_default();
+    assert_eq!(
+        (body["type"].clone(), body["text"]["body"].clone()),
+        (json!("text"), json!("Your order A-17 is ready"))
+    );
+
+    // Outside (25 hours): the approved template, with its parameter filled in.
+    api.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(nudge(&api, contact).await.0, "completed");
+    let body = mock.bodies().last().cloned().unwrap_or_default();
+    assert_eq!(body["type"], "template", "{body}");
+    assert_eq!(
+        body["template"],
+        json!({"name": "order_ready", "language": {"code": "en_US"},
+               "components": [{"type": "body", "parameters": [{"type": "text", "text": "A-17"}]}]})
+    );
+    let sent = mock.calls().len();
+
+    // Outside without a template: nothing goes out; the failure port is taken with the reason.
+    api.engine.publish(&NUDGE.replace("TEMPLATE", "")).await.expect("publish v2");
+    let (status, tags) = nudge(&api, contact).await;
+    assert_eq!(status, "completed");
+    assert!(tags.contains(&"unreachable".to_owned()), "{tags:?}");
+    assert_eq!(mock.calls().len(), sent, "nothing was sent");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT error FROM messages WHERE direction = 'out' ORDER BY id DESC LIMIT 1")
+            .fetch_one(api.engine.pool())
+            .await
+            .expect("error");
+    let error = error.unwrap_or_default();
+    assert!(error.contains("24-hour window") && error.contains("no template"), "{error}");
+
+    // Without a failure port, the run fails with that reason instead of going on.
+    let no_port =
+        NUDGE.replace("TEMPLATE", "").replace("next: { next: done, failure: unreachable }", "next: { next: done }");
+    let no_port = no_port.replace("  unreachable: { kind: update_tags, add: [unreachable] }\n", "");
+    api.engine.publish(&no_port).await.expect("publish v3");
+    let (status, _) = nudge(&api, contact).await;
+    assert_eq!(status, "failed");
+    let last = runs(&api, contact).await.into_iter().last().and_then(|r| r.1).unwrap_or_default();
+    assert!(last.contains("message not sent") && last.contains("24-hour window"), "{last}");
+}
+
+#[tokio::test]
+async fn line_sends_only_to_friends_and_stops_at_the_monthly_quota() {
+    let (api, mock) = connected(&NUDGE.replace("TEMPLATE", "channel: line")).await;
+    let (status, _) =
+        api.call("PUT", "/api/channels/line", Some(&api.admin), Some(json!({"settings": {"monthly_quota": 2}}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let follow = |user: &str, id: &str| {
+        line_event(
+            user,
+            json!({"type": "follow", "webhookEventId": id, "replyToken": "r", "follow": {"isUnblocked": false}}),
+        )
+    };
+    from_channel(&api, "line", follow("Ufriend", "01F1")).await;
+    let friend = contact_of(&api, "line", "Ufriend").await;
+    assert_eq!(nudge(&api, friend).await.1, vec!["reminded"]);
+    assert_eq!(nudge(&api, friend).await.1, vec!["reminded"]);
+    assert_eq!(mock.calls().len(), 2);
+    let (_, tags) = nudge(&api, friend).await;
+    assert_eq!(tags, vec!["reminded", "unreachable"], "the third message is over the quota of 2");
+    assert_eq!(mock.calls().len(), 2);
+    let error: Option<String> = sqlx::query_scalar("SELECT error FROM messages ORDER BY id DESC LIMIT 1")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("error");
+    assert!(error.unwrap_or_default().contains("monthly message quota of `line` is used up"));
+    let (_, listed) = api.call("GET", "/api/channels/line", Some(&api.ops), None).await;
+    assert_eq!((listed["monthly_quota"].clone(), listed["used_this_month"].clone()), (json!(2), json!(2)));
+
+    // Next month the quota starts again; someone who unfollowed is not messaged.
+    api.clock.advance(chrono::Duration::days(31));
+    let unfollow = line_event("Ufriend", json!({"type": "unfollow", "webhookEventId": "01F2"}));
+    from_channel(&api, "line", unfollow).await;
+    let (status, tags) = nudge(&api, friend).await;
+    assert_eq!((status.as_str(), tags.contains(&"unreachable".to_owned())), ("completed", true));
+    let error: Option<String> = sqlx::query_scalar("SELECT error FROM messages ORDER BY id DESC LIMIT 1")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("error");
+    assert!(error.unwrap_or_default().contains("opted out"), "unfollowing opts out");
+    from_channel(&api, "line", follow("Ufriend", "01F3")).await;
+    nudge(&api, friend).await;
+    assert_eq!(mock.calls().len(), 3, "following again: messages go out again, on the new month's quota");
+}
+
+#[tokio::test]
+async fn stop_and_blocking_end_active_runs_and_nothing_more_is_sent() {
+    let (api, mock) = connected(ROUTING).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    assert_eq!(runs(&api, contact).await[0].0, "waiting");
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN2", "Stop")).await;
+    assert_eq!(runs(&api, contact).await.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), vec!["exited"]);
+    assert_eq!(api.engine.contact(contact).await.expect("contact")["opted_out"], json!(true));
+    assert_eq!(mock.calls().len(), 1, "STOP answers no question and starts no flow");
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN3", "hello again")).await;
+    assert_eq!(mock.calls().len(), 1, "an opted-out contact gets nothing");
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN4", "START")).await;
+    assert_eq!(api.engine.contact(contact).await.expect("contact")["opted_out"], json!(false));
+
+    // Blocking the Telegram bot ends the run waiting there.
+    from_channel(&api, "telegram", tg_text(2222222, 20000, 1, "hi")).await;
+    let tg = contact_of(&api, "telegram", "2222222").await;
+    assert_eq!(runs(&api, tg).await[0].0, "waiting");
+    let blocked = json!({"update_id": 20001, "my_chat_member": {"chat": {"id": 2222222, "type": "private"},
+        "from": {"id": 2222222, "is_bot": false, "first_name": "T"}, "date": 1700000000,
+        "old_chat_member": {"user": {"id": 99, "is_bot": true, "first_name": "Bot"}, "status": "member"},
+        "new_chat_member": {"user": {"id": 99, "is_bot": true, "first_name": "Bot"}, "status": "kicked", "until_date": 0}}});
+    from_channel(&api, "telegram", blocked).await;
+    assert_eq!(runs(&api, tg).await[0].0, "exited");
+    assert_eq!(api.engine.contact(tg).await.expect("contact")["opted_out"], json!(true));
+}
+
+#[tokio::test]
+async fn connections_never_show_their_secrets_and_only_admins_change_them() {
+    let (api, _mock) = connected("").await;
+    let (status, list) = api.call("GET", "/api/channels", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = list.to_string();
+    for secret in [WA_SECRET, LINE_SECRET, TG_SECRET, "wa-token", "line-token", "tg-bot-token", "wa-verify"] {
+        assert!(!text.contains(secret), "{secret} shown in {text}");
+    }
+    assert_eq!(list["connections"][2]["secrets_set"], json!(["access_token", "app_secret", "verify_token"]));
+    assert_eq!(list["connections"][2]["webhook_path"], "/api/channels/whatsapp/webhook");
+    let change = json!({"name": "Support line"});
+    assert_eq!(
+        api.call("PUT", "/api/channels/line", Some(&api.ops), Some(change.clone())).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, changed) = api.call("PUT", "/api/channels/line", Some(&api.admin), Some(change)).await;
+    assert_eq!((status, changed["name"].clone()), (StatusCode::OK, json!("Support line")));
+    assert_eq!(changed["secrets_set"], json!(["access_token", "channel_secret"]), "left-out secrets are kept");
+    let (status, refused) = api
+        .call(
+            "PUT",
+            "/api/channels/wa2",
+            Some(&api.admin),
+            Some(json!({"kind": "whatsapp", "secrets": {"app_secret": "x"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("access_token")), "{refused}");
+    assert_eq!(api.call("DELETE", "/api/channels/telegram", Some(&api.admin), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.call("GET", "/api/channels/telegram", Some(&api.ops), None).await.0, StatusCode::NOT_FOUND);
+}
+
+/// Collects everything logged on this test's thread.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_logs() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (api, _mock) = connected(ROUTING).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    from_channel(&api, "whatsapp", wa_button("16505551234", "wamid.IN2", "sales", "Sales")).await;
+    from_channel(&api, "telegram", tg_text(1111111, 10000, 1365, "hi")).await;
+    let body = wa_text("16505551234", "wamid.IN3", "forged");
+    deliver(&api, "whatsapp", &body, Some(("x-hub-signature-256", "sha256=00".into()))).await;
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    assert!(text.contains("channel connection saved") && text.contains("signature"), "the logs were captured");
+    for secret in [WA_SECRET, LINE_SECRET, TG_SECRET, "wa-token", "line-token", "tg-bot-token", "wa-verify"] {
+        assert!(!text.contains(secret), "`{secret}` appears in the logs");
+    }
+}
