@@ -21,10 +21,13 @@ const WA_SECRET: &str = "wa-app-secret-7f3a";
 const LINE_SECRET: &str = "line-channel-secret-91c2";
 const TG_SECRET: &str = "tg-secret-token-55d1";
 
+/// One call to a channel's API: path, JSON body, `Authorization` header.
+type Call = (String, Value, Option<String>);
+
 /// Stands in for the channels' APIs: records every call and answers as each channel does.
 #[derive(Clone, Default)]
 struct Mock {
-    calls: Arc<Mutex<Vec<(String, Value, Option<String>)>>>,
+    calls: Arc<Mutex<Vec<Call>>>,
 }
 
 impl Mock {
@@ -62,7 +65,7 @@ impl Mock {
         (mock, url)
     }
 
-    fn calls(&self) -> Vec<(String, Value, Option<String>)> {
+    fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 

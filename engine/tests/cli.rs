@@ -34,7 +34,10 @@ fn every_reference_workflow_validates() {
     let out = switchboard().arg("validate").args(&files).output().expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.ends_with(&format!("{} files: 0 errors, 0 warnings\n", files.len())), "{stdout}");
+    // One warning, on purpose: the CSAT question follows a closed conversation, which may be
+    // a day after the contact last wrote (WhatsApp would need a template then).
+    assert!(stdout.ends_with(&format!("{} files: 0 errors, 1 warning\n", files.len())), "{stdout}");
+    assert!(stdout.contains("workflows/csat.yaml:16:3: warning[W0500]"), "{stdout}");
 }
 
 #[test]

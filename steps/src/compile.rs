@@ -152,13 +152,20 @@ pub fn compile(text: &str) -> Compilation {
     let loaded = source::load(text);
     let mut c = Compiler { diags: loaded.diagnostics, trigger_vars: None };
     let workflow = loaded.value.and_then(|v| c.workflow(v));
+    if let Some(wf) = &workflow {
+        c.diags.extend(crate::window::warnings(wf));
+    }
     let mut diagnostics = c.diags;
     for d in &mut diagnostics {
         if d.pos.is_none() {
             let is_step_itself = d.path.starts_with("/steps/") && d.path.matches('/').count() == 2;
             d.pos = match d.code {
                 Code::UnknownField | Code::UnknownPort => loaded.map.key_pos(&d.path),
-                Code::InvalidId | Code::UnconnectedPort | Code::Unreachable | Code::UnboundedCycle
+                Code::InvalidId
+                | Code::UnconnectedPort
+                | Code::Unreachable
+                | Code::UnboundedCycle
+                | Code::OutsideWhatsappWindow
                     if is_step_itself =>
                 {
                     loaded.map.key_pos(&d.path)

@@ -67,11 +67,14 @@ pub enum Code {
     UnknownTriggerField,
     /// A JSON path (`$.customer.phone`) that does not parse.
     JsonPathSyntax,
+    /// (Warning) A message or question that can be sent more than 24 hours after the
+    /// contact last wrote, without an approved WhatsApp template.
+    OutsideWhatsappWindow,
 }
 
 impl Code {
     /// Every code, in order; used by the documentation test and the editor.
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::YamlSyntax,
         Code::DuplicateKey,
         Code::SchemaVersion,
@@ -94,6 +97,7 @@ impl Code {
         Code::VariableNotAvailable,
         Code::UnknownTriggerField,
         Code::JsonPathSyntax,
+        Code::OutsideWhatsappWindow,
     ];
 
     /// The short stable identifier printed as `error[E0200]`.
@@ -121,6 +125,7 @@ impl Code {
             Code::VariableNotAvailable => "E0403",
             Code::UnknownTriggerField => "E0404",
             Code::JsonPathSyntax => "E0405",
+            Code::OutsideWhatsappWindow => "W0500",
         }
     }
 
@@ -149,6 +154,7 @@ impl Code {
             Code::VariableNotAvailable => "variable-not-available",
             Code::UnknownTriggerField => "unknown-trigger-field",
             Code::JsonPathSyntax => "json-path-syntax",
+            Code::OutsideWhatsappWindow => "whatsapp-window",
         }
     }
 }

@@ -79,7 +79,9 @@ mod tests {
     fn generated_workflows_compile() {
         for n in [1, 2, 7, 60, 300] {
             let result = crate::compile(&large_workflow(n));
-            assert!(result.diagnostics.is_empty(), "{n}: {:?}", result.diagnostics);
+            // Chains of question timeouts can pass WhatsApp's window: warnings, no errors.
+            let errors: Vec<_> = result.diagnostics.iter().filter(|d| d.is_error()).collect();
+            assert!(errors.is_empty(), "{n}: {errors:?}");
             assert_eq!(result.workflow.map(|w| w.steps.len()), Some(n));
         }
     }

@@ -31,6 +31,7 @@ pub mod source;
 pub mod template;
 pub mod trigger;
 pub mod vars;
+pub mod window;
 
 pub use compile::{compile, Compilation, CompiledStep, CompiledWorkflow};
 pub use diagnostic::{Code, Diagnostic, Pos, Severity};

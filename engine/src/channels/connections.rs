@@ -219,6 +219,9 @@ impl Connection {
     }
 }
 
+/// id, kind, name, api_base, settings, secrets, created_at, updated_at.
+type ConnectionRow = (String, String, String, String, String, String, i64, i64);
+
 /// The connections, read from the store at start and after every change.
 #[derive(Debug, Default)]
 pub struct Connections {
@@ -239,7 +242,7 @@ impl Connections {
 
     /// Reads every connection from the store.
     pub async fn load(&self, pool: &Pool) -> Result<(), Error> {
-        let rows: Vec<(String, String, String, String, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<ConnectionRow> = sqlx::query_as(
             "SELECT id, kind, name, api_base, settings, secrets, created_at, updated_at FROM channel_connections",
         )
         .fetch_all(pool)
@@ -315,14 +318,14 @@ mod tests {
         let all = [("app_secret", "hunter2"), ("access_token", "tok"), ("verify_token", "v")];
         let no_number = Connection::build("wa", input(Kind::Whatsapp, &all, json!({})), None, 0);
         assert!(matches!(no_number, Err(Error::Refused(m)) if m.contains("phone_number_id")));
-        let conn =
-            Connection::build("wa", input(Kind::Whatsapp, &all, json!({"phone_number_id": "106"})), None, 0).unwrap();
+        let conn = Connection::build("wa", input(Kind::Whatsapp, &all, json!({"phone_number_id": "106"})), None, 0)
+            .expect("valid");
         let shown = format!("{} {conn:?}", conn.public());
         assert!(!shown.contains("hunter2") && !shown.contains("\"tok\""), "{shown}");
         assert!(shown.contains("app_secret"));
         // A change without secrets keeps them; the kind cannot change.
         let renamed = ConnectionInput { name: Some("Sales".into()), ..ConnectionInput::default() };
-        let changed = Connection::build("wa", renamed, Some(&conn), 5).unwrap();
+        let changed = Connection::build("wa", renamed, Some(&conn), 5).expect("valid");
         assert_eq!((changed.secret("app_secret"), changed.name.as_str()), (Some("hunter2"), "Sales"));
         let other = ConnectionInput { kind: Some(Kind::Line), ..ConnectionInput::default() };
         assert!(Connection::build("wa", other, Some(&conn), 5).is_err());
@@ -331,9 +334,11 @@ mod tests {
     #[test]
     fn line_quota_comes_from_the_plan_or_an_explicit_number() {
         let secrets = [("channel_secret", "s"), ("access_token", "t")];
-        let plan = Connection::build("line", input(Kind::Line, &secrets, json!({"plan": "light"})), None, 0).unwrap();
+        let plan =
+            Connection::build("line", input(Kind::Line, &secrets, json!({"plan": "light"})), None, 0).expect("valid");
         assert_eq!(plan.monthly_quota(), Some(5_000));
-        let own = Connection::build("line", input(Kind::Line, &secrets, json!({"monthly_quota": 3})), None, 0).unwrap();
+        let own = Connection::build("line", input(Kind::Line, &secrets, json!({"monthly_quota": 3})), None, 0)
+            .expect("valid");
         assert_eq!(own.monthly_quota(), Some(3));
         assert!(Connection::build("line", input(Kind::Line, &secrets, json!({"plan": "gold"})), None, 0).is_err());
         assert!(Connection::build("simulator", input(Kind::Line, &secrets, json!({})), None, 0).is_err());

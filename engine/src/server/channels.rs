@@ -165,7 +165,8 @@ pub async fn preview(caller: Caller, Body(body): Body<PreviewBody>) -> Result<Js
     for kind in Kind::ALL {
         let conn = channels::Connection::preview(kind);
         let adapter = kind.adapter();
-        let mut entry = json!({"inside_window": adapter.render(&conn, "CONTACT", &message, false).map_err(|e| ApiError::bad_request(e))?});
+        let mut entry =
+            json!({"inside_window": adapter.render(&conn, "CONTACT", &message, false).map_err(ApiError::bad_request)?});
         if kind == Kind::Whatsapp {
             entry["outside_window"] = match adapter.render(&conn, "CONTACT", &message, true) {
                 Ok(r) => json!(r),
