@@ -11,6 +11,7 @@ import { api, type Diagnostic, type KindInfo } from "./api";
 import { formSchema, variablesOf } from "./catalog";
 import { conditionUiSchema } from "./condition";
 import { ConditionField } from "./ConditionField";
+import { ChannelPreview } from "./ChannelPreview";
 import { TemplateWidget } from "./TemplateWidget";
 import { problemsOf } from "./graph";
 import { useEditor } from "./store";
@@ -42,18 +43,28 @@ function uiSchemaFor(schema: object): UiSchema {
  * Drops what the form fills in but the file did not say: empty values, and defaults the
  * schema states (the engine applies those itself), so opening a step changes nothing.
  */
+type PropertySchema = { default?: unknown; $ref?: string; required?: string[] };
+
 export function tidy(
   settings: Record<string, unknown>,
   before: Record<string, unknown>,
-  schema: { properties?: Record<string, { default?: unknown }> },
+  schema: { properties?: Record<string, PropertySchema>; $defs?: Record<string, PropertySchema> },
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
     if (!(key in before)) {
       const empty = value === null || value === "" || (Array.isArray(value) && value.length === 0);
-      const fallback = schema.properties?.[key]?.default;
+      const property = schema.properties?.[key];
+      const fallback = property?.default;
       if (empty || (fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value))) continue;
+      // An optional object the form filled with its fields' defaults (a template's
+      // language) while its required fields are still empty was not written by anyone.
+      const target = property?.$ref ? schema.$defs?.[property.$ref.split("/").pop() ?? ""] : property;
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        const fields = value as Record<string, unknown>;
+        if ((target?.required ?? []).some((r) => fields[r] === undefined || fields[r] === "")) continue;
+      }
     }
     out[key] = value;
   }
@@ -160,6 +171,7 @@ export function SidePanel({ kinds }: { kinds: Map<string, KindInfo> }) {
       </details>
       <h3>Problems</h3>
       <ProblemList problems={problemsOf(diagnostics, selected)} />
+      {(step.kind === "send_message" || step.kind === "ask") && <ChannelPreview step={step as Record<string, unknown>} />}
       <button
         className="danger"
         onClick={() => {

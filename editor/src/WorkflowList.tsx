@@ -92,6 +92,7 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
         <span className="spacer" />
         <button onClick={create}>New workflow</button>
         <button onClick={() => fileInput.current?.click()}>Import YAML</button>
+        <a href="#/channels">Channels</a>
         <input
           ref={fileInput}
           type="file"

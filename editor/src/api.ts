@@ -1,6 +1,8 @@
 // The HTTP API as the editor uses it: a bearer token kept in this browser's localStorage,
 // JSON in and out, and errors as `ApiError` with the server's `{code, message, details}`.
 
+import type { Connection, Preview, PreviewBody } from "./channels";
+
 export interface Diagnostic {
   code: string;
   severity: "error" | "warning";
@@ -260,6 +262,11 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
 }
 
 export const api = {
+  channels: () => call<{ connections: Connection[] }>("GET", "/api/channels"),
+  putChannel: (id: string, body: Record<string, unknown>) =>
+    call<Connection>("PUT", `/api/channels/${encodeURIComponent(id)}`, body),
+  deleteChannel: (id: string) => call<unknown>("DELETE", `/api/channels/${encodeURIComponent(id)}`),
+  channelPreview: (body: PreviewBody) => call<Preview>("POST", "/api/channels/preview", body),
   kinds: () => call<KindInfo[]>("GET", "/api/kinds"),
   fileSchema: () => call<Record<string, unknown>>("GET", "/api/schema"),
   workflows: () => call<WorkflowSummary[]>("GET", "/api/workflows"),

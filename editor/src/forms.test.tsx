@@ -68,4 +68,15 @@ describe("schema-driven forms", () => {
     expect(tidy({ ...before, buttons: false }, before, formSchema(ask))).toEqual({ ...before, buttons: false });
     expect(tidy({ type: "rating", text: "" }, before, formSchema(ask))).toEqual({ type: "rating", text: "" });
   });
+
+  it("drop an optional object the form filled with defaults but nobody wrote (a template's language)", () => {
+    const schema = {
+      properties: { text: {}, template: { $ref: "#/$defs/TemplateMessage" } },
+      $defs: { TemplateMessage: { required: ["name"] } },
+    };
+    const before = { text: "Hi" };
+    expect(tidy({ text: "Hi", template: { language: "en" } }, before, schema)).toEqual(before);
+    const written = { text: "Hi", template: { name: "hello", language: "en" } };
+    expect(tidy(written, before, schema)).toEqual(written);
+  });
 });

@@ -377,6 +377,65 @@ scenario("console: a contact is routed to an agent, escalated to a supervisor by
 
 let failed = 0;
 const server = await startServer();
+scenario("channels: an admin connects WhatsApp; a question previews per channel; a late message warns", async (page, server, shot) => {
+  await signIn(page, server);
+  await page.getByRole("link", { name: "Channels" }).click();
+  await page.getByRole("heading", { name: "Channels" }).waitFor();
+  await page.getByRole("button", { name: "Connect a channel" }).click();
+  const form = page.getByRole("form", { name: "New connection" });
+  await form.getByLabel("Channel", { exact: true }).selectOption("whatsapp");
+  await form.getByLabel("Connection id").fill("whatsapp");
+  await form.getByLabel("Name", { exact: true }).fill("Support number");
+  await form.getByLabel("Phone number id").fill("106540352242922");
+  await form.getByLabel("App secret").fill("browser-app-secret-4411");
+  await form.getByLabel("Access token").fill("browser-access-token-9922");
+  await form.getByLabel("Verify token").fill("browser-verify-7733");
+  await form.getByRole("button", { name: "Connect" }).click();
+  const row = page.locator('tr[data-connection="whatsapp"]');
+  await row.getByText("Support number").waitFor();
+  await row.getByText(`${server.url}/api/channels/whatsapp/webhook`).waitFor();
+  await row.getByText("App secret ✓").waitFor();
+  await shot("connected");
+  await page.reload();
+  await row.getByText("App secret ✓").waitFor();
+  const html = await page.content();
+  for (const secret of ["browser-app-secret-4411", "browser-access-token-9922", "browser-verify-7733"]) {
+    assert.ok(!html.includes(secret), `${secret} is never shown again`);
+  }
+
+  const flow = {
+    schema: 1, id: "team-menu", name: "Team menu", trigger: { type: "message_received" }, start: "menu",
+    steps: {
+      menu: {
+        kind: "ask", type: "choice", text: "Which team?",
+        options: ["Sales", "Support", "Billing", "Returns", "Partners"].map((label) => ({ id: label.toLowerCase(), label })),
+        next: { sales: "pause", support: "pause", billing: "pause", returns: "pause", partners: "pause" },
+      },
+      pause: { kind: "wait", for: "2d", next: { done: "follow_up" } },
+      follow_up: { kind: "send_message", text: "Did we help?" },
+    },
+  };
+  const created = await server.api("POST", "/api/workflows", { source: JSON.stringify(flow) });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await page.goto(`${server.url}/#/w/team-menu`);
+  await node(page, "menu").click();
+  const preview = page.getByRole("region", { name: "Channel preview" });
+  await preview.getByRole("tabpanel", { name: "WhatsApp preview" }).getByText("List message (5 rows)").waitFor();
+  await preview.getByRole("tab", { name: "LINE" }).click();
+  await preview.getByRole("tabpanel", { name: "LINE preview" }).getByText("Quick replies (5)").waitFor();
+  await preview.getByRole("tab", { name: "Telegram" }).click();
+  await preview.getByRole("tabpanel", { name: "Telegram preview" }).getByText("Inline keyboard (5 buttons)").waitFor();
+  await shot("question-preview");
+
+  await node(page, "follow_up").click();
+  const side = page.getByRole("complementary", { name: "Step settings" });
+  await side.locator('.problems li.warning[data-code="W0500"]').getByText("outside WhatsApp's 24-hour window").waitFor();
+  // The chosen tab stays while steps change; WhatsApp shows what happens after the window.
+  await side.getByRole("tab", { name: "WhatsApp" }).click();
+  await side.getByRole("note").getByText("Not sent: outside WhatsApp's 24-hour window").waitFor();
+  await shot("window-warning");
+});
+
 const browser = await chromium.launch({ executablePath, args: FLAGS });
 try {
   for (const { name, fn } of scenarios) {
