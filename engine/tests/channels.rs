@@ -640,7 +640,7 @@ impl std::io::Write for Logs {
 }
 
 #[tokio::test]
-async fn secrets_never_reach_the_logs() {
+async fn secrets_never_reach_the_logs_and_refusals_do() {
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber =
@@ -652,9 +652,76 @@ async fn secrets_never_reach_the_logs() {
     from_channel(&api, "telegram", tg_text(1111111, 10000, 1365, "hi")).await;
     let body = wa_text("16505551234", "wamid.IN3", "forged");
     deliver(&api, "whatsapp", &body, Some(("x-hub-signature-256", "sha256=00".into()))).await;
+    let odd = json!({"object": "page", "entry": []});
+    deliver(&api, "whatsapp", &odd, Some(signed("whatsapp", odd.to_string().as_bytes()))).await;
     let text = String::from_utf8_lossy(&logs.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     assert!(text.contains("channel connection saved") && text.contains("signature"), "the logs were captured");
+    assert!(text.contains("channel delivery refused: unknown payload"), "an unknown payload is logged");
     for secret in [WA_SECRET, LINE_SECRET, TG_SECRET, "wa-token", "line-token", "tg-bot-token", "wa-verify"] {
         assert!(!text.contains(secret), "`{secret}` appears in the logs");
     }
+}
+
+#[tokio::test]
+async fn one_phone_on_two_channels_is_one_contact_and_replies_go_to_the_last_channel() {
+    let (api, mock) = connected(ROUTING).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    // The same person on Telegram shares their phone number: the same contact.
+    let shared = json!({"update_id": 30000, "message": {"message_id": 7, "date": 1441645532,
+        "from": {"id": 3333333, "is_bot": false, "first_name": "Sheena"},
+        "chat": {"id": 3333333, "type": "private"},
+        "contact": {"phone_number": "16505551234", "first_name": "Sheena", "user_id": 3333333}}});
+    from_channel(&api, "telegram", shared).await;
+    assert_eq!(contact_of(&api, "telegram", "3333333").await, contact);
+    let view = api.engine.contact(contact).await.expect("contact");
+    assert_eq!(view["channel"], "telegram", "{view}");
+    assert!(
+        view["channels"]["whatsapp"]["last_inbound_at"].is_i64()
+            && view["channels"]["telegram"]["address"] == "3333333"
+    );
+    // The shared number is no answer to the question asked on WhatsApp: it is asked again,
+    // on Telegram, where the contact wrote last.
+    let (path, body, _) = mock.calls().last().cloned().expect("a call");
+    assert!(path.starts_with("/bot") && body["chat_id"] == "3333333", "{path} {body}");
+    from_channel(&api, "telegram", tg_text(3333333, 30001, 8, "sales")).await;
+    let (path, body, _) = mock.calls().last().cloned().expect("a call");
+    assert_eq!((path.as_str(), body["text"].clone()), ("/bot123:tg-bot-token/sendMessage", json!("Sales it is")));
+}
+
+#[tokio::test]
+async fn a_question_that_cannot_be_sent_takes_its_failure_port() {
+    let flow = r#"
+schema: 1
+id: late-question
+name: Late question
+trigger: { type: manual }
+start: ask
+steps:
+  ask:
+    kind: ask
+    type: text
+    text: Anything else?
+    next: { answered: done, failure: unreachable }
+  done: { kind: update_tags, add: [answered] }
+  unreachable: { kind: update_tags, add: [unreachable] }
+"#;
+    let (api, mock) = connected(flow).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    api.clock.advance(chrono::Duration::hours(30));
+    let started = api
+        .engine
+        .handle(Event::new(EventKind::Manual {
+            workflow: "late-question".into(),
+            contact: ContactRef::Id(contact),
+            vars: Default::default(),
+        }))
+        .await
+        .expect("start");
+    let run = api.engine.run(started.started[0]).await.expect("run");
+    assert_eq!(run.status, "completed", "the question did not wait for an answer that cannot come");
+    let tags = api.engine.contact(contact).await.expect("contact")["tags"].clone();
+    assert_eq!(tags, json!(["unreachable"]));
+    assert!(mock.calls().is_empty());
 }

@@ -272,3 +272,88 @@ mod tests {
         assert!(!same(b"abc", b"ab"));
     }
 }
+
+#[cfg(test)]
+mod rendering {
+    use super::*;
+    use steps::message::{Attachment, AttachmentKind, RenderedQuickReply, TemplateMessage};
+
+    fn question(n: usize) -> OutboundMessage {
+        OutboundMessage {
+            text: "Pick one".into(),
+            quick_replies: (1..=n)
+                .map(|i| RenderedQuickReply {
+                    title: format!("Option number {i} with a long title"),
+                    payload: format!("o{i}"),
+                })
+                .collect(),
+            attachments: Vec::new(),
+            channel: None,
+            template: None,
+            expects: None,
+        }
+    }
+
+    fn render(kind: Kind, m: &OutboundMessage) -> Rendered {
+        kind.adapter().render(&Connection::preview(kind), "to", m, false).expect("renders")
+    }
+
+    #[test]
+    fn whatsapp_uses_buttons_up_to_3_a_list_up_to_10_then_numbered_text() {
+        let three = render(Kind::Whatsapp, &question(3));
+        assert_eq!(three.format, "buttons");
+        let title = three.calls[0].body.pointer("/interactive/action/buttons/0/reply/title").cloned();
+        assert_eq!(title, Some(serde_json::json!("Option number 1 wit…")), "20 characters");
+        assert!(three.notes.iter().any(|n| n.contains("button title shortened")));
+        assert_eq!(render(Kind::Whatsapp, &question(10)).format, "list");
+        let eleven = render(Kind::Whatsapp, &question(11));
+        assert_eq!(eleven.format, "numbered_text");
+        let body = eleven.calls[0].body.pointer("/text/body").and_then(Value::as_str).unwrap_or_default().to_owned();
+        assert!(body.starts_with("Pick one\n1. Option number 1") && body.contains("\n11. "), "{body}");
+    }
+
+    #[test]
+    fn line_takes_13_quick_replies_and_telegram_numbers_long_payloads() {
+        assert_eq!(render(Kind::Line, &question(13)).format, "quick_replies");
+        assert_eq!(render(Kind::Line, &question(14)).format, "numbered_text");
+        let mut long = question(2);
+        long.quick_replies[1].payload = "x".repeat(65);
+        let tg = render(Kind::Telegram, &long);
+        let data = tg.calls[0].body.pointer("/reply_markup/inline_keyboard/1/0/callback_data").cloned();
+        assert_eq!(data, Some(serde_json::json!("2")), "answered by its number");
+    }
+
+    #[test]
+    fn images_and_files_go_out_in_each_channels_own_way() {
+        let mut m = question(0);
+        m.attachments = vec![
+            Attachment { kind: AttachmentKind::Image, url: "https://cdn.example/a.png".into(), name: None },
+            Attachment {
+                kind: AttachmentKind::File,
+                url: "https://cdn.example/invoice.pdf".into(),
+                name: Some("invoice.pdf".into()),
+            },
+        ];
+        let wa = render(Kind::Whatsapp, &m);
+        let types: Vec<&str> = wa.calls.iter().filter_map(|c| c.body.get("type").and_then(Value::as_str)).collect();
+        assert_eq!(types, ["image", "document", "text"]);
+        assert_eq!(wa.calls[1].body.pointer("/document/filename"), Some(&serde_json::json!("invoice.pdf")));
+        let line = render(Kind::Line, &m);
+        let messages = line.calls[0].body["messages"].as_array().cloned().unwrap_or_default();
+        assert_eq!(messages[0]["type"], "image");
+        assert_eq!(messages[1]["text"], "invoice.pdf: https://cdn.example/invoice.pdf", "LINE sends no files: a link");
+        let tg = render(Kind::Telegram, &m);
+        let paths: Vec<&str> = tg.calls.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["/sendPhoto", "/sendDocument", "/sendMessage"]);
+    }
+
+    #[test]
+    fn a_whatsapp_template_needs_one() {
+        let mut m = question(0);
+        let conn = Connection::preview(Kind::Whatsapp);
+        assert!(Kind::Whatsapp.adapter().render(&conn, "to", &m, true).is_err());
+        m.template = Some(TemplateMessage { name: "hello".into(), language: "en".into(), params: Vec::new() });
+        let t = Kind::Whatsapp.adapter().render(&conn, "to", &m, true).expect("renders");
+        assert_eq!(t.calls[0].body["template"], serde_json::json!({"name": "hello", "language": {"code": "en"}}));
+    }
+}
