@@ -421,7 +421,15 @@ async fn telegram_question_goes_out_with_an_inline_keyboard_and_the_callback_res
         "chat_instance": "-5123", "data": "support"}});
     from_channel(&api, "telegram", callback).await;
     assert_eq!(runs(&api, contact).await, vec![("completed".to_owned(), None)]);
-    assert_eq!(mock.bodies()[1]["text"], "Support it is");
+    let sent: Vec<Value> = mock.calls().into_iter().filter(|c| c.0.ends_with("/sendMessage")).map(|c| c.1).collect();
+    assert_eq!(sent[1]["text"], "Support it is");
+    // The press is acknowledged, so the contact's app stops showing it as pending.
+    eventually(std::time::Duration::from_secs(5), "answerCallbackQuery", async || {
+        mock.calls().iter().any(|c| {
+            c.0 == "/bot123:tg-bot-token/answerCallbackQuery" && c.1["callback_query_id"] == "4382bfdwdsb323b2d9"
+        })
+    })
+    .await;
     let transcript = api.engine.transcript(contact).await.expect("transcript");
     assert!(transcript.iter().any(|m| m["direction"] == "in" && m["text"] == "Support"), "the pressed button's title");
 }

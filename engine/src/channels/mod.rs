@@ -20,6 +20,8 @@ mod line;
 mod telegram;
 mod whatsapp;
 
+pub use telegram::acknowledge_presses;
+
 pub use connections::{Connection, ConnectionInput, Connections};
 
 use crate::runtime::{ContactRef, Event, EventKind};

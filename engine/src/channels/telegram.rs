@@ -225,3 +225,21 @@ fn message(m: &Value) -> InboundMessage {
     }
     out
 }
+
+/// Tells Telegram a button press was received, so the contact's app stops showing it as
+/// pending. Best effort, after the press is stored: a lost acknowledgement only leaves the
+/// spinner until Telegram's own timeout.
+pub fn acknowledge_presses(conn: &Connection, items: &[Inbound]) {
+    let Some(token) = conn.secret("bot_token").map(str::to_owned) else { return };
+    for item in items {
+        let Inbound::Message { id, .. } = item else { continue };
+        let Some(query) = id.strip_prefix("cb:") else { continue };
+        let url = format!("{}/bot{token}/answerCallbackQuery", conn.api_base);
+        let body = json!({"callback_query_id": query});
+        tokio::spawn(async move {
+            if let Err(e) = super::client().post(url).json(&body).send().await {
+                tracing::debug!(error = %e.without_url(), "could not acknowledge a Telegram button press");
+            }
+        });
+    }
+}

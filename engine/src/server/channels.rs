@@ -83,8 +83,11 @@ pub async fn inbound(
             return Err(ApiError::bad_request(reason));
         }
     };
-    let events = channels::events(&conn, items);
+    let events = channels::events(&conn, items.clone());
     let accepted = if events.is_empty() { Vec::new() } else { s.engine.enqueue(&events).await? };
+    if conn.kind == Kind::Telegram {
+        channels::acknowledge_presses(&conn, &items);
+    }
     let duplicates = accepted.iter().filter(|a| a.duplicate).count();
     Ok((StatusCode::OK, Json(json!({"events": accepted.len(), "duplicates": duplicates}))).into_response())
 }
