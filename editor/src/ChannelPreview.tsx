@@ -54,16 +54,22 @@ export function ChannelPreview({ step }: { step: Record<string, unknown> }) {
   const [tab, setTab] = useState<ChannelKind>("whatsapp");
   useEffect(() => {
     if (!body) return;
+    // An answer for a step (or text) no longer shown is dropped.
+    let current = true;
     const timer = setTimeout(() => {
       api.channelPreview(body).then(
         (p) => {
+          if (!current) return;
           setPreview(p);
           setError(null);
         },
-        (e) => setError(String(e?.message ?? e)),
+        (e) => current && setError(String(e?.message ?? e)),
       );
     }, 250);
-    return () => clearTimeout(timer);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
     // The body is compared by its text, so an unchanged step asks once.
   }, [key]);
   if (!body) return null;

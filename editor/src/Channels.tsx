@@ -35,11 +35,16 @@ function ConnectionForm({ existing, onSaved }: { existing: Connection | null; on
   const fields = CONNECTION_FIELDS[kind];
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
-    const filled = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v.trim() !== ""));
+    // Only this kind's secrets (the form keeps what was typed under another kind).
+    const filled = Object.fromEntries(
+      Object.entries(secrets).filter(([k, v]) => fields.secrets.includes(k) && v.trim() !== ""),
+    );
     const body: Record<string, unknown> = { kind, name: name || undefined, secrets: filled };
     if (apiBase.trim()) body.api_base = apiBase.trim();
-    const chosen = Object.fromEntries(Object.entries(settings).filter(([k, v]) => fields.settings.includes(k) && v !== ""));
-    body.settings = chosen;
+    // Settings the form does not show (an API version, a quota set through the API) are kept.
+    const shown = Object.fromEntries(Object.entries(settings).filter(([k, v]) => fields.settings.includes(k) && v !== ""));
+    const kept = Object.fromEntries(Object.entries(existing?.settings ?? {}).filter(([k]) => !fields.settings.includes(k)));
+    body.settings = { ...kept, ...shown };
     try {
       await api.putChannel((existing?.id ?? id).trim() || kind, body);
       setSecrets({});

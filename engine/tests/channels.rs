@@ -733,3 +733,63 @@ steps:
     assert_eq!(tags, json!(["unreachable"]));
     assert!(mock.calls().is_empty());
 }
+
+#[tokio::test]
+async fn agents_replies_go_out_on_the_channel_under_its_rules() {
+    let (api, mock) = connected("").await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/api/contacts/{contact}/messages"),
+            Some(&api.agent),
+            Some(json!({"text": "Hello Sheena"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    flush(&api.engine).await;
+    let (_, sent, _) = mock.calls().last().cloned().expect("sent");
+    assert_eq!((sent["to"].clone(), sent["text"]["body"].clone()), (json!("16505551234"), json!("Hello Sheena")));
+    // A day later WhatsApp would refuse free text: the agent is told why, nothing is queued.
+    api.clock.advance(chrono::Duration::hours(25));
+    let (status, body) = api
+        .call(
+            "POST",
+            &format!("/api/contacts/{contact}/messages"),
+            Some(&api.agent),
+            Some(json!({"text": "Still there?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("24-hour window")), "{body}");
+    flush(&api.engine).await;
+    assert_eq!(mock.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn only_typed_keywords_opt_out_and_following_again_does_not_undo_a_stop() {
+    let (api, _mock) = connected(ROUTING).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    from_channel(&api, "whatsapp", wa_button("16505551234", "wamid.IN2", "stop", "Stop")).await;
+    assert_eq!(api.engine.contact(contact).await.expect("contact")["opted_out"], json!(false), "a button is an answer");
+
+    let follow = |id: &str| {
+        line_event(
+            "Uline",
+            json!({"type": "follow", "webhookEventId": id, "replyToken": "r", "follow": {"isUnblocked": true}}),
+        )
+    };
+    from_channel(&api, "line", follow("01A")).await;
+    let friend = contact_of(&api, "line", "Uline").await;
+    from_channel(&api, "line", line_text("Uline", "9001", "STOP")).await;
+    from_channel(&api, "line", line_event("Uline", json!({"type": "unfollow", "webhookEventId": "01B"}))).await;
+    from_channel(&api, "line", follow("01C")).await;
+    assert_eq!(api.engine.contact(friend).await.expect("contact")["opted_out"], json!(true), "the STOP stands");
+
+    // Group chats are not contacts.
+    let group = json!({"update_id": 40000, "message": {"message_id": 1, "date": 1441645532,
+        "from": {"id": 5, "is_bot": false, "first_name": "G"}, "chat": {"id": -100123, "type": "group", "title": "Team"}, "text": "hi"}});
+    assert_eq!(from_channel(&api, "telegram", group).await["events"], json!(0));
+}

@@ -78,7 +78,7 @@ pub fn warnings(wf: &CompiledWorkflow) -> Vec<Diagnostic> {
         let (what, help) = match step.config {
             StepConfig::Ask(_) => (
                 "this question",
-                "WhatsApp takes only approved templates outside the window; send a `send_message` with a `template` first, or connect `failure`",
+                "WhatsApp takes only approved templates outside the window, and a question has none: ask before the wait, or connect `failure`",
             ),
             _ => ("this message", "add `template: { name, language, params }` (an approved WhatsApp template) or connect `failure`"),
         };

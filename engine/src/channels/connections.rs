@@ -44,7 +44,7 @@ impl std::fmt::Debug for Connection {
 
 /// What the API takes to create or change a connection. On a change, secrets left out keep
 /// their value.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionInput {
     pub kind: Option<Kind>,
@@ -59,6 +59,16 @@ pub struct ConnectionInput {
     /// `access_token`. Telegram: `bot_token`, `secret_token` (the one given to `setWebhook`).
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionInput")
+            .field("kind", &self.kind)
+            .field("api_base", &self.api_base)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Kind {
@@ -82,6 +92,12 @@ impl Kind {
 }
 
 impl Connection {
+    /// `text` with every secret of this connection replaced by `***` (a channel's error
+    /// message may quote the token it refused).
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets.values().filter(|v| v.len() >= 4).fold(text.to_owned(), |t, v| t.replace(v.as_str(), "***"))
+    }
+
     pub fn secret(&self, name: &str) -> Option<&str> {
         self.secrets.get(name).map(String::as_str)
     }
@@ -145,8 +161,8 @@ impl Connection {
         if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(bad(format!("`{id}` is not a valid connection id (letters, digits, - and _, up to 64)")));
         }
-        if matches!(id, "simulator" | "webhook") {
-            return Err(bad(format!("`{id}` is a built-in channel name")));
+        if matches!(id, "simulator" | "webhook" | "preview") {
+            return Err(bad(format!("`{id}` is a reserved name")));
         }
         let kind = match (input.kind, previous) {
             (Some(k), Some(p)) if k != p.kind => {
@@ -159,6 +175,17 @@ impl Connection {
             (None, Some(p)) => p.kind,
             (None, None) => return Err(bad("`kind` is required (whatsapp, line or telegram)".into())),
         };
+        // Secrets go only where they were entered for: moving a connection to another API
+        // address needs them all again, so nobody can send the stored ones elsewhere.
+        let moved =
+            matches!((&input.api_base, previous), (Some(base), Some(p)) if base.trim_end_matches('/') != p.api_base);
+        if moved {
+            if let Some(missing) = kind.required_secrets().iter().find(|s| !input.secrets.contains_key(**s)) {
+                return Err(bad(format!(
+                    "changing `api_base` needs every secret again (`secrets.{missing}` is missing)"
+                )));
+            }
+        }
         let mut secrets = previous.map(|p| p.secrets.clone()).unwrap_or_default();
         for (name, value) in input.secrets {
             if !kind.required_secrets().contains(&name.as_str()) {
@@ -202,9 +229,11 @@ impl Connection {
             .api_base
             .or_else(|| previous.map(|p| p.api_base.clone()))
             .unwrap_or_else(|| kind.default_api_base().to_owned());
+        // Plain http only to this machine (a local proxy or a test double): tokens travel in it.
         match url::Url::parse(&api_base) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => return Err(bad(format!("`api_base` `{api_base}` is not an http(s) URL"))),
+            Ok(u) if u.scheme() == "https" => {}
+            Ok(u) if u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) => {}
+            _ => return Err(bad(format!("`api_base` `{api_base}` is not an https URL (http only to 127.0.0.1)"))),
         }
         Ok(Connection {
             id: id.to_owned(),
@@ -329,6 +358,16 @@ mod tests {
         assert_eq!((changed.secret("app_secret"), changed.name.as_str()), (Some("hunter2"), "Sales"));
         let other = ConnectionInput { kind: Some(Kind::Line), ..ConnectionInput::default() };
         assert!(Connection::build("wa", other, Some(&conn), 5).is_err());
+        // Stored secrets are not sent to a new address; plain http only to this machine.
+        let elsewhere =
+            ConnectionInput { api_base: Some("https://collector.example".into()), ..ConnectionInput::default() };
+        let refused = Connection::build("wa", elsewhere, Some(&conn), 5);
+        assert!(matches!(refused, Err(Error::Refused(m)) if m.contains("needs every secret again")));
+        let plain = ConnectionInput {
+            api_base: Some("http://10.0.0.5".into()),
+            ..input(Kind::Whatsapp, &all, json!({"phone_number_id": "1"}))
+        };
+        assert!(Connection::build("wa", plain, Some(&conn), 5).is_err());
     }
 
     #[test]

@@ -39,6 +39,16 @@ impl ChannelAdapter for Telegram {
         let update: Value = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
         let update_id = update.get("update_id").and_then(Value::as_i64).ok_or_else(|| bad("no `update_id`"))?;
         let chat_of = |v: &Value| v.pointer("/chat/id").and_then(Value::as_i64).map(|c| c.to_string());
+        // Contacts are people in one-to-one chats with the bot; groups and channels are not.
+        let private = |v: &Value| v.pointer("/chat/type").and_then(Value::as_str) == Some("private");
+        let in_group = ["message", "my_chat_member"]
+            .iter()
+            .filter_map(|k| update.get(*k))
+            .chain(update.pointer("/callback_query/message"))
+            .any(|v| v.get("chat").is_some() && !private(v));
+        if in_group {
+            return Ok(Vec::new());
+        }
         if let Some(m) = update.get("message") {
             let chat = chat_of(m).ok_or_else(|| bad("a message without `chat.id`"))?;
             let id =

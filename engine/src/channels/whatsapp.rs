@@ -42,7 +42,7 @@ impl ChannelAdapter for WhatsApp {
         }
     }
 
-    fn parse(&self, _conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError> {
+    fn parse(&self, conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError> {
         let bad = |m: &str| InboundError::Malformed(format!("not a WhatsApp webhook: {m}"));
         let root: Value = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
         if root.get("object").and_then(Value::as_str) != Some("whatsapp_business_account") {
@@ -56,6 +56,11 @@ impl ChannelAdapter for WhatsApp {
             for change in changes {
                 let value =
                     change.get("value").and_then(Value::as_object).ok_or_else(|| bad("a change without `value`"))?;
+                // One Meta app may serve several numbers: only this connection's.
+                let number = value.get("metadata").and_then(|m| m.get("phone_number_id")).and_then(Value::as_str);
+                if number.is_some_and(|n| Some(n) != conn.setting("phone_number_id")) {
+                    continue;
+                }
                 let names: Map<String, Value> = value
                     .get("contacts")
                     .and_then(Value::as_array)
@@ -72,6 +77,11 @@ impl ChannelAdapter for WhatsApp {
                     else {
                         return Err(bad("a message without `id` or `from`"));
                     };
+                    // Reactions and notices are not messages a flow answers.
+                    let kind = m.get("type").and_then(Value::as_str);
+                    if matches!(kind, Some("reaction" | "unsupported" | "system" | "request_welcome")) {
+                        continue;
+                    }
                     let mut profile = Map::new();
                     profile.insert("phone".into(), json!(format!("+{from}")));
                     if let Some(name) = names.get(from) {

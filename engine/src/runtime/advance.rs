@@ -292,8 +292,10 @@ impl<'a> Batch<'a> {
             // outcome: the run stops there with the reason rather than going on as if it
             // had been sent.
             if let (Next::Port { .. }, Some(Outcome::SendFailed { reason })) = (&transition.next, &outcome) {
+                // An opted-out contact is not an error of the flow: the run exits.
+                let status = if reason == super::channels::OPTED_OUT { "exited" } else { "failed" };
                 let reason = format!("step `{step_id}`: message not sent: {reason}");
-                return self.end(run, "failed", Some(reason)).await;
+                return self.end(run, status, Some(reason)).await;
             }
             match transition.next {
                 Next::Port { port } => {
@@ -411,7 +413,7 @@ impl<'a> Batch<'a> {
                     .clone()
                     .or_else(|| env.contact.last_channel.clone())
                     .unwrap_or_else(|| "simulator".into());
-                let route = self.route(&env.contact, &channel, message).await?;
+                let route = self.route(&env.contact, &channel, message, true).await?;
                 let refused = route.as_ref().err().cloned();
                 let template = route.as_ref().ok().filter(|r| r.template).and(message.template.as_ref());
                 let text = match template {

@@ -64,29 +64,45 @@ impl Engine {
     }
 }
 
+/// Why a flow's message to an opted-out contact is not sent.
+pub(super) const OPTED_OUT: &str = "the contact opted out of messages";
+
 fn month_of(ms: i64) -> String {
     crate::clock::from_millis(ms).format("%Y-%m").to_string()
 }
 
 impl Batch<'_> {
     /// Checks a message against the channel's rules: `Ok(Err(reason))` when it must not be
-    /// sent. Counts it against a LINE quota when it passes.
+    /// sent. Counts it against a LINE quota when it passes. `automated`: a flow's message
+    /// (an opted-out contact gets none); a person's reply is not held back by an opt-out.
     pub(super) async fn route(
         &mut self,
         contact: &Contact,
         channel: &str,
         message: &OutboundMessage,
+        automated: bool,
     ) -> Result<Result<Route, String>, Error> {
-        if contact.opted_out {
-            return Ok(Err("the contact opted out of messages".into()));
+        if automated && contact.opted_out {
+            return Ok(Err(OPTED_OUT.into()));
         }
         let Some(conn) = self.engine.inner.connections.get(channel) else {
             return Ok(Ok(Route::default()));
         };
-        let Some(state) = contact.channels.get(channel).filter(|s| !s.address.is_empty()) else {
+        let state = contact.channels.get(channel).cloned().unwrap_or_default();
+        let address = if state.address.is_empty() {
+            // Known by an address the API gave (a CRM's event), before the contact wrote.
+            sqlx::query_scalar("SELECT address FROM contact_addresses WHERE contact_id = $1 AND channel = $2")
+                .bind(contact.id)
+                .bind(channel)
+                .fetch_optional(&mut *self.conn)
+                .await?
+        } else {
+            Some(state.address.clone())
+        };
+        let Some(address) = address else {
             return Ok(Err(format!("the contact has no address on channel `{channel}`")));
         };
-        let mut route = Route { to: Some(state.address.clone()), template: false };
+        let mut route = Route { to: Some(address), template: false };
         match conn.kind {
             Kind::Whatsapp => {
                 let since = state.last_inbound_at.map(|t| self.now_ms - t);

@@ -124,7 +124,9 @@ pub struct OptOutKeywords {
 
 impl OptOutKeywords {
     fn default_stop() -> Vec<String> {
-        ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT"].map(String::from).to_vec()
+        // Not CANCEL, END or QUIT: in a chat those are answers ("cancel my order") more
+        // often than opt-outs.
+        ["STOP", "STOPALL", "UNSUBSCRIBE", "OPT OUT"].map(String::from).to_vec()
     }
 
     fn default_start() -> Vec<String> {
@@ -915,6 +917,10 @@ impl Engine {
                     if engine.inner.backend == Backend::Postgres {
                         if let Err(e) = engine.inner.registry.refresh(&engine.inner.pool).await {
                             tracing::warn!(error = %e, "reloading the live workflows failed");
+                        }
+                        // Likewise the channel connections (a rotated secret, a removal).
+                        if let Err(e) = engine.inner.connections.load(&engine.inner.pool).await {
+                            tracing::warn!(error = %e, "reloading the channel connections failed");
                         }
                     }
                     tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4)).await;

@@ -104,6 +104,16 @@ async fn deliver_native(
     key: &str,
     payload: &Value,
 ) -> Result<String, DeliveryError> {
+    deliver_through(conn, key, payload)
+        .await
+        .map_err(|e| DeliveryError { reason: conn.redact(&e.reason), retry: e.retry })
+}
+
+async fn deliver_through(
+    conn: &crate::channels::Connection,
+    key: &str,
+    payload: &Value,
+) -> Result<String, DeliveryError> {
     let permanent = |reason: String| DeliveryError { reason, retry: false };
     let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
     let message: steps::message::OutboundMessage =

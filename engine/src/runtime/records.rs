@@ -39,6 +39,10 @@ pub struct ChannelState {
     /// the channel never said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows: Option<bool>,
+    /// The contact is opted out because they unfollowed or blocked here: following again
+    /// opts them back in (an opt-out by keyword or by the API stays).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unfollow_opted_out: bool,
 }
 
 /// The standard contact attributes stored in their own columns.

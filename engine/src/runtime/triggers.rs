@@ -208,14 +208,21 @@ impl Batch<'_> {
             state.address = address.clone();
         }
         state.follows = Some(follows);
+        let opting_out = !follows && !c.opted_out;
+        if opting_out {
+            // Remembered, so following again undoes this opt-out and no other (a STOP stays).
+            state.unfollow_opted_out = true;
+        }
         if follows {
-            c.opted_out = false;
+            if std::mem::take(&mut state.unfollow_opted_out) {
+                c.opted_out = false;
+            }
             if c.last_channel.is_none() {
                 c.last_channel = Some(channel);
             }
         }
         self.cache.put_contact(c);
-        if !follows {
+        if opting_out {
             self.opt_out(contact_id).await?;
         }
         Ok(())
@@ -238,7 +245,8 @@ impl Batch<'_> {
                 // Writing to the account is following it (Telegram sends no event for a
                 // first message; LINE only lets friends write).
                 state.follows = Some(true);
-                let text = message.text.as_deref().unwrap_or_default();
+                // Only typed text opts out: a button titled "Stop reminders" is an answer.
+                let text = if message.payload.is_none() { message.text.as_deref().unwrap_or_default() } else { "" };
                 let keywords = &self.engine.inner.opt_out;
                 let opting_out = !c.opted_out && keywords_match(text, &keywords.stop, KeywordMatch::Exact);
                 let opting_in = c.opted_out && keywords_match(text, &keywords.start, KeywordMatch::Exact);
@@ -305,6 +313,21 @@ impl Batch<'_> {
                 }
                 let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
                 let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
+                // The channel's rules hold for people too (the window, LINE friends and
+                // quota); a contact who opted out of automated messages may still be
+                // answered by a person when they write.
+                let outbound = steps::message::OutboundMessage {
+                    text: text.clone(),
+                    quick_replies: Vec::new(),
+                    attachments: Vec::new(),
+                    channel: Some(channel.clone()),
+                    template: None,
+                    expects: None,
+                };
+                let route = self
+                    .route(&c, &channel, &outbound, false)
+                    .await?
+                    .map_err(|reason| Error::Refused(format!("the reply cannot be sent on `{channel}`: {reason}")))?;
                 let key = format!("agent:{agent_id}:{contact_id}:{}", unique_suffix());
                 let message = json!({"text": text, "channel": channel});
                 self.cache.message(MessageRow {
@@ -320,7 +343,7 @@ impl Batch<'_> {
                     created_at: self.now_ms,
                     ..MessageRow::default()
                 });
-                let payload = json!({"contact_id": contact_id, "channel": channel, "message": message});
+                let payload = json!({"contact_id": contact_id, "channel": channel, "message": message, "to": route.to});
                 self.cache.outbox(OutboxRow {
                     run_id: None,
                     contact_id,

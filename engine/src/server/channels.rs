@@ -75,8 +75,9 @@ pub async fn inbound(
     let items = match parsed {
         Ok(items) => items,
         Err(InboundError::Unauthorized(reason)) => {
+            // The details go to the log only: the answer is the same as for an unknown id.
             tracing::warn!(connection = %id, %reason, "channel delivery refused: signature");
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", reason));
+            return Err(refused());
         }
         Err(InboundError::Malformed(reason)) => {
             tracing::warn!(connection = %id, bytes = body.len(), %reason, "channel delivery refused: unknown payload");
