@@ -793,3 +793,24 @@ async fn only_typed_keywords_opt_out_and_following_again_does_not_undo_a_stop() 
         "from": {"id": 5, "is_bot": false, "first_name": "G"}, "chat": {"id": -100123, "type": "group", "title": "Team"}, "text": "hi"}});
     assert_eq!(from_channel(&api, "telegram", group).await["events"], json!(0));
 }
+
+#[tokio::test]
+async fn a_status_that_beats_the_send_answer_is_applied_when_the_id_is_recorded() {
+    let (api, _mock) = connected(ROUTING).await;
+    // The contact writes; the question is queued but not yet sent.
+    let hi = wa_text("16505551234", "wamid.IN1", "hi");
+    let (status, _) = deliver(&api, "whatsapp", &hi, Some(signed("whatsapp", hi.to_string().as_bytes()))).await;
+    assert_eq!(status, StatusCode::OK);
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+    // WhatsApp reports it read before Switchboard has recorded its answer to the send.
+    let read = wa_status("wamid.OUT1", "read");
+    deliver(&api, "whatsapp", &read, Some(signed("whatsapp", read.to_string().as_bytes()))).await;
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+    flush(&api.engine).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM messages WHERE external_id = 'wamid.OUT1'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("status");
+    assert_eq!(status, "read");
+    assert_eq!(count(&api, "channel_statuses").await, 0, "nothing left waiting");
+}

@@ -122,6 +122,22 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        [DeliveryStatus::Sent, DeliveryStatus::Delivered, DeliveryStatus::Read, DeliveryStatus::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+
+    /// Order of a message's fate: a status never moves it back.
+    pub fn rank(self) -> i64 {
+        match self {
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed => 4,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Sent => "sent",

@@ -8,7 +8,7 @@
 use super::advance::Batch;
 use super::records::Contact;
 use super::{Engine, Error, Wake};
-use crate::channels::{Connection, ConnectionInput, Kind, WHATSAPP_WINDOW_MS};
+use crate::channels::{Connection, ConnectionInput, DeliveryStatus, Kind, WHATSAPP_WINDOW_MS};
 use std::sync::Arc;
 use steps::message::OutboundMessage;
 
@@ -154,4 +154,100 @@ impl Batch<'_> {
         }
         Ok(Ok(route))
     }
+
+    /// Applies a channel's delivery status to the message it names (never backwards: a late
+    /// `delivered` after `read` changes nothing). A status for a message whose id is not
+    /// recorded yet is `park`ed until it is (see [`Batch::apply_parked_statuses`]).
+    pub(super) async fn apply_status(
+        &mut self,
+        channel: &str,
+        message_id: &str,
+        status: DeliveryStatus,
+        error: Option<String>,
+        park: bool,
+    ) -> Result<(), Error> {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT contact_id FROM messages WHERE channel = $1 AND external_id = $2 LIMIT 1")
+                .bind(channel)
+                .bind(message_id)
+                .fetch_optional(&mut *self.conn)
+                .await?;
+        let Some(contact_id) = known else {
+            if park {
+                sqlx::query(
+                    "INSERT INTO channel_statuses (channel, external_id, status, error, received_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(channel)
+                .bind(message_id)
+                .bind(status.as_str())
+                .bind(&error)
+                .bind(self.now_ms)
+                .execute(&mut *self.conn)
+                .await?;
+                // Statuses of messages someone else sent from the same number never match.
+                sqlx::query("DELETE FROM channel_statuses WHERE received_at < $1")
+                    .bind(self.now_ms - PARKED_STATUS_MS)
+                    .execute(&mut *self.conn)
+                    .await?;
+            }
+            return Ok(());
+        };
+        let rank = "CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
+                    WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
+        let sql = format!(
+            "UPDATE messages SET status = $1, error = COALESCE($2, error)
+             WHERE channel = $3 AND external_id = $4 AND direction = 'out' AND {rank} < $5"
+        );
+        let changed = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status.as_str())
+            .bind(error)
+            .bind(channel)
+            .bind(message_id)
+            .bind(status.rank())
+            .execute(&mut *self.conn)
+            .await?
+            .rows_affected();
+        self.handled.contact_id = Some(contact_id);
+        if changed > 0 {
+            self.cache.changed_messages(contact_id);
+        }
+        Ok(())
+    }
+
+    /// Applies the statuses that arrived before these messages' ids were recorded.
+    pub(super) async fn apply_parked_statuses(&mut self, external_ids: &[String]) -> Result<(), Error> {
+        if external_ids.is_empty() {
+            return Ok(());
+        }
+        let mut q = crate::store::Sql::new(
+            self.engine.inner.backend,
+            "SELECT channel, external_id, status, error FROM channel_statuses WHERE external_id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for id in external_ids {
+            sep.push_bind(id.clone());
+        }
+        q.push(")");
+        let parked: Vec<(String, String, String, Option<String>)> =
+            q.build_query_as().fetch_all(&mut *self.conn).await?;
+        if parked.is_empty() {
+            return Ok(());
+        }
+        let mut parked: Vec<_> =
+            parked.into_iter().filter_map(|(c, id, s, e)| Some((c, id, DeliveryStatus::parse(&s)?, e))).collect();
+        parked.sort_by_key(|p| p.2.rank());
+        for (channel, id, status, error) in parked {
+            self.apply_status(&channel, &id, status, error, false).await?;
+            sqlx::query("DELETE FROM channel_statuses WHERE channel = $1 AND external_id = $2")
+                .bind(&channel)
+                .bind(&id)
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
+    }
 }
+
+/// How long a status waits for its message's id before it is dropped.
+const PARKED_STATUS_MS: i64 = 7 * 24 * 60 * 60 * 1000;

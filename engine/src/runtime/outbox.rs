@@ -488,6 +488,8 @@ impl Engine {
             }
             q.push(")");
             q.build().execute(&mut *batch.conn).await?;
+            let ids: Vec<String> = messages.iter().map(|(_, id)| id.to_string()).collect();
+            batch.apply_parked_statuses(&ids).await?;
         }
         batch.work.extend(resumes);
         let mut concluded = batch.conclude().await?;

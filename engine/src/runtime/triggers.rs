@@ -448,31 +448,7 @@ impl Batch<'_> {
             EventKind::Followed { contact, channel } => self.set_following(&contact, channel, true).await?,
             EventKind::Unfollowed { contact, channel } => self.set_following(&contact, channel, false).await?,
             EventKind::DeliveryStatus { channel, message_id, status, error } => {
-                // A status never moves a message back (a late `delivered` after `read`).
-                let rank = "CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
-                            WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
-                let new_rank = match status {
-                    crate::channels::DeliveryStatus::Sent => 1,
-                    crate::channels::DeliveryStatus::Delivered => 2,
-                    crate::channels::DeliveryStatus::Read => 3,
-                    crate::channels::DeliveryStatus::Failed => 4,
-                };
-                let sql = format!(
-                    "UPDATE messages SET status = $1, error = COALESCE($2, error)
-                     WHERE channel = $3 AND external_id = $4 AND direction = 'out' AND {rank} < $5"
-                );
-                let changed: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{sql} RETURNING contact_id")))
-                    .bind(status.as_str())
-                    .bind(error)
-                    .bind(&channel)
-                    .bind(&message_id)
-                    .bind(new_rank)
-                    .fetch_all(&mut *self.conn)
-                    .await?;
-                for contact_id in changed {
-                    self.handled.contact_id = Some(contact_id);
-                    self.cache.changed_messages(contact_id);
-                }
+                self.apply_status(&channel, &message_id, status, error, true).await?;
             }
             EventKind::Shortcut { contact, workflow, agent_id, form } => {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;

@@ -1,0 +1,11 @@
+-- Delivery statuses a channel reported before Switchboard recorded the message's id (the
+-- status webhook can beat the answer to the send); applied once the id is recorded.
+CREATE TABLE channel_statuses (
+    channel     TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    error       TEXT,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (channel, external_id, status)
+);
+CREATE INDEX channel_statuses_external ON channel_statuses (external_id);
