@@ -28,6 +28,9 @@ type Call = (String, Value, Option<String>);
 #[derive(Clone, Default)]
 struct Mock {
     calls: Arc<Mutex<Vec<Call>>>,
+    /// A WhatsApp message `type` to answer once with 503 (a channel's passing trouble); such
+    /// a refused call is not recorded.
+    fail_once: Arc<Mutex<Option<&'static str>>>,
 }
 
 impl Mock {
@@ -39,6 +42,14 @@ impl Mock {
                 let record = record.clone();
                 async move {
                     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    {
+                        let mut fail = record.fail_once.lock().unwrap_or_else(|e| e.into_inner());
+                        if fail.is_some_and(|t| body["type"] == t) {
+                            *fail = None;
+                            let trouble = json!({"error": {"message": "try later", "code": 2}});
+                            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(trouble));
+                        }
+                    }
                     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
                     let path = uri.path().to_owned();
                     let n = {
@@ -53,7 +64,7 @@ impl Mock {
                     } else {
                         json!({"ok": true, "result": {"message_id": 5000 + n}})
                     };
-                    axum::Json(answer)
+                    (axum::http::StatusCode::OK, axum::Json(answer))
                 }
             },
         );
@@ -813,4 +824,40 @@ async fn a_status_that_beats_the_send_answer_is_applied_when_the_id_is_recorded(
         .expect("status");
     assert_eq!(status, "read");
     assert_eq!(count(&api, "channel_statuses").await, 0, "nothing left waiting");
+}
+
+#[tokio::test]
+async fn a_retried_message_does_not_send_its_attachments_again() {
+    let flow = r#"
+schema: 1
+id: receipt
+name: Receipt
+trigger: { type: manual }
+start: send
+steps:
+  send:
+    kind: send_message
+    text: Here is your receipt
+    attachments: [{ type: file, url: 'https://cdn.example/r.pdf', name: r.pdf }]
+"#;
+    let (api, mock) = connected(flow).await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    *mock.fail_once.lock().unwrap_or_else(|e| e.into_inner()) = Some("text");
+    let manual =
+        EventKind::Manual { workflow: "receipt".into(), contact: ContactRef::Id(contact), vars: Default::default() };
+    api.engine.handle(Event::new(manual)).await.expect("start");
+    flush(&api.engine).await;
+    api.clock.advance(chrono::Duration::seconds(5));
+    flush(&api.engine).await;
+    let types: Vec<Value> = mock.bodies().iter().map(|b| b["type"].clone()).collect();
+    assert_eq!(types, [json!("document"), json!("text")], "the file once, then the text (after one 503)");
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(api.engine.pool()).await.expect("attempts");
+    assert_eq!(attempts, 2, "the message was tried twice");
+    let status: String = sqlx::query_scalar("SELECT status FROM messages WHERE direction = 'out'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("status");
+    assert_eq!(status, "sent");
 }

@@ -9,3 +9,7 @@ CREATE TABLE channel_statuses (
     PRIMARY KEY (channel, external_id, status)
 );
 CREATE INDEX channel_statuses_external ON channel_statuses (external_id);
+
+-- Of a message a channel takes in several calls (attachments, then the text): how many calls
+-- an attempt got through, so a retry does not send them again.
+ALTER TABLE outbox ADD COLUMN progress BIGINT NOT NULL DEFAULT 0;

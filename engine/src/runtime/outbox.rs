@@ -45,6 +45,9 @@ pub struct SentMessage<'a> {
 pub struct DeliveryError {
     pub reason: String,
     pub retry: bool,
+    /// Of a message sent in several calls (attachments, then the text): how many calls the
+    /// channel accepted, so a retry goes on from there instead of sending them again.
+    pub progress: i64,
 }
 
 impl Channel {
@@ -58,19 +61,21 @@ impl Channel {
         Channel { webhook_url, client, connections }
     }
 
-    /// Delivers one message; `Ok` carries the channel's id for it.
-    pub async fn deliver(&self, key: &str, payload: &Value) -> Result<String, DeliveryError> {
+    /// Delivers one message; `Ok` carries the channel's id for it. `progress`: calls of a
+    /// multi-call message an earlier attempt already made.
+    pub async fn deliver(&self, key: &str, payload: &Value, progress: i64) -> Result<String, DeliveryError> {
         let channel = payload.get("channel").and_then(Value::as_str).unwrap_or("simulator");
         if channel == "simulator" {
             return Ok(format!("sim-{key}"));
         }
         if let Some(conn) = self.connections.get(channel) {
-            return deliver_native(&conn, key, payload).await;
+            return deliver_native(&conn, key, payload, progress).await;
         }
         let Some(url) = &self.webhook_url else {
             return Err(DeliveryError {
                 reason: format!("no channel adapter is configured for `{channel}`"),
                 retry: false,
+                progress: 0,
             });
         };
         let body = SentMessage {
@@ -91,30 +96,38 @@ impl Channel {
                 Err(DeliveryError {
                     reason: format!("the channel answered HTTP {}", status.as_u16()),
                     retry: status.is_server_error() || status.as_u16() == 429,
+                    progress: 0,
                 })
             }
-            Err(e) => Err(DeliveryError { reason: format!("could not reach the channel: {}", short(&e)), retry: true }),
+            Err(e) => Err(DeliveryError {
+                reason: format!("could not reach the channel: {}", short(&e)),
+                retry: true,
+                progress: 0,
+            }),
         }
     }
 }
 
-/// Sends a message through a connected channel's own API (see `channels/`).
+/// Sends a message through a connected channel's own API (see `channels/`), skipping the
+/// `progress` calls an earlier attempt made.
 async fn deliver_native(
     conn: &crate::channels::Connection,
     key: &str,
     payload: &Value,
+    progress: i64,
 ) -> Result<String, DeliveryError> {
-    deliver_through(conn, key, payload)
+    deliver_through(conn, key, payload, progress)
         .await
-        .map_err(|e| DeliveryError { reason: conn.redact(&e.reason), retry: e.retry })
+        .map_err(|e| DeliveryError { reason: conn.redact(&e.reason), ..e })
 }
 
 async fn deliver_through(
     conn: &crate::channels::Connection,
     key: &str,
     payload: &Value,
+    progress: i64,
 ) -> Result<String, DeliveryError> {
-    let permanent = |reason: String| DeliveryError { reason, retry: false };
+    let permanent = |reason: String| DeliveryError { reason, retry: false, progress };
     let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
     let message: steps::message::OutboundMessage =
         serde_json::from_value(payload.get("message").cloned().unwrap_or_default())
@@ -125,15 +138,23 @@ async fn deliver_through(
     let mut id = String::new();
     // Attachments go first, the text (with its buttons) last; the last call's id is the
     // message's id.
-    for (i, call) in rendered.calls.iter().enumerate() {
-        let request = adapter.authorize(conn, call, &format!("{key}:{i}")).map_err(permanent)?;
-        let response = request.header("Idempotency-Key", key).send().await.map_err(|e| DeliveryError {
-            reason: format!("could not reach {}: {}", conn.kind.as_str(), short(&e)),
-            retry: true,
-        })?;
+    let calls = rendered.calls.len() as i64;
+    for (i, call) in rendered.calls.iter().enumerate().skip(progress.clamp(0, calls) as usize) {
+        let done = i as i64;
+        let failed = |reason: String, retry: bool| {
+            // Part of the message is already with the contact: say so.
+            let reason = if done > 0 { format!("{reason} (after {done} of {calls} parts went out)") } else { reason };
+            DeliveryError { reason, retry, progress: done }
+        };
+        let request = adapter.authorize(conn, call, &format!("{key}:{i}")).map_err(|r| failed(r, false))?;
+        let response = request
+            .header("Idempotency-Key", format!("{key}:{i}"))
+            .send()
+            .await
+            .map_err(|e| failed(format!("could not reach {}: {}", conn.kind.as_str(), short(&e)), true))?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        id = adapter.read_answer(status, &body).map_err(|r| DeliveryError { reason: r.reason, retry: r.retry })?;
+        id = adapter.read_answer(status, &body).map_err(|r| failed(r.reason, r.retry))?;
     }
     Ok(id)
 }
@@ -162,6 +183,8 @@ struct Pending {
     attempts: i64,
     /// The lease's fencing token: the outcome is recorded only if the row still carries it.
     epoch: i64,
+    /// Calls of a multi-call message already made by an earlier attempt.
+    progress: i64,
 }
 
 /// What performing a row came to.
@@ -172,6 +195,7 @@ enum Done {
     },
     Retry {
         reason: String,
+        progress: i64,
     },
     Failed {
         reason: String,
@@ -200,6 +224,7 @@ impl Engine {
                 token: r.try_get("token")?,
                 attempts: r.try_get("attempts")?,
                 epoch: r.try_get("lease_epoch")?,
+                progress: r.try_get("progress")?,
             };
             // Messages are grouped per contact and sent one after the other; HTTP calls each
             // get a group of their own and run concurrently.
@@ -271,7 +296,7 @@ impl Engine {
                        AND e.contact_id = o.contact_id AND e.id < o.id
                        AND (e.next_attempt_at > $3 OR e.lease_until >= $3)))
                ORDER BY id LIMIT $4{})
-             RETURNING id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts, lease_epoch",
+             RETURNING id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts, lease_epoch, progress",
             self.inner.backend.skip_locked()
         );
         let mut tx = self.begin().await?;
@@ -328,16 +353,18 @@ impl Engine {
     async fn perform(&self, p: &Pending) -> Done {
         if self.durable_step().is_err() {
             // The simulated process died before the call went out.
-            return Done::Retry { reason: "crashed".into() };
+            return Done::Retry { reason: "crashed".into(), progress: p.progress };
         }
         match p.kind.as_str() {
             "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
                 Ok(request) => Done::Http(self.inner.http.call(&request, &p.key).await),
                 Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
             },
-            _ => match self.inner.channel.deliver(&p.key, &p.payload).await {
+            _ => match self.inner.channel.deliver(&p.key, &p.payload, p.progress).await {
                 Ok(external_id) => Done::Sent { external_id },
-                Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => Done::Retry { reason: e.reason },
+                Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => {
+                    Done::Retry { reason: e.reason, progress: e.progress }
+                }
                 Err(e) => Done::Failed { reason: e.reason },
             },
         }
@@ -401,14 +428,16 @@ impl Engine {
             self.inner.metrics.deliveries.get_or_create(&labels).inc();
             let outcome = match done {
                 Done::NotTried => continue,
-                Done::Retry { reason } => {
+                Done::Retry { reason, progress } => {
                     // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
                     let delay = 1000_i64 << p.attempts.clamp(0, 7);
                     sqlx::query(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, progress = $3
+                         WHERE id = $4",
                     )
                     .bind(now + delay)
                     .bind(reason)
+                    .bind(progress.max(&p.progress))
                     .bind(p.id)
                     .execute(&mut *batch.conn)
                     .await?;
