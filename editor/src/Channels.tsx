@@ -5,6 +5,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api } from "./api";
+import { Alert, SignOut } from "./chat";
 import { type ChannelKind, type Connection, CONNECTION_FIELDS } from "./channels";
 
 const LABELS: Record<string, string> = {
@@ -113,11 +114,7 @@ function ConnectionForm({ existing, onSaved }: { existing: Connection | null; on
         <input value={apiBase} onChange={(e) => setApiBase(e.target.value)} />
       </label>
       <button type="submit">{existing ? "Save" : "Connect"}</button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
     </form>
   );
 }
@@ -146,15 +143,9 @@ export function Channels({ onSignOut }: { onSignOut: () => void }) {
         <h1>Channels</h1>
         <span className="spacer" />
         <button onClick={() => setEditing("new")}>Connect a channel</button>
-        <button className="quiet" onClick={onSignOut}>
-          Sign out
-        </button>
+        <SignOut onSignOut={onSignOut} />
       </header>
-      {error && (
-        <p className="error" role="alert">
-          {error} <button className="quiet" onClick={() => setError(null)}>dismiss</button>
-        </p>
-      )}
+      <Alert error={error} onDismiss={() => setError(null)} />
       {editing === "new" && (
         <ConnectionForm
           existing={null}

@@ -19,6 +19,7 @@ import {
   type ShortcutField,
   type TimelineLine,
 } from "./api";
+import { SignOut } from "./chat";
 import { subscribeBatched } from "./live";
 
 /** A shortcut's form fields as a JSON Schema (and the uiSchema for long texts). */
@@ -128,9 +129,7 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
           </>
         )}
         <span className="spacer" />
-        <button className="quiet" onClick={onSignOut}>
-          Sign out
-        </button>
+        <SignOut onSignOut={onSignOut} />
       </header>
       {error && (
         <div className="notice error" role="alert">

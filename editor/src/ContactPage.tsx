@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type TimelineLine } from "./api";
-import { Replies } from "./chat";
+import { Alert, Replies, SignOut } from "./chat";
 import { subscribeBatched } from "./live";
 
 function randomAddress(): string {
@@ -75,15 +75,9 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
           Address <input aria-label="Contact address" value={address} onChange={(e) => setAddress(e.target.value)} disabled={contactId !== null} />
         </label>
         <span className="spacer" />
-        <button className="quiet" onClick={onSignOut}>
-          Sign out
-        </button>
+        <SignOut onSignOut={onSignOut} />
       </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert error={error} />
       <div className="phone" aria-label="Chat">
         {messages.map((m, i) => (
           <div key={i} className={`bubble ${m.direction === "in" ? "in" : "out"}`}>

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type WorkflowSummary } from "./api";
+import { Alert, SignOut } from "./chat";
 import { blankWorkflow, parseWorkflow, toYaml } from "./workflow";
 
 export function download(name: string, text: string) {
@@ -105,15 +106,9 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
             e.target.value = "";
           }}
         />
-        <button className="quiet" onClick={onSignOut}>
-          Sign out
-        </button>
+        <SignOut onSignOut={onSignOut} />
       </header>
-      {error && (
-        <p className="error" role="alert">
-          {error} <button className="quiet" onClick={() => setError(null)}>dismiss</button>
-        </p>
-      )}
+      <Alert error={error} onDismiss={() => setError(null)} />
       {workflows === null ? (
         <p>Loading…</p>
       ) : (

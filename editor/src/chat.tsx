@@ -50,3 +50,27 @@ export function PanelHead(props: { title: string; closeLabel: string; onClose: (
     </div>
   );
 }
+
+/** The "Sign out" button at the end of a page's header. */
+export function SignOut({ onSignOut }: { onSignOut: () => void }) {
+  return (
+    <button className="quiet" onClick={onSignOut}>
+      Sign out
+    </button>
+  );
+}
+
+/** A page's error line, with "dismiss" when the page lets it go. */
+export function Alert({ error, onDismiss }: { error: string | null; onDismiss?: () => void }) {
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {error}{" "}
+      {onDismiss && (
+        <button className="quiet" onClick={onDismiss}>
+          dismiss
+        </button>
+      )}
+    </p>
+  );
+}

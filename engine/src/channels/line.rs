@@ -4,8 +4,7 @@
 //! push is not delivered twice). Up to 13 options become quick replies (postback actions).
 
 use super::{
-    clip, header, hmac_sha256, numbered, same, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Kind,
-    Refusal, Rendered,
+    check_hmac, clip, numbered, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Kind, Refusal, Rendered,
 };
 use axum::http::HeaderMap;
 use base64::Engine as _;
@@ -27,17 +26,8 @@ impl ChannelAdapter for Line {
     }
 
     fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError> {
-        let given = header(headers, "x-line-signature")
-            .ok_or_else(|| InboundError::Unauthorized("missing X-Line-Signature".into()))?;
-        let given = base64::engine::general_purpose::STANDARD
-            .decode(given)
-            .map_err(|_| InboundError::Unauthorized("X-Line-Signature is not base64".into()))?;
-        let expected = hmac_sha256(conn.secret("channel_secret").unwrap_or_default(), body);
-        if same(&given, &expected) {
-            Ok(())
-        } else {
-            Err(InboundError::Unauthorized("X-Line-Signature does not match the body".into()))
-        }
+        let decode = |h: &str| base64::engine::general_purpose::STANDARD.decode(h).ok();
+        check_hmac(headers, "X-Line-Signature", decode, conn.secret("channel_secret"), body)
     }
 
     fn parse(&self, _conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError> {

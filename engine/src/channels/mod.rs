@@ -237,6 +237,23 @@ pub(crate) fn numbered(message: &OutboundMessage) -> String {
     text
 }
 
+/// Checks the signature header `name`: HMAC-SHA256 of the raw body under `secret`, in the
+/// channel's encoding (`decode` turns the header into the MAC's bytes).
+pub(crate) fn check_hmac(
+    headers: &HeaderMap,
+    name: &str,
+    decode: impl Fn(&str) -> Option<Vec<u8>>,
+    secret: Option<&str>,
+    body: &[u8],
+) -> Result<(), InboundError> {
+    let given = header(headers, name).ok_or_else(|| InboundError::Unauthorized(format!("missing {name}")))?;
+    let given = decode(given).ok_or_else(|| InboundError::Unauthorized(format!("{name} is not well formed")))?;
+    match secret {
+        Some(secret) if same(&given, &hmac_sha256(secret, body)) => Ok(()),
+        _ => Err(InboundError::Unauthorized(format!("{name} does not match the body"))),
+    }
+}
+
 /// HMAC-SHA256 of `body` under `secret`.
 pub(crate) fn hmac_sha256(secret: &str, body: &[u8]) -> Vec<u8> {
     use hmac::{Hmac, KeyInit, Mac};

@@ -4,8 +4,8 @@
 //! Up to 3 options become reply buttons, up to 10 a list, more are written out as text.
 
 use super::{
-    clip, header, hmac_sha256, numbered, same, ApiCall, ChannelAdapter, Connection, DeliveryStatus, Inbound,
-    InboundError, Kind, Refusal, Rendered,
+    check_hmac, clip, numbered, ApiCall, ChannelAdapter, Connection, DeliveryStatus, Inbound, InboundError, Kind,
+    Refusal, Rendered,
 };
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
@@ -28,18 +28,8 @@ impl ChannelAdapter for WhatsApp {
     }
 
     fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError> {
-        let given = header(headers, "x-hub-signature-256")
-            .ok_or_else(|| InboundError::Unauthorized("missing X-Hub-Signature-256".into()))?;
-        let given = given
-            .strip_prefix("sha256=")
-            .and_then(|h| hex::decode(h).ok())
-            .ok_or_else(|| InboundError::Unauthorized("X-Hub-Signature-256 is not `sha256=<hex>`".into()))?;
-        let expected = hmac_sha256(conn.secret("app_secret").unwrap_or_default(), body);
-        if same(&given, &expected) {
-            Ok(())
-        } else {
-            Err(InboundError::Unauthorized("X-Hub-Signature-256 does not match the body".into()))
-        }
+        let decode = |h: &str| h.strip_prefix("sha256=").and_then(|hex| hex::decode(hex).ok());
+        check_hmac(headers, "X-Hub-Signature-256", decode, conn.secret("app_secret"), body)
     }
 
     fn parse(&self, conn: &Connection, body: &[u8]) -> Result<Vec<Inbound>, InboundError> {
