@@ -28,9 +28,9 @@ type Call = (String, Value, Option<String>);
 #[derive(Clone, Default)]
 struct Mock {
     calls: Arc<Mutex<Vec<Call>>>,
-    /// A WhatsApp message `type` to answer once with 503 (a channel's passing trouble); such
-    /// a refused call is not recorded.
-    fail_once: Arc<Mutex<Option<&'static str>>>,
+    /// A WhatsApp message `type` or an API path to answer once with this status (503: a
+    /// channel's passing trouble, 400: a refusal); such a call is not recorded.
+    fail_once: Arc<Mutex<Option<(&'static str, u16)>>>,
 }
 
 impl Mock {
@@ -44,10 +44,14 @@ impl Mock {
                     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                     {
                         let mut fail = record.fail_once.lock().unwrap_or_else(|e| e.into_inner());
-                        if fail.is_some_and(|t| body["type"] == t) {
-                            *fail = None;
-                            let trouble = json!({"error": {"message": "try later", "code": 2}});
-                            return (axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(trouble));
+                        if let Some((what, status)) = *fail {
+                            if body["type"] == what || uri.path() == what {
+                                *fail = None;
+                                let trouble =
+                                    json!({"error": {"message": "refused", "code": 2}, "message": "The request was refused"});
+                                let status = axum::http::StatusCode::from_u16(status).unwrap_or_default();
+                                return (status, axum::Json(trouble));
+                            }
                         }
                     }
                     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -843,7 +847,7 @@ steps:
     let (api, mock) = connected(flow).await;
     from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
     let contact = contact_of(&api, "whatsapp", "16505551234").await;
-    *mock.fail_once.lock().unwrap_or_else(|e| e.into_inner()) = Some("text");
+    *mock.fail_once.lock().unwrap_or_else(|e| e.into_inner()) = Some(("text", 503));
     let manual =
         EventKind::Manual { workflow: "receipt".into(), contact: ContactRef::Id(contact), vars: Default::default() };
     api.engine.handle(Event::new(manual)).await.expect("start");
@@ -860,4 +864,20 @@ steps:
         .await
         .expect("status");
     assert_eq!(status, "sent");
+}
+
+#[tokio::test]
+async fn a_message_the_channel_refuses_gives_its_quota_back() {
+    let (api, mock) = connected(&NUDGE.replace("TEMPLATE", "channel: line")).await;
+    let follow = line_event("Ufriend", json!({"type": "follow", "webhookEventId": "01F1", "replyToken": "r"}));
+    from_channel(&api, "line", follow).await;
+    let friend = contact_of(&api, "line", "Ufriend").await;
+    *mock.fail_once.lock().unwrap_or_else(|e| e.into_inner()) = Some(("/v2/bot/message/push", 400));
+    let (_, tags) = nudge(&api, friend).await;
+    assert_eq!(tags, vec!["unreachable"], "LINE refused it");
+    assert_eq!(api.engine.channel_usage("line").await.expect("usage"), 0, "a refused message costs no quota");
+    let (_, tags) = nudge(&api, friend).await;
+    assert!(tags.contains(&"reminded".to_owned()));
+    assert_eq!(api.engine.channel_usage("line").await.expect("usage"), 1);
+    assert_eq!(mock.calls().len(), 1);
 }

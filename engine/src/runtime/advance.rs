@@ -364,13 +364,16 @@ impl<'a> Batch<'a> {
             // Messages this run queued but that have not gone out yet stay unsent: an operator
             // stopped it, or the contact left it (an agent took over, the contact opted out).
             self.cache.flush(self.conn, self.now_ms).await?;
-            sqlx::query(
-                "UPDATE outbox SET status = 'dead', last_error = $1 WHERE run_id = $2 AND status = 'pending' AND kind = 'message'",
+            let killed: Vec<String> = sqlx::query_scalar(
+                "UPDATE outbox SET status = 'dead', last_error = $1
+                 WHERE run_id = $2 AND status = 'pending' AND kind = 'message' RETURNING payload",
             )
             .bind(format!("not sent: the run was {status}"))
             .bind(run.id)
-            .execute(&mut *self.conn)
+            .fetch_all(&mut *self.conn)
             .await?;
+            let payloads: Vec<Value> = killed.iter().filter_map(|p| serde_json::from_str(p).ok()).collect();
+            super::channels::give_back_quota(self.conn, &payloads).await?;
         }
         // An operator's cancel does not start what was queued behind the run.
         if status != "cancelled" && self.cache.may_have_queued(self.conn).await? {
@@ -446,7 +449,7 @@ impl<'a> Batch<'a> {
                 };
                 let payload = json!({
                     "contact_id": run.contact_id, "channel": channel, "message": message,
-                    "to": route.to, "template": route.template,
+                    "to": route.to, "template": route.template, "quota_month": route.quota_month,
                 });
                 let flag = match awaits {
                     Awaits::Outcome => 1,

@@ -20,6 +20,9 @@ pub(super) struct Route {
     pub to: Option<String>,
     /// Send the step's approved template instead of its text (WhatsApp, outside the window).
     pub template: bool,
+    /// The month (`2026-11`) the message was counted against its connection's quota; given
+    /// back if it is never delivered.
+    pub quota_month: Option<String>,
 }
 
 impl Engine {
@@ -67,6 +70,24 @@ impl Engine {
 /// Why a flow's message to an opted-out contact is not sent.
 pub(super) const OPTED_OUT: &str = "the contact opted out of messages";
 
+/// Gives back the quota a queued message took when it will never be delivered (the channel
+/// refused it for good, or the contact opted out before it went). `payloads`: the outbox
+/// payloads of those messages; only those counted carry `quota_month`.
+pub(super) async fn give_back_quota(
+    conn: &mut crate::store::Conn,
+    payloads: &[serde_json::Value],
+) -> Result<(), Error> {
+    for p in payloads {
+        let (Some(channel), Some(month)) = (p["channel"].as_str(), p["quota_month"].as_str()) else { continue };
+        sqlx::query("UPDATE channel_usage SET sent = sent - 1 WHERE connection_id = $1 AND month = $2 AND sent > 0")
+            .bind(channel)
+            .bind(month)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 fn month_of(ms: i64) -> String {
     crate::clock::from_millis(ms).format("%Y-%m").to_string()
 }
@@ -102,7 +123,7 @@ impl Batch<'_> {
         let Some(address) = address else {
             return Ok(Err(format!("the contact has no address on channel `{channel}`")));
         };
-        let mut route = Route { to: Some(address), template: false };
+        let mut route = Route { to: Some(address), template: false, quota_month: None };
         match conn.kind {
             Kind::Whatsapp => {
                 let since = state.last_inbound_at.map(|t| self.now_ms - t);
@@ -151,6 +172,7 @@ impl Batch<'_> {
                     conn.id
                 )));
             }
+            route.quota_month = Some(month);
         }
         Ok(Ok(route))
     }

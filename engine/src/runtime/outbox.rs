@@ -462,6 +462,7 @@ impl Engine {
                         .execute(&mut *batch.conn)
                         .await?;
                     tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
+                    super::channels::give_back_quota(batch.conn, std::slice::from_ref(&p.payload)).await?;
                     Outcome::SendFailed { reason: reason.clone() }
                 }
                 Done::Http(outcome) => {

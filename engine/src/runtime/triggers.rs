@@ -187,13 +187,16 @@ impl Batch<'_> {
         self.cache.put_contact(c);
         self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
         self.cache.flush(self.conn, self.now_ms).await?;
-        sqlx::query(
+        let killed: Vec<String> = sqlx::query_scalar(
             "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
-             WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'",
+             WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'
+             RETURNING payload",
         )
         .bind(contact_id)
-        .execute(&mut *self.conn)
+        .fetch_all(&mut *self.conn)
         .await?;
+        let payloads: Vec<Value> = killed.iter().filter_map(|p| serde_json::from_str(p).ok()).collect();
+        super::channels::give_back_quota(self.conn, &payloads).await?;
         Ok(())
     }
 
@@ -343,7 +346,10 @@ impl Batch<'_> {
                     created_at: self.now_ms,
                     ..MessageRow::default()
                 });
-                let payload = json!({"contact_id": contact_id, "channel": channel, "message": message, "to": route.to});
+                let payload = json!({
+                    "contact_id": contact_id, "channel": channel, "message": message,
+                    "to": route.to, "quota_month": route.quota_month,
+                });
                 self.cache.outbox(OutboxRow {
                     run_id: None,
                     contact_id,
