@@ -466,15 +466,7 @@ steps:
 "#;
 
 async fn nudge(api: &Api, contact: i64) -> (String, Vec<String>) {
-    let started = api
-        .engine
-        .handle(Event::new(EventKind::Manual {
-            workflow: "nudge".into(),
-            contact: ContactRef::Id(contact),
-            vars: Default::default(),
-        }))
-        .await
-        .expect("start");
+    let started = api.engine.handle(manual_start("nudge", contact)).await.expect("start");
     let run = started.started[0];
     flush(&api.engine).await;
     let tags = api.engine.contact(contact).await.expect("contact")["tags"].clone();
@@ -733,15 +725,7 @@ steps:
     from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
     let contact = contact_of(&api, "whatsapp", "16505551234").await;
     api.clock.advance(chrono::Duration::hours(30));
-    let started = api
-        .engine
-        .handle(Event::new(EventKind::Manual {
-            workflow: "late-question".into(),
-            contact: ContactRef::Id(contact),
-            vars: Default::default(),
-        }))
-        .await
-        .expect("start");
+    let started = api.engine.handle(manual_start("late-question", contact)).await.expect("start");
     let run = api.engine.run(started.started[0]).await.expect("run");
     assert_eq!(run.status, "completed", "the question did not wait for an answer that cannot come");
     let tags = api.engine.contact(contact).await.expect("contact")["tags"].clone();
@@ -848,9 +832,7 @@ steps:
     from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
     let contact = contact_of(&api, "whatsapp", "16505551234").await;
     *mock.fail_once.lock().unwrap_or_else(|e| e.into_inner()) = Some(("text", 503));
-    let manual =
-        EventKind::Manual { workflow: "receipt".into(), contact: ContactRef::Id(contact), vars: Default::default() };
-    api.engine.handle(Event::new(manual)).await.expect("start");
+    api.engine.handle(manual_start("receipt", contact)).await.expect("start");
     flush(&api.engine).await;
     api.clock.advance(chrono::Duration::seconds(5));
     flush(&api.engine).await;

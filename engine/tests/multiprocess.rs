@@ -15,17 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use switchboard::runtime::{Engine, Options};
 
-fn spawn_engine(dir: &std::path::Path, db: &str, receiver: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["run", "--db", db, "--workflows"])
-        .arg(dir.join("workflows"))
-        .args(["--webhook-url", &format!("{receiver}/channel"), "--http-allow", "127.0.0.1/32"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("switchboard run starts")
-}
-
 async fn count(engine: &Engine, sql: &'static str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(engine.pool()).await.unwrap_or(-1)
 }
@@ -46,7 +35,7 @@ async fn three_processes_share_the_work_and_a_killed_ones_is_taken_over() {
         .expect("workflow");
 
     // The first process migrates and publishes; the others join once it has.
-    let mut victim = spawn_engine(&dir, &db, &url);
+    let mut victim = spawn_run(&dir, &db, &url);
     let client = Engine::open(
         Options { database_url: db.clone(), ..Options::default() },
         Arc::new(switchboard::clock::SystemClock),
@@ -57,7 +46,7 @@ async fn three_processes_share_the_work_and_a_killed_ones_is_taken_over() {
         count(&client, "SELECT COUNT(*) FROM workflows").await == 1
     })
     .await;
-    let mut others = [spawn_engine(&dir, &db, &url), spawn_engine(&dir, &db, &url)];
+    let mut others = [spawn_run(&dir, &db, &url), spawn_run(&dir, &db, &url)];
 
     for chunk in (0..RUNS).collect::<Vec<_>>().chunks(50) {
         let events: Vec<_> =

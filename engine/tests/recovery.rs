@@ -97,19 +97,6 @@ async fn a_crash_before_any_durable_step_loses_nothing_and_repeats_nothing() {
     assert!(crash_points >= 8, "the scenario has {crash_points} durable steps");
 }
 
-fn spawn_engine(dir: &std::path::Path, receiver: &str) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["run", "--db"])
-        .arg(dir.join("switchboard.db"))
-        .arg("--workflows")
-        .arg(dir.join("workflows"))
-        .args(["--webhook-url", &format!("{receiver}/channel"), "--http-allow", "127.0.0.1/32"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("switchboard run starts")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_then_restart_completes_every_run_exactly() {
     const RUNS: usize = 300;
@@ -120,7 +107,7 @@ async fn kill_9_under_load_then_restart_completes_every_run_exactly() {
         .expect("workflow");
     let db = format!("sqlite://{}", dir.join("switchboard.db").display());
 
-    let mut child = spawn_engine(&dir, &url);
+    let mut child = spawn_run(&dir, &dir.join("switchboard.db").display().to_string(), &url);
     // Wait for the child to create, migrate and publish (reading only: a second process
     // migrating the same new file at the same moment would race it).
     let file = dir.join("switchboard.db");
@@ -159,7 +146,7 @@ async fn kill_9_under_load_then_restart_completes_every_run_exactly() {
         .expect("count");
     assert!((completed_at_kill as usize) < RUNS, "the kill came too late to prove anything");
 
-    let mut child = spawn_engine(&dir, &url);
+    let mut child = spawn_run(&dir, &dir.join("switchboard.db").display().to_string(), &url);
     let keys = assert_durable_runs_completed_once(&client, &receiver, RUNS).await;
     child.kill().expect("stop");
     child.wait().expect("reaped");

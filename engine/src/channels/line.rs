@@ -4,7 +4,7 @@
 //! push is not delivered twice). Up to 13 options become quick replies (postback actions).
 
 use super::{
-    check_hmac, clip, numbered, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Kind, Refusal, Rendered,
+    check_hmac, clip, fit_options, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Refusal, Rendered,
 };
 use axum::http::HeaderMap;
 use base64::Engine as _;
@@ -21,10 +21,6 @@ const DATA: usize = 300;
 pub struct Line;
 
 impl ChannelAdapter for Line {
-    fn kind(&self) -> Kind {
-        Kind::Line
-    }
-
     fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError> {
         let decode = |h: &str| base64::engine::general_purpose::STANDARD.decode(h).ok();
         check_hmac(headers, "X-Line-Signature", decode, conn.secret("channel_secret"), body)
@@ -76,15 +72,7 @@ impl ChannelAdapter for Line {
         for a in &m.attachments {
             messages.push(media(a, &mut notes));
         }
-        let n = m.quick_replies.len();
-        let (format, text) = if n > MAX_QUICK_REPLIES {
-            notes.push(format!("{n} options are more than LINE's quick replies hold ({MAX_QUICK_REPLIES}): written out, answered by number"));
-            ("numbered_text", numbered(m))
-        } else if n > 0 {
-            ("quick_replies", if m.text.is_empty() { "Choose one:".to_owned() } else { m.text.clone() })
-        } else {
-            ("text", m.text.clone())
-        };
+        let (format, text) = fit_options(m, MAX_QUICK_REPLIES, "quick_replies", "LINE's quick replies", &mut notes);
         if !text.is_empty() || messages.is_empty() {
             let mut t = json!({"type": "text", "text": clip(&text, TEXT, "text", &mut notes)});
             if format == "quick_replies" {

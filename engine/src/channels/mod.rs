@@ -159,8 +159,6 @@ pub enum InboundError {
 
 /// One channel's wire format.
 pub trait ChannelAdapter: Send + Sync {
-    fn kind(&self) -> Kind;
-
     /// Checks that a delivery to the inbound endpoint came from the channel, on the raw body.
     fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError>;
 
@@ -227,9 +225,33 @@ pub(crate) fn clip(text: &str, max: usize, what: &str, notes: &mut Vec<String>) 
     out
 }
 
+/// How a message's options fit a channel: none (`text`); the channel's `native` form when
+/// there are at most `max`; else written out as numbered text (with a note saying so).
+/// Returns the format and the text to send: native buttons need a text, so an empty one
+/// becomes a prompt.
+pub(crate) fn fit_options(
+    m: &OutboundMessage,
+    max: usize,
+    native: &'static str,
+    holder: &str,
+    notes: &mut Vec<String>,
+) -> (&'static str, String) {
+    let n = m.quick_replies.len();
+    if n == 0 {
+        ("text", m.text.clone())
+    } else if n > max {
+        notes.push(format!("{n} options are more than {holder} holds ({max}): written out, answered by number"));
+        ("numbered_text", numbered(m))
+    } else if m.text.is_empty() {
+        (native, "Choose one:".to_owned())
+    } else {
+        (native, m.text.clone())
+    }
+}
+
 /// The options of a message written out as text, answered by number (for more options than
 /// a channel's buttons hold).
-pub(crate) fn numbered(message: &OutboundMessage) -> String {
+fn numbered(message: &OutboundMessage) -> String {
     let mut text = message.text.clone();
     for (i, q) in message.quick_replies.iter().enumerate() {
         text.push_str(&format!("\n{}. {}", i + 1, q.title));
@@ -269,12 +291,12 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// The HTTP client every adapter sends with.
+/// The HTTP client every channel sends with (the adapters and the generic webhook channel).
 pub(crate) fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
         crate::http_call::install_crypto();
         reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
+            .timeout(std::time::Duration::from_secs(10))
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default()

@@ -4,7 +4,7 @@
 //! keyboard, `sendPhoto`, `sendDocument`, ...
 
 use super::{
-    clip, header, numbered, same, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Kind, Refusal, Rendered,
+    clip, fit_options, header, same, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Refusal, Rendered,
 };
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
@@ -19,10 +19,6 @@ const MAX_BUTTONS: usize = 100;
 pub struct Telegram;
 
 impl ChannelAdapter for Telegram {
-    fn kind(&self) -> Kind {
-        Kind::Telegram
-    }
-
     fn verify(&self, conn: &Connection, headers: &HeaderMap, _body: &[u8]) -> Result<(), InboundError> {
         let given = header(headers, "x-telegram-bot-api-secret-token")
             .ok_or_else(|| InboundError::Unauthorized("missing X-Telegram-Bot-Api-Secret-Token".into()))?;
@@ -104,15 +100,7 @@ impl ChannelAdapter for Telegram {
     fn render(&self, _conn: &Connection, to: &str, m: &OutboundMessage, _template: bool) -> Result<Rendered, String> {
         let mut notes = Vec::new();
         let mut calls: Vec<ApiCall> = m.attachments.iter().map(|a| media(to, a)).collect();
-        let n = m.quick_replies.len();
-        let (format, text) = if n > MAX_BUTTONS {
-            notes.push(format!("{n} options are more than an inline keyboard holds: written out, answered by number"));
-            ("numbered_text", numbered(m))
-        } else if n > 0 {
-            ("inline_keyboard", if m.text.is_empty() { "Choose one:".to_owned() } else { m.text.clone() })
-        } else {
-            ("text", m.text.clone())
-        };
+        let (format, text) = fit_options(m, MAX_BUTTONS, "inline_keyboard", "an inline keyboard", &mut notes);
         if !text.is_empty() || calls.is_empty() {
             let mut body = json!({"chat_id": to, "text": clip(&text, TEXT, "text", &mut notes)});
             if format == "inline_keyboard" {

@@ -4,8 +4,8 @@
 //! Up to 3 options become reply buttons, up to 10 a list, more are written out as text.
 
 use super::{
-    check_hmac, clip, numbered, ApiCall, ChannelAdapter, Connection, DeliveryStatus, Inbound, InboundError, Kind,
-    Refusal, Rendered,
+    check_hmac, clip, fit_options, ApiCall, ChannelAdapter, Connection, DeliveryStatus, Inbound, InboundError, Refusal,
+    Rendered,
 };
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
@@ -23,10 +23,6 @@ const DEFAULT_VERSION: &str = "v21.0";
 pub struct WhatsApp;
 
 impl ChannelAdapter for WhatsApp {
-    fn kind(&self) -> Kind {
-        Kind::Whatsapp
-    }
-
     fn verify(&self, conn: &Connection, headers: &HeaderMap, body: &[u8]) -> Result<(), InboundError> {
         let decode = |h: &str| h.strip_prefix("sha256=").and_then(|hex| hex::decode(hex).ok());
         check_hmac(headers, "X-Hub-Signature-256", decode, conn.secret("app_secret"), body)
@@ -144,50 +140,43 @@ impl ChannelAdapter for WhatsApp {
             });
         }
         let mut calls: Vec<ApiCall> = m.attachments.iter().map(|a| call(media(a))).collect();
-        let n = m.quick_replies.len();
-        let text = if m.text.is_empty() && n > 0 { "Choose one:".to_owned() } else { m.text.clone() };
-        let format = if n == 0 {
-            if !text.is_empty() || calls.is_empty() {
+        let (fit, text) = fit_options(m, MAX_LIST_ROWS, "list", "a WhatsApp list", &mut notes);
+        let format = if fit == "list" && m.quick_replies.len() <= MAX_BUTTONS { "buttons" } else { fit };
+        match format {
+            "buttons" => {
+                let buttons: Vec<Value> = m
+                    .quick_replies
+                    .iter()
+                    .map(|q| {
+                        json!({"type": "reply", "reply": {
+                            "id": clip(&q.payload, 256, "button id", &mut notes),
+                            "title": clip(&q.title, BUTTON_TITLE, "button title", &mut notes)}})
+                    })
+                    .collect();
+                let body = clip(&text, INTERACTIVE_BODY, "text", &mut notes);
+                calls.push(call(json!({"type": "interactive", "interactive": {
+                    "type": "button", "body": {"text": body}, "action": {"buttons": buttons}}})));
+            }
+            "list" => {
+                let rows: Vec<Value> = m
+                    .quick_replies
+                    .iter()
+                    .map(|q| {
+                        json!({"id": clip(&q.payload, 200, "row id", &mut notes),
+                               "title": clip(&q.title, ROW_TITLE, "row title", &mut notes)})
+                    })
+                    .collect();
+                let body = clip(&text, INTERACTIVE_BODY, "text", &mut notes);
+                calls.push(call(json!({"type": "interactive", "interactive": {
+                    "type": "list", "body": {"text": body},
+                    "action": {"button": "Choose", "sections": [{"title": "Options", "rows": rows}]}}})));
+            }
+            // Text, or options written out: a text message (an attachment alone needs none).
+            _ if !text.is_empty() || calls.is_empty() => {
                 calls.push(call(json!({"type": "text", "text": {"body": clip(&text, TEXT_BODY, "text", &mut notes)}})));
             }
-            "text"
-        } else if n <= MAX_BUTTONS {
-            let buttons: Vec<Value> = m
-                .quick_replies
-                .iter()
-                .map(|q| {
-                    json!({"type": "reply", "reply": {
-                        "id": clip(&q.payload, 256, "button id", &mut notes),
-                        "title": clip(&q.title, BUTTON_TITLE, "button title", &mut notes)}})
-                })
-                .collect();
-            let body = clip(&text, INTERACTIVE_BODY, "text", &mut notes);
-            calls.push(call(json!({"type": "interactive", "interactive": {
-                "type": "button", "body": {"text": body}, "action": {"buttons": buttons}}})));
-            "buttons"
-        } else if n <= MAX_LIST_ROWS {
-            let rows: Vec<Value> = m
-                .quick_replies
-                .iter()
-                .map(|q| {
-                    json!({"id": clip(&q.payload, 200, "row id", &mut notes),
-                           "title": clip(&q.title, ROW_TITLE, "row title", &mut notes)})
-                })
-                .collect();
-            let body = clip(&text, INTERACTIVE_BODY, "text", &mut notes);
-            calls.push(call(json!({"type": "interactive", "interactive": {
-                "type": "list", "body": {"text": body},
-                "action": {"button": "Choose", "sections": [{"title": "Options", "rows": rows}]}}})));
-            "list"
-        } else {
-            notes.push(format!(
-                "{n} options are more than a WhatsApp list holds ({MAX_LIST_ROWS}): written out, answered by number"
-            ));
-            calls.push(call(
-                json!({"type": "text", "text": {"body": clip(&numbered(m), TEXT_BODY, "text", &mut notes)}}),
-            ));
-            "numbered_text"
-        };
+            _ => {}
+        }
         Ok(Rendered { format, calls, notes })
     }
 

@@ -98,6 +98,13 @@ pub(super) struct Batch<'a> {
     pub cache: Cache,
 }
 
+/// Whose queued messages [`Batch::drop_queued_messages`] drops.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Queued {
+    OfRun(i64),
+    OfContact(i64),
+}
+
 /// The world a run sees while it advances, loaded once and written through the cache.
 struct Env {
     contact: Contact,
@@ -363,17 +370,7 @@ impl<'a> Batch<'a> {
         if matches!(status, "cancelled" | "exited") {
             // Messages this run queued but that have not gone out yet stay unsent: an operator
             // stopped it, or the contact left it (an agent took over, the contact opted out).
-            self.cache.flush(self.conn, self.now_ms).await?;
-            let killed: Vec<String> = sqlx::query_scalar(
-                "UPDATE outbox SET status = 'dead', last_error = $1
-                 WHERE run_id = $2 AND status = 'pending' AND kind = 'message' RETURNING payload",
-            )
-            .bind(format!("not sent: the run was {status}"))
-            .bind(run.id)
-            .fetch_all(&mut *self.conn)
-            .await?;
-            let payloads: Vec<Value> = killed.iter().filter_map(|p| serde_json::from_str(p).ok()).collect();
-            super::channels::give_back_quota(self.conn, &payloads).await?;
+            self.drop_queued_messages(Queued::OfRun(run.id), &format!("not sent: the run was {status}")).await?;
         }
         // An operator's cancel does not start what was queued behind the run.
         if status != "cancelled" && self.cache.may_have_queued(self.conn).await? {
@@ -644,6 +641,25 @@ impl<'a> Batch<'a> {
             created_at: self.now_ms,
         });
         self.wake_outbox = true;
+    }
+
+    /// Marks the messages of a run or a contact that have not gone out yet as never to be
+    /// sent (`reason`), and gives back the channel quota they took.
+    pub(super) async fn drop_queued_messages(&mut self, of: Queued, reason: &str) -> Result<(), Error> {
+        // Rows still in the cache are written first, so they are dropped too.
+        self.cache.flush(self.conn, self.now_ms).await?;
+        let (column, id) = match of {
+            Queued::OfRun(id) => ("run_id", id),
+            Queued::OfContact(id) => ("contact_id", id),
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = 'dead', last_error = $1
+             WHERE {column} = $2 AND status = 'pending' AND kind = 'message' RETURNING payload"
+        );
+        let dropped: Vec<String> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(reason).bind(id).fetch_all(&mut *self.conn).await?;
+        let payloads: Vec<Value> = dropped.iter().filter_map(|p| serde_json::from_str(p).ok()).collect();
+        super::channels::give_back_quota(self.conn, &payloads).await
     }
 
     /// The contact's open conversation, opened now if there is none.

@@ -188,51 +188,52 @@ impl Batch<'_> {
         error: Option<String>,
         park: bool,
     ) -> Result<(), Error> {
+        let rank = "CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
+                    WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
+        let sql = format!(
+            "UPDATE messages SET status = $1, error = COALESCE($2, error)
+             WHERE channel = $3 AND external_id = $4 AND direction = 'out' AND {rank} < $5
+             RETURNING contact_id"
+        );
+        let changed: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(status.as_str())
+            .bind(&error)
+            .bind(channel)
+            .bind(message_id)
+            .bind(status.rank())
+            .fetch_all(&mut *self.conn)
+            .await?;
+        if let Some(&contact_id) = changed.first() {
+            self.handled.contact_id = Some(contact_id);
+            self.cache.changed_messages(contact_id);
+            return Ok(());
+        }
+        // Nothing changed: the message is further along already, or not known yet.
         let known: Option<i64> =
             sqlx::query_scalar("SELECT contact_id FROM messages WHERE channel = $1 AND external_id = $2 LIMIT 1")
                 .bind(channel)
                 .bind(message_id)
                 .fetch_optional(&mut *self.conn)
                 .await?;
-        let Some(contact_id) = known else {
-            if park {
-                sqlx::query(
-                    "INSERT INTO channel_statuses (channel, external_id, status, error, received_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(channel)
-                .bind(message_id)
-                .bind(status.as_str())
-                .bind(&error)
-                .bind(self.now_ms)
-                .execute(&mut *self.conn)
-                .await?;
-                // Statuses of messages someone else sent from the same number never match.
-                sqlx::query("DELETE FROM channel_statuses WHERE received_at < $1")
-                    .bind(self.now_ms - PARKED_STATUS_MS)
-                    .execute(&mut *self.conn)
-                    .await?;
-            }
-            return Ok(());
-        };
-        let rank = "CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2
-                    WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 5 END";
-        let sql = format!(
-            "UPDATE messages SET status = $1, error = COALESCE($2, error)
-             WHERE channel = $3 AND external_id = $4 AND direction = 'out' AND {rank} < $5"
-        );
-        let changed = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(status.as_str())
-            .bind(error)
+        if let Some(contact_id) = known {
+            self.handled.contact_id = Some(contact_id);
+        } else if park {
+            sqlx::query(
+                "INSERT INTO channel_statuses (channel, external_id, status, error, received_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
             .bind(channel)
             .bind(message_id)
-            .bind(status.rank())
+            .bind(status.as_str())
+            .bind(&error)
+            .bind(self.now_ms)
             .execute(&mut *self.conn)
-            .await?
-            .rows_affected();
-        self.handled.contact_id = Some(contact_id);
-        if changed > 0 {
-            self.cache.changed_messages(contact_id);
+            .await?;
+            // Statuses of messages someone else sent from the same number never match.
+            sqlx::query("DELETE FROM channel_statuses WHERE received_at < $1")
+                .bind(self.now_ms - PARKED_STATUS_MS)
+                .execute(&mut *self.conn)
+                .await?;
         }
         Ok(())
     }

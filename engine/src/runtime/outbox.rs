@@ -8,7 +8,6 @@ use super::{Engine, Error};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
-use std::time::Duration;
 use steps::machine::{HttpRequest, Input, Outcome};
 
 /// Record outcomes once this many have arrived (or when nothing else is in flight).
@@ -26,7 +25,6 @@ const MAX_SEND_ATTEMPTS: i64 = 8;
 #[derive(Debug, Clone)]
 pub struct Channel {
     webhook_url: Option<String>,
-    client: reqwest::Client,
     /// Connected WhatsApp, LINE and Telegram accounts, by channel name.
     connections: std::sync::Arc<crate::channels::Connections>,
 }
@@ -52,13 +50,7 @@ pub struct DeliveryError {
 
 impl Channel {
     pub fn new(webhook_url: Option<String>, connections: std::sync::Arc<crate::channels::Connections>) -> Channel {
-        crate::http_call::install_crypto();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        Channel { webhook_url, client, connections }
+        Channel { webhook_url, connections }
     }
 
     /// Delivers one message; `Ok` carries the channel's id for it. `progress`: calls of a
@@ -84,7 +76,7 @@ impl Channel {
             channel,
             message: payload.get("message").unwrap_or(&Value::Null),
         };
-        let response = self.client.post(url).header("Idempotency-Key", key).json(&body).send().await;
+        let response = crate::channels::client().post(url).header("Idempotency-Key", key).json(&body).send().await;
         match response {
             Ok(r) if r.status().is_success() => {
                 let id =
@@ -518,7 +510,12 @@ impl Engine {
             }
             q.push(")");
             q.build().execute(&mut *batch.conn).await?;
-            let ids: Vec<String> = messages.iter().map(|(_, id)| id.to_string()).collect();
+            // Only connected channels report statuses (not the simulator or the webhook channel).
+            let ids: Vec<String> = chunk
+                .iter()
+                .filter(|(p, _)| p.payload["channel"].as_str().is_some_and(|c| self.inner.connections.get(c).is_some()))
+                .filter_map(|(_, id)| id.map(str::to_owned))
+                .collect();
             batch.apply_parked_statuses(&ids).await?;
         }
         batch.work.extend(resumes);

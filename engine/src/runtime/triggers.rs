@@ -4,7 +4,7 @@
 //! allow it (once per contact, one active run, the loop guard) starts a run. Effects of runs
 //! (a tag a flow adds) fire the same way, carrying the chain of workflows that caused them.
 
-use super::advance::{Batch, Expect, Work, MAX_ORIGIN_DEPTH};
+use super::advance::{Batch, Expect, Queued, Work, MAX_ORIGIN_DEPTH};
 use super::cache::{MessageRow, OutboxRow};
 use super::events::{ContactRef, EventKind};
 use super::records::{Agent, Contact, Conversation};
@@ -186,18 +186,7 @@ impl Batch<'_> {
         c.opted_out = true;
         self.cache.put_contact(c);
         self.exit_runs(contact_id, ExitCondition::ContactOptedOut, None).await?;
-        self.cache.flush(self.conn, self.now_ms).await?;
-        let killed: Vec<String> = sqlx::query_scalar(
-            "UPDATE outbox SET status = 'dead', last_error = 'not sent: the contact opted out'
-             WHERE contact_id = $1 AND status = 'pending' AND kind = 'message'
-             RETURNING payload",
-        )
-        .bind(contact_id)
-        .fetch_all(&mut *self.conn)
-        .await?;
-        let payloads: Vec<Value> = killed.iter().filter_map(|p| serde_json::from_str(p).ok()).collect();
-        super::channels::give_back_quota(self.conn, &payloads).await?;
-        Ok(())
+        self.drop_queued_messages(Queued::OfContact(contact_id), "not sent: the contact opted out").await
     }
 
     /// A follow or unfollow (block) on a channel. Unfollowing opts the contact out; following

@@ -21,11 +21,16 @@ pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Valu
     caller.require(&[Role::Ops])?;
     let mut out = Vec::new();
     for conn in s.engine.connections() {
-        let mut v = conn.public();
-        v["used_this_month"] = json!(s.engine.channel_usage(&conn.id).await?);
-        out.push(v);
+        out.push(shown(&s, &conn).await?);
     }
     Ok(Json(json!({"connections": out})))
+}
+
+/// A connection as the API shows it, with this month's usage.
+async fn shown(s: &AppState, conn: &channels::Connection) -> Result<Value, ApiError> {
+    let mut v = conn.public();
+    v["used_this_month"] = json!(s.engine.channel_usage(&conn.id).await?);
+    Ok(v)
 }
 
 pub async fn detail(
@@ -35,9 +40,7 @@ pub async fn detail(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
     let conn = s.engine.connection(&id)?;
-    let mut v = conn.public();
-    v["used_this_month"] = json!(s.engine.channel_usage(&conn.id).await?);
-    Ok(Json(v))
+    Ok(Json(shown(&s, &conn).await?))
 }
 
 /// Creates or changes a connection; secrets left out keep their value.

@@ -118,6 +118,28 @@ pub fn agent(id: &str, teams: &[&str], online: bool) -> AgentSpec {
     }
 }
 
+/// A manual start of `workflow` for a contact, with no variables.
+pub fn manual_start(workflow: &str, contact_id: i64) -> Event {
+    Event::new(EventKind::Manual {
+        workflow: workflow.into(),
+        contact: ContactRef::Id(contact_id),
+        vars: Default::default(),
+    })
+}
+
+/// Starts `switchboard run` on database `db` with `dir/workflows`, its webhook channel and
+/// HTTP steps pointed at the receiver on 127.0.0.1 (the kill tests).
+pub fn spawn_run(dir: &std::path::Path, db: &str, receiver: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["run", "--db", db, "--workflows"])
+        .arg(dir.join("workflows"))
+        .args(["--webhook-url", &format!("{receiver}/channel"), "--http-allow", "127.0.0.1/32"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("switchboard run starts")
+}
+
 /// The texts of the messages sent to a contact, in order.
 pub async fn sent(engine: &Engine, contact_id: i64) -> Vec<String> {
     engine
