@@ -51,6 +51,14 @@ impl Clock for ManualClock {
 }
 
 /// Milliseconds since the epoch, the store's time format.
+/// Time elapsed on the monotonic clock since the process first asked. It is the stopwatch
+/// that bounds each expression evaluation in time (`steps::expr::use_stopwatch`): a budget
+/// of real time, unlike the run's [`Clock`], which tests move at will.
+pub fn monotonic() -> std::time::Duration {
+    static START: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+    START.elapsed()
+}
+
 pub fn to_millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }

@@ -148,6 +148,121 @@ async fn events_are_accepted_once_and_processed() {
     assert_eq!(api.call("POST", "/api/events", Some(&api.ops), Some(json!([]))).await.0, StatusCode::FORBIDDEN);
 }
 
+/// Hostile or careless event senders: every refusal names the event and the field, each
+/// status has its own code, and a batch with one bad event stores nothing.
+#[tokio::test]
+async fn hostile_events_are_refused_with_the_field_and_nothing_is_stored() {
+    let api = api().await;
+    let good = json!({"source": "crm", "id": "ok-1", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true});
+    let post = |body: Value| api.call("POST", "/api/events", Some(&api.integration), Some(body));
+    let big = "x".repeat(400_000);
+    let mut cases = Vec::new();
+    let with = |pointer: &str, value: Value| {
+        let mut event = good.clone();
+        let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+        event.pointer_mut(parent).and_then(Value::as_object_mut).expect("parent").insert(key.to_owned(), value);
+        event
+    };
+    cases.push((with("/type", json!("tag_exploded")), "[1].type", "unknown variant `tag_exploded`"));
+    cases.push((with("/colour", json!("red")), "[1]", "unknown field `colour`"));
+    cases.push((with("/contact", json!({"id": 1, "name": "x"})), "[1].contact", "a single key"));
+    cases.push((with("/id", json!(big)), "[1].id", "at most 256 characters"));
+    cases.push((with("/tag", json!(big)), "[1].tag", "at most 100 characters"));
+    cases.push((
+        with("/contact", json!({"address": {"channel": "sms", "address": big}})),
+        "[1].contact.address.address",
+        "at most 320",
+    ));
+    cases.push((with("/added", json!("yes")), "[1].added", "expected a boolean"));
+    for (bad, path, problem) in cases {
+        let (status, body) = post(json!([good.clone(), bad])).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")), "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(path) && message.contains(problem), "{path} / {problem}: {message}");
+        assert!(!message.contains("OneOrMany") && !message.contains("i64"), "{message}");
+        assert!(body["details"]["path"].as_str().is_some_and(|p| p.starts_with(path)), "{body}");
+    }
+    let field = json!({"source": "crm", "type": "field_updated", "contact": {"id": 1}, "field": "plan", "value": big});
+    let (status, body) = post(field).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().is_some_and(|m| m.starts_with("value: at most 8192 bytes")), "{body}");
+    // None of the refused batches stored its good first event.
+    assert_eq!(api.engine.process_queue(100).await.expect("process"), 0);
+    let (_, accepted) = post(good.clone()).await;
+    assert_eq!(accepted["accepted"][0]["duplicate"], json!(false), "ok-1 was never accepted before");
+
+    // Wrong content type and oversized bodies: their own codes, the limit in the message.
+    let plain = Request::post("/api/events")
+        .header("authorization", format!("Bearer {}", api.integration))
+        .header("content-type", "text/plain")
+        .body(Body::from(good.to_string()))
+        .expect("request");
+    let (status, body) = api.raw(plain).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!("unsupported_media_type")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("application/json")), "{body}");
+    let huge = json!({"source": "crm", "type": "tag_updated", "tag": "x".repeat(switchboard::server::MAX_BODY)});
+    let (status, body) = post(huge).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::PAYLOAD_TOO_LARGE, json!("too_large")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("1048576 bytes")), "{body}");
+}
+
+/// Event ids are remembered for a week, then forgotten, so the table stays bounded.
+#[tokio::test]
+async fn event_ids_are_forgotten_after_the_retention() {
+    let api = api().await;
+    let event = json!({"source": "crm", "id": "evt-old", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true});
+    let post = || api.call("POST", "/api/events", Some(&api.integration), Some(event.clone()));
+    assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(false));
+    api.clock.advance(chrono::Duration::days(6));
+    assert_eq!(api.engine.prune_dedup().await.expect("prune"), 0);
+    assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(true), "within the retention it is a duplicate");
+    api.clock.advance(chrono::Duration::days(2));
+    assert_eq!(api.engine.prune_dedup().await.expect("prune"), 1);
+    assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(false), "forgotten after 7 days");
+}
+
+/// Expressions cannot wait, read the clock or reach out: refused when compiled, with the
+/// place, so such a workflow is never published.
+#[tokio::test]
+async fn expressions_that_could_block_the_engine_are_refused_at_compile_time() {
+    let api = api().await;
+    let source = "schema: 1\nid: slow\nname: Slow\ntrigger: { type: manual }\nstart: check\nsteps:\n  check:\n    kind: branch\n    branches:\n      - name: slow\n        when: { expression: \"sleep(15) == ()\" }\n    next: { slow: done, else: done }\n  done:\n    kind: send_message\n    text: \"{{ sleep(10) }}done\"\n";
+    let (status, compiled) = api.call("POST", "/api/compile", Some(&api.ops), Some(json!({"source": source}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let diagnostics = compiled["diagnostics"].as_array().cloned().unwrap_or_default();
+    let sleeps: Vec<&Value> =
+        diagnostics.iter().filter(|d| d["message"].as_str().is_some_and(|m| m.contains("`sleep`"))).collect();
+    assert_eq!(sleeps.len(), 2, "{compiled}");
+    assert_eq!(sleeps[0]["pos"]["line"], json!(11), "{compiled}");
+    assert_eq!(sleeps[1]["pos"]["line"], json!(15), "{compiled}");
+    let (status, body) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": source}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = api.call("POST", "/api/workflows/slow/publish", Some(&api.ops), None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_workflow")));
+}
+
+/// A YAML alias bomb made of one large string: refused by its expanded size in bytes.
+#[tokio::test]
+async fn yaml_aliases_are_bounded_in_bytes() {
+    let api = api().await;
+    let mut source = format!("schema: 1\nid: bomb\nx: &big \"{}\"\ny: [", "x".repeat(100_000));
+    source.push_str(&"*big, ".repeat(3_000));
+    source.push_str("]\n");
+    assert!(source.len() < 130_000);
+    for uri in ["/api/compile", "/api/workflows"] {
+        let (_, answer) = api.call("POST", uri, Some(&api.ops), Some(json!({"source": source}))).await;
+        let text = answer.to_string();
+        assert!(text.contains("16 MiB"), "{uri}: {}", &text[..text.len().min(500)]);
+    }
+    let import = Request::post("/api/workflows/import")
+        .header("authorization", format!("Bearer {}", api.ops))
+        .header("content-type", "application/yaml")
+        .body(Body::from(source))
+        .expect("request");
+    let (_, answer) = api.raw(import).await;
+    assert!(answer.to_string().contains("16 MiB"), "import: {answer}");
+}
+
 #[tokio::test]
 async fn signed_webhooks_refuse_bad_signatures_stale_timestamps_and_replays() {
     let api = api().await;

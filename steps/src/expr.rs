@@ -5,10 +5,25 @@
 //! definitions and closures are refused at compile time: an expression cannot loop. The
 //! operation, depth and size limits are the backstop for whatever else could run long or
 //! grow large.
+//!
+//! Expressions are pure: the engine is built from Rhai's raw engine with only the packages
+//! that compute (arithmetic, logic, text, maths, lists, maps, ranges, bit fields) — not the
+//! core package (`sleep`, `exit`, `parse_json`, reflection) nor the time package
+//! (`timestamp`). A call to any function the engine does not have is refused when the
+//! expression is compiled, with its position, and every evaluation runs under a time budget
+//! ([`limits::MAX_EVAL_TIME`]) on top of the operation count. This crate never reads the
+//! clock: the engine hands it a monotonic [`Stopwatch`] with [`use_stopwatch`].
 
-use rhai::{Dynamic, Engine, ImmutableString, Map, OptimizationLevel, Scope, AST};
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage,
+    BitFieldPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{ASTNode, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Position, Scope, AST};
 use serde_json::Value;
+use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Limits on what one evaluation may do. They are deliberately small: a condition reads a
 /// few variables and compares them.
@@ -27,6 +42,35 @@ pub mod limits {
     pub const MAX_MAP_SIZE: usize = 1_024;
     /// Characters in an expression's source.
     pub const MAX_SOURCE_LEN: usize = 4_096;
+    /// Wall-clock time one evaluation may take. The operation count bounds the work; this
+    /// bounds it in time too, whatever a native function costs, so that no expression can
+    /// hold up other contacts for long.
+    pub const MAX_EVAL_TIME: std::time::Duration = std::time::Duration::from_millis(50);
+}
+
+/// Functions that exist but are not for expressions: printing would reach the server's
+/// output, so it is refused at compile time instead of being silently dropped.
+const REFUSED_FUNCTIONS: &[&str] = &["print", "debug"];
+
+/// Names that Rhai's evaluator handles itself rather than through a registered function.
+const BUILT_IN_FUNCTIONS: &[&str] = &["type_of"];
+
+/// A monotonic clock: the time elapsed since some fixed moment. The engine provides one so
+/// that evaluations can be bounded in time without this crate reading the clock.
+pub type Stopwatch = fn() -> Duration;
+
+static STOPWATCH: OnceLock<Stopwatch> = OnceLock::new();
+
+/// Gives the sandbox its clock for the time budget (the first call wins). Without one, only
+/// the operation count bounds an evaluation.
+pub fn use_stopwatch(stopwatch: Stopwatch) {
+    let _ = STOPWATCH.set(stopwatch);
+}
+
+thread_local! {
+    /// When the evaluation running on this thread must stop, on the [`Stopwatch`]'s scale
+    /// (set by [`Expr::eval`]).
+    static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
 }
 
 /// Why an expression failed to compile or run.
@@ -54,15 +98,15 @@ impl Expr {
             return Err(ExprError::TooLong);
         }
         let ast = engine().compile_expression(source).map_err(|e| {
-            let pos = e.1;
             let message = e.0.to_string();
             let message = if message.contains("'|' is a reserved symbol") {
                 "closures (`|x| ...`) are not allowed in expressions".to_owned()
             } else {
                 message
             };
-            ExprError::Syntax { message, line: pos.line().unwrap_or(1), col: pos.position().unwrap_or(1) }
+            syntax(message, e.1)
         })?;
+        check_calls(&ast)?;
         Ok(Expr { source: source.into(), ast: Arc::new(ast) })
     }
 
@@ -74,14 +118,28 @@ impl Expr {
     /// Evaluates against the run's variables (an object whose keys are the roots:
     /// `contact`, `conversation`, `steps`, ...). The result comes back as JSON.
     pub fn eval(&self, vars: &Value) -> Result<Value, ExprError> {
+        self.eval_within(vars, limits::MAX_EVAL_TIME)
+    }
+
+    /// [`Expr::eval`] with a time budget of `budget` instead of [`limits::MAX_EVAL_TIME`].
+    fn eval_within(&self, vars: &Value, budget: Duration) -> Result<Value, ExprError> {
         let mut scope = Scope::new();
         if let Value::Object(roots) = vars {
             for (name, value) in roots {
                 scope.push_constant_dynamic(name.as_str(), to_dynamic(value));
             }
         }
-        let result: Dynamic =
-            engine().eval_ast_with_scope(&mut scope, &self.ast).map_err(|e| ExprError::Runtime(e.to_string()))?;
+        DEADLINE.with(|d| d.set(STOPWATCH.get().map(|now| now() + budget)));
+        let result = engine().eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast);
+        DEADLINE.with(|d| d.set(None));
+        let result = result.map_err(|e| match *e {
+            EvalAltResult::ErrorTerminated(..) => ExprError::Runtime(format!(
+                "`{}` ran longer than {} ms and was stopped",
+                self.source,
+                budget.as_millis()
+            )),
+            other => ExprError::Runtime(other.to_string()),
+        })?;
         Ok(to_json(&result))
     }
 
@@ -106,12 +164,87 @@ fn describe(value: &Value) -> String {
     }
 }
 
-/// The shared, configured engine. Building one registers the standard packages, so we do it
-/// once per process.
+fn syntax(message: String, pos: Position) -> ExprError {
+    ExprError::Syntax { message, line: pos.line().unwrap_or(1), col: pos.position().unwrap_or(1) }
+}
+
+/// Refuses a call to any function the sandbox does not offer (`sleep`, `timestamp`, a typo),
+/// at the position of the call, so that the author learns it when the workflow is compiled
+/// rather than when a contact reaches the step.
+fn check_calls(ast: &AST) -> Result<(), ExprError> {
+    let mut refused: Option<ExprError> = None;
+    ast.walk(&mut |path: &[ASTNode]| {
+        // A call is an expression, or a statement when it is the whole expression.
+        let (call, pos) = match path.last() {
+            Some(ASTNode::Expr(rhai::Expr::FnCall(call, pos) | rhai::Expr::MethodCall(call, pos))) => (call, *pos),
+            Some(ASTNode::Stmt(rhai::Stmt::FnCall(call, pos))) => (call, *pos),
+            _ => return true,
+        };
+        // Operators (`==`, `+`, `&&`) are calls too; Rhai implements them itself.
+        if call.op_token.is_some() {
+            return true;
+        }
+        let name = call.name.as_str();
+        if callable().contains(name) {
+            return true;
+        }
+        let why = if REFUSED_FUNCTIONS.contains(&name) {
+            format!("`{name}` is not available in expressions: they compute a value and have no effects")
+        } else {
+            format!(
+                "`{name}` is not a function expressions may call: expressions are pure and quick \
+                 (no waiting, clock, randomness or input/output); see the README's list"
+            )
+        };
+        refused = Some(syntax(why, pos));
+        false
+    });
+    refused.map_or(Ok(()), Err)
+}
+
+/// Every function name an expression may call: what the sandboxed engine has, less the
+/// refused ones.
+pub fn callable() -> &'static BTreeSet<String> {
+    static NAMES: OnceLock<BTreeSet<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: BTreeSet<String> =
+            engine().collect_fn_metadata(None, |info| Some(info.metadata.name.to_string()), true).into_iter().collect();
+        names.extend(BUILT_IN_FUNCTIONS.iter().map(|s| (*s).to_owned()));
+        for refused in REFUSED_FUNCTIONS {
+            names.remove(*refused);
+        }
+        names
+    })
+}
+
+/// The shared, configured engine. Building one registers the packages, so we do it once per
+/// process.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut e = Engine::new();
+        // The raw engine has no functions at all; only packages that compute are added, so
+        // nothing can wait, read the clock, draw random numbers or reach the outside.
+        let mut e = Engine::new_raw();
+        LogicPackage::new().register_into_engine(&mut e);
+        ArithmeticPackage::new().register_into_engine(&mut e);
+        BasicStringPackage::new().register_into_engine(&mut e);
+        MoreStringPackage::new().register_into_engine(&mut e);
+        BasicMathPackage::new().register_into_engine(&mut e);
+        BasicArrayPackage::new().register_into_engine(&mut e);
+        BasicMapPackage::new().register_into_engine(&mut e);
+        BasicIteratorPackage::new().register_into_engine(&mut e);
+        BitFieldPackage::new().register_into_engine(&mut e);
+        e.on_progress(|operations| {
+            // Reading the clock costs more than an operation, so look every 256 of them.
+            if operations % 256 != 0 {
+                return None;
+            }
+            let late = match (DEADLINE.with(|d| d.get()), STOPWATCH.get()) {
+                (Some(deadline), Some(now)) => now() > deadline,
+                _ => false,
+            };
+            late.then_some(Dynamic::UNIT)
+        });
         e.set_max_operations(limits::MAX_OPERATIONS)
             .set_max_call_levels(limits::MAX_CALL_LEVELS)
             .set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_EXPR_DEPTH)
@@ -402,6 +535,56 @@ mod tests {
         // Deep nesting is refused before it can exhaust the stack.
         let deep = format!("{}1{}", "(".repeat(200), ")".repeat(200));
         assert!(Expr::compile(&deep).is_err());
+    }
+
+    #[test]
+    fn impure_functions_are_refused_with_their_position() {
+        for (src, name, col) in [
+            ("sleep(15) == ()", "sleep", 1),
+            ("op_eq(1, 1) && timestamp() > 0", "timestamp", 16),
+            ("contact.first_name + exit()", "exit", 22),
+            ("print(\"x\")", "print", 1),
+            ("parse_json(\"{}\")", "parse_json", 1),
+            ("contact.tags.sleep()", "sleep", 14),
+        ] {
+            match Expr::compile(src) {
+                Err(ExprError::Syntax { message, line, col: c }) => {
+                    assert!(message.contains(&format!("`{name}`")), "{src}: {message}");
+                    assert_eq!((line, c), (1, col), "{src}");
+                }
+                other => panic!("{src} should be refused, got {other:?}"),
+            }
+        }
+        // What expressions are for still works.
+        for src in [
+            "contact.first_name.to_upper() + \" \" + contact.tags.len()",
+            "contact.fields.age.parse_int() > 40 && \"vip\" in contact.tags",
+            "round(3.6) == 4.0 && abs(-2) == 2 && type_of(1) == \"i64\"",
+            "contact.fields.plan.sub_string(0, 1)",
+        ] {
+            let e = Expr::compile(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+            e.eval(&vars()).unwrap_or_else(|e| panic!("{src}: {e}"));
+        }
+        assert!(callable().contains("to_upper") && !callable().contains("sleep"));
+    }
+
+    /// A stopwatch that moves 1 ms each time it is read.
+    fn ticking() -> Duration {
+        static TICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        Duration::from_millis(TICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    #[test]
+    fn evaluation_has_a_time_budget() {
+        use_stopwatch(ticking);
+        // Enough operations for the budget to be looked at; with no time left it stops.
+        let e = Expr::compile("[1, 2, 3, 4, 5, 6, 7, 8].len() + (1..300).end + contact.tags.len()").unwrap();
+        assert!(e.eval(&vars()).is_ok());
+        // Variables are not folded away by the optimiser, so each one costs an operation.
+        let long = Expr::compile(&format!("[{}].len()", "steps, ".repeat(400))).unwrap();
+        let err = long.eval_within(&vars(), Duration::ZERO).unwrap_err();
+        assert!(err.to_string().contains("ran longer than"), "{err}");
+        assert_eq!(long.eval(&vars()).unwrap(), json!(400));
     }
 
     #[test]

@@ -12,6 +12,14 @@ use std::collections::HashMap;
 
 /// The most values a file may expand to; stops alias bombs ("billion laughs").
 const MAX_NODES: usize = 1_000_000;
+/// The most bytes a file may expand to once its aliases are copied in. Counting values alone
+/// is not enough: one large string aliased a few thousand times stays under [`MAX_NODES`] and
+/// still expands a 100 KB body to hundreds of megabytes. 16 MiB is far above any real workflow
+/// (the 5,000-step benchmark workflow is about 1 MB) and small enough for every process.
+pub const MAX_EXPANDED_BYTES: usize = 16 * 1024 * 1024;
+/// What a value costs beyond its text (its slot in a list or map), so that a file of many
+/// empty values is counted too.
+const VALUE_OVERHEAD: usize = 8;
 /// The deepest nesting accepted; stops stack exhaustion on pathological input.
 const MAX_DEPTH: usize = 128;
 
@@ -117,8 +125,10 @@ enum Frame {
 #[derive(Debug, Default)]
 struct Loader {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Value>,
+    /// Anchored values with their size in values and bytes, measured once.
+    anchors: HashMap<usize, (Value, usize, usize)>,
     nodes: usize,
+    bytes: usize,
     map: SourceMap,
     diagnostics: Vec<Diagnostic>,
 }
@@ -139,24 +149,31 @@ impl Loader {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
 
-    fn count(&mut self, n: usize, span: &Span) -> Result<(), Box<Diagnostic>> {
-        self.nodes += n;
-        if self.nodes > MAX_NODES {
-            let mut d = Diagnostic::error(
-                Code::YamlSyntax,
-                "",
-                format!("the file expands to more than {MAX_NODES} values (aliases nested too deeply?)"),
-            );
-            d.pos = Some(pos_of(span));
-            return Err(Box::new(d));
-        }
-        Ok(())
+    /// Counts `nodes` values of `bytes` bytes against the expansion budget; the diagnostic
+    /// points at the place (usually an alias) where the budget ran out.
+    fn count(&mut self, nodes: usize, bytes: usize, span: &Span) -> Result<(), Box<Diagnostic>> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        self.bytes = self.bytes.saturating_add(bytes);
+        let message = if self.nodes > MAX_NODES {
+            format!("the file expands to more than {MAX_NODES} values (aliases nested too deeply?)")
+        } else if self.bytes > MAX_EXPANDED_BYTES {
+            format!(
+                "the file expands to more than {} MiB once its aliases are copied in (a large value aliased many times?)",
+                MAX_EXPANDED_BYTES / (1024 * 1024)
+            )
+        } else {
+            return Ok(());
+        };
+        let mut d = Diagnostic::error(Code::YamlSyntax, self.next_pointer(), message);
+        d.pos = Some(pos_of(span));
+        Err(Box::new(d))
     }
 
     fn event(&mut self, event: Event<'_>, span: Span, root: &mut Option<Value>) -> Result<(), Box<Diagnostic>> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                self.count(1, &span)?;
+                let bytes = VALUE_OVERHEAD + text.len();
+                self.count(1, bytes, &span)?;
                 let forced_string = tag.as_ref().is_some_and(|t| t.suffix == "str");
                 if self.expecting_key() {
                     return self.key(text.into_owned(), span);
@@ -167,15 +184,17 @@ impl Loader {
                     resolve_plain(&text)
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, (value.clone(), 1, bytes));
                 }
                 let pointer = self.next_pointer();
                 self.map.values.insert(pointer, pos_of(&span));
                 self.push_value(value, root);
             }
             Event::Alias(id) => {
-                let value = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
-                self.count(count_nodes(&value), &span)?;
+                // The budget is checked before the copy is made, so a bomb never allocates.
+                let (nodes, bytes) = self.anchors.get(&id).map_or((1, VALUE_OVERHEAD), |(_, n, b)| (*n, *b));
+                self.count(nodes, bytes, &span)?;
+                let value = self.anchors.get(&id).map_or(Value::Null, |(v, _, _)| v.clone());
                 if self.expecting_key() {
                     let key = match value {
                         Value::String(s) => s,
@@ -189,7 +208,7 @@ impl Loader {
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 let is_map = matches!(event, Event::MappingStart(..));
-                self.count(1, &span)?;
+                self.count(1, VALUE_OVERHEAD, &span)?;
                 if self.expecting_key() {
                     let mut d = Diagnostic::error(
                         Code::YamlSyntax,
@@ -223,7 +242,8 @@ impl Loader {
                     None => return Ok(()),
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    let (nodes, bytes) = measure(&value);
+                    self.anchors.insert(anchor, (value.clone(), nodes, bytes));
                 }
                 self.push_value(value, root);
             }
@@ -263,11 +283,21 @@ impl Loader {
     }
 }
 
-fn count_nodes(value: &Value) -> usize {
+/// A value's size as the expansion budget counts it: values, and bytes of text (keys
+/// included) plus [`VALUE_OVERHEAD`] per value.
+fn measure(value: &Value) -> (usize, usize) {
     match value {
-        Value::Array(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Object(map) => 1 + map.values().map(count_nodes).sum::<usize>(),
-        _ => 1,
+        Value::Array(items) => items
+            .iter()
+            .map(measure)
+            .fold((1, VALUE_OVERHEAD), |(n, b), (n2, b2)| (n.saturating_add(n2), b.saturating_add(b2))),
+        Value::Object(map) => {
+            map.iter().map(|(k, v)| (k.len(), measure(v))).fold((1, VALUE_OVERHEAD), |(n, b), (k, (n2, b2))| {
+                (n.saturating_add(n2), b.saturating_add(b2).saturating_add(k))
+            })
+        }
+        Value::String(s) => (1, VALUE_OVERHEAD + s.len()),
+        _ => (1, VALUE_OVERHEAD),
     }
 }
 
@@ -381,6 +411,29 @@ mod tests {
         let loaded = load(&bomb);
         assert!(loaded.value.is_none());
         assert_eq!(loaded.diagnostics[0].code, Code::YamlSyntax);
+    }
+
+    #[test]
+    fn aliases_are_bounded_in_bytes() {
+        // A 100 KB string aliased a few hundred times: few values, hundreds of megabytes.
+        let big = "x".repeat(100_000);
+        let mut text = format!("a: &big \"{big}\"\nb: [");
+        for _ in 0..3_000 {
+            text.push_str("*big, ");
+        }
+        text.push_str("]\n");
+        assert!(text.len() < 200_000);
+        let loaded = load(&text);
+        assert!(loaded.value.is_none());
+        let d = &loaded.diagnostics[0];
+        assert_eq!(d.code, Code::YamlSyntax);
+        assert!(d.message.contains("16 MiB"), "{}", d.message);
+        // It points at the alias where the budget ran out, inside `b`.
+        assert_eq!(d.pos.map(|p| p.line), Some(2));
+        assert!(d.path.starts_with("/b/"), "{}", d.path);
+        // A few copies of a large value are fine.
+        let ok = format!("a: &big \"{big}\"\nb: [*big, *big, *big]\n");
+        assert!(load(&ok).diagnostics.is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use steps::message::InboundMessage;
 /// Who an event is about: a known contact, or an address on a channel (a new address creates
 /// the contact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ContactRef {
     Id(i64),
     Address { channel: String, address: String },
@@ -36,9 +36,10 @@ impl Event {
     }
 }
 
-/// The kinds of events.
+/// The kinds of events. A field an event kind does not have is refused rather than ignored,
+/// so that a misspelt field is an error the sender sees, not data silently lost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventKind {
     /// A contact wrote. `profile` fills in a new contact's attributes (name, phone, ...).
     MessageReceived {
@@ -123,4 +124,245 @@ pub struct Handled {
     pub queued: Vec<String>,
     /// Test chat only: why the workflow under test did not start.
     pub test_notes: Vec<String>,
+}
+
+/// How large each part of an event may be. Events are stored before they are handled, so a
+/// sender could otherwise fill the database with one oversized field; each bound is far above
+/// what a channel or an inbox sends (WhatsApp's longest text is 4,096 characters).
+pub mod limits {
+    /// An event's `id` and `source`.
+    pub const ID: usize = 256;
+    /// Names and ids: a channel, an agent, a workflow, who closed a conversation, a category.
+    pub const NAME: usize = 200;
+    /// A tag.
+    pub const TAG: usize = 100;
+    /// An address on a channel (a phone number, an email, a chat id).
+    pub const ADDRESS: usize = 320;
+    /// A field's name (`fields.plan`) and a key of a profile, form or variables object.
+    pub const KEY: usize = 100;
+    /// A message's text, a button payload, a summary, an agent's reply.
+    pub const TEXT: usize = 16_384;
+    /// A field value, or one value of a profile, form or variables object, as JSON.
+    pub const VALUE: usize = 8_192;
+    /// Entries in a profile, form or variables object.
+    pub const ENTRIES: usize = 50;
+    /// Attachments on one message.
+    pub const ATTACHMENTS: usize = 10;
+    /// An attachment's URL.
+    pub const URL: usize = 2_048;
+}
+
+/// A part of an event that breaks a rule, with the path to it (`contact.address.address`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Event {
+    /// Checks every part of the event against [`limits`]; the first part that is too large
+    /// comes back with its path.
+    pub fn check_limits(&self) -> Result<(), FieldError> {
+        let mut c = Check::default();
+        c.text("source", &self.source, limits::ID);
+        if let Some(id) = &self.id {
+            c.text("id", id, limits::ID);
+        }
+        match &self.kind {
+            EventKind::MessageReceived { contact, channel, message, profile } => {
+                c.contact(contact);
+                c.text("channel", channel, limits::NAME);
+                if let Some(text) = &message.text {
+                    c.text("message.text", text, limits::TEXT);
+                }
+                if let Some(payload) = &message.payload {
+                    c.text("message.payload", payload, limits::TEXT);
+                }
+                if let Some(channel) = &message.channel {
+                    c.text("message.channel", channel, limits::NAME);
+                }
+                if message.attachments.len() > limits::ATTACHMENTS {
+                    c.fail("message.attachments", format!("at most {} attachments", limits::ATTACHMENTS));
+                }
+                for (i, a) in message.attachments.iter().enumerate() {
+                    c.text(&format!("message.attachments[{i}].url"), &a.url, limits::URL);
+                    if let Some(name) = &a.name {
+                        c.text(&format!("message.attachments[{i}].name"), name, limits::NAME);
+                    }
+                }
+                if let Some(name) = message.location.as_ref().and_then(|l| l.name.as_ref()) {
+                    c.text("message.location.name", name, limits::NAME);
+                }
+                c.object("profile", profile);
+            }
+            EventKind::AgentReplied { contact, agent_id, text } => {
+                c.contact(contact);
+                c.text("agent_id", agent_id, limits::NAME);
+                c.text("text", text, limits::TEXT);
+            }
+            EventKind::ConversationOpened { contact, by } => {
+                c.contact(contact);
+                c.text("by", by, limits::NAME);
+            }
+            EventKind::ConversationClosed { contact, closed_by, category, summary, auto: _ } => {
+                c.contact(contact);
+                c.text("closed_by", closed_by, limits::NAME);
+                if let Some(category) = category {
+                    c.text("category", category, limits::NAME);
+                }
+                if let Some(summary) = summary {
+                    c.text("summary", summary, limits::TEXT);
+                }
+            }
+            EventKind::Assigned { contact, agent_id } => {
+                c.contact(contact);
+                if let Some(agent_id) = agent_id {
+                    c.text("agent_id", agent_id, limits::NAME);
+                }
+            }
+            EventKind::TagUpdated { contact, tag, added: _ } => {
+                c.contact(contact);
+                c.text("tag", tag, limits::TAG);
+            }
+            EventKind::FieldUpdated { contact, field, value } => {
+                c.contact(contact);
+                c.text("field", field, limits::KEY);
+                c.value("value", value);
+            }
+            EventKind::OptedOut { contact } => c.contact(contact),
+            EventKind::Followed { contact, channel } | EventKind::Unfollowed { contact, channel } => {
+                c.contact(contact);
+                c.text("channel", channel, limits::NAME);
+            }
+            EventKind::DeliveryStatus { channel, message_id, status: _, error } => {
+                c.text("channel", channel, limits::NAME);
+                c.text("message_id", message_id, limits::ID);
+                if let Some(error) = error {
+                    c.text("error", error, limits::TEXT);
+                }
+            }
+            EventKind::Shortcut { contact, workflow, agent_id, form } => {
+                c.contact(contact);
+                c.text("workflow", workflow, limits::NAME);
+                c.text("agent_id", agent_id, limits::NAME);
+                c.object("form", form);
+            }
+            EventKind::Webhook { workflow, payload: _ } => c.text("workflow", workflow, limits::NAME),
+            EventKind::Manual { workflow, contact, vars } => {
+                c.text("workflow", workflow, limits::NAME);
+                c.contact(contact);
+                c.object("vars", vars);
+            }
+        }
+        c.first.map_or(Ok(()), Err)
+    }
+}
+
+/// Collects the first broken limit while [`Event::check_limits`] walks an event.
+#[derive(Debug, Default)]
+struct Check {
+    first: Option<FieldError>,
+}
+
+impl Check {
+    fn fail(&mut self, path: &str, message: String) {
+        if self.first.is_none() {
+            self.first = Some(FieldError { path: path.to_owned(), message });
+        }
+    }
+
+    fn text(&mut self, path: &str, text: &str, max: usize) {
+        // Bytes bound what is stored; counting characters only when it matters keeps the
+        // common case cheap and the rule the one a person expects.
+        if text.len() > max && text.chars().count() > max {
+            self.fail(path, format!("at most {max} characters (got {})", text.chars().count()));
+        }
+    }
+
+    fn contact(&mut self, contact: &ContactRef) {
+        if let ContactRef::Address { channel, address } = contact {
+            self.text("contact.address.channel", channel, limits::NAME);
+            self.text("contact.address.address", address, limits::ADDRESS);
+        }
+    }
+
+    fn value(&mut self, path: &str, value: &Value) {
+        let size = serde_json::to_string(value).map_or(usize::MAX, |s| s.len());
+        if size > limits::VALUE {
+            self.fail(path, format!("at most {} bytes as JSON (got {size})", limits::VALUE));
+        }
+    }
+
+    fn object(&mut self, path: &str, object: &Map<String, Value>) {
+        if object.len() > limits::ENTRIES {
+            self.fail(path, format!("at most {} entries (got {})", limits::ENTRIES, object.len()));
+        }
+        for (key, value) in object {
+            self.text(&format!("{path}.{key}"), key, limits::KEY);
+            self.value(&format!("{path}.{key}"), value);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: Value) -> Result<Event, String> {
+        serde_path_to_error::deserialize::<_, Event>(&value).map_err(|e| format!("{}: {}", e.path(), e.inner()))
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_path() {
+        let ok = json!({"source": "crm", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true});
+        assert!(parse(ok).is_ok());
+        for (event, expected) in [
+            (
+                json!({"source": "crm", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true, "color": "red"}),
+                "unknown field `color`",
+            ),
+            (
+                json!({"source": "crm", "type": "tag_updated", "contact": {"address": {"channel": "sms", "address": "1", "x": 1}}, "tag": "vip", "added": true}),
+                "unknown field `x`",
+            ),
+            (json!({"source": "crm", "type": "tag_exploded", "contact": {"id": 1}}), "unknown variant `tag_exploded`"),
+        ] {
+            let err = parse(event).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    /// Sets the value at `pointer`, creating the last key if needed.
+    fn set(event: &mut Value, pointer: &str, value: Value) {
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        event.pointer_mut(parent).unwrap().as_object_mut().unwrap().insert(key.to_owned(), value);
+    }
+
+    #[test]
+    fn oversized_parts_are_refused_with_their_path() {
+        let big = "x".repeat(400_000);
+        let check = |event: Value| parse(event).unwrap().check_limits().map_err(|e| e.to_string());
+        let base = json!({"source": "crm", "type": "message_received", "contact": {"address": {"channel": "sms", "address": "+1"}}, "channel": "sms", "message": {"text": "hi"}});
+        assert_eq!(check(base.clone()), Ok(()));
+        for (pointer, value, path) in [
+            ("/id", json!(big), "id"),
+            ("/contact/address/address", json!(big), "contact.address.address"),
+            ("/message/text", json!(big), "message.text"),
+            ("/profile", json!({"name": big}), "profile.name"),
+            ("/channel", json!(big), "channel"),
+        ] {
+            let mut event = base.clone();
+            set(&mut event, pointer, value);
+            let err = check(event).unwrap_err();
+            assert!(err.starts_with(&format!("{path}: at most")), "{pointer}: {err}");
+        }
+        let tag = json!({"source": "crm", "type": "tag_updated", "contact": {"id": 1}, "tag": big, "added": true});
+        assert!(check(tag).unwrap_err().starts_with("tag: at most 100 characters"));
+        let field =
+            json!({"source": "crm", "type": "field_updated", "contact": {"id": 1}, "field": "plan", "value": big});
+        assert!(check(field).unwrap_err().starts_with("value: at most 8192 bytes"));
+    }
 }

@@ -270,6 +270,8 @@ const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 impl Engine {
     /// Opens (and migrates) the store and loads the published workflows.
     pub async fn open(options: Options, clock: Arc<dyn Clock>) -> Result<Engine, Error> {
+        // Expressions are evaluated under a time budget measured on the real clock.
+        steps::expr::use_stopwatch(crate::clock::monotonic);
         let (pool, backend) = crate::store::open(&options.database_url).await?;
         let policy = crate::http_call::NetPolicy::from_entries(&options.http_allow).map_err(Error::Refused)?;
         let connections = Arc::new(crate::channels::Connections::default());
@@ -908,9 +910,19 @@ impl Engine {
         let leases = {
             let engine = self.clone();
             async move {
+                let mut pruned_at: Option<std::time::Instant> = None;
                 loop {
                     if let Err(e) = engine.renew_and_reap_leases().await {
                         tracing::error!(error = %e, "renewing leases failed");
+                    }
+                    // Old event ids are forgotten about once an hour (queue::DEDUP_RETENTION).
+                    if pruned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+                        pruned_at = Some(std::time::Instant::now());
+                        match engine.prune_dedup().await {
+                            Ok(n) if n > 0 => tracing::info!(forgotten = n, "old event ids pruned"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "pruning old event ids failed"),
+                        }
                     }
                     // A missed notification costs at most this long: the live workflows are
                     // read again (a cheap query; nothing is compiled twice).

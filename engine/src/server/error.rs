@@ -35,6 +35,80 @@ impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
+
+    /// A well-formed body whose content breaks a rule (422 `invalid_body`): `path` names the
+    /// field (`[2].contact.address`, empty for the whole body) and is repeated in `details`.
+    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> ApiError {
+        let path = path.into();
+        let message = message.into();
+        let text = if path.is_empty() { message.clone() } else { format!("{path}: {message}") };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", text)
+            .with_details(json!({"path": path, "problem": message}))
+    }
+
+    /// A body larger than the server takes (413 `too_large`), with the limit in the message.
+    pub fn too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the request body is larger than {} bytes (1 MiB), the most any request may carry",
+                super::MAX_BODY
+            ),
+        )
+    }
+}
+
+/// What kind of JSON value this is, in the words of the API's documentation.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// serde's messages name Rust types (`i64`, `a sequence`, `untagged enum OneOrMany`); callers
+/// of the API think in JSON. This rewrites the words, keeping serde's precise content.
+pub fn plain_serde_message(message: &str) -> String {
+    let message = message.strip_prefix("Failed to deserialize the JSON body into the target type: ").unwrap_or(message);
+    let mut out = message.to_owned();
+    for (rust, json) in [
+        ("expected i64", "expected an integer"),
+        ("expected i32", "expected an integer"),
+        ("expected u64", "expected a whole number of 0 or more"),
+        ("expected u32", "expected a whole number of 0 or more"),
+        ("expected u16", "expected a whole number of 0 or more"),
+        ("expected usize", "expected a whole number of 0 or more"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+        ("expected a borrowed string", "expected a string"),
+        ("integer `", "the number `"),
+        ("invalid type: map", "invalid type: an object"),
+        ("invalid value: map", "invalid value: an object"),
+        ("expected map with a single key", "expected an object with a single key"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("invalid type: unit value", "invalid type: null"),
+    ] {
+        out = out.replace(rust, json);
+    }
+    // `expected struct Foo` / `expected enum Bar` / `... untagged enum Baz` name our types.
+    for prefix in ["expected struct ", "expected enum ", "expected internally tagged enum "] {
+        if let Some(i) = out.find(prefix) {
+            let end = out[i + prefix.len()..]
+                .find(|c: char| !c.is_alphanumeric() && c != '_')
+                .map_or(out.len(), |e| i + prefix.len() + e);
+            out.replace_range(i..end, "expected an object");
+        }
+    }
+    if out.starts_with("data did not match any variant of untagged enum") {
+        out = "the body does not have any of the accepted shapes (see the OpenAPI document)".to_owned();
+    }
+    out
 }
 
 impl IntoResponse for ApiError {
@@ -80,11 +154,30 @@ where
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rejection) => {
-                let status = rejection.status();
-                let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "bad_json" };
-                Err(ApiError::new(status, code, rejection.body_text()))
-            }
+            Err(rejection) => Err(match rejection {
+                // Each status has its own code; the message says what was expected.
+                JsonRejection::JsonDataError(e) => {
+                    let text = e.body_text();
+                    // axum writes `...: path: problem`; keep the path apart for `details`.
+                    let plain = plain_serde_message(&text);
+                    match plain.split_once(": ") {
+                        Some((path, problem)) if !path.contains(' ') => ApiError::invalid(path, problem),
+                        _ => ApiError::invalid("", plain),
+                    }
+                }
+                JsonRejection::JsonSyntaxError(e) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_json",
+                    format!("the body is not valid JSON: {}", plain_serde_message(&e.body_text())),
+                ),
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "the body must be JSON, sent with `Content-Type: application/json`",
+                ),
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(),
+                other => ApiError::new(other.status(), "bad_body", other.body_text()),
+            }),
         }
     }
 }

@@ -18,29 +18,87 @@ use sha2::Sha256;
 /// How far a webhook's timestamp may be from now, either way.
 pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
-/// One event or a list of them.
+/// One event or a list of them (the body's shape, for the OpenAPI document; [`parse_events`]
+/// reads it so that an error can name the event and the field).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[allow(dead_code)]
 #[serde(untagged)]
 pub enum OneOrMany {
     Many(Vec<Event>),
     One(Box<Event>),
 }
 
-/// Accepts events (202). Each is stored before the answer; a repeated id is reported as a
-/// duplicate and ignored.
-pub async fn ingest(
-    State(s): State<AppState>,
-    caller: Caller,
-    Body(body): Body<OneOrMany>,
-) -> Result<Response, ApiError> {
-    caller.require(&[Role::Integration])?;
-    let mut events = match body {
-        OneOrMany::Many(events) => events,
-        OneOrMany::One(event) => vec![*event],
+/// The most events one request may carry.
+pub const MAX_EVENTS: usize = 1_000;
+
+/// Reads one event or a list of them. Each event is read on its own, so that an error says
+/// which event and which field (`[2].contact.address: unknown field ...`) instead of that
+/// the body matched no shape; oversized fields are refused the same way.
+fn parse_events(body: Value) -> Result<Vec<Event>, ApiError> {
+    let (items, indexed) = match body {
+        Value::Array(items) => (items, true),
+        one @ Value::Object(_) => (vec![one], false),
+        other => {
+            return Err(ApiError::invalid(
+                "",
+                format!("expected an event (an object) or a list of events, got {}", super::error::json_kind(&other)),
+            ))
+        }
     };
-    if events.is_empty() {
-        return Err(ApiError::bad_request("no events"));
+    if items.is_empty() {
+        return Err(ApiError::invalid("", "the list of events is empty"));
     }
+    if items.len() > MAX_EVENTS {
+        return Err(ApiError::invalid("", format!("at most {MAX_EVENTS} events per request (got {})", items.len())));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = |path: &str| match (indexed, path) {
+                (true, "" | ".") => format!("[{i}]"),
+                (true, path) => format!("[{i}].{path}"),
+                (false, path) => path.trim_start_matches('.').to_owned(),
+            };
+            let event: Event = serde_path_to_error::deserialize(&item).map_err(|e| {
+                let problem = super::error::plain_serde_message(&e.inner().to_string());
+                let mut path = e.path().to_string();
+                if path == "." {
+                    path = locate(&item, &problem).unwrap_or(path);
+                }
+                ApiError::invalid(at(&path), problem)
+            })?;
+            event.check_limits().map_err(|e| ApiError::invalid(at(&e.path), e.message))?;
+            Ok(event)
+        })
+        .collect()
+}
+
+/// Which top-level field of an event a deserialisation error is about. An event's kind is
+/// read from `type` into a buffer first, and serde loses the path inside that buffer; so
+/// each field is tried alone with the event's `type`, and the one that alone gives an error
+/// other than a missing field is the culprit.
+fn locate(event: &Value, problem: &str) -> Option<String> {
+    if problem.starts_with("unknown variant") || problem.starts_with("missing field `type`") {
+        return Some("type".to_owned());
+    }
+    let object = event.as_object()?;
+    let kind = object.get("type")?;
+    object.iter().filter(|(key, _)| !matches!(key.as_str(), "type" | "source" | "id")).find_map(|(key, value)| {
+        let alone = json!({"type": kind, key.as_str(): value});
+        match serde_json::from_value::<EventKind>(alone) {
+            Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// Accepts events (202). Each is stored before the answer; a repeated id is reported as a
+/// duplicate and ignored. A batch with one bad event is refused whole (422 naming it), so
+/// that nothing is half accepted.
+pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<Value>) -> Result<Response, ApiError> {
+    caller.require(&[Role::Integration])?;
+    let mut events = parse_events(body)?;
     for (i, event) in events.iter_mut().enumerate() {
         // Only what happens in a channel or an inbox comes in here; shortcuts, signed
         // webhooks, agents' replies and assignments have endpoints that check who acts.

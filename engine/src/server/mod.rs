@@ -121,6 +121,9 @@ async fn json_rejections(res: axum::response::Response) -> axum::response::Respo
         return res;
     }
     let status = res.status();
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return error::ApiError::too_large().into_response();
+    }
     let text = match axum::body::to_bytes(res.into_body(), 16 * 1024).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(_) => String::new(),

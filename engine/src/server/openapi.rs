@@ -214,6 +214,51 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// OpenAPI links: how the answer of one operation feeds the next (`from` method and path,
+/// the link's name, the target's method and path, and its parameters as runtime
+/// expressions). Clients and the API fuzzer's stateful phase follow them: create a workflow,
+/// then read, save, publish and export it; start a test chat, then talk in it and end it.
+type Link =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const CREATED_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
+const SAME_ID: &[(&str, &str)] = &[("id", "$request.path.id")];
+
+const LINKS: &[Link] = &[
+    ("post", "/api/workflows", "Workflow", "get", "/api/workflows/{id}", CREATED_ID),
+    ("post", "/api/workflows", "SaveDraft", "put", "/api/workflows/{id}/draft", CREATED_ID),
+    ("post", "/api/workflows", "Publish", "post", "/api/workflows/{id}/publish", CREATED_ID),
+    ("post", "/api/workflows", "Versions", "get", "/api/workflows/{id}/versions", CREATED_ID),
+    ("post", "/api/workflows", "Export", "get", "/api/workflows/{id}/export", CREATED_ID),
+    ("post", "/api/workflows", "Figures", "get", "/api/workflows/{id}/figures", CREATED_ID),
+    ("post", "/api/workflows", "Stop", "post", "/api/workflows/{id}/stop", CREATED_ID),
+    ("post", "/api/workflows/{id}/stop", "Start", "post", "/api/workflows/{id}/start", SAME_ID),
+    ("put", "/api/workflows/{id}/draft", "Publish", "post", "/api/workflows/{id}/publish", SAME_ID),
+    ("post", "/api/workflows/{id}/publish", "Versions", "get", "/api/workflows/{id}/versions", SAME_ID),
+    ("post", "/api/test-sessions", "Session", "get", "/api/test-sessions/{id}", CREATED_ID),
+    ("post", "/api/test-sessions", "Say", "post", "/api/test-sessions/{id}/messages", CREATED_ID),
+    ("post", "/api/test-sessions", "Close", "post", "/api/test-sessions/{id}/close", CREATED_ID),
+    ("post", "/api/test-sessions", "FastForward", "post", "/api/test-sessions/{id}/fast-forward", CREATED_ID),
+    ("post", "/api/test-sessions", "End", "delete", "/api/test-sessions/{id}", CREATED_ID),
+    ("put", "/api/agents/{id}", "Online", "post", "/api/agents/{id}/online", SAME_ID),
+    ("put", "/api/channels/{id}", "Connection", "get", "/api/channels/{id}", SAME_ID),
+    ("put", "/api/channels/{id}", "Remove", "delete", "/api/channels/{id}", SAME_ID),
+];
+
+/// The links that start at `operation`, as an OpenAPI `links` object.
+fn links_of(operation: &Operation) -> Map<String, Value> {
+    LINKS
+        .iter()
+        .filter(|(method, path, ..)| *method == operation.method && *path == operation.path)
+        .filter_map(|(_, _, name, to_method, to_path, parameters)| {
+            let target = OPERATIONS.iter().find(|o| o.method == *to_method && o.path == *to_path)?;
+            let parameters: Map<String, Value> =
+                parameters.iter().map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned()))).collect();
+            Some(((*name).to_owned(), json!({"operationId": operation_id(target), "parameters": parameters})))
+        })
+        .collect()
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut generator = SchemaSettings::draft2020_12()
@@ -293,6 +338,10 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
             }
         }
     });
+    let links = links_of(operation);
+    if !links.is_empty() {
+        out["responses"][operation.ok.to_string()]["links"] = Value::Object(links);
+    }
     let Some(object) = out.as_object_mut() else { return out };
     if !parameters.is_empty() {
         object.insert("parameters".into(), Value::Array(parameters));
@@ -404,6 +453,20 @@ fn capitalise(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_link_joins_two_documented_operations() {
+        for (method, path, name, to_method, to_path, _) in LINKS {
+            assert!(OPERATIONS.iter().any(|o| o.method == *method && o.path == *path), "{name}: from {method} {path}");
+            assert!(
+                OPERATIONS.iter().any(|o| o.method == *to_method && o.path == *to_path),
+                "{name}: to {to_method} {to_path}"
+            );
+        }
+        let doc = document();
+        let links = &doc["paths"]["/api/workflows"]["post"]["responses"]["201"]["links"];
+        assert_eq!(links["Workflow"]["operationId"], json!("getWorkflowsById"), "{links}");
+    }
 
     #[test]
     fn operation_ids_are_unique_and_readable() {
