@@ -50,7 +50,7 @@ impl ChannelAdapter for Line {
                     out.push(Inbound::Message {
                         id: id.to_owned(),
                         address,
-                        message: message(m),
+                        message: Box::new(message(m)),
                         profile: Map::new(),
                         verified: Vec::new(),
                     });
@@ -64,7 +64,7 @@ impl ChannelAdapter for Line {
                     out.push(Inbound::Message {
                         id: event_id.to_owned(),
                         address,
-                        message,
+                        message: Box::new(message),
                         profile: Map::new(),
                         verified: Vec::new(),
                     });

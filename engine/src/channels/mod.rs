@@ -107,7 +107,7 @@ pub enum Inbound {
     Message {
         id: String,
         address: String,
-        message: InboundMessage,
+        message: Box<InboundMessage>,
         profile: Map<String, Value>,
         verified: Vec<Identifier>,
     },
@@ -204,7 +204,12 @@ pub fn events(conn: &Connection, items: Vec<Inbound>) -> Vec<Event> {
                 Event::with_id(
                     &source,
                     &id,
-                    EventKind::MessageReceived { contact: address(a), channel: conn.id.clone(), message, profile },
+                    EventKind::MessageReceived {
+                        contact: address(a),
+                        channel: conn.id.clone(),
+                        message: *message,
+                        profile,
+                    },
                 )
                 .verified_by_channel(verified)
             }

@@ -53,7 +53,7 @@ impl ChannelAdapter for Telegram {
             return Ok(vec![Inbound::Message {
                 id: format!("msg:{chat}:{id}"),
                 address: chat,
-                message: message(m),
+                message: Box::new(message(m)),
                 profile: profile(m),
                 verified: shared_own_phone(m).into_iter().collect(),
             }]);
@@ -82,7 +82,7 @@ impl ChannelAdapter for Telegram {
             return Ok(vec![Inbound::Message {
                 id: format!("cb:{id}"),
                 address: chat,
-                message: InboundMessage::button(data, title),
+                message: Box::new(InboundMessage::button(data, title)),
                 profile: Map::new(),
                 verified: Vec::new(),
             }]);

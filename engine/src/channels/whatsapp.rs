@@ -78,7 +78,7 @@ impl ChannelAdapter for WhatsApp {
                     out.push(Inbound::Message {
                         id: id.to_owned(),
                         address: from.to_owned(),
-                        message: message(m),
+                        message: Box::new(message(m)),
                         profile,
                         verified: Identifier::phone(from).into_iter().collect(),
                     });
