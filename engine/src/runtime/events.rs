@@ -193,3 +193,34 @@ pub struct Handled {
     /// Test chat only: why the workflow under test did not start.
     pub test_notes: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_verified_identifiers_in_one_form() {
+        let check = |raw: &str, expected: Option<&str>| {
+            assert_eq!(Identifier::phone(raw), expected.map(|p| Identifier::Phone(p.to_owned())), "{raw:?}");
+        };
+        check("4915112345678", Some("+4915112345678"));
+        check("+49 151 1234-5678", Some("+4915112345678"));
+        check(" +1 (650) 555.1234 ", Some("+16505551234"));
+        check("12345", None);
+        check("1234567890123456", None);
+        check("+49 151 CALL ME", None);
+        check("++4915112345678", None);
+        check("", None);
+    }
+
+    #[test]
+    fn an_event_posted_as_json_carries_no_verified_identifiers() {
+        let posted = serde_json::json!({"source": "crm", "type": "opted_out", "contact": {"id": 1},
+            "verified": [{"kind": "phone", "value": "+4915112345678"}]});
+        let event: Event = serde_json::from_value(posted).expect("an event");
+        assert!(event.verified.is_empty());
+        let verified = Event::new(EventKind::OptedOut { contact: ContactRef::Id(1) })
+            .verified_by_channel(vec![Identifier::Phone("+4915112345678".into())]);
+        assert!(!serde_json::to_string(&verified).expect("json").contains("verified"), "not in the event's body");
+    }
+}
