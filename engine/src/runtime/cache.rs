@@ -270,6 +270,37 @@ impl Cache {
         self.new_addresses.push((channel.to_owned(), address.to_owned(), contact_id));
     }
 
+    /// Resolves verified identifiers to their contacts in bulk (unknown ones stay unknown), so
+    /// a batch of channel messages costs one statement, not one per sender.
+    pub async fn prefetch_identifiers(&mut self, c: &mut Conn, identifiers: &[Identifier]) -> Result<(), Error> {
+        let missing: Vec<&Identifier> = identifiers.iter().filter(|i| !self.identifiers.contains_key(*i)).collect();
+        for chunk in missing.chunks(CHUNK) {
+            let mut q = Sql::new(
+                Backend::of_conn(c),
+                "SELECT kind, value, contact_id FROM contact_identifiers WHERE (kind, value) IN (",
+            );
+            let mut sep = q.separated(", ");
+            for identifier in chunk {
+                sep.push("(")
+                    .push_bind_unseparated(identifier.kind())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(identifier.value().to_owned())
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            let rows: Vec<(String, String, i64)> = q.build_query_as().fetch_all(&mut *c).await?;
+            for identifier in chunk {
+                self.identifiers.insert((*identifier).clone(), None);
+            }
+            for (kind, value, id) in rows {
+                if let Some(identifier) = Identifier::stored(&kind, value) {
+                    self.identifiers.insert(identifier, Some(id));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The contact a channel-verified identifier belongs to, if any.
     pub async fn identified(&mut self, c: &mut Conn, identifier: &Identifier) -> Result<Option<i64>, Error> {
         if let Some(found) = self.identifiers.get(identifier) {

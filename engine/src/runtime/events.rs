@@ -35,6 +35,15 @@ impl Identifier {
         valid.then(|| Identifier::Phone(format!("+{digits}")))
     }
 
+    /// An identifier as stored (`contact_identifiers.kind`, `value`); `None` for a kind this
+    /// version does not know.
+    pub fn stored(kind: &str, value: String) -> Option<Identifier> {
+        match kind {
+            "phone" => Some(Identifier::Phone(value)),
+            _ => None,
+        }
+    }
+
     /// The kind as stored (`contact_identifiers.kind`).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -208,6 +208,8 @@ impl Engine {
             })
             .collect();
         batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
+        let identifiers: Vec<Identifier> = events.iter().flat_map(|(_, _, _, _, v)| v.iter().cloned()).collect();
+        batch.cache.prefetch_identifiers(batch.conn, &identifiers).await?;
         let mut ids: Vec<i64> = Vec::with_capacity(events.len());
         for (_, _, _, e, _) in events {
             match e.contact() {
