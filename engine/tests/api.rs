@@ -648,3 +648,64 @@ async fn the_editor_compiles_drafts_and_is_served_at_the_root() {
     let (status, body) = api.call("GET", "/api/nope", Some(&api.ops), None).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
 }
+
+/// The takeover of issue 15: an integration posts a message from a new address of its own
+/// with the victim's email and phone in the profile. It must get a contact of its own, never
+/// the victim's history or what agents write to the victim afterwards.
+#[tokio::test]
+async fn a_profile_with_someone_elses_phone_or_email_never_joins_their_contact() {
+    let api = api().await;
+    let victim = api.engine.handle(says("vera", "I forgot my password")).await.expect("vera").contact_id.expect("id");
+    for (field, value) in [("email", "vera@example.com"), ("phone", "+4915112345678")] {
+        let set = json!({"source": "crm", "type": "field_updated", "contact": {"id": victim}, "field": field, "value": value});
+        assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(set)).await.0, StatusCode::ACCEPTED);
+    }
+    let reply = json!({"text": "Your password reset code is 731904"});
+    let (status, body) =
+        api.call("POST", &format!("/api/contacts/{victim}/messages"), Some(&api.agent), Some(reply)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The spy claims the victim's email and phone; a channel's verification cannot be claimed.
+    let mut spy = json!({"source": "crm", "id": "m-1", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "spy"}}, "channel": "simulator",
+        "message": {"text": "hi"},
+        "profile": {"name": "Spy", "email": "vera@example.com", "phone": "+4915112345678"},
+        "verified": [{"kind": "phone", "value": "+4915112345678"}]});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(spy.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("unknown field `verified`")), "{body}");
+    spy.as_object_mut().and_then(|o| o.remove("verified"));
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(spy)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+    let later = json!({"text": "Second code: 551177"});
+    let (status, _) =
+        api.call("POST", &format!("/api/contacts/{victim}/messages"), Some(&api.agent), Some(later)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    flush(&api.engine).await;
+
+    let (status, seen) = api.call("GET", "/api/simulator/contacts/spy", Some(&api.integration), None).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_ne!(seen["contact_id"], json!(victim), "the spy's address is a contact of its own");
+    let text = seen["messages"].to_string();
+    assert!(!text.contains("731904") && !text.contains("551177") && !text.contains("forgot"), "{text}");
+    let (_, vera) = api.call("GET", &format!("/api/contacts/{victim}"), Some(&api.admin), None).await;
+    assert_eq!(
+        vera["channels"].as_object().map(|c| c.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["simulator".into()])
+    );
+    assert_eq!(vera["channels"]["simulator"]["address"], "vera", "{vera}");
+    let (_, spy) = api.call("GET", &format!("/api/contacts/{}", seen["contact_id"]), Some(&api.admin), None).await;
+    assert_eq!((spy["name"].clone(), spy["phone"].clone()), (json!("Spy"), json!("+4915112345678")), "{spy}");
+    assert_eq!(spy["verified"], json!([]), "nothing an API event says is verified");
+    let (_, history) = api.call("GET", &format!("/api/contacts/{victim}/messages"), Some(&api.admin), None).await;
+    assert!(!history.to_string().contains("joined this contact"), "no merge happened: {history}");
+
+    // The signed webhooks' addresses cannot be made up through the API either.
+    let squat = json!({"source": "crm", "type": "message_received",
+        "contact": {"address": {"channel": "webhook-phone", "address": "+4915112345678"}}, "channel": "simulator",
+        "message": {"text": "hi"}});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(squat)).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("event_not_allowed")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("event 0") && m.contains("webhook-phone")), "{body}");
+}

@@ -863,3 +863,84 @@ async fn a_message_the_channel_refuses_gives_its_quota_back() {
     assert_eq!(api.engine.channel_usage("line").await.expect("usage"), 1);
     assert_eq!(mock.calls().len(), 1);
 }
+
+/// A Telegram message carrying a contact card: the sender's own (`own`) or someone else's.
+fn tg_shared_phone(user: i64, update: i64, phone: &str, own: bool) -> Value {
+    let mut card = json!({"phone_number": phone, "first_name": "Sheena"});
+    if own {
+        card["user_id"] = json!(user);
+    }
+    json!({"update_id": update, "message": {"message_id": update, "date": 1441645532,
+        "from": {"id": user, "is_bot": false, "first_name": "Sheena"},
+        "chat": {"id": user, "type": "private"}, "contact": card}})
+}
+
+#[tokio::test]
+async fn a_verified_phone_joins_a_new_address_visibly_and_a_typed_one_never_does() {
+    let (api, _mock) = connected("").await;
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN1", "hi")).await;
+    let contact = contact_of(&api, "whatsapp", "16505551234").await;
+    let view = api.engine.contact(contact).await.expect("contact");
+    assert_eq!(view["verified"][0]["kind"], "phone", "{view}");
+    assert_eq!(
+        (view["verified"][0]["value"].clone(), view["verified"][0]["channel"].clone()),
+        (json!("+16505551234"), json!("whatsapp"))
+    );
+
+    // Someone else's card (no `user_id` of the sender) is only typed in: a contact of its own.
+    from_channel(&api, "telegram", tg_shared_phone(4444444, 31000, "+1 650 555 1234", false)).await;
+    assert_ne!(contact_of(&api, "telegram", "4444444").await, contact);
+    // The sender's own number, which Telegram vouches for, joins the WhatsApp contact.
+    from_channel(&api, "telegram", tg_shared_phone(3333333, 31001, "16505551234", true)).await;
+    assert_eq!(contact_of(&api, "telegram", "3333333").await, contact);
+
+    // The join is visible on the contact and in its history.
+    let view = api.engine.contact(contact).await.expect("contact");
+    assert_eq!(
+        view["channels"]["telegram"]["joined"]["by"],
+        json!({"kind": "phone", "value": "+16505551234"}),
+        "{view}"
+    );
+    assert!(view["channels"]["whatsapp"]["joined"].is_null(), "the first address joined nothing: {view}");
+    let (_, history) = api.call("GET", &format!("/api/contacts/{contact}/messages"), Some(&api.admin), None).await;
+    let line = history
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["direction"] == "system" && m["text"].as_str().is_some_and(|t| t.contains("joined this contact")))
+        .cloned()
+        .unwrap_or_else(|| panic!("a system line tells of the join: {history}"));
+    assert_eq!(
+        line["text"],
+        "Address 3333333 on telegram joined this contact: its verified phone +16505551234 matched."
+    );
+}
+
+/// The spy of issue 15 gets ahead: it gives its own contact the victim's phone (profile and
+/// field) before the victim ever writes on WhatsApp. The victim must not land in it.
+#[tokio::test]
+async fn a_phone_written_through_the_api_first_does_not_catch_the_whatsapp_contact() {
+    let (api, _mock) = connected("").await;
+    let spy = json!({"source": "crm", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "spy"}}, "channel": "simulator",
+        "message": {"text": "hi"}, "profile": {"phone": "+16505551234"}});
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(spy)).await.0, StatusCode::ACCEPTED);
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+    let spy = contact_of(&api, "simulator", "spy").await;
+    let set = json!({"source": "crm", "type": "field_updated", "contact": {"id": spy}, "field": "phone", "value": "+16505551234"});
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(set)).await.0, StatusCode::ACCEPTED);
+    while api.engine.process_queue(100).await.expect("queue") > 0 {}
+
+    from_channel(&api, "whatsapp", wa_text("16505551234", "wamid.IN9", "my account number is 8812")).await;
+    let victim = contact_of(&api, "whatsapp", "16505551234").await;
+    assert_ne!(victim, spy, "the WhatsApp sender is a contact of their own");
+    let (_, seen) = api.call("GET", "/api/simulator/contacts/spy", Some(&api.integration), None).await;
+    assert!(!seen["messages"].to_string().contains("8812"), "{seen}");
+    // The number is verified for the WhatsApp contact, not for the spy's.
+    let view = api.engine.contact(victim).await.expect("victim");
+    assert_eq!(view["verified"][0]["value"], "+16505551234", "{view}");
+    assert_eq!(api.engine.contact(spy).await.expect("spy")["verified"], json!([]));
+    // A Telegram account sharing that number later joins the WhatsApp contact, never the spy.
+    from_channel(&api, "telegram", tg_shared_phone(3333333, 32000, "+16505551234", true)).await;
+    assert_eq!(contact_of(&api, "telegram", "3333333").await, victim);
+}

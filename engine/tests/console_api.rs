@@ -1,13 +1,68 @@
 //! What the agent console and its contact page ask of the API: who the caller is, the
-//! simulator contact's side of a conversation, live updates narrowed for integrations, and
-//! what a reply to a closed conversation does under each setting.
+//! simulator contact's side of a conversation, live updates narrowed for integrations and
+//! agents (and ended when their token is revoked), transcripts narrowed to the conversations
+//! an agent may see, and what a reply to a closed conversation does under each setting.
 
 mod common;
 
-use axum::http::StatusCode;
-use common::api::api;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::api::{api, Api};
 use common::*;
-use serde_json::json;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::time::Duration;
+use switchboard::runtime::{ContactRef, Event, EventKind};
+use tower::ServiceExt;
+
+/// How long a test waits for a live stream to say something or to end.
+const LIVE_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens `/api/live` with `token`; its body as a stream of chunks.
+async fn open_live(api: &Api, token: &str) -> axum::body::BodyDataStream {
+    let req = Request::get("/api/live")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let res = api.app.clone().oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    res.into_body().into_data_stream()
+}
+
+/// The `data:` lines of server-sent events, as JSON.
+fn live_data(text: &str) -> Vec<Value> {
+    text.lines().filter_map(|l| l.strip_prefix("data:")).filter_map(|d| serde_json::from_str(d.trim()).ok()).collect()
+}
+
+/// Whether a live stream ends (its body finishes) within [`LIVE_WAIT`].
+async fn ends(live: &mut axum::body::BodyDataStream) -> bool {
+    tokio::time::timeout(LIVE_WAIT, async {
+        while let Some(chunk) = live.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// Reads a live stream until an event about `contact` arrives (or the stream ends).
+async fn read_until(live: &mut axum::body::BodyDataStream, contact: i64) -> String {
+    let mut text = String::new();
+    while !live_data(&text).iter().any(|d| d["contact_id"] == contact) {
+        match live.next().await {
+            Some(Ok(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => break,
+        }
+    }
+    text
+}
+
+async fn agent_replies(api: &Api, contact: i64, agent: &str, text: &str) {
+    let reply = EventKind::AgentReplied { contact: ContactRef::Id(contact), agent_id: agent.into(), text: text.into() };
+    api.engine.handle(Event::new(reply)).await.expect("the agent replies");
+}
 
 #[tokio::test]
 async fn the_console_learns_who_signed_in() {
@@ -97,4 +152,99 @@ async fn a_reply_to_a_closed_conversation_is_refused_when_the_settings_say_so() 
     assert_eq!(sent(&engine, 1).await, Vec::<String>::new(), "nothing was sent");
     assert_eq!("refuse".parse::<ReplyToClosed>(), Ok(ReplyToClosed::Refuse));
     assert!("sometimes".parse::<ReplyToClosed>().is_err());
+}
+
+/// Issue 15: a support agent who may see a contact's latest conversation read the whole
+/// transcript, including a closed sales conversation with its internal note.
+#[tokio::test]
+async fn an_agent_reads_only_the_conversations_of_a_contact_they_may_see() {
+    let api = api().await;
+    api.engine.upsert_agent(&agent("carol", &["sales"], true)).await.expect("carol");
+    let ana = api.engine.handle(says("ana", "I want to buy the big plan")).await.expect("ana").contact_id.expect("id");
+    let (status, _) = api
+        .call("POST", &format!("/api/contacts/{ana}/assign"), Some(&api.ops), Some(json!({"agent_id": "carol"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    sqlx::query("UPDATE conversations SET team = 'sales' WHERE contact_id = $1")
+        .bind(ana)
+        .execute(api.engine.pool())
+        .await
+        .expect("the sales queue");
+    agent_replies(&api, ana, "carol", "Your quote: 990 EUR a year").await;
+    sqlx::query(
+        "INSERT INTO messages (contact_id, conversation_id, direction, sender, text, body, status, created_at)
+         SELECT contact_id, id, 'note', 'agent:carol', 'Internal: approved a 40% discount', '{}', 'note', 0
+         FROM conversations WHERE contact_id = $1",
+    )
+    .bind(ana)
+    .execute(api.engine.pool())
+    .await
+    .expect("an internal note");
+    let close = json!({"agent_id": "carol", "category": "won"});
+    assert_eq!(
+        api.call("POST", &format!("/api/contacts/{ana}/close"), Some(&api.admin), Some(close)).await.0,
+        StatusCode::OK
+    );
+    // A new, unassigned conversation: bob (support) may see and work it.
+    api.engine.handle(says("ana", "My order has not arrived")).await.expect("ana again");
+
+    let (status, seen) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.agent), None).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    let text = seen.to_string();
+    assert!(text.contains("has not arrived"), "bob reads the conversation he may see: {text}");
+    for secret in ["big plan", "990 EUR", "40% discount"] {
+        assert!(!text.contains(secret), "`{secret}` is from the sales conversation: {text}");
+    }
+    let (_, all) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
+    assert!(all.to_string().contains("40% discount") && all.to_string().contains("has not arrived"), "{all}");
+}
+
+#[tokio::test]
+async fn a_live_stream_tells_an_agent_only_of_contacts_they_may_see() {
+    let api = api().await;
+    api.engine.upsert_agent(&agent("carol", &["sales"], true)).await.expect("carol");
+    let ben = api.engine.handle(says("ben", "hello")).await.expect("ben").contact_id.expect("id");
+    let (status, _) = api
+        .call("POST", &format!("/api/contacts/{ben}/assign"), Some(&api.ops), Some(json!({"agent_id": "carol"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut live = open_live(&api, &api.agent).await;
+    let mut all = open_live(&api, &api.ops).await;
+    // Carol's conversation changes first, then one bob may see.
+    agent_replies(&api, ben, "carol", "Your quote is attached").await;
+    let dee = api.engine.handle(says("dee", "yo")).await.expect("dee").contact_id.expect("id");
+
+    let seen = tokio::time::timeout(LIVE_WAIT, read_until(&mut live, dee)).await.expect("bob hears of dee");
+    let contacts: Vec<Value> = live_data(&seen).iter().map(|d| d["contact_id"].clone()).collect();
+    assert!(contacts.iter().all(|c| *c == json!(dee)), "bob hears only of dee, not of carol's ben: {seen}");
+    let everything = tokio::time::timeout(LIVE_WAIT, read_until(&mut all, dee)).await.expect("ops hears of dee");
+    assert!(live_data(&everything).iter().any(|d| d["contact_id"] == ben), "ops sees all: {everything}");
+}
+
+#[tokio::test]
+async fn a_live_stream_ends_when_its_token_is_revoked() {
+    let api = api().await;
+    let laptop = json!({"name": "bob's laptop", "role": "agent", "agent_id": "bob"});
+    let (status, made) = api.call("POST", "/api/tokens", Some(&api.admin), Some(laptop.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (id, token) = (made["id"].as_i64().expect("id"), made["token"].as_str().expect("token").to_owned());
+    let mut live = open_live(&api, &token).await;
+    assert_eq!(api.call("DELETE", &format!("/api/tokens/{id}"), Some(&api.admin), None).await.0, StatusCode::OK);
+    assert!(ends(&mut live).await, "the stream ends once its token is revoked");
+    assert_eq!(api.call("GET", "/api/live", Some(&token), None).await.0, StatusCode::UNAUTHORIZED);
+
+    // Revoked by another process on the same database: the periodic check ends it.
+    let (_, made) = api.call("POST", "/api/tokens", Some(&api.admin), Some(laptop)).await;
+    let (id, token) = (made["id"].as_i64().expect("id"), made["token"].as_str().expect("token").to_owned());
+    let mut live = open_live(&api, &token).await;
+    sqlx::query("UPDATE api_tokens SET revoked_at = 1 WHERE id = $1")
+        .bind(id)
+        .execute(api.engine.pool())
+        .await
+        .expect("revoked elsewhere");
+    assert!(ends(&mut live).await, "the stream ends at its next token check");
+    // A stream whose token stays valid goes on.
+    let mut kept = open_live(&api, &api.agent).await;
+    assert!(tokio::time::timeout(Duration::from_secs(3), kept.next()).await.is_err(), "still open, nothing to say");
 }

@@ -131,8 +131,9 @@ async fn csat_over_http_from_close_to_transcript() {
             .any(|m| m["text"].as_str().is_some_and(|t| t.contains("How would you rate")) && m["status"] == "sent")
     })
     .await;
-    // Live updates for this contact: the run's progress arrives as server-sent events.
-    let mut live = call(reqwest::Method::GET, &format!("/api/live?contact_id={contact}"), &agent, None)
+    // Live updates for this contact: the run's progress arrives as server-sent events. (Read
+    // as the admin: the low rating moves the conversation, and its live events, away from bob.)
+    let mut live = call(reqwest::Method::GET, &format!("/api/live?contact_id={contact}"), &admin, None)
         .send()
         .await
         .expect("live");

@@ -47,7 +47,13 @@ impl ChannelAdapter for Line {
                 "message" => {
                     let m = e.get("message").ok_or_else(|| bad("a message event without `message`"))?;
                     let id = m.get("id").and_then(Value::as_str).ok_or_else(|| bad("a message without `id`"))?;
-                    out.push(Inbound::Message { id: id.to_owned(), address, message: message(m), profile: Map::new() });
+                    out.push(Inbound::Message {
+                        id: id.to_owned(),
+                        address,
+                        message: Box::new(message(m)),
+                        profile: Map::new(),
+                        verified: Vec::new(),
+                    });
                 }
                 "postback" => {
                     let data = e
@@ -55,7 +61,13 @@ impl ChannelAdapter for Line {
                         .and_then(Value::as_str)
                         .ok_or_else(|| bad("a postback without `data`"))?;
                     let message = InboundMessage { payload: Some(data.to_owned()), ..InboundMessage::default() };
-                    out.push(Inbound::Message { id: event_id.to_owned(), address, message, profile: Map::new() });
+                    out.push(Inbound::Message {
+                        id: event_id.to_owned(),
+                        address,
+                        message: Box::new(message),
+                        profile: Map::new(),
+                        verified: Vec::new(),
+                    });
                 }
                 "follow" => out.push(Inbound::Followed { id: event_id.to_owned(), address }),
                 "unfollow" => out.push(Inbound::Unfollowed { id: event_id.to_owned(), address }),

@@ -24,7 +24,7 @@ pub use telegram::acknowledge_presses;
 
 pub use connections::{Connection, ConnectionInput, Connections};
 
-use crate::runtime::{ContactRef, Event, EventKind};
+use crate::runtime::{ContactRef, Event, EventKind, Identifier};
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -101,8 +101,16 @@ pub struct Refusal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
     /// The contact wrote, pressed a button or shared something. `id` is the channel's id for
-    /// the message (a repeated delivery carries the same id and is ignored).
-    Message { id: String, address: String, message: InboundMessage, profile: Map<String, Value> },
+    /// the message (a repeated delivery carries the same id and is ignored). `verified` holds
+    /// only identifiers the channel itself vouches for (see [`Identifier`]); `profile` is
+    /// what the contact says about themselves.
+    Message {
+        id: String,
+        address: String,
+        message: Box<InboundMessage>,
+        profile: Map<String, Value>,
+        verified: Vec<Identifier>,
+    },
     /// The contact added the account (LINE follow) or unblocked the bot (Telegram).
     Followed { id: String, address: String },
     /// The contact removed or blocked the account.
@@ -191,13 +199,19 @@ pub fn events(conn: &Connection, items: Vec<Inbound>) -> Vec<Event> {
     items
         .into_iter()
         .map(|item| match item {
-            Inbound::Message { id, address: a, mut message, profile } => {
+            Inbound::Message { id, address: a, mut message, profile, verified } => {
                 message.channel = Some(conn.id.clone());
                 Event::with_id(
                     &source,
                     &id,
-                    EventKind::MessageReceived { contact: address(a), channel: conn.id.clone(), message, profile },
+                    EventKind::MessageReceived {
+                        contact: address(a),
+                        channel: conn.id.clone(),
+                        message: *message,
+                        profile,
+                    },
                 )
+                .verified_by_channel(verified)
             }
             Inbound::Followed { id, address: a } => {
                 Event::with_id(&source, &id, EventKind::Followed { contact: address(a), channel: conn.id.clone() })

@@ -6,6 +6,7 @@
 use super::{
     clip, fit_options, header, same, ApiCall, ChannelAdapter, Connection, Inbound, InboundError, Refusal, Rendered,
 };
+use crate::runtime::Identifier;
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 use steps::message::{Attachment, AttachmentKind, InboundMessage, Location, OutboundMessage};
@@ -52,8 +53,9 @@ impl ChannelAdapter for Telegram {
             return Ok(vec![Inbound::Message {
                 id: format!("msg:{chat}:{id}"),
                 address: chat,
-                message: message(m),
+                message: Box::new(message(m)),
                 profile: profile(m),
+                verified: shared_own_phone(m).into_iter().collect(),
             }]);
         }
         if let Some(q) = update.get("callback_query") {
@@ -80,8 +82,9 @@ impl ChannelAdapter for Telegram {
             return Ok(vec![Inbound::Message {
                 id: format!("cb:{id}"),
                 address: chat,
-                message: InboundMessage::button(data, title),
+                message: Box::new(InboundMessage::button(data, title)),
                 profile: Map::new(),
+                verified: Vec::new(),
             }]);
         }
         if let Some(member) = update.get("my_chat_member") {
@@ -177,13 +180,21 @@ fn profile(m: &Value) -> Map<String, Value> {
     if let Some(lang) = s("/from/language_code") {
         p.insert("language".into(), json!(lang));
     }
-    // A contact shares their own number with the "share phone" button.
-    let own = m.pointer("/contact/user_id").is_some() && m.pointer("/contact/user_id") == m.pointer("/from/id");
-    if let (true, Some(phone)) = (own, s("/contact/phone_number")) {
-        let phone = if phone.starts_with('+') { phone.to_owned() } else { format!("+{phone}") };
+    if let Some(Identifier::Phone(phone)) = shared_own_phone(m) {
         p.insert("phone".into(), json!(phone));
     }
     p
+}
+
+/// The phone number of a shared contact card that is the sender's own account (the "share
+/// phone" button): Telegram vouches for it. A card of someone else (`user_id` another user's,
+/// or none) is only something the sender typed in.
+fn shared_own_phone(m: &Value) -> Option<Identifier> {
+    let own = m.pointer("/contact/user_id").is_some() && m.pointer("/contact/user_id") == m.pointer("/from/id");
+    if !own {
+        return None;
+    }
+    Identifier::phone(m.pointer("/contact/phone_number").and_then(Value::as_str)?)
 }
 
 /// A Telegram message as the channel-neutral inbound message.

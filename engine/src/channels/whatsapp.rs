@@ -7,6 +7,7 @@ use super::{
     check_hmac, clip, fit_options, ApiCall, ChannelAdapter, Connection, DeliveryStatus, Inbound, InboundError, Refusal,
     Rendered,
 };
+use crate::runtime::Identifier;
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 use steps::message::{Attachment, AttachmentKind, InboundMessage, Location, OutboundMessage};
@@ -73,11 +74,13 @@ impl ChannelAdapter for WhatsApp {
                     if let Some(name) = names.get(from) {
                         profile.insert("name".into(), name.clone());
                     }
+                    // WhatsApp delivers from the sender's own number: it is verified.
                     out.push(Inbound::Message {
                         id: id.to_owned(),
                         address: from.to_owned(),
-                        message: message(m),
+                        message: Box::new(message(m)),
                         profile,
+                        verified: Identifier::phone(from).into_iter().collect(),
                     });
                 }
                 for s in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {

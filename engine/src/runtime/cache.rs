@@ -11,6 +11,7 @@
 //! - a query that selects runs by a predicate over the whole table (the assignment queue,
 //!   cancelling by workflow) flushes first, so the database is current when it is asked.
 
+use super::events::Identifier;
 use super::records::{self, Agent, Contact, Conversation, Run};
 use super::Error;
 use crate::store::{Backend, Conn, Sql};
@@ -70,6 +71,10 @@ pub(super) struct Cache {
     dirty_contacts: HashSet<i64>,
     addresses: HashMap<(String, String), Option<i64>>,
     new_addresses: Vec<(String, String, i64)>,
+    /// Verified identifiers and the contact each belongs to (`None`: nobody's yet).
+    identifiers: HashMap<Identifier, Option<i64>>,
+    /// Identifiers verified in this transaction: identifier, contact, verifying channel, when.
+    new_identifiers: Vec<(Identifier, i64, String, i64)>,
     /// The latest conversation of each contact we looked at (`None`: it has none).
     latest: HashMap<i64, Option<i64>>,
     conversations: HashMap<i64, Conversation>,
@@ -265,6 +270,54 @@ impl Cache {
         self.new_addresses.push((channel.to_owned(), address.to_owned(), contact_id));
     }
 
+    /// Resolves verified identifiers to their contacts in bulk (unknown ones stay unknown), so
+    /// a batch of channel messages costs one statement, not one per sender.
+    pub async fn prefetch_identifiers(&mut self, c: &mut Conn, identifiers: &[Identifier]) -> Result<(), Error> {
+        let missing: Vec<&Identifier> = identifiers.iter().filter(|i| !self.identifiers.contains_key(*i)).collect();
+        for chunk in missing.chunks(CHUNK) {
+            let mut q = Sql::new(
+                Backend::of_conn(c),
+                "SELECT kind, value, contact_id FROM contact_identifiers WHERE (kind, value) IN (",
+            );
+            let mut sep = q.separated(", ");
+            for identifier in chunk {
+                sep.push("(")
+                    .push_bind_unseparated(identifier.kind())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(identifier.value().to_owned())
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            let rows: Vec<(String, String, i64)> = q.build_query_as().fetch_all(&mut *c).await?;
+            for identifier in chunk {
+                self.identifiers.insert((*identifier).clone(), None);
+            }
+            for (kind, value, id) in rows {
+                if let Some(identifier) = Identifier::stored(&kind, value) {
+                    self.identifiers.insert(identifier, Some(id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The contact a channel-verified identifier belongs to, if any.
+    pub async fn identified(&mut self, c: &mut Conn, identifier: &Identifier) -> Result<Option<i64>, Error> {
+        if let Some(found) = self.identifiers.get(identifier) {
+            return Ok(*found);
+        }
+        let found = records::identified(c, identifier).await?;
+        self.identifiers.insert(identifier.clone(), found);
+        Ok(found)
+    }
+
+    /// Records that `channel` verified `identifier` for the contact. The first contact to
+    /// hold an identifier keeps it (a later claim by another contact is ignored at flush).
+    pub fn add_identifier(&mut self, identifier: &Identifier, contact_id: i64, channel: &str, now: i64) {
+        self.identifiers.insert(identifier.clone(), Some(contact_id));
+        self.new_identifiers.push((identifier.clone(), contact_id, channel.to_owned(), now));
+    }
+
     /// A contact (loaded on first use).
     pub async fn contact(&mut self, c: &mut Conn, id: i64) -> Result<Contact, Error> {
         if let Some(contact) = self.contacts.get(&id) {
@@ -302,7 +355,8 @@ impl Cache {
         Ok(id)
     }
 
-    /// The first contact with this phone or email, for joining channels into one contact.
+    /// The oldest contact whose phone or email attribute is this value (a signed webhook's
+    /// lookup by a business key). Attributes are not verified: this never joins contacts.
     pub async fn contact_by(
         &mut self,
         c: &mut Conn,
@@ -612,6 +666,21 @@ impl Cache {
             q.build().execute(&mut *c).await?;
         }
         self.new_addresses.clear();
+
+        for chunk in self.new_identifiers.chunks(CHUNK) {
+            let mut q =
+                Sql::new(backend, "INSERT INTO contact_identifiers (kind, value, contact_id, channel, verified_at) ");
+            q.push_values(chunk.iter(), |mut b, (identifier, id, channel, at)| {
+                b.push_bind(identifier.kind())
+                    .push_bind(identifier.value().to_owned())
+                    .push_bind(*id)
+                    .push_bind(channel.clone())
+                    .push_bind(*at);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *c).await?;
+        }
+        self.new_identifiers.clear();
 
         let conversations: Vec<&Conversation> =
             self.dirty_conversations.iter().filter_map(|id| self.conversations.get(id)).collect();

@@ -14,6 +14,50 @@ pub enum ContactRef {
     Address { channel: String, address: String },
 }
 
+/// An identifier of a person that a channel itself verified: WhatsApp's sender number (the
+/// `wa_id` the message came from), a phone number a Telegram user shared from their own
+/// account. Only these join a new channel address to an existing contact; a phone or email
+/// in a profile or a field is just an attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Identifier {
+    /// A phone number in E.164 form (`+4915112345678`).
+    Phone(String),
+}
+
+impl Identifier {
+    /// A phone number as channels give it (`4915112345678`, `+49 151 12345678`), in E.164
+    /// form; `None` when it is not 6 to 15 digits.
+    pub fn phone(raw: &str) -> Option<Identifier> {
+        let rest = raw.trim().strip_prefix('+').unwrap_or(raw.trim());
+        let digits: String = rest.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+        let valid = (6..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        valid.then(|| Identifier::Phone(format!("+{digits}")))
+    }
+
+    /// An identifier as stored (`contact_identifiers.kind`, `value`); `None` for a kind this
+    /// version does not know.
+    pub fn stored(kind: &str, value: String) -> Option<Identifier> {
+        match kind {
+            "phone" => Some(Identifier::Phone(value)),
+            _ => None,
+        }
+    }
+
+    /// The kind as stored (`contact_identifiers.kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Identifier::Phone(_) => "phone",
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        match self {
+            Identifier::Phone(v) => v,
+        }
+    }
+}
+
 /// An event, with the sender's id for deduplication (`None`: never deduplicated).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Event {
@@ -22,17 +66,29 @@ pub struct Event {
     pub id: Option<String>,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// Identifiers the sender's channel verified (see [`Identifier`]). Never read from JSON:
+    /// only a channel adapter sets them ([`Event::verified_by_channel`]), and the queue keeps
+    /// them in a column of their own, so an event posted to `/api/events` cannot claim any.
+    #[serde(skip)]
+    pub verified: Vec<Identifier>,
 }
 
 impl Event {
     /// An event with no id (tests, internal use).
     pub fn new(kind: EventKind) -> Event {
-        Event { source: "api".into(), id: None, kind }
+        Event { source: "api".into(), id: None, kind, verified: Vec::new() }
     }
 
     /// An event the sender identifies by `id`; a second one with the same id is ignored.
     pub fn with_id(source: &str, id: &str, kind: EventKind) -> Event {
-        Event { source: source.into(), id: Some(id.into()), kind }
+        Event { source: source.into(), id: Some(id.into()), kind, verified: Vec::new() }
+    }
+
+    /// The event carries identifiers its channel verified. Only channel adapters call this,
+    /// on a delivery whose signature they checked.
+    pub fn verified_by_channel(mut self, verified: Vec<Identifier>) -> Event {
+        self.verified = verified;
+        self
     }
 }
 
@@ -41,7 +97,8 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EventKind {
-    /// A contact wrote. `profile` fills in a new contact's attributes (name, phone, ...).
+    /// A contact wrote. `profile` fills in the addressed contact's empty attributes (name,
+    /// phone, ...); it never joins the address to another contact.
     MessageReceived {
         contact: ContactRef,
         channel: String,
@@ -103,6 +160,27 @@ pub enum EventKind {
         #[serde(default)]
         vars: Map<String, Value>,
     },
+}
+
+impl EventKind {
+    /// The contact the event names, if any.
+    pub fn contact(&self) -> Option<&ContactRef> {
+        match self {
+            EventKind::MessageReceived { contact, .. }
+            | EventKind::AgentReplied { contact, .. }
+            | EventKind::Assigned { contact, .. }
+            | EventKind::ConversationOpened { contact, .. }
+            | EventKind::ConversationClosed { contact, .. }
+            | EventKind::TagUpdated { contact, .. }
+            | EventKind::FieldUpdated { contact, .. }
+            | EventKind::OptedOut { contact }
+            | EventKind::Followed { contact, .. }
+            | EventKind::Unfollowed { contact, .. }
+            | EventKind::Shortcut { contact, .. }
+            | EventKind::Manual { contact, .. } => Some(contact),
+            EventKind::Webhook { .. } | EventKind::DeliveryStatus { .. } => None,
+        }
+    }
 }
 
 /// What handling an event did.
@@ -364,5 +442,32 @@ mod tests {
         let field =
             json!({"source": "crm", "type": "field_updated", "contact": {"id": 1}, "field": "plan", "value": big});
         assert!(check(field).unwrap_err().starts_with("value: at most 8192 bytes"));
+    }
+
+    #[test]
+    fn phones_are_verified_identifiers_in_one_form() {
+        let check = |raw: &str, expected: Option<&str>| {
+            assert_eq!(Identifier::phone(raw), expected.map(|p| Identifier::Phone(p.to_owned())), "{raw:?}");
+        };
+        check("4915112345678", Some("+4915112345678"));
+        check("+49 151 1234-5678", Some("+4915112345678"));
+        check(" +1 (650) 555.1234 ", Some("+16505551234"));
+        check("12345", None);
+        check("1234567890123456", None);
+        check("+49 151 CALL ME", None);
+        check("++4915112345678", None);
+        check("", None);
+    }
+
+    #[test]
+    fn an_event_posted_as_json_carries_no_verified_identifiers() {
+        // `verified` is no field of an event's JSON: it is refused like any unknown field.
+        let posted = serde_json::json!({"source": "crm", "type": "opted_out", "contact": {"id": 1},
+            "verified": [{"kind": "phone", "value": "+4915112345678"}]});
+        let refused = serde_json::from_value::<Event>(posted).expect_err("refused");
+        assert!(refused.to_string().contains("unknown field `verified`"), "{refused}");
+        let verified = Event::new(EventKind::OptedOut { contact: ContactRef::Id(1) })
+            .verified_by_channel(vec![Identifier::Phone("+4915112345678".into())]);
+        assert!(!serde_json::to_string(&verified).expect("json").contains("verified"), "not in the event's body");
     }
 }

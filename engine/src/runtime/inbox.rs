@@ -20,15 +20,17 @@ const LATEST_CONVERSATION: &str =
     "LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)";
 
 impl Engine {
-    /// A contact with attributes, tags, custom fields and the runs under way.
+    /// A contact with attributes, tags, custom fields, the runs under way, its channels (an
+    /// address that joined it says how, in `joined`) and its verified identifiers.
     pub async fn contact(&self, id: i64) -> Result<Value, Error> {
-        let contact = {
+        let (contact, verified) = {
             // One connection at a time: an in-memory database has exactly one.
             let mut conn = self.inner.pool.acquire().await?;
-            records::load_contacts(&mut conn, &[id])
+            let contact = records::load_contacts(&mut conn, &[id])
                 .await?
                 .pop()
-                .ok_or_else(|| Error::NotFound(format!("contact {id}")))?
+                .ok_or_else(|| Error::NotFound(format!("contact {id}")))?;
+            (contact, records::identifiers_of(&mut conn, id).await?)
         };
         let runs: Vec<Value> = self
             .runs_of_contact(id)
@@ -41,6 +43,7 @@ impl Engine {
         out["active_runs"] = Value::Array(runs);
         // Per channel: the address, when they last wrote, whether they follow the account.
         out["channels"] = json!(contact.channels);
+        out["verified"] = Value::Array(verified);
         Ok(out)
     }
 
@@ -67,13 +70,23 @@ impl Engine {
     /// Every message with the contact — theirs, agents', flows', internal notes and system
     /// lines — oldest first.
     pub async fn transcript(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, conversation_id, direction, sender, channel, text, body, status, error, created_at FROM messages
-             WHERE contact_id = $1 ORDER BY id",
-        )
-        .bind(contact_id)
-        .fetch_all(&self.inner.pool)
-        .await?;
+        self.transcript_for(contact_id, None).await
+    }
+
+    /// The transcript as `visible_to` (an agent; `None`: everyone) may read it: only the
+    /// messages and notes of conversations [visible](VISIBLE_TO_AGENT) to that agent, and
+    /// the contact's lines outside any conversation. Seeing a contact's latest conversation
+    /// is no licence to read its earlier ones with another team.
+    pub async fn transcript_for(&self, contact_id: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
+        let sql = format!(
+            "SELECT m.id, m.conversation_id, m.direction, m.sender, m.channel, m.text, m.body, m.status, m.error,
+                    m.created_at
+             FROM messages m LEFT JOIN conversations v ON v.id = m.conversation_id
+             WHERE m.contact_id = $2 AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
+             ORDER BY m.id"
+        );
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(visible_to).bind(contact_id).fetch_all(&self.inner.pool).await?;
         rows.iter()
             .map(|r| {
                 let body: String = r.try_get("body")?;

@@ -34,7 +34,7 @@ mod triggers;
 mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
-pub use events::{ContactRef, Event, EventKind, Handled};
+pub use events::{ContactRef, Event, EventKind, Handled, Identifier};
 
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
@@ -218,6 +218,9 @@ struct Inner {
     live: tokio::sync::broadcast::Sender<LiveEvent>,
     /// Changes of the queue transaction in progress (see `queue.rs`).
     pending_live: std::sync::Mutex<Vec<LiveEvent>>,
+    /// Counts API token revocations made in this process, so live streams re-check their
+    /// token at once instead of at their next periodic check.
+    revocations: tokio::sync::watch::Sender<u64>,
     metrics: metrics::Metrics,
     /// This process's id in `workers`, the owner of its leases.
     worker: String,
@@ -294,6 +297,7 @@ impl Engine {
                 opt_out: options.opt_out,
                 http: HttpCaller::new(policy),
                 live: tokio::sync::broadcast::channel(4096).0,
+                revocations: tokio::sync::watch::channel(0).0,
                 pending_live: std::sync::Mutex::new(Vec::new()),
                 metrics: metrics::Metrics::default(),
                 worker: worker_id(),
@@ -487,7 +491,7 @@ impl Engine {
                 return Ok(Handled { duplicate: true, ..Handled::default() });
             }
         }
-        batch.apply_event(event.kind).await?;
+        batch.apply_event(event.kind, &event.verified).await?;
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await
     }
@@ -495,6 +499,17 @@ impl Engine {
     /// Live updates: every change committed from now on.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<LiveEvent> {
         self.inner.live.subscribe()
+    }
+
+    /// Says that API tokens were revoked: every live stream re-checks its token now. (Each
+    /// also re-checks every few seconds, which covers revocations in other processes.)
+    pub fn tokens_revoked(&self) {
+        self.inner.revocations.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes when [`Engine::tokens_revoked`] is called.
+    pub fn watch_revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.revocations.subscribe()
     }
 
     /// Announces committed changes (nobody listening is fine).

@@ -4,7 +4,7 @@
 //! to its own savepoint and kept in `event_failures` with the reason; the others commit.
 
 use super::advance::Batch;
-use super::events::{ContactRef, Event, EventKind};
+use super::events::{ContactRef, Event, EventKind, Identifier};
 use super::{Engine, Error};
 use crate::store::{Conn, Sql};
 use std::collections::HashSet;
@@ -51,7 +51,7 @@ impl Engine {
             fresh.extend(inserted);
         }
         let mut out = Vec::with_capacity(events.len());
-        let mut queued: Vec<(&Event, String)> = Vec::with_capacity(events.len());
+        let mut queued: Vec<(&Event, String, Option<String>)> = Vec::with_capacity(events.len());
         for event in events {
             let accept = match &event.id {
                 // The first occurrence takes the fresh slot; a repeat in the same call is a duplicate.
@@ -60,21 +60,26 @@ impl Engine {
             };
             if accept {
                 let body = serde_json::to_string(&event.kind).map_err(|e| Error::Refused(e.to_string()))?;
-                queued.push((event, body));
+                let verified = match event.verified.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&event.verified).map_err(|e| Error::Refused(e.to_string()))?),
+                };
+                queued.push((event, body, verified));
             }
             out.push(Accepted { duplicate: !accept });
         }
         for chunk in queued.chunks(CHUNK) {
             let mut q = Sql::new(
                 self.inner.backend,
-                "INSERT INTO event_queue (source, event_id, body, received_at, contact_key) ",
+                "INSERT INTO event_queue (source, event_id, body, received_at, contact_key, verified) ",
             );
-            q.push_values(chunk.iter(), |mut b, (event, body)| {
+            q.push_values(chunk.iter(), |mut b, (event, body, verified)| {
                 b.push_bind(event.source.clone())
                     .push_bind(event.id.clone())
                     .push_bind(body.clone())
                     .push_bind(now)
-                    .push_bind(contact_of(&event.kind).map(contact_key));
+                    .push_bind(event.kind.contact().map(contact_key))
+                    .push_bind(verified.clone());
             });
             q.build().execute(tx.conn()).await?;
         }
@@ -128,7 +133,7 @@ impl Engine {
     async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
         let rows = match self.inner.backend {
             crate::store::Backend::Sqlite => {
-                sqlx::query_as("SELECT id, source, event_id, body FROM event_queue ORDER BY id LIMIT $1")
+                sqlx::query_as("SELECT id, source, event_id, body, verified FROM event_queue ORDER BY id LIMIT $1")
                     .bind(limit)
                     .fetch_all(&mut *conn)
                     .await?
@@ -142,7 +147,7 @@ impl Engine {
                              SELECT contact_key, MIN(id) AS first FROM window_ WHERE contact_key IS NOT NULL
                              GROUP BY contact_key ORDER BY first) AS keys
                          WHERE pg_try_advisory_xact_lock($2, hashtext(contact_key)) LIMIT $3)
-                     SELECT e.id, e.source, e.event_id, e.body FROM event_queue e
+                     SELECT e.id, e.source, e.event_id, e.body, e.verified FROM event_queue e
                      WHERE e.id IN (SELECT id FROM window_ w
                                     WHERE w.contact_key IS NULL OR w.contact_key IN (SELECT contact_key FROM mine))
                      ORDER BY e.id FOR UPDATE SKIP LOCKED",
@@ -230,15 +235,17 @@ impl Engine {
         let mut batch = Batch::new(self, conn);
         let addresses: Vec<(String, String)> = events
             .iter()
-            .filter_map(|(_, _, _, e)| match contact_of(e) {
+            .filter_map(|(_, _, _, e, _)| match e.contact() {
                 Some(ContactRef::Address { channel, address }) => Some((channel.clone(), address.clone())),
                 _ => None,
             })
             .collect();
         batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
+        let identifiers: Vec<Identifier> = events.iter().flat_map(|(_, _, _, _, v)| v.iter().cloned()).collect();
+        batch.cache.prefetch_identifiers(batch.conn, &identifiers).await?;
         let mut ids: Vec<i64> = Vec::with_capacity(events.len());
-        for (_, _, _, e) in events {
-            match contact_of(e) {
+        for (_, _, _, e, _) in events {
+            match e.contact() {
                 Some(ContactRef::Id(id)) => ids.push(*id),
                 Some(ContactRef::Address { channel, address }) => {
                     if let Some(id) = batch.cache.address(batch.conn, channel, address).await? {
@@ -252,8 +259,8 @@ impl Engine {
         ids.dedup();
         batch.cache.prefetch(batch.conn, &ids).await?;
         let mut refused = Vec::new();
-        for (source, event_id, body, kind) in events {
-            let applied = match batch.apply_event(kind.clone()).await {
+        for (source, event_id, body, kind, verified) in events {
+            let applied = match batch.apply_event(kind.clone(), verified).await {
                 Ok(()) => batch.drain().await,
                 Err(e) => Err(e),
             };
@@ -273,11 +280,11 @@ impl Engine {
 
     async fn apply_one_by_one(&self, conn: &mut Conn, events: &[QueuedEvent]) -> Result<(bool, bool), Error> {
         let (mut wake_outbox, mut wake_timers) = (false, false);
-        for (source, event_id, body, kind) in events {
+        for (source, event_id, body, kind, verified) in events {
             sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
             let mut batch = Batch::new(self, &mut *conn);
             let result = async {
-                batch.apply_event(kind.clone()).await?;
+                batch.apply_event(kind.clone(), verified).await?;
                 batch.finish().await
             }
             .await;
@@ -338,17 +345,21 @@ impl Engine {
     }
 }
 
-/// A claimed `event_queue` row: id, source, sender's id, body.
-type QueuedRow = (i64, String, Option<String>, String);
+/// A claimed `event_queue` row: id, source, sender's id, body, verified identifiers (JSON).
+type QueuedRow = (i64, String, Option<String>, String, Option<String>);
 
 /// Parses claimed rows into events, and the unreadable ones into failures.
 fn parse_rows(rows: &[QueuedRow]) -> (Vec<QueuedEvent>, Vec<Failure>) {
     let mut events = Vec::with_capacity(rows.len());
     let mut unreadable = Vec::new();
-    for (_, source, event_id, body) in rows {
-        match serde_json::from_str::<EventKind>(body) {
-            Ok(kind) => events.push((source.clone(), event_id.clone(), body.clone(), kind)),
-            Err(e) => {
+    for (_, source, event_id, body, verified) in rows {
+        let verified = match verified {
+            Some(v) => serde_json::from_str::<Vec<Identifier>>(v),
+            None => Ok(Vec::new()),
+        };
+        match (serde_json::from_str::<EventKind>(body), verified) {
+            (Ok(kind), Ok(verified)) => events.push((source.clone(), event_id.clone(), body.clone(), kind, verified)),
+            (Err(e), _) | (_, Err(e)) => {
                 unreadable.push((source.clone(), event_id.clone(), body.clone(), format!("unreadable event: {e}")))
             }
         }
@@ -364,8 +375,9 @@ fn contact_key(contact: &ContactRef) -> String {
     }
 }
 
-/// A queued event: source, sender's id, the stored body, and the parsed event.
-type QueuedEvent = (String, Option<String>, String, EventKind);
+/// A queued event: source, sender's id, the stored body, the parsed event and the
+/// identifiers its channel verified.
+type QueuedEvent = (String, Option<String>, String, EventKind, Vec<Identifier>);
 /// An event that could not be processed: source, id, body and why.
 type Failure = (String, Option<String>, String, String);
 
@@ -377,24 +389,5 @@ fn event_level(e: &Error) -> bool {
             db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation()
         }
         _ => false,
-    }
-}
-
-/// The contact an event names, if any.
-fn contact_of(kind: &EventKind) -> Option<&ContactRef> {
-    match kind {
-        EventKind::MessageReceived { contact, .. }
-        | EventKind::AgentReplied { contact, .. }
-        | EventKind::Assigned { contact, .. }
-        | EventKind::ConversationOpened { contact, .. }
-        | EventKind::ConversationClosed { contact, .. }
-        | EventKind::TagUpdated { contact, .. }
-        | EventKind::FieldUpdated { contact, .. }
-        | EventKind::OptedOut { contact }
-        | EventKind::Followed { contact, .. }
-        | EventKind::Unfollowed { contact, .. }
-        | EventKind::Shortcut { contact, .. }
-        | EventKind::Manual { contact, .. } => Some(contact),
-        EventKind::Webhook { .. } | EventKind::DeliveryStatus { .. } => None,
     }
 }

@@ -2,6 +2,7 @@
 //! Every function takes an open connection (normally the batch's transaction), so callers
 //! decide what commits together.
 
+use super::events::Identifier;
 use super::Error;
 use crate::clock::from_millis;
 use crate::store::{Backend, Conn};
@@ -43,6 +44,44 @@ pub struct ChannelState {
     /// opts them back in (an opt-out by keyword or by the API stays).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unfollow_opted_out: bool,
+    /// Set when this address joined a contact that already existed: the verified identifier
+    /// the two shared. Shown in the contact's view, so a merge is never silent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined: Option<Joined>,
+}
+
+/// Why an address joined an existing contact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Joined {
+    /// The identifier the address's channel verified, equal to one verified for the contact.
+    pub by: Identifier,
+    /// When (milliseconds since the epoch).
+    pub at: i64,
+}
+
+/// The contact a verified identifier belongs to.
+pub async fn identified(c: &mut Conn, identifier: &Identifier) -> Result<Option<i64>, Error> {
+    Ok(sqlx::query_scalar("SELECT contact_id FROM contact_identifiers WHERE kind = $1 AND value = $2")
+        .bind(identifier.kind())
+        .bind(identifier.value())
+        .fetch_optional(&mut *c)
+        .await?)
+}
+
+/// A contact's verified identifiers, each with the channel that verified it and when.
+pub async fn identifiers_of(c: &mut Conn, contact_id: i64) -> Result<Vec<Value>, Error> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT kind, value, channel, verified_at FROM contact_identifiers WHERE contact_id = $1 ORDER BY verified_at, kind",
+    )
+    .bind(contact_id)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, value, channel, at)| {
+            json!({"kind": kind, "value": value, "channel": channel, "verified_at": from_millis(at).to_rfc3339()})
+        })
+        .collect())
 }
 
 /// The standard contact attributes stored in their own columns.

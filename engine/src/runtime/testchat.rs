@@ -185,24 +185,27 @@ impl Engine {
                 let message = InboundMessage::text(text);
                 let event =
                     EventKind::MessageReceived { contact, channel: "simulator".into(), message, profile: Map::new() };
-                batch.apply_event(event).await?;
+                batch.apply_event(event, &[]).await?;
             }
             (TestTrigger::ConversationOpened, _) => {
-                batch.apply_event(EventKind::ConversationOpened { contact, by: "contact".into() }).await?;
+                batch.apply_event(EventKind::ConversationOpened { contact, by: "contact".into() }, &[]).await?;
             }
             (TestTrigger::ConversationClosed { category, summary }, _) => {
                 batch.open_conversation(session, Some("simulator"), "contact").await?;
                 let closed_by = "agent:test-chat".to_owned();
                 batch
-                    .apply_event(EventKind::ConversationClosed { contact, closed_by, category, summary, auto: false })
+                    .apply_event(
+                        EventKind::ConversationClosed { contact, closed_by, category, summary, auto: false },
+                        &[],
+                    )
                     .await?;
             }
             (TestTrigger::TagUpdated { tag, removed }, TriggerKind::TagUpdated { tag: wanted, .. }) => {
                 let tag = tag.unwrap_or_else(|| wanted.clone());
-                batch.apply_event(EventKind::TagUpdated { contact, tag, added: !removed }).await?;
+                batch.apply_event(EventKind::TagUpdated { contact, tag, added: !removed }, &[]).await?;
             }
             (TestTrigger::FieldUpdated { value }, TriggerKind::FieldUpdated { field }) => {
-                batch.apply_event(EventKind::FieldUpdated { contact, field: field.clone(), value }).await?;
+                batch.apply_event(EventKind::FieldUpdated { contact, field: field.clone(), value }, &[]).await?;
             }
             (explicit, _) => {
                 let vars = match explicit {

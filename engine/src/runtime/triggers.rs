@@ -6,8 +6,8 @@
 
 use super::advance::{Batch, Expect, Queued, Work, MAX_ORIGIN_DEPTH};
 use super::cache::{MessageRow, OutboxRow};
-use super::events::{ContactRef, EventKind};
-use super::records::{Agent, Contact, Conversation};
+use super::events::{ContactRef, EventKind, Identifier};
+use super::records::{Agent, Contact, Conversation, Joined, CONTACT_COLUMNS};
 use super::Error;
 use serde_json::{json, Map, Value};
 use steps::answer::fold;
@@ -152,31 +152,155 @@ fn keywords_match(text: &str, keywords: &[String], how: KeywordMatch) -> bool {
 }
 
 impl Batch<'_> {
-    /// Finds or creates the contact an event is about.
-    pub async fn resolve_contact(&mut self, contact: &ContactRef, profile: &Map<String, Value>) -> Result<i64, Error> {
-        match contact {
+    /// Finds the contact an event is about; an unknown address is a new contact.
+    pub async fn resolve_contact(&mut self, contact: &ContactRef) -> Result<i64, Error> {
+        self.resolve_sender(contact, &Map::new(), &[]).await
+    }
+
+    /// Finds or creates the contact a message is from, the one place where an address can
+    /// join a contact that already exists. It does only on an identifier the address's own
+    /// channel verified (`verified`, set by channel adapters alone) that was verified for
+    /// that contact before; the join is recorded on the address (`channels.<c>.joined`) and
+    /// as a system line in the contact's history. A phone or email in `profile` (anyone can
+    /// write one through `/api/events`) fills in the addressed contact's empty attributes and
+    /// joins nothing, so a sender can never attach their address to someone else's contact
+    /// and read what is sent there.
+    pub async fn resolve_sender(
+        &mut self,
+        contact: &ContactRef,
+        profile: &Map<String, Value>,
+        verified: &[Identifier],
+    ) -> Result<i64, Error> {
+        let (channel, address) = match contact {
             ContactRef::Id(id) => {
-                if self.cache.contact_exists(self.conn, *id).await? {
-                    Ok(*id)
-                } else {
-                    Err(Error::NotFound(format!("contact {id}")))
+                if !self.cache.contact_exists(self.conn, *id).await? {
+                    return Err(Error::NotFound(format!("contact {id}")));
                 }
+                self.fill_profile(*id, profile).await?;
+                return Ok(*id);
             }
-            ContactRef::Address { channel, address } => {
-                if let Some(id) = self.cache.address(self.conn, channel, address).await? {
-                    return Ok(id);
+            ContactRef::Address { channel, address } => (channel, address),
+        };
+        if let Some(id) = self.cache.address(self.conn, channel, address).await? {
+            self.fill_profile(id, profile).await?;
+            self.claim_identifiers(id, channel, verified).await?;
+            return Ok(id);
+        }
+        let mut joined = None;
+        for identifier in verified {
+            if let Some(id) = self.cache.identified(self.conn, identifier).await? {
+                // Test-chat contacts are nobody's identity: a real person never joins one.
+                if self.cache.contact(self.conn, id).await?.test_workflow.is_none() {
+                    joined = Some((id, identifier.clone()));
+                    break;
                 }
-                // The same phone or email on another channel is the same person.
-                let phone = profile.get("phone").and_then(Value::as_str);
-                let email = profile.get("email").and_then(Value::as_str);
-                let id = match self.cache.contact_by(self.conn, phone, email).await? {
-                    Some(id) => id,
-                    None => self.cache.new_contact(self.conn, Contact::new(profile, self.now_ms)).await?,
-                };
-                self.cache.add_address(channel, address, id);
-                Ok(id)
             }
         }
+        let id = match joined {
+            Some((id, by)) => {
+                self.record_join(id, channel, address, by).await?;
+                self.fill_profile(id, profile).await?;
+                id
+            }
+            None => self.cache.new_contact(self.conn, Contact::new(profile, self.now_ms)).await?,
+        };
+        self.cache.add_address(channel, address, id);
+        self.claim_identifiers(id, channel, verified).await?;
+        Ok(id)
+    }
+
+    /// Records that `channel`'s `address` joined the existing contact `id` on the verified
+    /// identifier `by`: on the address's channel state and as a system line in the history.
+    async fn record_join(&mut self, id: i64, channel: &str, address: &str, by: Identifier) -> Result<(), Error> {
+        let mut c = self.cache.contact(self.conn, id).await?;
+        let text = format!(
+            "Address {address} on {channel} joined this contact: its verified {} {} matched.",
+            by.kind(),
+            by.value()
+        );
+        let state = c.channels.entry(channel.to_owned()).or_default();
+        state.address = address.to_owned();
+        state.joined = Some(Joined { by, at: self.now_ms });
+        self.cache.put_contact(c);
+        self.cache.message(MessageRow {
+            contact_id: id,
+            conversation_id: None,
+            direction: "system",
+            sender: "system".into(),
+            channel: Some(channel.to_owned()),
+            text: Some(text),
+            body: json!({"kind": "joined"}).to_string(),
+            status: "note",
+            created_at: self.now_ms,
+            ..MessageRow::default()
+        });
+        Ok(())
+    }
+
+    /// Keeps the identifiers `channel` verified for the contact, unless another contact holds
+    /// them already (two existing contacts are never merged; the first keeps the identifier).
+    async fn claim_identifiers(&mut self, id: i64, channel: &str, verified: &[Identifier]) -> Result<(), Error> {
+        for identifier in verified {
+            if self.cache.identified(self.conn, identifier).await?.is_none() {
+                self.cache.add_identifier(identifier, id, channel, self.now_ms);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills the contact's empty standard attributes from a message's profile (the name a
+    /// channel reports, a phone). Set values stay: changing them is a field update, which
+    /// workflows can react to.
+    async fn fill_profile(&mut self, id: i64, profile: &Map<String, Value>) -> Result<(), Error> {
+        if profile.is_empty() {
+            return Ok(());
+        }
+        let mut c = self.cache.contact(self.conn, id).await?;
+        let mut changed = false;
+        for col in CONTACT_COLUMNS {
+            let Some(value) = profile.get(*col).filter(|v| !v.is_null()) else { continue };
+            let slot = c.attrs.entry((*col).to_owned()).or_insert(Value::Null);
+            if slot.is_null() {
+                *slot = value.clone();
+                changed = true;
+            }
+        }
+        if changed {
+            self.cache.put_contact(c);
+        }
+        Ok(())
+    }
+
+    /// The contact a signed webhook names by a business key (`contact_key: phone|email`). The
+    /// payload is signed by the business's own system, so this may look up an existing
+    /// contact: the one its earlier webhooks addressed by this key, else the one whose
+    /// verified phone it is, else the oldest with the attribute; none is a new contact. The
+    /// webhook's own address (`webhook-<key>`) is kept only on a contact it created or found
+    /// by a verified identifier: an attribute anyone may have written is looked up afresh
+    /// every time and never becomes an address.
+    async fn webhook_contact(&mut self, field: &str, key: String) -> Result<i64, Error> {
+        let channel = format!("webhook-{field}");
+        if let Some(id) = self.cache.address(self.conn, &channel, &key).await? {
+            return Ok(id);
+        }
+        let identifier = if field == "phone" { Identifier::phone(&key) } else { None };
+        if let Some(identifier) = identifier {
+            if let Some(id) = self.cache.identified(self.conn, &identifier).await? {
+                if self.cache.contact(self.conn, id).await?.test_workflow.is_none() {
+                    self.cache.add_address(&channel, &key, id);
+                    return Ok(id);
+                }
+            }
+        }
+        let (phone, email) = if field == "phone" { (Some(key.as_str()), None) } else { (None, Some(key.as_str())) };
+        if let Some(id) = self.cache.contact_by(self.conn, phone, email).await? {
+            return Ok(id);
+        }
+        let mut profile = Map::new();
+        profile.insert(field.to_owned(), Value::String(key.clone()));
+        let id = self.cache.new_contact(self.conn, Contact::new(&profile, self.now_ms)).await?;
+        self.cache.add_address(&channel, &key, id);
+        Ok(id)
     }
 
     /// The contact opted out (a keyword, an unfollow, the API): their runs end and nothing
@@ -192,7 +316,7 @@ impl Batch<'_> {
     /// A follow or unfollow (block) on a channel. Unfollowing opts the contact out; following
     /// again is consent to hear from the account again.
     async fn set_following(&mut self, contact: &ContactRef, channel: String, follows: bool) -> Result<(), Error> {
-        let contact_id = self.resolve_contact(contact, &Map::new()).await?;
+        let contact_id = self.resolve_contact(contact).await?;
         self.handled.contact_id = Some(contact_id);
         let mut c = self.cache.contact(self.conn, contact_id).await?;
         let state = c.channels.entry(channel.clone()).or_default();
@@ -221,17 +345,22 @@ impl Batch<'_> {
     }
 
     /// Applies an outside event to the store and queues what follows from it.
-    pub async fn apply_event(&mut self, kind: EventKind) -> Result<(), Error> {
+    /// `verified`: identifiers the event's channel verified (see [`Identifier`]).
+    pub async fn apply_event(&mut self, kind: EventKind, verified: &[Identifier]) -> Result<(), Error> {
         match kind {
             EventKind::MessageReceived { contact, channel, message, profile } => {
-                let contact_id = self.resolve_contact(&contact, &profile).await?;
+                let contact_id = self.resolve_sender(&contact, &profile, verified).await?;
                 self.handled.contact_id = Some(contact_id);
                 let mut c = self.cache.contact(self.conn, contact_id).await?;
                 c.last_channel = Some(channel.clone());
                 c.last_inbound_at = Some(self.now_ms);
                 let state = c.channels.entry(channel.clone()).or_default();
-                if let ContactRef::Address { address, .. } = &contact {
-                    state.address = address.clone();
+                // Only an address on this very channel is where replies on it go (an event
+                // naming a contact by another channel's address must not redirect them).
+                if let ContactRef::Address { channel: on, address } = &contact {
+                    if on == &channel {
+                        state.address = address.clone();
+                    }
                 }
                 state.last_inbound_at = Some(self.now_ms);
                 // Writing to the account is following it (Telegram sends no event for a
@@ -288,7 +417,7 @@ impl Batch<'_> {
                 }
             }
             EventKind::AgentReplied { contact, agent_id, text } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 if self.cache.agent(self.conn, &agent_id).await?.is_none() {
                     return Err(Error::NotFound(format!("agent {agent_id}")));
@@ -353,7 +482,7 @@ impl Batch<'_> {
                 self.exit_runs(contact_id, ExitCondition::AgentReplied, None).await?;
             }
             EventKind::ConversationOpened { contact, by } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 let (_, opened) = self.open_conversation(contact_id, None, &by).await?;
                 if opened {
@@ -362,7 +491,7 @@ impl Batch<'_> {
                 }
             }
             EventKind::ConversationClosed { contact, closed_by, category, summary, auto } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 let open = self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open");
                 let Some(mut conv) = open else {
@@ -384,7 +513,7 @@ impl Batch<'_> {
                 self.work.push_back(Work::Fire { fire, origin: Vec::new() });
             }
             EventKind::Assigned { contact, agent_id } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 if let Some(id) = &agent_id {
                     if self.cache.agent(self.conn, id).await?.is_none() {
@@ -408,7 +537,7 @@ impl Batch<'_> {
                 }
             }
             EventKind::TagUpdated { contact, tag, added } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 let mut c = self.cache.contact(self.conn, contact_id).await?;
                 let had = c.tags.iter().any(|t| t == &tag);
@@ -425,7 +554,7 @@ impl Batch<'_> {
             }
             EventKind::FieldUpdated { contact, field, value } => {
                 steps::vars::check_writable(&field).map_err(Error::Refused)?;
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 let mut c = self.cache.contact(self.conn, contact_id).await?;
                 let old = c.get(&field);
@@ -436,7 +565,7 @@ impl Batch<'_> {
                 }
             }
             EventKind::OptedOut { contact } => {
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 self.opt_out(contact_id).await?;
             }
@@ -447,7 +576,7 @@ impl Batch<'_> {
             }
             EventKind::Shortcut { contact, workflow, agent_id, form } => {
                 let (version, wf) = self.live_with(&workflow, "shortcut")?;
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 self.refuse_test_contact(contact_id, &workflow).await?;
                 let agent = self
@@ -485,13 +614,8 @@ impl Batch<'_> {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
                 let contact_id = match key_name.as_str() {
-                    "id" => self.resolve_contact(&ContactRef::Id(key.parse().unwrap_or(-1)), &Map::new()).await?,
-                    field => {
-                        let mut profile = Map::new();
-                        profile.insert(field.to_owned(), Value::String(key.clone()));
-                        let address = ContactRef::Address { channel: format!("webhook-{field}"), address: key };
-                        self.resolve_contact(&address, &profile).await?
-                    }
+                    "id" => self.resolve_contact(&ContactRef::Id(key.parse().unwrap_or(-1))).await?,
+                    field => self.webhook_contact(field, key).await?,
                 };
                 self.handled.contact_id = Some(contact_id);
                 self.refuse_test_contact(contact_id, &workflow).await?;
@@ -500,7 +624,7 @@ impl Batch<'_> {
             }
             EventKind::Manual { workflow, contact, vars } => {
                 let (version, wf) = self.live_with(&workflow, "manual")?;
-                let contact_id = self.resolve_contact(&contact, &Map::new()).await?;
+                let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
                 self.refuse_test_contact(contact_id, &workflow).await?;
                 let trigger = json!({"type": "manual", "vars": vars, "caller": null});

@@ -133,6 +133,17 @@ async fn store_token(
     Ok(id)
 }
 
+/// Whether the token is still valid (not revoked), for requests that outlive their
+/// authentication (live streams).
+pub(super) async fn token_is_live(pool: &Pool, token_id: i64) -> Result<bool, ApiError> {
+    let live: Option<i64> = sqlx::query_scalar("SELECT id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
+        .bind(token_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(internal)?;
+    Ok(live.is_some())
+}
+
 pub(super) fn internal(e: sqlx::Error) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }

@@ -15,6 +15,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+/// The channel prefix of the addresses signed webhooks give contacts (`webhook-phone`).
+const WEBHOOK_ADDRESS_PREFIX: &str = "webhook-";
+
 /// How far a webhook's timestamp may be from now, either way.
 pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
 
@@ -117,6 +120,20 @@ pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<
                 "event_not_allowed",
                 format!("event {i}: this endpoint takes message, conversation, tag, field and opt-out events"),
             ));
+        }
+        // `webhook-phone` and `webhook-email` addresses are the signed webhooks' keys: an
+        // address made up here would catch the next signed webhook for that phone or email.
+        if let Some(ContactRef::Address { channel, .. }) = event.kind.contact() {
+            if channel.starts_with(WEBHOOK_ADDRESS_PREFIX) {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "event_not_allowed",
+                    format!(
+                        "event {i}: `contact.address.channel` `{channel}` is reserved for signed webhooks; \
+                         name the contact by `id` or by an address on a channel"
+                    ),
+                ));
+            }
         }
         // Sources are namespaced so an integration cannot collide with the ids of signed
         // webhooks or of channel adapters.

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 const READ: &[Role] = &[Role::Agent];
 
 /// The agent an agent token is bound to, for narrowing what it sees; `None` for admins.
-fn bound_agent(caller: &Caller) -> Option<&str> {
+pub(super) fn bound_agent(caller: &Caller) -> Option<&str> {
     if caller.role == Role::Agent {
         caller.agent_id.as_deref()
     } else {
@@ -74,7 +74,7 @@ pub async fn transcript(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
     guard_contact(&s, &caller, id).await?;
-    Ok(Json(json!(s.engine.transcript(id).await?)))
+    Ok(Json(json!(s.engine.transcript_for(id, bound_agent(&caller)).await?)))
 }
 
 /// The agent a request acts as: the token's agent, or (for admins) one named in the body.

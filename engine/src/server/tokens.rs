@@ -98,6 +98,8 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
     .rows_affected();
     if revoked == 1 {
         tracing::info!(token_id = id, by = %caller.name, "API token revoked");
+        // Live streams opened with it end now, not at their next periodic check.
+        s.engine.tokens_revoked();
         return Ok(Json(json!({"id": id, "revoked_at": from_millis(now).to_rfc3339()})));
     }
     let row: Option<Option<i64>> = sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE id = $1")
