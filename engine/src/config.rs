@@ -26,6 +26,10 @@ pub struct FileSettings {
     pub reply_to_closed: Option<crate::runtime::ReplyToClosed>,
     /// Keywords that opt a contact out (`stop: [STOP, ...]`) and back in (`start: [START]`).
     pub opt_out: Option<crate::runtime::OptOutKeywords>,
+    /// The key that encrypts secrets at rest (base64 of 32 bytes); see `crate::secrets`.
+    pub secret_key: Option<String>,
+    /// Previous keys still accepted for reading while rotating.
+    pub secret_key_previous: Option<Vec<String>>,
 }
 
 impl FileSettings {
