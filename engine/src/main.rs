@@ -127,8 +127,11 @@ impl Settings {
             (None, None) => chrono_tz::UTC,
         };
         let db = run.db.or(file.db).unwrap_or_else(|| "switchboard.db".into());
-        let previous =
-            if run.secret_key_previous.is_empty() { file.secret_key_previous.unwrap_or_default() } else { run.secret_key_previous };
+        let previous = if run.secret_key_previous.is_empty() {
+            file.secret_key_previous.unwrap_or_default()
+        } else {
+            run.secret_key_previous
+        };
         let secret_keys = match run.secret_key.or(file.secret_key) {
             Some(key) => Some(switchboard::secrets::Keyring::from_base64(&key, &previous).map_err(anyhow::Error::msg)?),
             None if previous.iter().any(|p| !p.trim().is_empty()) => anyhow::bail!(

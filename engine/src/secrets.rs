@@ -131,9 +131,7 @@ impl Keyring {
         let previous = previous
             .iter()
             .filter(|p| !p.trim().is_empty())
-            .map(|p| {
-                Key::from_base64(p).map_err(|e| Error::BadKey(format!("in {PREVIOUS_KEYS_ENV}: {e}")))
-            })
+            .map(|p| Key::from_base64(p).map_err(|e| Error::BadKey(format!("in {PREVIOUS_KEYS_ENV}: {e}"))))
             .collect::<Result<_, _>>()?;
         Ok(Keyring::new(current, previous))
     }

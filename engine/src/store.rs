@@ -432,7 +432,10 @@ mod tests {
             ("postgres://sb@db/sb", "postgres://sb@db/sb"),
             // Query parameters, alone or with others, any case.
             ("postgres://sb@db/sb?password=hunter2", "postgres://sb@db/sb?password=***"),
-            ("postgres://db/sb?sslmode=require&PassWord=hunter2&x=1", "postgres://db/sb?sslmode=require&PassWord=***&x=1"),
+            (
+                "postgres://db/sb?sslmode=require&PassWord=hunter2&x=1",
+                "postgres://db/sb?sslmode=require&PassWord=***&x=1",
+            ),
             ("postgres://db/sb?sslpassword=hunter2", "postgres://db/sb?sslpassword=***"),
             ("postgres://db/sb?passfile=/home/sb/.pgpass", "postgres://db/sb?passfile=***"),
             ("postgres://db/sb?sslkey=/k.pem&application_name=sb", "postgres://db/sb?sslkey=***&application_name=sb"),

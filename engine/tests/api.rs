@@ -676,10 +676,11 @@ async fn a_secret_is_write_only_sealed_and_filled_in_only_for_the_http_call() {
     assert!(listed["secrets"][0]["updated_at"].is_string());
     assert!(!set.to_string().contains(SECRET_VALUE) && !listed.to_string().contains(SECRET_VALUE));
     // Sealed at rest: no column holds the value.
-    let (nonce, ciphertext): (String, String) = sqlx::query_as("SELECT nonce, ciphertext FROM secrets WHERE name = 'crm_key'")
-        .fetch_one(api.engine.pool())
-        .await
-        .expect("row");
+    let (nonce, ciphertext): (String, String) =
+        sqlx::query_as("SELECT nonce, ciphertext FROM secrets WHERE name = 'crm_key'")
+            .fetch_one(api.engine.pool())
+            .await
+            .expect("row");
     assert!(!ciphertext.contains(SECRET_VALUE) && !nonce.contains(SECRET_VALUE));
     use base64::Engine as _;
     let raw = base64::engine::general_purpose::STANDARD.decode(&ciphertext).expect("base64");
@@ -775,23 +776,29 @@ async fn a_rotated_secret_key_still_reads_everything_and_seals_it_again_at_start
     let key_ids = |engine: Engine| async move {
         let mut ids: Vec<String> =
             sqlx::query_scalar("SELECT key_id FROM secrets").fetch_all(engine.pool()).await.expect("secrets");
-        let conns: Vec<String> =
-            sqlx::query_scalar("SELECT secrets FROM channel_connections").fetch_all(engine.pool()).await.expect("conns");
+        let conns: Vec<String> = sqlx::query_scalar("SELECT secrets FROM channel_connections")
+            .fetch_all(engine.pool())
+            .await
+            .expect("conns");
         ids.extend(conns.iter().map(|c| switchboard::secrets::sealed_text_key(c).unwrap_or_else(|| "plain".into())));
         ids
     };
     let engine = open(url.clone(), test_keys(1, &[])).await.expect("first key");
     engine.put_secret("crm_key", SECRET_VALUE).await.expect("secret");
-    let input = serde_json::from_value(json!({"kind": "telegram", "secrets": {"bot_token": "123:tok", "secret_token": "tg_s"}}))
-        .expect("input");
+    let input = serde_json::from_value(
+        json!({"kind": "telegram", "secrets": {"bot_token": "123:tok", "secret_token": "tg_s"}}),
+    )
+    .expect("input");
     engine.put_connection("tg", input).await.expect("connection");
     // A row written before connection secrets were sealed: plaintext JSON.
-    sqlx::query("INSERT INTO channel_connections (id, kind, name, api_base, settings, secrets, created_at, updated_at)
-                 VALUES ('old', 'telegram', 'old', 'https://api.telegram.org', '{}', $1, 0, 0)")
-        .bind(r#"{"bot_token":"9:legacy-token","secret_token":"legacy_s"}"#)
-        .execute(engine.pool())
-        .await
-        .expect("legacy row");
+    sqlx::query(
+        "INSERT INTO channel_connections (id, kind, name, api_base, settings, secrets, created_at, updated_at)
+                 VALUES ('old', 'telegram', 'old', 'https://api.telegram.org', '{}', $1, 0, 0)",
+    )
+    .bind(r#"{"bot_token":"9:legacy-token","secret_token":"legacy_s"}"#)
+    .execute(engine.pool())
+    .await
+    .expect("legacy row");
     let first = test_keys(1, &[]).current_id().to_owned();
     assert_eq!(key_ids(engine.clone()).await, [first.clone(), first.clone(), "plain".into()]);
     drop(engine);
@@ -817,4 +824,30 @@ async fn a_rotated_secret_key_still_reads_everything_and_seals_it_again_at_start
     // A key that never sealed anything here cannot start the engine, and says which key is missing.
     let err = open(url, test_keys(3, &[])).await.err().expect("unknown key refused").to_string();
     assert!(err.contains(&second) && err.contains("SWITCHBOARD_SECRET_KEY_PREVIOUS"), "{err}");
+}
+
+#[tokio::test]
+async fn without_a_secret_key_secrets_are_refused_with_the_reason() {
+    use switchboard::runtime::{Engine, Options};
+    // PostgreSQL has no key file (several processes share it), so without a configured key
+    // new secrets are refused. SQLite always has a key: its key file, or a throwaway one in memory.
+    let url =
+        if on_postgres() { fresh_database_url().await } else { format!("sqlite://{}/sb.db", tempdir().display()) };
+    let clock = switchboard::clock::ManualClock::at("2026-11-23T10:00:00Z".parse().expect("time"));
+    let engine = Engine::open(Options { database_url: url.clone(), ..Options::default() }, std::sync::Arc::new(clock))
+        .await
+        .expect("engine");
+    let result = engine.put_secret("crm_key", SECRET_VALUE).await;
+    if on_postgres() {
+        let err = result.expect_err("refused").to_string();
+        assert!(err.contains("no secret key is configured") && err.contains("SWITCHBOARD_SECRET_KEY"), "{err}");
+        let input =
+            serde_json::from_value(json!({"kind": "telegram", "secrets": {"bot_token": "1:t", "secret_token": "s"}}))
+                .expect("input");
+        assert!(engine.put_connection("tg", input).await.is_err(), "no channel secret is stored in plaintext");
+    } else {
+        result.expect("sealed with the key file");
+        let key_file = switchboard::secrets::key_file_path(&url).expect("a file database");
+        assert!(key_file.exists(), "the key was created next to the database");
+    }
 }

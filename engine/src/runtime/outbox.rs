@@ -573,9 +573,8 @@ fn redact_outcome(outcome: Outcome, secrets: &[String]) -> Outcome {
             if redacted == text {
                 return other;
             }
-            serde_json::from_str(&redacted).unwrap_or(Outcome::HttpFailed {
-                reason: "the response quoted a secret and was dropped".into(),
-            })
+            serde_json::from_str(&redacted)
+                .unwrap_or(Outcome::HttpFailed { reason: "the response quoted a secret and was dropped".into() })
         }
     }
 }

@@ -221,7 +221,9 @@ pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Re
         .map_err(internal)?
         .rows_affected();
         if unused > 0 {
-            tracing::info!("the generated first admin token was never used and is revoked: an admin token is configured");
+            tracing::info!(
+                "the generated first admin token was never used and is revoked: an admin token is configured"
+            );
         }
         let kept: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM api_tokens WHERE origin = 'generated' AND revoked_at IS NULL")

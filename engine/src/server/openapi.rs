@@ -213,8 +213,13 @@ pub const OPERATIONS: &[Operation] = &[
         Access::ChannelSigned,
     ),
     op("get", "/api/secrets", "Workspace secrets by name and date (never their values)", OPS),
-    op("put", "/api/secrets/{name}", "Set a workspace secret (write-only; HTTP steps read it as {{ secrets.NAME }})", ADMIN)
-        .body(schema::<secrets::SecretValue>),
+    op(
+        "put",
+        "/api/secrets/{name}",
+        "Set a workspace secret (write-only; HTTP steps read it as {{ secrets.NAME }})",
+        ADMIN,
+    )
+    .body(schema::<secrets::SecretValue>),
     op("delete", "/api/secrets/{name}", "Remove a workspace secret", ADMIN).ok(204),
 ];
 

@@ -47,7 +47,11 @@ pub async fn put(
     Ok(Json(s.engine.put_secret(&name, &body.value).await?))
 }
 
-pub async fn delete(State(s): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
     caller.require(&[Role::Admin])?;
     s.engine.delete_secret(&name).await?;
     Ok(StatusCode::NO_CONTENT)

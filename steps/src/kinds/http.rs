@@ -433,9 +433,13 @@ mod tests {
         let vars = json!({"contact": {"name": "{{ secrets.k }}"}});
         let t = with_ctx(&vars, &["failure"], 1, |ctx| c.behaviour().start(ctx));
         assert!(t.effects.is_empty(), "{t:?}");
-        assert!(matches!(&t.next, Next::Fail { reason, .. } if reason.contains("`body` holds `{{ secrets.` text")), "{t:?}");
+        assert!(
+            matches!(&t.next, Next::Fail { reason, .. } if reason.contains("`body` holds `{{ secrets.` text")),
+            "{t:?}"
+        );
         // Without any secret in the step, such text is just text and nothing is filled in.
-        let plain = config("http", json!({"method": "POST", "url": "https://x.example.com", "body": "{{contact.name}}"}));
+        let plain =
+            config("http", json!({"method": "POST", "url": "https://x.example.com", "body": "{{contact.name}}"}));
         let t = with_ctx(&vars, &["failure"], 1, |ctx| plain.behaviour().start(ctx));
         let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
         assert_eq!((request.body.as_deref(), request.secrets.len()), (Some("{{ secrets.k }}"), 0));
