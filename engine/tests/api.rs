@@ -822,7 +822,7 @@ async fn a_rotated_secret_key_still_reads_everything_and_seals_it_again_at_start
     drop(engine);
 
     // A key that never sealed anything here cannot start the engine, and says which key is missing.
-    let err = open(url, test_keys(3, &[])).await.err().expect("unknown key refused").to_string();
+    let err = open(url, test_keys(3, &[])).await.expect_err("unknown key refused").to_string();
     assert!(err.contains(&second) && err.contains("SWITCHBOARD_SECRET_KEY_PREVIOUS"), "{err}");
 }
 
