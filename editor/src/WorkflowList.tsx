@@ -94,6 +94,7 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
         <button onClick={create}>New workflow</button>
         <button onClick={() => fileInput.current?.click()}>Import YAML</button>
         <a href="#/channels">Channels</a>
+        <a href="#/secrets">Secrets</a>
         <input
           ref={fileInput}
           type="file"

@@ -2,6 +2,7 @@
 // JSON in and out, and errors as `ApiError` with the server's `{code, message, details}`.
 
 import type { Connection, Preview, PreviewBody } from "./channels";
+import type { SecretInfo } from "./secrets";
 
 export interface Diagnostic {
   code: string;
@@ -267,6 +268,10 @@ export const api = {
     call<Connection>("PUT", `/api/channels/${encodeURIComponent(id)}`, body),
   deleteChannel: (id: string) => call<unknown>("DELETE", `/api/channels/${encodeURIComponent(id)}`),
   channelPreview: (body: PreviewBody) => call<Preview>("POST", "/api/channels/preview", body),
+  secrets: () => call<{ secrets: SecretInfo[] }>("GET", "/api/secrets"),
+  putSecret: (name: string, value: string) =>
+    call<SecretInfo>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
+  deleteSecret: (name: string) => call<unknown>("DELETE", `/api/secrets/${encodeURIComponent(name)}`),
   kinds: () => call<KindInfo[]>("GET", "/api/kinds"),
   fileSchema: () => call<Record<string, unknown>>("GET", "/api/schema"),
   workflows: () => call<WorkflowSummary[]>("GET", "/api/workflows"),

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 /// The config file read when none is named.
 pub const DEFAULT_CONFIG_FILE: &str = "switchboard.yaml";
 
-/// What a config file may set (every key optional).
-#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+/// What a config file may set (every key optional). `Debug` leaves the credentials out.
+#[derive(Default, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub listen: Option<String>,
@@ -26,6 +26,30 @@ pub struct FileSettings {
     pub reply_to_closed: Option<crate::runtime::ReplyToClosed>,
     /// Keywords that opt a contact out (`stop: [STOP, ...]`) and back in (`start: [START]`).
     pub opt_out: Option<crate::runtime::OptOutKeywords>,
+    /// The key that encrypts secrets at rest (base64 of 32 bytes); see `crate::secrets`.
+    pub secret_key: Option<String>,
+    /// Previous keys still accepted for reading while rotating.
+    pub secret_key_previous: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for FileSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "***" } else { "-" };
+        f.debug_struct("FileSettings")
+            .field("listen", &self.listen)
+            .field("db", &self.db.as_deref().map(crate::store::redact))
+            .field("workflows", &self.workflows)
+            .field("timezone", &self.timezone)
+            .field("webhook_url", &self.webhook_url.as_deref().map(crate::store::redact))
+            .field("http_allow", &self.http_allow)
+            .field("log_json", &self.log_json)
+            .field("admin_token", &hidden(self.admin_token.is_some()))
+            .field("reply_to_closed", &self.reply_to_closed)
+            .field("opt_out", &self.opt_out)
+            .field("secret_key", &hidden(self.secret_key.is_some()))
+            .field("secret_key_previous", &hidden(self.secret_key_previous.is_some()))
+            .finish()
+    }
 }
 
 impl FileSettings {
@@ -132,6 +156,17 @@ mod tests {
     fn a_missing_default_file_is_no_error_but_a_missing_named_one_is() {
         let missing = Path::new("/nonexistent/switchboard.yaml");
         assert!(FileSettings::read(Some(missing)).is_err());
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_output() {
+        let text = "db: postgres://sb:hunter2@db/sb\nadmin_token: sb_admin_token_value\nsecret_key: a2V5LWtleS1rZXk=\n";
+        let settings = FileSettings::parse(text, "sb.yaml").expect("valid");
+        assert_eq!(settings.secret_key.as_deref(), Some("a2V5LWtleS1rZXk="));
+        let shown = format!("{settings:?}");
+        for secret in ["hunter2", "sb_admin_token_value", "a2V5LWtleS1rZXk="] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     #[test]

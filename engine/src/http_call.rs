@@ -673,6 +673,8 @@ mod tests {
             body: None,
             timeout: Duration::from_secs(5),
             retries: 0,
+            secrets: Vec::new(),
+            json_body: false,
         }
     }
 

@@ -9,6 +9,7 @@
 //! - [`http_call`] — the HTTP step's client, with its private-address guard;
 //! - [`cli`] — the command line's workflow tools;
 //! - [`config`] — settings from flags, the environment and a config file;
+//! - [`secrets`] — the secret key and values sealed at rest;
 //! - [`server`] — the HTTP API.
 
 pub mod channels;
@@ -17,5 +18,6 @@ pub mod clock;
 pub mod config;
 pub mod http_call;
 pub mod runtime;
+pub mod secrets;
 pub mod server;
 pub mod store;

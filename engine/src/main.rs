@@ -84,6 +84,16 @@ struct RunArgs {
     /// What an agent's reply to a closed conversation does: `reopen` or `refuse` [default: reopen].
     #[arg(long, env = "SWITCHBOARD_REPLY_TO_CLOSED")]
     reply_to_closed: Option<switchboard::runtime::ReplyToClosed>,
+    /// The key that encrypts secrets at rest: base64 of 32 random bytes (`openssl rand
+    /// -base64 32`). Prefer the environment variable to the flag [default: with SQLite, a key
+    /// file next to the database, created on first start; with PostgreSQL, none: secrets
+    /// are refused].
+    #[arg(long, env = "SWITCHBOARD_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Previous secret keys, comma-separated, still accepted for reading while rotating;
+    /// everything they sealed is sealed again with the current key at start.
+    #[arg(long, env = "SWITCHBOARD_SECRET_KEY_PREVIOUS", value_delimiter = ',', hide_env_values = true)]
+    secret_key_previous: Vec<String>,
 }
 
 /// The settings in force: flags and environment over the config file over the defaults.
@@ -98,6 +108,8 @@ struct Settings {
     log_json: bool,
     reply_to_closed: switchboard::runtime::ReplyToClosed,
     opt_out: switchboard::runtime::OptOutKeywords,
+    /// `None`: the engine's default (`switchboard::secrets::default_keyring`).
+    secret_keys: Option<switchboard::secrets::Keyring>,
 }
 
 impl Settings {
@@ -115,6 +127,20 @@ impl Settings {
             (None, None) => chrono_tz::UTC,
         };
         let db = run.db.or(file.db).unwrap_or_else(|| "switchboard.db".into());
+        let previous = if run.secret_key_previous.is_empty() {
+            file.secret_key_previous.unwrap_or_default()
+        } else {
+            run.secret_key_previous
+        };
+        let secret_keys = match run.secret_key.or(file.secret_key) {
+            Some(key) => Some(switchboard::secrets::Keyring::from_base64(&key, &previous).map_err(anyhow::Error::msg)?),
+            None if previous.iter().any(|p| !p.trim().is_empty()) => anyhow::bail!(
+                "{} is set but {} is not: give the new key too",
+                switchboard::secrets::PREVIOUS_KEYS_ENV,
+                switchboard::secrets::KEY_ENV
+            ),
+            None => None,
+        };
         Ok(Settings {
             listen,
             admin_token: admin_token.or(file.admin_token),
@@ -126,6 +152,7 @@ impl Settings {
             log_json: run.log_json || file.log_json.unwrap_or(false),
             reply_to_closed: run.reply_to_closed.or(file.reply_to_closed).unwrap_or_default(),
             opt_out: file.opt_out.unwrap_or_default(),
+            secret_keys,
         })
     }
 }
@@ -264,6 +291,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         reply_to_closed: args.reply_to_closed,
         crash_after: None,
         opt_out: args.opt_out.clone(),
+        secret_keys: args.secret_keys.clone(),
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.workflows)

@@ -6,7 +6,7 @@
 //! - [`open`] — connects, sets SQLite's pragmas, runs the backend's migrations.
 //! - [`Sql`] — a multi-row statement builder that writes each backend's placeholders
 //!   (sqlx's `QueryBuilder` writes `?` only, which PostgreSQL does not read).
-//! - [`redact`] — a database URL without its password, for logs.
+//! - [`redact`] — a database URL without its credentials, for logs and errors.
 
 use sqlx::any::{AnyArguments, AnyPoolOptions};
 use sqlx::{Arguments, Executor};
@@ -124,11 +124,15 @@ pub async fn open(url: &str) -> Result<(Pool, Backend), crate::runtime::Error> {
                     })
                 })
                 .connect(&url)
-                .await?
+                .await
+                .map_err(|e| unreachable_store(&url, e))?
         }
-        Backend::Postgres => {
-            AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(30)).connect(url).await?
-        }
+        Backend::Postgres => AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(|e| unreachable_store(url, e))?,
     };
     match backend {
         Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
@@ -138,15 +142,101 @@ pub async fn open(url: &str) -> Result<(Pool, Backend), crate::runtime::Error> {
     Ok((pool, backend))
 }
 
-/// A database URL fit for logs: the password replaced by `***`.
+/// A store that cannot be opened, said without the URL's credentials (a driver's message
+/// may quote the URL it was given).
+fn unreachable_store(url: &str, e: sqlx::Error) -> crate::runtime::Error {
+    crate::runtime::Error::Refused(format!("cannot open the database {}: {}", redact(url), redact(&e.to_string())))
+}
+
+/// A database URL (or connection string) fit for logs and error messages: every credential
+/// replaced by `***`. Covers the password of the userinfo (`postgres://sb:hunter2@db/sb`),
+/// credential-like parameters in the query or in a libpq key=value string (`?password=`,
+/// `sslpassword=`, `passfile=`, `sslkey=`, anything named like a token, key or secret), and
+/// works on text that is not a valid URL (a malformed setting is logged too).
 pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    // The userinfo: between `://` and the last `@` of the authority.
+    if let Some(scheme_end) = rest.find("://") {
+        let authority_start = scheme_end + 3;
+        out.push_str(&rest[..authority_start]);
+        rest = &rest[authority_start..];
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            match rest[..at].find(':') {
+                Some(colon) => {
+                    out.push_str(&rest[..=colon]);
+                    out.push_str("***");
+                }
+                None => out.push_str(&rest[..at]),
+            }
+            rest = &rest[at..];
         }
-        _ => url.to_owned(),
     }
+    // key=value pairs: in a query (`?a=1&b=2`) or a libpq string (`host=db password=x`).
+    let mut chars = rest.char_indices().peekable();
+    let mut key_start = 0;
+    while let Some((i, c)) = chars.next() {
+        if is_pair_separator(c) {
+            out.push_str(&rest[key_start..i + c.len_utf8()]);
+            key_start = i + c.len_utf8();
+            continue;
+        }
+        if c != '=' {
+            continue;
+        }
+        let key = &rest[key_start..i];
+        out.push_str(key);
+        out.push('=');
+        // The value: a quoted libpq value ('a \' b'), or up to the next separator.
+        let value_start = i + 1;
+        let mut value_end = rest.len();
+        if rest[value_start..].starts_with('\'') {
+            let mut escaped = false;
+            let _ = chars.next();
+            value_end = rest.len();
+            for (j, q) in chars.by_ref() {
+                match (escaped, q) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '\'') => {
+                        value_end = j + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            while let Some(&(j, v)) = chars.peek() {
+                if is_pair_separator(v) {
+                    value_end = j;
+                    break;
+                }
+                let _ = chars.next();
+            }
+        }
+        let value = &rest[value_start..value_end];
+        if is_credential_key(key) && !value.is_empty() {
+            out.push_str("***");
+        } else {
+            out.push_str(value);
+        }
+        key_start = value_end;
+    }
+    out.push_str(&rest[key_start.min(rest.len())..]);
+    out
+}
+
+/// What separates key=value pairs in a query string or a libpq connection string.
+fn is_pair_separator(c: char) -> bool {
+    matches!(c, '?' | '&' | ';' | '#') || c.is_whitespace()
+}
+
+/// Does a connection parameter carry a credential (or point at one)? Matched loosely, so a
+/// driver's new option (`sslpassword`, `passfile`, `aws_secret_access_key`) is covered.
+fn is_credential_key(key: &str) -> bool {
+    let key = key.trim().to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "auth", "credential"].iter().any(|word| key.contains(word))
 }
 
 /// A statement assembled at run time (multi-row inserts, `IN (…)` lists, optional filters),
@@ -329,7 +419,41 @@ mod tests {
         assert_eq!(Backend::of("sqlite::memory:"), Ok(Backend::Sqlite));
         assert_eq!(Backend::of("postgresql://db/x"), Ok(Backend::Postgres));
         assert!(Backend::of("mysql://x").is_err());
-        assert_eq!(redact("postgres://sb:hunter2@db:5432/sb"), "postgres://sb:***@db:5432/sb");
-        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn every_credential_form_is_redacted_from_database_urls() {
+        let cases = [
+            // Userinfo.
+            ("postgres://sb:hunter2@db:5432/sb", "postgres://sb:***@db:5432/sb"),
+            ("postgresql://:hunter2@db/sb", "postgresql://:***@db/sb"),
+            ("postgres://sb:hun%40ter2@db/sb", "postgres://sb:***@db/sb"),
+            ("postgres://sb:p@ss:w@rd@db/sb", "postgres://sb:***@db/sb"),
+            ("postgres://sb@db/sb", "postgres://sb@db/sb"),
+            // Query parameters, alone or with others, any case.
+            ("postgres://sb@db/sb?password=hunter2", "postgres://sb@db/sb?password=***"),
+            (
+                "postgres://db/sb?sslmode=require&PassWord=hunter2&x=1",
+                "postgres://db/sb?sslmode=require&PassWord=***&x=1",
+            ),
+            ("postgres://db/sb?sslpassword=hunter2", "postgres://db/sb?sslpassword=***"),
+            ("postgres://db/sb?passfile=/home/sb/.pgpass", "postgres://db/sb?passfile=***"),
+            ("postgres://db/sb?sslkey=/k.pem&application_name=sb", "postgres://db/sb?sslkey=***&application_name=sb"),
+            ("postgres://u:p1@db/sb?password=p2", "postgres://u:***@db/sb?password=***"),
+            ("postgres://db/sb?auth_token=t0k#frag", "postgres://db/sb?auth_token=***#frag"),
+            // libpq key=value strings (not accepted as a database, but still logged in the error).
+            ("host=db user=sb password=hunter2 dbname=sb", "host=db user=sb password=*** dbname=sb"),
+            ("host=db password='hunter 2' dbname=sb", "host=db password=*** dbname=sb"),
+            ("host=db password='it\\'s' dbname=sb", "host=db password=*** dbname=sb"),
+            // Nothing to hide.
+            ("sqlite://a.db", "sqlite://a.db"),
+            ("sqlite://data/sb.db?mode=rwc", "sqlite://data/sb.db?mode=rwc"),
+            ("sqlite::memory:", "sqlite::memory:"),
+            ("postgres://db/sb?password=", "postgres://db/sb?password="),
+            ("", ""),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact(url), expected, "{url}");
+        }
     }
 }

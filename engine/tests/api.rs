@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::api::api;
+use common::api::{api, api_with};
 use common::*;
 use serde_json::{json, Value};
 use switchboard::server::auth::ensure_admin;
@@ -273,6 +273,11 @@ async fn signed_webhooks_refuse_bad_signatures_stale_timestamps_and_replays() {
     let (status, secret) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
     assert_eq!(status, StatusCode::OK);
     let secret = secret["secret"].as_str().expect("secret").to_owned();
+    let stored: String = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = 'shipped'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("row");
+    assert!(stored.starts_with("sb1:") && !stored.contains(&secret), "sealed at rest");
     let now = api.engine.clock().now().timestamp().to_string();
     let body = r#"{"phone": "+4915112345678"}"#;
     let send = |ts: &str, sig: &str| {
@@ -708,4 +713,315 @@ async fn a_profile_with_someone_elses_phone_or_email_never_joins_their_contact()
     let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(squat)).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("event_not_allowed")));
     assert!(body["message"].as_str().is_some_and(|m| m.contains("event 0") && m.contains("webhook-phone")), "{body}");
+/// Does `token` get past authentication (200 on `/api/me`) or not (401)?
+async fn me_status(app: &axum::Router, token: &str) -> StatusCode {
+    let req = Request::get("/api/me").header("authorization", format!("Bearer {token}")).body(Body::empty());
+    app.clone().oneshot(req.expect("request")).await.expect("response").status()
+}
+
+#[tokio::test]
+async fn a_newly_configured_admin_token_replaces_the_previous_one() {
+    use switchboard::runtime::{Engine, Options};
+    let url = durable_database_url().await;
+    let t1 = "sb_configured_admin_token_number_one_0000000001";
+    let t2 = "sb_configured_admin_token_number_two_0000000002";
+    let open = |url: String| async move {
+        let clock = switchboard::clock::ManualClock::at("2026-11-23T10:00:00Z".parse().expect("time"));
+        let options = Options { database_url: url, secret_keys: Some(test_keys(1, &[])), ..Options::default() };
+        Engine::open(options, std::sync::Arc::new(clock)).await.expect("engine")
+    };
+    // First start without a configured token: a generated one, never used; then one more
+    // generated-and-used token stands for an operator who logged in with it.
+    let engine = open(url.clone()).await;
+    let generated = ensure_admin(engine.pool(), None, 0).await.expect("admin").expect("generated");
+    assert_eq!(ensure_admin(engine.pool(), Some(t1), 0).await.expect("t1"), None);
+    let app = switchboard::server::app(switchboard::server::AppState { engine: engine.clone() });
+    assert_eq!(me_status(&app, t1).await, StatusCode::OK);
+    assert_eq!(me_status(&app, &generated).await, StatusCode::UNAUTHORIZED, "an unused generated token is revoked");
+    drop(app);
+    drop(engine);
+
+    // Restart with T2 configured: T1 is refused, T2 works.
+    let engine = open(url.clone()).await;
+    assert_eq!(ensure_admin(engine.pool(), Some(t2), 1).await.expect("t2"), None);
+    let app = switchboard::server::app(switchboard::server::AppState { engine: engine.clone() });
+    assert_eq!(me_status(&app, t1).await, StatusCode::UNAUTHORIZED, "the previous configured token is replaced");
+    assert_eq!(me_status(&app, t2).await, StatusCode::OK);
+    // Restarting with the same token changes nothing; going back to T1 is refused (revoked).
+    assert_eq!(ensure_admin(engine.pool(), Some(t2), 2).await.expect("again"), None);
+    assert_eq!(me_status(&app, t2).await, StatusCode::OK);
+    assert!(ensure_admin(engine.pool(), Some(t1), 3).await.is_err(), "a replaced token does not come back");
+    // Tokens admins created through the API are not touched by the rotation.
+    let (status, made) = {
+        let req = Request::post("/api/tokens")
+            .header("authorization", format!("Bearer {t2}"))
+            .header("content-type", "application/json")
+            .body(Body::from(json!({"name": "ops", "role": "ops"}).to_string()))
+            .expect("request");
+        let res = app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (status, serde_json::from_slice::<Value>(&bytes).expect("json"))
+    };
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let ops = made["token"].as_str().expect("token").to_owned();
+    let t3 = "sb_configured_admin_token_number_three_00000003";
+    assert_eq!(ensure_admin(engine.pool(), Some(t3), 4).await.expect("t3"), None);
+    assert_eq!(me_status(&app, &ops).await, StatusCode::OK);
+    assert_eq!(me_status(&app, t2).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_generated_first_token_that_was_used_survives_a_configured_one_and_can_be_revoked() {
+    let api = api().await;
+    // `api()` made a generated first admin token; using it marks it as held by someone.
+    assert_eq!(api.call("GET", "/api/me", Some(&api.admin), None).await.0, StatusCode::OK);
+    let configured = "sb_configured_admin_token_that_is_long_enough_0002";
+    assert_eq!(ensure_admin(api.engine.pool(), Some(configured), 0).await.expect("configured"), None);
+    assert_eq!(api.call("GET", "/api/me", Some(&api.admin), None).await.0, StatusCode::OK, "kept: it was used");
+    // The documented way to revoke it: DELETE /api/tokens/{id} by an admin.
+    let (_, tokens) = api.call("GET", "/api/tokens", Some(configured), None).await;
+    let first = tokens
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .find(|t| t["name"] == "first admin")
+        .and_then(|t| t["id"].as_i64())
+        .expect("the first admin token is listed");
+    let (status, _) = api.call("DELETE", &format!("/api/tokens/{first}"), Some(configured), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api.call("GET", "/api/me", Some(&api.admin), None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// A CRM on 127.0.0.1 that records what it was sent and echoes the Authorization header
+/// back (as a careless server might), so the test sees that the echo does not reach the run.
+async fn echoing_crm() -> (Arc<Mutex<Vec<(String, String)>>>, String) {
+    use axum::http::HeaderMap;
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/crm",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let record = record.clone();
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                record.lock().unwrap_or_else(|e| e.into_inner()).push((auth.clone(), body));
+                axum::Json(json!({"tier": "gold", "echo": auth}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (seen, url)
+}
+
+use std::sync::{Arc, Mutex};
+
+const SECRET_VALUE: &str = "sk_live_4f9a8b7c6d5e3f21";
+
+#[tokio::test]
+async fn a_secret_is_write_only_sealed_and_filled_in_only_for_the_http_call() {
+    use switchboard::runtime::Options;
+    let (seen, crm) = echoing_crm().await;
+    let api = api_with(Options {
+        timezone: chrono_tz::Europe::Berlin,
+        http_allow: vec!["127.0.0.1/32".into()],
+        ..Options::default()
+    })
+    .await;
+    // Write-only: admins set it, ops list names, nobody reads it back.
+    let body = json!({"value": SECRET_VALUE});
+    let (status, _) = api.call("PUT", "/api/secrets/crm_key", Some(&api.ops), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, bad) = api.call("PUT", "/api/secrets/Crm-Key", Some(&api.admin), Some(body.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad["message"].as_str().is_some_and(|m| m.contains("not a valid secret name")), "{bad}");
+    let (status, empty) = api.call("PUT", "/api/secrets/crm_key", Some(&api.admin), Some(json!({"value": ""}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{empty}");
+    let (status, set) = api.call("PUT", "/api/secrets/crm_key", Some(&api.admin), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{set}");
+    assert_eq!(set["name"], "crm_key");
+    let (status, listed) = api.call("GET", "/api/secrets", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["secrets"][0]["name"], "crm_key");
+    assert!(listed["secrets"][0]["updated_at"].is_string());
+    assert!(!set.to_string().contains(SECRET_VALUE) && !listed.to_string().contains(SECRET_VALUE));
+    // Sealed at rest: no column holds the value.
+    let (nonce, ciphertext): (String, String) =
+        sqlx::query_as("SELECT nonce, ciphertext FROM secrets WHERE name = 'crm_key'")
+            .fetch_one(api.engine.pool())
+            .await
+            .expect("row");
+    assert!(!ciphertext.contains(SECRET_VALUE) && !nonce.contains(SECRET_VALUE));
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD.decode(&ciphertext).expect("base64");
+    assert!(!String::from_utf8_lossy(&raw).contains(SECRET_VALUE), "encrypted, not encoded");
+
+    let flow = format!(
+        r#"
+schema: 1
+id: crm-lookup
+name: CRM lookup
+trigger: {{ type: message_received }}
+start: lookup
+steps:
+  lookup:
+    kind: http
+    method: POST
+    url: '{crm}/crm'
+    headers: {{ Authorization: 'Bearer {{{{ secrets.crm_key }}}}' }}
+    json: {{ key: '{{{{ secrets.crm_key }}}}', name: '{{{{ contact.first_name }}}}' }}
+    save: {{ tier: $.tier, echo: $.echo }}
+    next: {{ success: done, failure: oops }}
+  done: {{ kind: send_message, text: 'tier {{{{ steps.lookup.tier }}}}' }}
+  oops: {{ kind: send_message, text: 'failed: {{{{ steps.lookup.error }}}}' }}
+"#
+    );
+    api.engine.publish(&flow).await.expect("publish");
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    flush(&api.engine).await;
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await, ["tier gold"]);
+    // The CRM got the value, in the header and JSON-escaped in the body.
+    let requests = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].0, format!("Bearer {SECRET_VALUE}"));
+    let sent_body: Value = serde_json::from_str(&requests[0].1).expect("json body");
+    assert_eq!(sent_body["key"], SECRET_VALUE);
+    // Nothing the engine keeps or shows holds it: run view (journal, outputs), outbox, export.
+    let (_, runs) = api.call("GET", "/api/runs?workflow=crm-lookup", Some(&api.ops), None).await;
+    let run_id = runs[0]["id"].as_i64().expect("a run");
+    let (status, run) = api.call("GET", &format!("/api/runs/{run_id}"), Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let run = run.to_string();
+    assert!(!run.contains(SECRET_VALUE), "{run}");
+    assert!(run.contains("{{ secrets.crm_key }}"), "the journal keeps the placeholder: {run}");
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM outbox").fetch_all(api.engine.pool()).await.expect("outbox");
+    assert!(payloads.iter().all(|p| !p.contains(SECRET_VALUE)), "{payloads:?}");
+    let journal: Vec<String> =
+        sqlx::query_scalar("SELECT data FROM run_journal").fetch_all(api.engine.pool()).await.expect("journal");
+    assert!(!journal.is_empty() && journal.iter().all(|j| !j.contains(SECRET_VALUE)));
+    let (status, export) = api.call("GET", "/api/workflows/crm-lookup/export", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!export.to_string().contains(SECRET_VALUE));
+
+    // A secret that is not set fails the step with its name, and nothing is sent.
+    api.engine.publish(&flow.replace("secrets.crm_key", "secrets.missing_key")).await.expect("publish v2");
+    let bo = api.engine.handle(says("bo", "hi")).await.expect("hi").contact_id.expect("contact");
+    flush(&api.engine).await;
+    flush(&api.engine).await;
+    let texts = sent(&api.engine, bo).await;
+    assert!(texts[0].contains("`missing_key` is not set"), "{texts:?}");
+    assert_eq!(seen.lock().unwrap_or_else(|e| e.into_inner()).len(), 1);
+    // Removing it: 204, then 404.
+    let (status, _) = api.call("DELETE", "/api/secrets/crm_key", Some(&api.admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api.call("DELETE", "/api/secrets/crm_key", Some(&api.admin), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn channel_connection_and_webhook_secrets_are_sealed_at_rest() {
+    let api = api().await;
+    let input = json!({"kind": "telegram", "secrets": {"bot_token": "123:tg-bot-token-value", "secret_token": "tg_secret_token_value"}});
+    let (status, body) = api.call("PUT", "/api/channels/tg", Some(&api.admin), Some(input)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let stored: String = sqlx::query_scalar("SELECT secrets FROM channel_connections WHERE id = 'tg'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("row");
+    assert!(stored.starts_with("sb1:") && !stored.contains("tg-bot-token-value") && !stored.contains("tg_secret"));
+    assert_eq!(api.engine.connection("tg").expect("loaded").secret("bot_token"), Some("123:tg-bot-token-value"));
+}
+
+#[tokio::test]
+async fn a_rotated_secret_key_still_reads_everything_and_seals_it_again_at_start() {
+    use switchboard::runtime::{Engine, Options};
+    let url = durable_database_url().await;
+    let open = |url: String, keys: switchboard::secrets::Keyring| async move {
+        let clock = switchboard::clock::ManualClock::at("2026-11-23T10:00:00Z".parse().expect("time"));
+        let options = Options { database_url: url, secret_keys: Some(keys), ..Options::default() };
+        Engine::open(options, std::sync::Arc::new(clock)).await
+    };
+    let key_ids = |engine: Engine| async move {
+        let mut ids: Vec<String> =
+            sqlx::query_scalar("SELECT key_id FROM secrets").fetch_all(engine.pool()).await.expect("secrets");
+        let conns: Vec<String> = sqlx::query_scalar("SELECT secrets FROM channel_connections")
+            .fetch_all(engine.pool())
+            .await
+            .expect("conns");
+        ids.extend(conns.iter().map(|c| switchboard::secrets::sealed_text_key(c).unwrap_or_else(|| "plain".into())));
+        ids
+    };
+    let engine = open(url.clone(), test_keys(1, &[])).await.expect("first key");
+    engine.put_secret("crm_key", SECRET_VALUE).await.expect("secret");
+    let input = serde_json::from_value(
+        json!({"kind": "telegram", "secrets": {"bot_token": "123:tok", "secret_token": "tg_s"}}),
+    )
+    .expect("input");
+    engine.put_connection("tg", input).await.expect("connection");
+    // A row written before connection secrets were sealed: plaintext JSON.
+    sqlx::query(
+        "INSERT INTO channel_connections (id, kind, name, api_base, settings, secrets, created_at, updated_at)
+                 VALUES ('old', 'telegram', 'old', 'https://api.telegram.org', '{}', $1, 0, 0)",
+    )
+    .bind(r#"{"bot_token":"9:legacy-token","secret_token":"legacy_s"}"#)
+    .execute(engine.pool())
+    .await
+    .expect("legacy row");
+    let first = test_keys(1, &[]).current_id().to_owned();
+    assert_eq!(key_ids(engine.clone()).await, [first.clone(), first.clone(), "plain".into()]);
+    drop(engine);
+
+    // Rotation: the new key, the old one as previous. Everything opens, and is sealed again.
+    let engine = open(url.clone(), test_keys(2, &[1])).await.expect("rotated");
+    let second = test_keys(2, &[]).current_id().to_owned();
+    assert_eq!(key_ids(engine.clone()).await, [second.clone(), second.clone(), second.clone()]);
+    assert_eq!(engine.connection("old").expect("legacy").secret("bot_token"), Some("9:legacy-token"));
+    drop(engine);
+
+    // The old key can go now.
+    let engine = open(url.clone(), test_keys(2, &[])).await.expect("new key only");
+    assert_eq!(engine.connection("tg").expect("tg").secret("bot_token"), Some("123:tok"));
+    let secrets = engine.secrets().await.expect("names");
+    assert_eq!(secrets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["crm_key"]);
+    let (key_id, nonce, ciphertext): (String, String, String) =
+        sqlx::query_as("SELECT key_id, nonce, ciphertext FROM secrets").fetch_one(engine.pool()).await.expect("row");
+    let sealed = switchboard::secrets::Sealed { key_id, nonce, ciphertext };
+    assert_eq!(test_keys(2, &[]).open_string("secret:crm_key", &sealed).expect("opens"), SECRET_VALUE);
+    drop(engine);
+
+    // A key that never sealed anything here cannot start the engine, and says which key is missing.
+    let err = open(url, test_keys(3, &[])).await.expect_err("unknown key refused").to_string();
+    assert!(err.contains(&second) && err.contains("SWITCHBOARD_SECRET_KEY_PREVIOUS"), "{err}");
+}
+
+#[tokio::test]
+async fn without_a_secret_key_secrets_are_refused_with_the_reason() {
+    use switchboard::runtime::{Engine, Options};
+    // PostgreSQL has no key file (several processes share it), so without a configured key
+    // new secrets are refused. SQLite always has a key: its key file, or a throwaway one in memory.
+    let url =
+        if on_postgres() { fresh_database_url().await } else { format!("sqlite://{}/sb.db", tempdir().display()) };
+    let clock = switchboard::clock::ManualClock::at("2026-11-23T10:00:00Z".parse().expect("time"));
+    let engine = Engine::open(Options { database_url: url.clone(), ..Options::default() }, std::sync::Arc::new(clock))
+        .await
+        .expect("engine");
+    let result = engine.put_secret("crm_key", SECRET_VALUE).await;
+    if on_postgres() {
+        let err = result.expect_err("refused").to_string();
+        assert!(err.contains("no secret key is configured") && err.contains("SWITCHBOARD_SECRET_KEY"), "{err}");
+        let input =
+            serde_json::from_value(json!({"kind": "telegram", "secrets": {"bot_token": "1:t", "secret_token": "s"}}))
+                .expect("input");
+        assert!(engine.put_connection("tg", input).await.is_err(), "no channel secret is stored in plaintext");
+    } else {
+        result.expect("sealed with the key file");
+        let key_file = switchboard::secrets::key_file_path(&url).expect("a file database");
+        assert!(key_file.exists(), "the key was created next to the database");
+    }
 }

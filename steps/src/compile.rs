@@ -759,7 +759,29 @@ impl Compiler {
                 d.offset = Some(err.offset);
                 self.push(d);
             }
+            let secret_holes = t.secret_holes();
+            for (name, offset) in &secret_holes {
+                if kind.takes_secrets() && !vars::is_secret_name(name) {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownVariable,
+                        path.clone(),
+                        format!(
+                            "`secrets.{name}` is not a secret name: a lowercase letter, then up to 63 lowercase \
+                             letters, digits or _"
+                        ),
+                    );
+                    d.offset = Some(*offset);
+                    self.push(d);
+                }
+            }
             for (var, offset) in t.paths_at(ROOTS) {
+                // `{{ secrets.NAME }}` as a plain hole of a step that takes secrets is fine
+                // (which secrets exist is known only to the engine); anything else reading
+                // `secrets` is refused by `check_path` with the reason.
+                let plain_hole = secret_holes.iter().any(|(_, at)| *at == offset);
+                if kind.takes_secrets() && plain_hole {
+                    continue;
+                }
                 let before = self.diags.len();
                 self.check_path(scope, Place::Step(i), &var, &path);
                 for d in &mut self.diags[before..] {
@@ -965,6 +987,23 @@ mod tests {
         assert_eq!(names, ["vip", "else"]);
         assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "teleport"})), None);
         assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "wait", "duration": ["x"]})), None);
+    }
+
+    #[test]
+    fn secrets_are_read_only_by_http_steps_as_plain_holes() {
+        let flow = |text: &str, header: &str| {
+            format!(
+                "schema: 1\nid: s\nname: S\ntrigger: {{ type: message_received }}\nstart: hello\nsteps:\n  hello:\n    \
+                 kind: send_message\n    text: '{text}'\n    next: lookup\n  lookup:\n    kind: http\n    \
+                 url: 'https://crm.example.com/x'\n    headers: {{ Authorization: '{header}' }}\n    \
+                 next: {{ failure: done }}\n  done:\n    kind: send_message\n    text: Done\n"
+            )
+        };
+        let ok = crate::compile(&flow("Hi", "Bearer {{ secrets.crm_key }}"));
+        assert!(ok.workflow.is_some(), "{:?}", ok.diagnostics);
+        let leaked = crate::compile(&flow("Key: {{ secrets.crm_key }}", "Bearer {{ secrets.crm_key }}"));
+        let messages: Vec<&str> = leaked.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, [crate::vars::SECRETS_ONLY_IN_HTTP], "a secret in a message would reach the contact");
     }
 
     #[test]

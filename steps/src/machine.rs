@@ -119,6 +119,87 @@ pub struct HttpRequest {
     pub timeout: Duration,
     /// Extra attempts after the first on a network error or a 5xx.
     pub retries: u32,
+    /// The workspace secrets the request reads. Their values are not here: the url, headers
+    /// and body keep `{{ secrets.NAME }}` placeholders (percent-encoded in the url), which
+    /// the engine fills in only when it performs the call (`HttpRequest::fill_secrets`), so
+    /// the journal, the outbox and the run never hold a secret. Only these names are filled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+    /// The body is JSON (from the step's `json`): a secret filled into it is JSON-escaped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub json_body: bool,
+}
+
+impl HttpRequest {
+    /// The placeholder a secret's value replaces: `{{ secrets.NAME }}`.
+    pub fn secret_placeholder(name: &str) -> String {
+        format!("{{{{ secrets.{name} }}}}")
+    }
+
+    /// How many secret placeholders `text` holds, percent-encoded ones included.
+    pub fn count_placeholders(text: &str) -> usize {
+        text.matches("{{ secrets.").count() + text.matches(&*crate::template::encode_url_value("{{ secrets.")).count()
+    }
+
+    /// The request as it goes out: every placeholder of a secret in [`HttpRequest::secrets`]
+    /// replaced by its value, encoded for where it stands (percent-encoded in the url after
+    /// its start, JSON-escaped in a JSON body, as is in headers and a raw body). `value`
+    /// gives a secret's value; a secret it does not know is an error naming it.
+    pub fn fill_secrets(&self, value: impl Fn(&str) -> Option<String>) -> Result<HttpRequest, String> {
+        let mut values = std::collections::BTreeMap::new();
+        for name in &self.secrets {
+            let secret = value(name).ok_or_else(|| {
+                format!("the workspace secret `{name}` is not set; an admin sets it under Secrets (PUT /api/secrets/{name})")
+            })?;
+            values.insert(name.as_str(), secret);
+        }
+        let raw = |text: &str, encode: &dyn Fn(&str) -> String| {
+            fill_placeholders(text, "{{ secrets.", " }}", &|name| values.get(name).map(|v| encode(v)))
+        };
+        let as_is = |v: &str| v.to_owned();
+        let mut out = self.clone();
+        // In the url a placeholder is percent-encoded, except a hole at its very start.
+        let encoded = |v: &str| crate::template::encode_url_value(v);
+        let url = fill_placeholders(&self.url, &encoded("{{ secrets."), &encoded(" }}"), &|name| {
+            values.get(name).map(|v| encoded(v))
+        });
+        out.url = raw(&url, &as_is);
+        for (_, v) in &mut out.headers {
+            *v = raw(v, &as_is);
+        }
+        if let Some(body) = &mut out.body {
+            *body = if self.json_body {
+                raw(body, &|v: &str| {
+                    let quoted = serde_json::Value::String(v.to_owned()).to_string();
+                    quoted[1..quoted.len() - 1].to_owned()
+                })
+            } else {
+                raw(body, &as_is)
+            };
+        }
+        Ok(out)
+    }
+}
+
+/// `text` with each `<open>NAME<close>` for which `value(NAME)` is known replaced by it, in
+/// one pass (a filled-in value is never searched again).
+fn fill_placeholders(text: &str, open: &str, close: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else { break };
+        match value(&after[..end]) {
+            Some(v) => {
+                out.push_str(&rest[..start]);
+                out.push_str(&v);
+            }
+            None => out.push_str(&rest[..start + open.len() + end + close.len()]),
+        }
+        rest = &after[end + close.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Something the engine must do. Effects that only touch Switchboard's own database

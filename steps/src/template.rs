@@ -124,6 +124,19 @@ impl Template {
         out
     }
 
+    /// The plain-path holes that read a secret (`{{ secrets.crm_key }}`): the name after
+    /// `secrets.` (or the whole rest of the path, when it is not one name) and the hole's
+    /// character offset.
+    pub fn secret_holes(&self) -> Vec<(String, usize)> {
+        self.parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Path(p, at) if p.first().is_some_and(|r| r == "secrets") => Some((p[1..].join("."), *at)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Fills in the variables. A missing variable renders as nothing, the way inbox products
     /// do it; an expression that fails at run time is an error (the step fails visibly).
     pub fn render(&self, vars: &Value) -> Result<String, ExprError> {
@@ -180,6 +193,11 @@ impl Template {
         }
         self.render(vars).map(Value::String)
     }
+}
+
+/// `value` percent-encoded the way a filled-in URL value is.
+pub fn encode_url_value(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, URL_VALUE).to_string()
 }
 
 /// Everything but RFC 3986's unreserved characters is encoded in a filled-in URL value.
@@ -323,6 +341,13 @@ mod tests {
         assert_eq!(t.render_url(&vars).unwrap(), "https://crm.example.com/c?phone=%2B49%20151%2F2");
         let whole = Template::parse("{{contact.site}}&x={{contact.phone}}");
         assert_eq!(whole.render_url(&vars).unwrap(), "https://x.example.com/a?b=1&x=%2B49%20151%2F2");
+    }
+
+    #[test]
+    fn finds_secret_holes() {
+        let t = Template::parse("Bearer {{ secrets.crm_key }} {{contact.name}} {{secrets.a.b}}");
+        assert_eq!(t.secret_holes(), vec![("crm_key".to_owned(), 7), ("a.b".to_owned(), 46)]);
+        assert!(Template::parse("{{ secrets.k ?? 1 }}").secret_holes().is_empty(), "an expression is not a hole");
     }
 
     #[test]

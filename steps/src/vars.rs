@@ -1,5 +1,5 @@
 //! The variables a flow can read, and where each exists. Everything a template or a
-//! condition reads lives under one of six roots:
+//! condition reads lives under one of six roots, plus `secrets` (HTTP steps only):
 //!
 //! | root | what |
 //! |---|---|
@@ -9,9 +9,26 @@
 //! | `trigger` | the event's data; depends on the trigger type |
 //! | `steps` | `steps.<id>.<output>` of steps that ran before |
 //! | `system` | `now`, `today`, `time`, `weekday` in the workspace timezone, and `timezone` |
+//! | `secrets` | `{{ secrets.NAME }}`: a workspace secret, only in an http step's url, headers, body and json |
 
 /// The roots; any other leading name in an expression is a local (a closure parameter).
-pub const ROOTS: &[&str] = &["contact", "conversation", "assignee", "trigger", "steps", "system"];
+/// `secrets` is a root so that the compiler sees every use of it: a secret may be read only
+/// as `{{ secrets.NAME }}` in an HTTP step's url, headers and body, where the engine fills it
+/// in at the moment of the call (see [`SECRETS_ONLY_IN_HTTP`]).
+pub const ROOTS: &[&str] = &["contact", "conversation", "assignee", "trigger", "steps", "system", "secrets"];
+
+/// Why a secret is refused anywhere else: a secret in a message would be sent to a contact,
+/// in a condition or a field it would be copied into the run's state.
+pub const SECRETS_ONLY_IN_HTTP: &str =
+    "`secrets.*` can only be used as `{{ secrets.NAME }}` in an http step's url, headers, body or json";
+
+/// Is `name` a valid workspace secret name: `[a-z][a-z0-9_]{0,63}`?
+pub fn is_secret_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
 
 /// Contact attributes. `fields` opens the custom fields.
 pub const CONTACT: &[&str] = &[
@@ -191,6 +208,7 @@ pub fn check_fixed_path(root: &str, segments: &[&str]) -> Result<(), PathProblem
         "conversation" => check_attrs(root, segments, CONVERSATION, &[]),
         "assignee" => check_attrs(root, segments, ASSIGNEE, &[]),
         "system" => check_attrs(root, segments, SYSTEM, &[]),
+        "secrets" => Err(PathProblem::Unknown(SECRETS_ONLY_IN_HTTP.to_owned())),
         other => {
             Err(PathProblem::Unknown(format!("`{other}` is not a variable; variables start with {}", ROOTS.join(", "))))
         }

@@ -436,6 +436,32 @@ scenario("channels: an admin connects WhatsApp; a question previews per channel;
   await shot("window-warning");
 });
 
+scenario("secrets: an admin adds a secret, it is listed by name only and can be removed", async (page, server, shot) => {
+  await signIn(page, server);
+  await page.getByRole("link", { name: "Secrets" }).click();
+  await page.getByRole("heading", { name: "Secrets" }).waitFor();
+  await page.getByRole("button", { name: "Add a secret" }).click();
+  const form = page.getByRole("form", { name: "New secret" });
+  await form.getByLabel("Name").fill("Bad-Name");
+  await form.getByLabel(/^Value/).fill("browser-crm-key-5521");
+  await form.getByRole("button", { name: "Add" }).click();
+  await form.getByText("lowercase letter").waitFor();
+  await form.getByLabel("Name").fill("crm_key");
+  await form.getByRole("button", { name: "Add" }).click();
+  const row = page.locator('tr[data-secret="crm_key"]');
+  await row.getByText("{{ secrets.crm_key }}").waitFor();
+  await shot("added");
+  await page.reload();
+  await row.getByText("{{ secrets.crm_key }}").waitFor();
+  assert.ok(!(await page.content()).includes("browser-crm-key-5521"), "the value is never shown again");
+  const { body } = await server.api("GET", "/api/secrets");
+  assert.ok(!JSON.stringify(body).includes("browser-crm-key-5521"), "nor returned by the API");
+  page.once("dialog", (d) => d.accept());
+  await row.getByRole("button", { name: "Remove" }).click();
+  await page.getByText("No secret yet.").waitFor();
+  await shot("removed");
+});
+
 const browser = await chromium.launch({ executablePath, args: FLAGS });
 try {
   for (const { name, fn } of scenarios) {

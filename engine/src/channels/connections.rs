@@ -1,7 +1,9 @@
 //! Channel connections: the accounts a workspace connects (a WhatsApp number, a LINE
 //! official account, a Telegram bot), stored in `channel_connections` and held in memory for
 //! the send path. Secrets are write-only: the API reports which are set, never their values,
-//! and `Debug` leaves them out, so they cannot reach a log.
+//! and `Debug` leaves them out, so they cannot reach a log. At rest they are sealed with the
+//! server's secret key (`crate::secrets`); a row from before that is read as plaintext and
+//! sealed at the next start.
 
 use super::Kind;
 use crate::runtime::Error;
@@ -251,13 +253,22 @@ impl Connection {
 /// id, kind, name, api_base, settings, secrets, created_at, updated_at.
 type ConnectionRow = (String, String, String, String, String, String, i64, i64);
 
+/// The associated-data prefix a connection's secrets are sealed with (`channel:<id>`).
+pub const SEAL_CONTEXT: &str = "channel:";
+
 /// The connections, read from the store at start and after every change.
 #[derive(Debug, Default)]
 pub struct Connections {
     by_id: RwLock<HashMap<String, Arc<Connection>>>,
+    /// Seals and opens the secrets column; without a key, new secrets are refused.
+    keys: Option<crate::secrets::Keyring>,
 }
 
 impl Connections {
+    pub fn new(keys: Option<crate::secrets::Keyring>) -> Connections {
+        Connections { by_id: RwLock::default(), keys }
+    }
+
     pub fn get(&self, id: &str) -> Option<Arc<Connection>> {
         self.by_id.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
     }
@@ -282,6 +293,11 @@ impl Connections {
                 tracing::warn!(connection = %id, %kind, "skipping a connection of an unknown kind");
                 continue;
             };
+            let secrets = match (crate::secrets::sealed_text_key(&secrets), &self.keys) {
+                (None, _) => secrets,
+                (Some(_), Some(keys)) => keys.open_text(&format!("{SEAL_CONTEXT}{id}"), &secrets)?,
+                (Some(key_id), None) => return Err(crate::secrets::Error::UnknownKey(key_id).into()),
+            };
             let conn = Connection {
                 id: id.clone(),
                 kind,
@@ -298,8 +314,13 @@ impl Connections {
         Ok(())
     }
 
-    /// Stores a connection (new or changed) and reloads.
+    /// Stores a connection (new or changed), its secrets sealed, and reloads.
     pub async fn save(&self, pool: &Pool, conn: &Connection) -> Result<(), Error> {
+        let keys = self.keys.as_ref().ok_or(crate::secrets::Error::NoKey)?;
+        let secrets = keys.seal_text(
+            &format!("{SEAL_CONTEXT}{}", conn.id),
+            &serde_json::to_string(&conn.secrets).unwrap_or_default(),
+        )?;
         sqlx::query(
             "INSERT INTO channel_connections (id, kind, name, api_base, settings, secrets, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -311,7 +332,7 @@ impl Connections {
         .bind(&conn.name)
         .bind(&conn.api_base)
         .bind(Value::Object(conn.settings.clone()).to_string())
-        .bind(serde_json::to_string(&conn.secrets).unwrap_or_default())
+        .bind(secrets)
         .bind(conn.created_at)
         .bind(conn.updated_at)
         .execute(pool)

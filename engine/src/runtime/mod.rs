@@ -29,6 +29,7 @@ pub mod records;
 mod registry;
 mod replay;
 mod schedule;
+mod secrets;
 mod testchat;
 mod triggers;
 mod workflows;
@@ -40,6 +41,7 @@ pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
 pub use queue::Accepted;
 pub use replay::Rebuilt;
+pub use secrets::SecretInfo;
 pub use testchat::{TestStarted, TestTrigger};
 pub use workflows::{diff, DraftBase, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
 
@@ -91,7 +93,7 @@ impl Error {
 const CONTENTION_ATTEMPTS: usize = 8;
 
 /// How the engine is set up.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// `sqlite://path/to/file.db` or `sqlite::memory:`.
     pub database_url: String,
@@ -109,6 +111,26 @@ pub struct Options {
     pub crash_after: Option<i64>,
     /// Words that opt a contact out of messages, and back in.
     pub opt_out: OptOutKeywords,
+    /// The secret key (and previous keys) that seal secrets at rest. `None`: the key file
+    /// next to an SQLite database (created on first start), a throwaway key for an in-memory
+    /// one, none on PostgreSQL (secrets refused); see `crate::secrets::default_keyring`.
+    pub secret_keys: Option<crate::secrets::Keyring>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password; the keys show only their ids.
+        f.debug_struct("Options")
+            .field("database_url", &crate::store::redact(&self.database_url))
+            .field("timezone", &self.timezone)
+            .field("webhook_url", &self.webhook_url.as_deref().map(crate::store::redact))
+            .field("http_allow", &self.http_allow)
+            .field("reply_to_closed", &self.reply_to_closed)
+            .field("crash_after", &self.crash_after)
+            .field("opt_out", &self.opt_out)
+            .field("secret_keys", &self.secret_keys.as_ref().map(|k| k.current_id().to_owned()))
+            .finish()
+    }
 }
 
 /// A message that is exactly one of `stop` (ignoring case and accents) opts its contact out:
@@ -172,6 +194,7 @@ impl Default for Options {
             reply_to_closed: ReplyToClosed::Reopen,
             crash_after: None,
             opt_out: OptOutKeywords::default(),
+            secret_keys: None,
         }
     }
 }
@@ -226,6 +249,8 @@ struct Inner {
     worker: String,
     /// The database URL, for the PostgreSQL notification listener.
     database_url: String,
+    /// Seals and opens secrets at rest; `None` refuses new secrets (PostgreSQL without a key).
+    keys: Option<crate::secrets::Keyring>,
 }
 
 /// Events taken per transaction by the background loop (and the benchmark).
@@ -277,7 +302,12 @@ impl Engine {
         steps::expr::use_stopwatch(crate::clock::monotonic);
         let (pool, backend) = crate::store::open(&options.database_url).await?;
         let policy = crate::http_call::NetPolicy::from_entries(&options.http_allow).map_err(Error::Refused)?;
-        let connections = Arc::new(crate::channels::Connections::default());
+        let keys = match options.secret_keys {
+            Some(keys) => Some(keys),
+            None => crate::secrets::default_keyring(&options.database_url)?,
+        };
+        secrets::reseal(&pool, keys.as_ref()).await?;
+        let connections = Arc::new(crate::channels::Connections::new(keys.clone()));
         connections.load(&pool).await?;
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -302,6 +332,7 @@ impl Engine {
                 metrics: metrics::Metrics::default(),
                 worker: worker_id(),
                 database_url: options.database_url.clone(),
+                keys,
             }),
         };
         engine.register_worker().await?;

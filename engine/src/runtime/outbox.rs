@@ -349,7 +349,16 @@ impl Engine {
         }
         match p.kind.as_str() {
             "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
-                Ok(request) => Done::Http(self.inner.http.call(&request, &p.key).await),
+                // Secrets are filled in here, in memory, for this call only: the outbox row
+                // and the journal keep the placeholders. What comes back is redacted of them,
+                // since an error or an echoing server may quote what it was sent.
+                Ok(request) => match self.fill_secrets(&request).await {
+                    Ok((filled, values)) => {
+                        let outcome = self.inner.http.call(&filled, &p.key).await;
+                        Done::Http(redact_outcome(outcome, &values))
+                    }
+                    Err(reason) => Done::Http(Outcome::HttpFailed { reason }),
+                },
                 Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
             },
             _ => match self.inner.channel.deliver(&p.key, &p.payload, p.progress).await {
@@ -539,5 +548,33 @@ impl Engine {
     /// Outbound messages to a contact as the simulator channel holds them, oldest first.
     pub async fn simulator_messages(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
         Ok(self.transcript(contact_id).await?.into_iter().filter(|m| m["direction"] == "out").collect())
+    }
+}
+
+/// An HTTP outcome without the values of the secrets the request carried: in an error's
+/// reason, and in a response that echoes them (its headers and body become step outputs).
+fn redact_outcome(outcome: Outcome, secrets: &[String]) -> Outcome {
+    if secrets.is_empty() {
+        return outcome;
+    }
+    match outcome {
+        Outcome::HttpFailed { reason } => Outcome::HttpFailed { reason: crate::secrets::redact(&reason, secrets) },
+        other => {
+            // Redacted in the JSON text, each secret as JSON spells it inside a string.
+            let spelled: Vec<String> = secrets
+                .iter()
+                .map(|v| {
+                    let quoted = serde_json::Value::String(v.clone()).to_string();
+                    quoted[1..quoted.len() - 1].to_owned()
+                })
+                .collect();
+            let text = serde_json::to_string(&other).unwrap_or_default();
+            let redacted = crate::secrets::redact(&text, &spelled);
+            if redacted == text {
+                return other;
+            }
+            serde_json::from_str(&redacted)
+                .unwrap_or(Outcome::HttpFailed { reason: "the response quoted a secret and was dropped".into() })
+        }
     }
 }

@@ -103,12 +103,38 @@ pub async fn issue_token(
     agent_id: Option<&str>,
     now: i64,
 ) -> Result<(i64, String), ApiError> {
+    let token = new_token()?;
+    let id = store_token(pool, name, role, agent_id, &token, Origin::Api, now).await?;
+    Ok((id, token))
+}
+
+/// 32 random bytes, hex, with a prefix that secret scanners can recognise.
+fn new_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let token = format!("sb_{}", hex::encode(bytes));
-    let id = store_token(pool, name, role, agent_id, &token, now).await?;
-    Ok((id, token))
+    Ok(format!("sb_{}", hex::encode(bytes)))
+}
+
+/// Where a token came from (`api_tokens.origin`), which decides what replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Created by an admin through the API; only an admin revokes it.
+    Api,
+    /// `SWITCHBOARD_ADMIN_TOKEN`: a newly configured token replaces it.
+    Configured,
+    /// The first admin token, printed once on first start.
+    Generated,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Api => "api",
+            Origin::Configured => "configured",
+            Origin::Generated => "generated",
+        }
+    }
 }
 
 async fn store_token(
@@ -117,16 +143,19 @@ async fn store_token(
     role: Role,
     agent_id: Option<&str>,
     token: &str,
+    origin: Origin,
     now: i64,
 ) -> Result<i64, ApiError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens (name, role, hash, agent_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO api_tokens (name, role, hash, agent_id, created_at, origin) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id",
     )
     .bind(name)
     .bind(role.as_str())
     .bind(hash(token))
     .bind(agent_id)
     .bind(now)
+    .bind(origin.as_str())
     .fetch_one(pool)
     .await
     .map_err(internal)?;
@@ -148,9 +177,17 @@ pub(super) fn internal(e: sqlx::Error) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
-/// Makes sure an admin token exists. With `configured` (from the environment) that token is
-/// registered; otherwise a new one is created when there is none. Returns a token to print
-/// when one was created here.
+/// Makes sure an admin token exists. Returns a token to print when one was created here.
+///
+/// With `configured` (`SWITCHBOARD_ADMIN_TOKEN` or the config file) that token is registered
+/// and *replaces* the previously configured one: changing the setting and restarting is how
+/// the configured token is rotated, and the old one answers 401 from then on. A generated
+/// first admin token that was never used is revoked too (nobody relies on it, and a token
+/// printed once to a terminal long ago should not stay valid unseen); one that was used is
+/// kept, since someone holds it, and a warning says how to revoke it
+/// (`DELETE /api/tokens/{id}` by an admin). Tokens created through the API are untouched.
+///
+/// Without `configured`, a first admin token is generated when no admin token is live.
 pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Result<Option<String>, ApiError> {
     if let Some(token) = configured {
         let token = token.trim();
@@ -165,12 +202,51 @@ pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Re
                 .map_err(internal)?;
         match known {
             None => {
-                store_token(pool, "admin (from the environment)", Role::Admin, None, token, now).await?;
+                store_token(pool, "admin (from the environment)", Role::Admin, None, token, Origin::Configured, now)
+                    .await?;
             }
             Some((role, None)) if role == "admin" => {}
             Some(_) => {
                 return Err(ApiError::bad_request("the configured admin token is revoked or is not an admin token"))
             }
+        }
+        let replaced = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE origin = 'configured' AND hash <> $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash(token))
+        .execute(pool)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if replaced > 0 {
+            tracing::info!(revoked = replaced, "the previously configured admin token was replaced and revoked");
+        }
+        let unused = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1
+             WHERE origin = 'generated' AND last_used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if unused > 0 {
+            tracing::info!(
+                "the generated first admin token was never used and is revoked: an admin token is configured"
+            );
+        }
+        let kept: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM api_tokens WHERE origin = 'generated' AND revoked_at IS NULL")
+                .fetch_all(pool)
+                .await
+                .map_err(internal)?;
+        for id in kept {
+            tracing::warn!(
+                token_id = id,
+                "the generated first admin token is still valid because it was used; \
+                 revoke it with DELETE /api/tokens/{id} when nobody needs it"
+            );
         }
         return Ok(None);
     }
@@ -181,7 +257,9 @@ pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Re
     if admins > 0 {
         return Ok(None);
     }
-    Ok(Some(create_token(pool, "first admin", Role::Admin, None, now).await?))
+    let token = new_token()?;
+    store_token(pool, "first admin", Role::Admin, None, &token, Origin::Generated, now).await?;
+    Ok(Some(token))
 }
 
 impl FromRequestParts<AppState> for Caller {

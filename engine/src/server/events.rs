@@ -163,16 +163,7 @@ pub async fn webhook_secret(
     getrandom::fill(&mut bytes)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let secret = format!("whsec_{}", hex::encode(bytes));
-    sqlx::query(
-        "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (workflow_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
-    )
-    .bind(&id)
-    .bind(&secret)
-    .bind(crate::clock::to_millis(s.engine.clock().now()))
-    .execute(s.engine.pool())
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    s.engine.set_webhook_secret(&id, &secret).await?;
     Ok(Json(json!({
         "workflow": id,
         "secret": secret,
@@ -203,11 +194,7 @@ pub async fn webhook(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let unauthorized = |code: &'static str, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
-    let secret: Option<String> = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = $1")
-        .bind(&workflow)
-        .fetch_optional(s.engine.pool())
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let secret = s.engine.webhook_secret(&workflow).await?;
     // No secret (or no such workflow) answers like a bad signature, so ids cannot be probed.
     let secret = secret.ok_or_else(|| unauthorized("bad_signature", "the signature does not match"))?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);

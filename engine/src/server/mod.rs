@@ -9,7 +9,8 @@
 //! Prometheus metrics, a compile endpoint for the editor (diagnostics and each step's ports),
 //! the editor's test chat (`testchat.rs`), the contact's side of the simulator channel
 //! (`simulator.rs`), who the caller is (`/api/me`),
-//! channel connections and each channel's inbound webhook (`channels.rs`),
+//! channel connections and each channel's inbound webhook (`channels.rs`), workspace
+//! secrets (`secrets.rs`, write-only),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
 //! `/` (`editor.rs`).
 
@@ -22,6 +23,7 @@ mod inbox;
 mod live;
 pub mod openapi;
 mod runs;
+mod secrets;
 mod simulator;
 mod testchat;
 mod tokens;
@@ -102,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/channels/preview", post(channels::preview))
         .route("/api/channels/{id}", get(channels::detail).put(channels::put).delete(channels::delete))
         .route("/api/channels/{id}/webhook", get(channels::handshake).post(channels::inbound))
+        .route("/api/secrets", get(secrets::list))
+        .route("/api/secrets/{name}", axum::routing::put(secrets::put).delete(secrets::delete))
         .fallback(editor::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))

@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{channels, events, inbox, live, runs, simulator, testchat, tokens, workflows};
+use super::{channels, events, inbox, live, runs, secrets, simulator, testchat, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -212,6 +212,15 @@ pub const OPERATIONS: &[Operation] = &[
         "A channel delivers messages and statuses (signed by the channel)",
         Access::ChannelSigned,
     ),
+    op("get", "/api/secrets", "Workspace secrets by name and date (never their values)", OPS),
+    op(
+        "put",
+        "/api/secrets/{name}",
+        "Set a workspace secret (write-only; HTTP steps read it as {{ secrets.NAME }})",
+        ADMIN,
+    )
+    .body(schema::<secrets::SecretValue>),
+    op("delete", "/api/secrets/{name}", "Remove a workspace secret", ADMIN).ok(204),
 ];
 
 /// OpenAPI links: how the answer of one operation feeds the next (`from` method and path,

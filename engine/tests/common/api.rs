@@ -1,6 +1,7 @@
 //! The HTTP API through its router (`tower::ServiceExt::oneshot`), with a token per role.
 
 use super::{agent, engine_at};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
@@ -20,6 +21,16 @@ pub struct Api {
 
 pub async fn api() -> Api {
     let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    api_on(engine, clock).await
+}
+
+/// The API over an engine with these options (at the same time as [`api`]).
+pub async fn api_with(options: switchboard::runtime::Options) -> Api {
+    let (engine, clock) = super::engine_with("2026-11-23T10:00:00Z", options).await;
+    api_on(engine, clock).await
+}
+
+async fn api_on(engine: switchboard::runtime::Engine, clock: switchboard::clock::ManualClock) -> Api {
     let pool = engine.pool().clone();
     let now = switchboard::clock::to_millis(engine.clock().now());
     let admin = ensure_admin(&pool, None, now).await.expect("admin").expect("a new admin token");

@@ -24,6 +24,10 @@ pub async fn engine_with(now: &str, mut options: Options) -> (Engine, ManualCloc
     if options.database_url == Options::default().database_url {
         options.database_url = fresh_database_url().await;
     }
+    // PostgreSQL has no key file: the tests give it the key an operator would configure.
+    if options.secret_keys.is_none() && options.database_url.starts_with("postgres") {
+        options.secret_keys = Some(test_keys(1, &[]));
+    }
     let clock = ManualClock::at(now.parse::<DateTime<Utc>>().expect("time"));
     let engine = Engine::open(options, Arc::new(clock.clone())).await.expect("engine opens");
     (engine, clock)
@@ -43,6 +47,23 @@ pub async fn fresh_database_url() -> String {
     let server = std::env::var("SWITCHBOARD_TEST_DATABASE_URL")
         .expect("SWITCHBOARD_TEST_BACKEND=postgres needs SWITCHBOARD_TEST_DATABASE_URL (a PostgreSQL server)");
     scratch_database(&server, "sb_conformance").await
+}
+
+/// A store that outlives its engine, for tests that reopen it: an SQLite file in a fresh
+/// folder, or a scratch PostgreSQL database.
+pub async fn durable_database_url() -> String {
+    if on_postgres() {
+        return fresh_database_url().await;
+    }
+    format!("sqlite://{}/sb.db", tempdir().display())
+}
+
+/// A keyring of test keys: `[current; 32]`, and `[p; 32]` for each previous `p`.
+pub fn test_keys(current: u8, previous: &[u8]) -> switchboard::secrets::Keyring {
+    use base64::Engine as _;
+    let b64 = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
+    switchboard::secrets::Keyring::from_base64(&b64(current), &previous.iter().map(|&p| b64(p)).collect::<Vec<_>>())
+        .expect("test keys")
 }
 
 /// Creates an empty database on the server `server_url` names and returns its URL.

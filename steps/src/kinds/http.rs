@@ -107,23 +107,74 @@ impl Http {
     }
 
     fn request(&self, ctx: &StepContext<'_>) -> Result<HttpRequest, Transition> {
+        // `{{ secrets.NAME }}` renders as itself: the engine fills the value in when it
+        // performs the call, so the request journaled here carries only the placeholder.
+        let mut secrets: Vec<String> = self
+            .templates()
+            .into_iter()
+            .map(|(_, t)| t.secret_holes())
+            .chain(self.value_templates().into_iter().map(|(_, t)| t.secret_holes()))
+            .flatten()
+            .map(|(name, _)| name)
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        let with_placeholders;
+        let ctx = if secrets.is_empty() {
+            *ctx
+        } else {
+            let mut vars = ctx.vars.clone();
+            let placeholders: serde_json::Map<String, Value> =
+                secrets.iter().map(|n| (n.clone(), Value::String(HttpRequest::secret_placeholder(n)))).collect();
+            if let Value::Object(map) = &mut vars {
+                map.insert("secrets".into(), Value::Object(placeholders));
+            }
+            with_placeholders = vars;
+            StepContext { vars: &with_placeholders, ..*ctx }
+        };
+        let ctx = &ctx;
+        // A placeholder that a variable's value brought in (a contact naming themselves
+        // `{{ secrets.crm_key }}`) would be filled in like a real one; the step refuses that.
+        // Without secrets nothing is filled in, so such text is just text.
+        let forged = |field: &str, rendered: &str, holes: usize| {
+            if secrets.is_empty() || HttpRequest::count_placeholders(rendered) == holes {
+                Ok(())
+            } else {
+                Err(Transition::fail(format!(
+                    "step `{}`: a variable in `{field}` holds `{{{{ secrets.` text; refused, so data cannot pull \
+                     a secret into the request",
+                    ctx.step_id
+                )))
+            }
+        };
         let url = self
             .url
             .render_url(ctx.vars)
             .map_err(|e| Transition::fail(format!("step `{}`: could not fill in `url`: {e}", ctx.step_id)))?;
+        forged("url", &url, self.url.secret_holes().len())?;
         let mut headers = Vec::with_capacity(self.headers.len() + 1);
         for (name, value) in &self.headers {
-            headers.push((name.clone(), render(value, &format!("headers.{name}"), ctx)?));
+            let field = format!("headers.{name}");
+            let rendered = render(value, &field, ctx)?;
+            forged(&field, &rendered, value.secret_holes().len())?;
+            headers.push((name.clone(), rendered));
         }
         let body = match (&self.body, &self.json) {
-            (Some(t), _) => Some(render(t, "body", ctx)?),
+            (Some(t), _) => {
+                let rendered = render(t, "body", ctx)?;
+                forged("body", &rendered, t.secret_holes().len())?;
+                Some(rendered)
+            }
             (None, Some(v)) => {
                 let rendered = render_json(v, ctx)
                     .map_err(|e| Transition::fail(format!("step `{}`: could not fill in `json`: {e}", ctx.step_id)))?;
                 if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
                     headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
                 }
-                Some(rendered.to_string())
+                let rendered = rendered.to_string();
+                let holes = self.value_templates().iter().map(|(_, t)| t.secret_holes().len()).sum();
+                forged("json", &rendered, holes)?;
+                Some(rendered)
             }
             (None, None) => None,
         };
@@ -134,6 +185,8 @@ impl Http {
             body,
             timeout: self.timeout.get(),
             retries: self.retries(),
+            secrets,
+            json_body: self.body.is_none() && self.json.is_some(),
         })
     }
 }
@@ -270,6 +323,10 @@ impl StepKind for Http {
         out
     }
 
+    fn takes_secrets(&self) -> bool {
+        true
+    }
+
     fn value_templates(&self) -> Vec<(String, Template)> {
         let mut out = Vec::new();
         if let Some(v) = &self.json {
@@ -333,6 +390,59 @@ mod tests {
         let down = Input::Outcome { outcome: Outcome::HttpFailed { reason: "timed out after 10s".into() } };
         let t = with_ctx(&json!({}), &["failure"], 1, |ctx| lookup().behaviour().resume(&Value::Null, &down, ctx));
         assert_eq!(port(&t), "failure");
+    }
+
+    #[test]
+    fn secrets_stay_placeholders_until_the_engine_fills_them_in() {
+        let c = config(
+            "http",
+            json!({
+                "method": "POST",
+                "url": "https://crm.example.com/{{secrets.tenant}}/lookup?name={{contact.name}}",
+                "headers": {"Authorization": "Bearer {{ secrets.crm_key }}"},
+                "json": {"key": "{{secrets.crm_key}}", "name": "{{contact.name}}"}
+            }),
+        );
+        let vars = json!({"contact": {"name": "Zoë"}});
+        let t = with_ctx(&vars, &["failure"], 1, |ctx| c.behaviour().start(ctx));
+        let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
+        assert_eq!(request.secrets, ["crm_key", "tenant"]);
+        assert_eq!(request.url, "https://crm.example.com/%7B%7B%20secrets.tenant%20%7D%7D/lookup?name=Zo%C3%AB");
+        assert_eq!(request.headers[0].1, "Bearer {{ secrets.crm_key }}");
+        assert_eq!(request.body.as_deref(), Some(r#"{"key":"{{ secrets.crm_key }}","name":"Zoë"}"#));
+        let values = |name: &str| match name {
+            "crm_key" => Some("k\"ey/1".to_owned()),
+            "tenant" => Some("acme corp".to_owned()),
+            _ => None,
+        };
+        let filled = request.fill_secrets(values).unwrap();
+        assert_eq!(filled.url, "https://crm.example.com/acme%20corp/lookup?name=Zo%C3%AB");
+        assert_eq!(filled.headers[0].1, "Bearer k\"ey/1");
+        assert_eq!(filled.body.as_deref(), Some(r#"{"key":"k\"ey/1","name":"Zoë"}"#));
+        let err = request.fill_secrets(|n| (n == "tenant").then(|| "t".to_owned())).unwrap_err();
+        assert!(err.contains("`crm_key` is not set"), "{err}");
+    }
+
+    #[test]
+    fn a_placeholder_brought_in_by_data_is_refused_not_filled() {
+        let c = config(
+            "http",
+            json!({"method": "POST", "url": "https://crm.example.com/x", "headers": {"X-Key": "{{secrets.k}}"},
+                   "body": "name={{contact.name}}"}),
+        );
+        let vars = json!({"contact": {"name": "{{ secrets.k }}"}});
+        let t = with_ctx(&vars, &["failure"], 1, |ctx| c.behaviour().start(ctx));
+        assert!(t.effects.is_empty(), "{t:?}");
+        assert!(
+            matches!(&t.next, Next::Fail { reason, .. } if reason.contains("`body` holds `{{ secrets.` text")),
+            "{t:?}"
+        );
+        // Without any secret in the step, such text is just text and nothing is filled in.
+        let plain =
+            config("http", json!({"method": "POST", "url": "https://x.example.com", "body": "{{contact.name}}"}));
+        let t = with_ctx(&vars, &["failure"], 1, |ctx| plain.behaviour().start(ctx));
+        let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
+        assert_eq!((request.body.as_deref(), request.secrets.len()), (Some("{{ secrets.k }}"), 0));
     }
 
     #[test]

@@ -126,6 +126,13 @@ pub trait StepKind {
     fn writes_contact(&self) -> Vec<(String, &str)> {
         Vec::new()
     }
+
+    /// May this step's templates read `{{ secrets.NAME }}`? Only a step whose templates go
+    /// to the engine as a request it performs itself (the HTTP step): the engine fills the
+    /// secret in at that moment, so it never enters the journal, the run or a message.
+    fn takes_secrets(&self) -> bool {
+        false
+    }
 }
 
 /// Why a config did not deserialise: the JSON pointer (relative to the step) and the message.
