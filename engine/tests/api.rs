@@ -180,6 +180,70 @@ async fn signed_webhooks_refuse_bad_signatures_stale_timestamps_and_replays() {
     assert_eq!(api.engine.process_queue(10).await.expect("process"), 1);
 }
 
+/// The whole answer to a request: status, content type and body bytes.
+async fn answer(api: &common::api::Api, req: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
+    let res = api.app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, content_type, bytes.to_vec())
+}
+
+/// Probing: an unknown id, a webhook workflow without a secret and a known one with a bad
+/// signature answer byte for byte alike, whatever is wrong with the request.
+#[tokio::test]
+async fn unknown_webhook_ids_answer_exactly_like_bad_signatures() {
+    let api = api().await;
+    for id in ["shipped", "unsigned"] {
+        let source = format!(
+            "schema: 1\nid: {id}\nname: {id}\ntrigger: {{ type: webhook, contact_path: $.phone }}\nstart: s\nsteps:\n  s: {{ kind: send_message, text: 'Shipped' }}\n"
+        );
+        api.engine.publish(&source).await.expect("publish");
+    }
+    let (status, _) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let now = api.engine.clock().now().timestamp().to_string();
+    let old = (api.engine.clock().now().timestamp() - 600).to_string();
+    let body = r#"{"phone": "+4915112345678"}"#;
+    let other_secret = switchboard::server::events_sign("whsec_someone_else", &now, body.as_bytes());
+    let cases: [(&str, Option<&str>, Option<&str>); 7] = [
+        ("no headers", None, None),
+        ("no signature", Some(&now), None),
+        ("no timestamp", None, Some("sha256=00")),
+        ("a timestamp that is no number", Some("soon"), Some("sha256=00")),
+        ("a stale timestamp", Some(&old), Some("sha256=00")),
+        ("a wrong signature", Some(&now), Some("sha256=00")),
+        ("another secret's signature", Some(&now), Some(&other_secret)),
+    ];
+    for (what, timestamp, signature) in cases {
+        let request = |id: &str| {
+            let mut req = Request::post(format!("/api/webhooks/{id}"));
+            if let Some(ts) = timestamp {
+                req = req.header("x-switchboard-timestamp", ts);
+            }
+            if let Some(sig) = signature {
+                req = req.header("x-switchboard-signature", sig);
+            }
+            req.body(Body::from(body)).expect("request")
+        };
+        let known = answer(&api, request("shipped")).await;
+        assert_eq!(known.0, StatusCode::UNAUTHORIZED, "{what}");
+        for id in ["nope", "unsigned"] {
+            let probe = answer(&api, request(id)).await;
+            assert_eq!(
+                probe,
+                known,
+                "{what}: {id} answered {} {}, the known workflow {} {}",
+                probe.0,
+                String::from_utf8_lossy(&probe.2),
+                known.0,
+                String::from_utf8_lossy(&known.2)
+            );
+        }
+    }
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 0, "nothing was queued");
+}
+
 #[tokio::test]
 async fn agents_press_shortcuts_but_not_stopped_ones() {
     let api = api().await;

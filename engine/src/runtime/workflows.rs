@@ -319,6 +319,30 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// The signing secret of a webhook workflow, if one was created.
+    pub async fn webhook_secret(&self, workflow: &str) -> Result<Option<String>, Error> {
+        Ok(sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = $1")
+            .bind(workflow)
+            .fetch_optional(&self.inner.pool)
+            .await?)
+    }
+
+    /// Stores `secret` as the workflow's signing secret, replacing any earlier one.
+    pub async fn set_webhook_secret(&self, workflow: &str, secret: &str) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workflow_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+        )
+        .bind(workflow)
+        .bind(secret)
+        .bind(self.now_ms())
+        .execute(&self.inner.pool)
+        .await?;
+        Ok(())
+    }
+}
+
 fn summary(row: &sqlx::any::AnyRow) -> Result<WorkflowSummary, Error> {
     let runs: Option<String> = row.try_get("runs")?;
     Ok(WorkflowSummary {
