@@ -436,13 +436,27 @@ scenario("channels: an admin connects WhatsApp; a question previews per channel;
   await shot("window-warning");
 });
 
+/**
+ * Collects what must not happen on any page of a context: uncaught errors, and anything the
+ * Content-Security-Policy refused (Chromium reports it as a console error), which means the
+ * policy and the code disagree.
+ */
+function watch(context, errors) {
+  context.on("page", (p) => p.on("pageerror", (e) => errors.push(e.message)));
+  context.on("console", (m) => {
+    if (m.type() === "error" && /Content.Security.Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+  });
+  return context;
+}
+
 const browser = await chromium.launch({ executablePath, args: FLAGS });
 try {
   for (const { name, fn } of scenarios) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
     const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const context = watch(await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true }), errors);
+    const page = await context.newPage();
+    // Pages a scenario opens in contexts of its own (a contact, a second agent) are watched too.
+    const watched = { newContext: async (options) => watch(await browser.newContext(options), errors) };
     const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     let stage = 0;
     const shot = (what) => page.screenshot({ path: shot.path(what) });
@@ -450,8 +464,8 @@ try {
     shot.path = (what) => join(results, `${slug}-${++stage}-${what}.png`);
     const started = Date.now();
     try {
-      await fn(page, server, shot, browser);
-      assert.deepEqual(errors, [], "no uncaught errors in the page");
+      await fn(page, server, shot, watched);
+      assert.deepEqual(errors, [], "no uncaught errors and no CSP violations in the pages");
       console.log(`PASS ${name} (${Date.now() - started} ms)`);
     } catch (e) {
       failed++;
