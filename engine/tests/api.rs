@@ -570,6 +570,60 @@ async fn creating_over_an_existing_workflow_importing_and_publishing_a_stale_dra
     assert!(yaml.as_str().is_some_and(|y| y.contains("Imported thanks")));
 }
 
+/// Every answer — API, error, editor — tells browsers not to sniff types and to send no
+/// `Referer`; the editor's page allows no `eval`, no `<base>`, no plugins, no framing.
+#[tokio::test]
+async fn every_answer_carries_the_browser_hardening_headers() {
+    let api = api().await;
+    let get = |uri: &str, token: Option<&str>| {
+        let mut req = Request::get(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        req.body(Body::empty()).expect("request")
+    };
+    let bad_json = Request::post("/api/workflows")
+        .header("authorization", format!("Bearer {}", api.ops))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"source\": "))
+        .expect("request");
+    let requests = [
+        ("an API answer", get("/api/workflows", Some(&api.ops)), StatusCode::OK),
+        ("health", get("/healthz", None), StatusCode::OK),
+        ("no token", get("/api/workflows", None), StatusCode::UNAUTHORIZED),
+        ("an unknown route", get("/api/nope", Some(&api.ops)), StatusCode::NOT_FOUND),
+        ("a rejected body", bad_json, StatusCode::BAD_REQUEST),
+        (
+            "a wrong method",
+            Request::delete("/api/workflows").body(Body::empty()).expect("request"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        ("the editor", get("/", None), StatusCode::OK),
+    ];
+    for (what, req, expected) in requests {
+        let res = api.app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        // A build without Node.js has no editor and says so with a 503 page.
+        let ok = status == expected || (what == "the editor" && status == StatusCode::SERVICE_UNAVAILABLE);
+        assert!(ok, "{what}: {status}");
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        let csp = header("content-security-policy");
+        let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+        assert!(!csp.contains("unsafe-eval"), "{what}: {csp}");
+        assert!(directives.contains(&"frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(directives.contains(&"base-uri 'none'"), "{what}: {csp}");
+        if what == "the editor" {
+            for directive in ["script-src 'self'", "object-src 'none'", "form-action 'self'"] {
+                assert!(directives.contains(&directive), "the editor's CSP lacks {directive}: {csp}");
+            }
+        } else {
+            assert!(directives.contains(&"default-src 'none'"), "{what}: {csp}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_editor_compiles_drafts_and_is_served_at_the_root() {
     let api = api().await;
