@@ -441,10 +441,17 @@ scenario("channels: an admin connects WhatsApp; a question previews per channel;
  * Content-Security-Policy refused (Chromium reports it as a console error), which means the
  * policy and the code disagree.
  */
-function watch(context, errors) {
+async function watch(context, errors) {
   context.on("page", (p) => p.on("pageerror", (e) => errors.push(e.message)));
+  // A refusal the page's code catches (a library falling back after `eval` failed) is still
+  // reported by the browser as a `securitypolicyviolation` event.
+  await context.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline code"}`),
+    ),
+  );
   context.on("console", (m) => {
-    if (m.type() === "error" && /Content.Security.Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    if (m.type() === "error" && /Content.Security.Policy|CSP violation/i.test(m.text())) errors.push(m.text());
   });
   return context;
 }
@@ -453,7 +460,7 @@ const browser = await chromium.launch({ executablePath, args: FLAGS });
 try {
   for (const { name, fn } of scenarios) {
     const errors = [];
-    const context = watch(await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true }), errors);
+    const context = await watch(await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true }), errors);
     const page = await context.newPage();
     // Pages a scenario opens in contexts of its own (a contact, a second agent) are watched too.
     const watched = { newContext: async (options) => watch(await browser.newContext(options), errors) };
@@ -470,7 +477,7 @@ try {
     } catch (e) {
       failed++;
       await shot("failure").catch(() => undefined);
-      console.log(`FAIL ${name}\n${e.stack ?? e}`);
+      console.log(`FAIL ${name}\n${e.stack ?? e}${errors.length ? `\nin the pages: ${errors.join("\n")}` : ""}`);
     }
     await context.close();
   }
