@@ -244,8 +244,8 @@ fn v6_kind(ip: Ipv6Addr) -> Option<&'static str> {
     })
 }
 
-/// An error this module raises inside reqwest (from the resolver); it
-/// travels in the error's source chain and is found again by [`describe`].
+/// An error this module raises inside reqwest (from the resolver); it travels in the error's
+/// source chain and is found again by [`describe`].
 #[derive(Debug)]
 struct CallError {
     reason: String,
@@ -495,12 +495,12 @@ async fn send(client: &reqwest::Client, policy: &NetPolicy, prepared: &Prepared)
     Attempt::Response(Outcome::HttpResponse { status, headers, body })
 }
 
-/// Sends the request and follows up to [`MAX_REDIRECTS`] redirects the way browsers do (301,
-/// 302 and 303 turn into a GET without a body; 307 and 308 keep method and body), checking each
-/// target against the policy. What the author put into the request is meant for the URL's
+/// Sends the request and follows up to [`MAX_REDIRECTS`] redirects the way browsers do (a 303,
+/// and a 301 or 302 after a POST, turn into a GET without a body; otherwise method and body are
+/// kept), checking each target against the policy. What the author put into the request is meant for the URL's
 /// origin alone: once a redirect leaves that origin (scheme, host and port), the author's
 /// headers are dropped for the rest of the way, and a body is never carried to another origin
-/// (a 307 or 308 there fails the call). No `Referer` is ever sent.
+/// (a redirect that would carry it there fails the call). No `Referer` is ever sent.
 async fn follow(
     client: &reqwest::Client,
     policy: &NetPolicy,
@@ -530,14 +530,19 @@ async fn follow(
         if let Some(reason) = url_refusal(policy, &next) {
             return Err(Attempt::Failed { reason: format!("redirected: {reason}"), retry: false });
         }
-        let status = response.status();
-        if matches!(status.as_u16(), 301..=303) {
+        let status = response.status().as_u16();
+        // The Fetch standard's rule: a 303 is fetched with GET (HEAD stays HEAD), a POST
+        // answered with 301 or 302 too; the body and what described it stay behind.
+        let to_get = match status {
+            303 => method != Method::HEAD,
+            301 | 302 => method == Method::POST,
+            _ => false,
+        };
+        if to_get {
+            method = Method::GET;
             body = None;
             for name in [CONTENT_TYPE, CONTENT_ENCODING] {
                 headers.remove(name);
-            }
-            if method != Method::HEAD {
-                method = Method::GET;
             }
         }
         if next.origin() != origin {
@@ -546,14 +551,14 @@ async fn follow(
                 // query may carry a token).
                 let host = next.host_str().unwrap_or_default();
                 let reason = format!(
-                    "redirected ({}) with the request body to another origin ({host}); not followed, \
-                     so the body stays with the server it was written for",
-                    status.as_u16()
+                    "redirected ({status}) with the request body to another origin ({host}); not followed, \
+                     so the body stays with the server it was written for"
                 );
                 return Err(Attempt::Failed { reason, retry: false });
             }
             if !headers.is_empty() {
-                tracing::debug!(host = %next.host_str().unwrap_or_default(), "http step: redirected to another origin; the step's headers are not sent there");
+                let host = next.host_str().unwrap_or_default();
+                tracing::debug!(%host, "http step: redirected to another origin; the step's headers stay behind");
             }
             headers.clear();
         }
@@ -1037,17 +1042,21 @@ mod tests {
             request.body = Some(r#"{"card":"4111"}"#.into());
             request
         };
-        for status in [307, 308] {
+        for (method, status) in [("POST", 307), ("POST", 308), ("PUT", 302)] {
             let url = redirect_url(&first, status, &format!("{second}/headers"));
-            let reason = failure(caller.call(&post(&url), "k").await);
+            let mut request = post(&url);
+            request.method = method.into();
+            let reason = failure(caller.call(&request, "k").await);
             assert!(reason.contains("with the request body to another origin (127.0.0.1)"), "{reason}");
         }
         assert_eq!(second_seen.hits(), 0);
-        // A 303 (like a 301 or 302 after a POST) becomes a GET without the body, as in browsers.
-        let url = redirect_url(&first, 303, &format!("{second}/headers"));
-        let (_, _, body) = response(caller.call(&post(&url), "k").await);
-        assert_eq!((&body["method"], &body["body"]), (&json!("GET"), &json!("")));
-        assert!(body["headers"].get("content-type").is_none(), "{body}");
+        // A 303, and a 301 or 302 after a POST, become a GET without the body, as in browsers.
+        for status in [301, 302, 303] {
+            let url = redirect_url(&first, status, &format!("{second}/headers"));
+            let (_, _, body) = response(caller.call(&post(&url), "k").await);
+            assert_eq!((&body["method"], &body["body"]), (&json!("GET"), &json!("")), "{status}");
+            assert!(body["headers"].get("content-type").is_none(), "{status}: {body}");
+        }
         // Within the origin a 307 keeps the method and the body.
         let url = redirect_url(&first, 307, "/headers");
         let (_, _, body) = response(caller.call(&post(&url), "k").await);

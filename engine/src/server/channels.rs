@@ -103,6 +103,7 @@ pub struct Handshake {
     mode: Option<String>,
     #[serde(rename = "hub.verify_token")]
     verify_token: Option<String>,
+    /// Echoed back as plain text when it is 1 to 64 ASCII letters or digits (Meta sends digits).
     #[serde(rename = "hub.challenge")]
     challenge: Option<String>,
 }
