@@ -6,7 +6,7 @@
 
 import Form from "@rjsf/core";
 import type { RJSFSchema, UiSchema } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+import { validator } from "./validator";
 import { useCallback, useEffect, useState } from "react";
 import {
   ApiError,

@@ -5,7 +5,7 @@
 
 import Form from "@rjsf/core";
 import type { RJSFSchema, UiSchema } from "@rjsf/utils";
-import validator from "@rjsf/validator-ajv8";
+import { validator } from "./validator";
 import { useEffect, useState } from "react";
 import { api, type Diagnostic, type KindInfo } from "./api";
 import { formSchema, variablesOf } from "./catalog";

@@ -1,10 +1,11 @@
 //! Performing a workflow's `http` step: the network policy (which destinations may be reached), the
-//! shared HTTP client with its policy-checking DNS resolver, retries with backoff, and turning what
-//! happened into a [`steps::machine::Outcome`].
+//! shared HTTP client with its policy-checking DNS resolver, redirects (checked, and nothing of the
+//! author's carried to another origin), retries with backoff, and turning what happened into a
+//! [`steps::machine::Outcome`].
 
 use ipnet::IpNet;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION};
 use reqwest::{redirect, Method, Url};
 use serde_json::{Map, Value};
 use std::error::Error as StdError;
@@ -243,8 +244,8 @@ fn v6_kind(ip: Ipv6Addr) -> Option<&'static str> {
     })
 }
 
-/// An error this module raises inside reqwest (from the resolver or the redirect policy); it
-/// travels in the error's source chain and is found again by [`describe`].
+/// An error this module raises inside reqwest (from the resolver); it travels in the error's
+/// source chain and is found again by [`describe`].
 #[derive(Debug)]
 struct CallError {
     reason: String,
@@ -328,33 +329,24 @@ pub struct HttpCaller {
 
 impl HttpCaller {
     /// Builds one reqwest client whose DNS resolver returns only the addresses `policy` allows
-    /// (refusing with a clear error otherwise), which follows at most 5 redirects (each checked
-    /// against the policy) and identifies itself as `Switchboard/<version>`.
+    /// (refusing with a clear error otherwise) and which identifies itself as
+    /// `Switchboard/<version>`. The client follows no redirect and sends no `Referer`: [`follow`]
+    /// does the following itself, so it can check each target and decide what goes with it.
     pub fn new(policy: NetPolicy) -> Self {
         install_crypto();
         let policy = Arc::new(policy);
-        let redirect_policy = Arc::clone(&policy);
-        let redirects = redirect::Policy::custom(move |attempt| {
-            // `previous` starts with the original URL, so it holds one more than the redirects
-            // followed so far.
-            if attempt.previous().len() > MAX_REDIRECTS {
-                let reason = format!("too many redirects (more than {MAX_REDIRECTS})");
-                return attempt.error(CallError { reason, retry: false });
-            }
-            match url_refusal(&redirect_policy, attempt.url()) {
-                Some(reason) => attempt.error(CallError { reason: format!("redirected: {reason}"), retry: false }),
-                None => attempt.follow(),
-            }
-        });
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(PolicyResolver { policy: Arc::clone(&policy) }))
             // A proxy would resolve names itself, out of the policy's reach.
             .no_proxy()
-            .redirect(redirects)
+            // reqwest's own redirects keep every custom header (an `X-Api-Key` would reach any
+            // host a server redirects to) and add a `Referer` with the full URL and its query.
+            .redirect(redirect::Policy::none())
+            .referer(false)
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| {
-                tracing::error!(error = %e, "http step: could not build the HTTP client");
+                tracing::error!(error = %e, "http step: the HTTP client could not be built");
                 format!("the HTTP client could not be built: {e}")
             });
         HttpCaller { client, policy }
@@ -382,7 +374,7 @@ impl HttpCaller {
         let mut attempt: u32 = 0;
         loop {
             attempt = attempt.saturating_add(1);
-            let result = match tokio::time::timeout(request.timeout, send(client, &prepared)).await {
+            let result = match tokio::time::timeout(request.timeout, send(client, &self.policy, &prepared)).await {
                 Ok(result) => result,
                 Err(_) => Attempt::Failed {
                     reason: format!("timed out after {}", format_duration(request.timeout)),
@@ -411,7 +403,11 @@ impl HttpCaller {
 struct Prepared {
     method: Method,
     url: Url,
+    /// The headers the workflow's author set; they go only to the URL's own origin.
     headers: HeaderMap,
+    /// The engine's `Idempotency-Key`, sent with every request (redirects included): it names
+    /// no secret, and it is what lets a receiver recognise a retried call.
+    idempotency_key: HeaderValue,
     body: Option<String>,
 }
 
@@ -444,10 +440,9 @@ fn prepare(policy: &NetPolicy, request: &HttpRequest, idempotency_key: &str) -> 
         value.set_sensitive(true);
         headers.append(header, value);
     }
-    let key = HeaderValue::from_str(idempotency_key)
+    let idempotency_key = HeaderValue::from_str(idempotency_key)
         .map_err(|_| "the idempotency key is not a valid header value".to_owned())?;
-    headers.insert("idempotency-key", key);
-    Ok(Prepared { method, url, headers, body: request.body.clone() })
+    Ok(Prepared { method, url, headers, idempotency_key, body: request.body.clone() })
 }
 
 /// What one attempt came to.
@@ -467,15 +462,12 @@ impl Attempt {
     }
 }
 
-/// One attempt: send, then read the body up to [`MAX_BODY`]. The caller bounds its time.
-async fn send(client: &reqwest::Client, prepared: &Prepared) -> Attempt {
-    let mut builder = client.request(prepared.method.clone(), prepared.url.clone()).headers(prepared.headers.clone());
-    if let Some(body) = &prepared.body {
-        builder = builder.body(body.clone());
-    }
-    let mut response = match builder.send().await {
+/// One attempt: send (following redirects), then read the body up to [`MAX_BODY`]. The caller
+/// bounds its time.
+async fn send(client: &reqwest::Client, policy: &NetPolicy, prepared: &Prepared) -> Attempt {
+    let mut response = match follow(client, policy, prepared).await {
         Ok(response) => response,
-        Err(e) => return describe(e),
+        Err(failed) => return failed,
     };
     let status = response.status().as_u16();
     let headers = response_headers(response.headers());
@@ -501,6 +493,88 @@ async fn send(client: &reqwest::Client, prepared: &Prepared) -> Attempt {
     let body =
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     Attempt::Response(Outcome::HttpResponse { status, headers, body })
+}
+
+/// Sends the request and follows up to [`MAX_REDIRECTS`] redirects the way browsers do (a 303,
+/// and a 301 or 302 after a POST, turn into a GET without a body; otherwise method and body are
+/// kept), checking each target against the policy. What the author put into the request is meant for the URL's
+/// origin alone: once a redirect leaves that origin (scheme, host and port), the author's
+/// headers are dropped for the rest of the way, and a body is never carried to another origin
+/// (a redirect that would carry it there fails the call). No `Referer` is ever sent.
+async fn follow(
+    client: &reqwest::Client,
+    policy: &NetPolicy,
+    prepared: &Prepared,
+) -> Result<reqwest::Response, Attempt> {
+    let origin = prepared.url.origin();
+    let mut method = prepared.method.clone();
+    let mut url = prepared.url.clone();
+    let mut headers = prepared.headers.clone();
+    let mut body = prepared.body.clone();
+    let mut redirects = 0usize;
+    loop {
+        let mut builder = client.request(method.clone(), url.clone()).headers(headers.clone());
+        builder = builder.header("idempotency-key", prepared.idempotency_key.clone());
+        if let Some(body) = &body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(describe)?;
+        let Some(next) = redirect_target(&response, &url) else {
+            return Ok(response);
+        };
+        redirects += 1;
+        if redirects > MAX_REDIRECTS {
+            let reason = format!("too many redirects (more than {MAX_REDIRECTS})");
+            return Err(Attempt::Failed { reason, retry: false });
+        }
+        if let Some(reason) = url_refusal(policy, &next) {
+            return Err(Attempt::Failed { reason: format!("redirected: {reason}"), retry: false });
+        }
+        let status = response.status().as_u16();
+        // The Fetch standard's rule: a 303 is fetched with GET (HEAD stays HEAD), a POST
+        // answered with 301 or 302 too; the body and what described it stay behind.
+        let to_get = match status {
+            303 => method != Method::HEAD,
+            301 | 302 => method == Method::POST,
+            _ => false,
+        };
+        if to_get {
+            method = Method::GET;
+            body = None;
+            for name in [CONTENT_TYPE, CONTENT_ENCODING] {
+                headers.remove(name);
+            }
+        }
+        if next.origin() != origin {
+            if body.is_some() {
+                // The host is named so the author can see where it went; the URL is not (its
+                // query may carry a token).
+                let host = next.host_str().unwrap_or_default();
+                let reason = format!(
+                    "redirected ({status}) with the request body to another origin ({host}); not followed, \
+                     so the body stays with the server it was written for"
+                );
+                return Err(Attempt::Failed { reason, retry: false });
+            }
+            if !headers.is_empty() {
+                let host = next.host_str().unwrap_or_default();
+                tracing::debug!(%host, "http step: redirected to another origin; the step's headers stay behind");
+            }
+            headers.clear();
+        }
+        url = next;
+    }
+}
+
+/// Where a redirect response points: the `Location` of a 301, 302, 303, 307 or 308, resolved
+/// against the URL that answered. `None` for any other response, and for a redirect without a
+/// usable `Location`, which is then the answer itself.
+fn redirect_target(response: &reqwest::Response, url: &Url) -> Option<Url> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    url.join(location).ok()
 }
 
 /// Response headers as lowercase name → value, repeated headers joined with ", ".
@@ -569,12 +643,13 @@ fn format_duration(duration: Duration) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use axum::extract::State;
+    use axum::extract::{Query, State};
     use axum::http::{HeaderMap as AxumHeaders, StatusCode};
     use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
     use axum::routing::{any, get};
     use axum::{Json, Router};
     use serde_json::json;
+    use std::collections::HashMap;
     use std::io::{Read, Write};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
@@ -636,6 +711,28 @@ mod tests {
         "late"
     }
 
+    /// Answers with what it received: the method, every header (lowercase name → value) and the body.
+    async fn headers_seen(
+        State(seen): State<Shared>,
+        method: axum::http::Method,
+        headers: AxumHeaders,
+        body: String,
+    ) -> Json<Value> {
+        seen.record(&headers);
+        let all: Map<String, Value> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), json!(value.to_str().unwrap_or("<binary>"))))
+            .collect();
+        Json(json!({"method": method.as_str(), "headers": all, "body": body}))
+    }
+
+    /// `/redirect?status=307&to=URL` answers with that redirect.
+    async fn redirect_to(Query(query): Query<HashMap<String, String>>) -> Response {
+        let status = query.get("status").and_then(|s| s.parse().ok()).unwrap_or(302);
+        let status = StatusCode::from_u16(status).unwrap();
+        (status, [("location", query["to"].clone())]).into_response()
+    }
+
     async fn big(State(seen): State<Shared>, headers: AxumHeaders) -> Vec<u8> {
         seen.record(&headers);
         vec![b'x'; MAX_BODY + 1]
@@ -651,6 +748,8 @@ mod tests {
             .route("/broken", get(|s: State<Shared>, h: AxumHeaders| always(s, h, StatusCode::BAD_GATEWAY)))
             .route("/slow", get(slow))
             .route("/big", get(big))
+            .route("/headers", any(headers_seen))
+            .route("/redirect", any(redirect_to))
             .route("/to-metadata", get(|| async { Redirect::temporary("http://169.254.169.254/latest/meta-data") }))
             .route("/to-echo", get(|| async { Redirect::temporary("/echo") }))
             .route("/loop", get(|| async { Redirect::temporary("/loop") }))
@@ -870,6 +969,100 @@ mod tests {
 
         let reason = failure(caller.call(&get_request(&format!("{base}/loop")), "k").await);
         assert_eq!(reason, "too many redirects (more than 5)");
+    }
+
+    /// `base/redirect?status=…&to=…`, with the target percent-encoded.
+    fn redirect_url(base: &str, status: u16, to: &str) -> String {
+        let to: String = url::form_urlencoded::byte_serialize(to.as_bytes()).collect();
+        format!("{base}/redirect?status={status}&to={to}")
+    }
+
+    /// A request carrying what an author typically sets: credentials and a custom header.
+    fn with_secrets(url: &str) -> HttpRequest {
+        let mut request = get_request(url);
+        request.headers = vec![
+            ("X-Api-Key".into(), "key-123".into()),
+            ("Authorization".into(), "Bearer tok-456".into()),
+            ("Cookie".into(), "session=789".into()),
+            ("X-Custom".into(), "custom".into()),
+        ];
+        request
+    }
+
+    /// Two servers on 127.0.0.1 with different ports are different origins: whatever the first
+    /// redirects to, the second sees none of the author's headers and no `Referer` (which would
+    /// carry the first URL with its query).
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_carries_none_of_the_authors_headers_and_no_referer() {
+        let (first, first_seen) = mock().await;
+        let (second, second_seen) = mock().await;
+        let caller = local_caller();
+        for status in [301, 302, 303, 307, 308] {
+            let start = redirect_url(&first, status, &format!("{second}/headers"));
+            let url = format!("{start}&token=secret-query");
+            let (code, _, body) = response(caller.call(&with_secrets(&url), "run-1/step-a/1").await);
+            assert_eq!(code, 200, "{status}: {body}");
+            let seen = body["headers"].as_object().unwrap();
+            for name in ["x-api-key", "authorization", "cookie", "x-custom", "referer"] {
+                assert!(!seen.contains_key(name), "{status}: the second origin saw {name}: {body}");
+            }
+            assert!(!body.to_string().contains("secret-query"), "{status}: {body}");
+            assert_eq!(seen["idempotency-key"], json!("run-1/step-a/1"), "{status}");
+            assert_eq!(seen["user-agent"], json!(USER_AGENT), "{status}");
+        }
+        assert_eq!(second_seen.hits(), 5);
+        assert_eq!(first_seen.hits(), 0, "the redirecting route records nothing");
+
+        // Coming back to the first origin does not bring the headers back.
+        let back = redirect_url(&second, 302, &format!("{first}/headers"));
+        let there_and_back = redirect_url(&first, 302, &back);
+        let (_, _, body) = response(caller.call(&with_secrets(&there_and_back), "k").await);
+        let seen = body["headers"].as_object().unwrap();
+        assert!(!seen.contains_key("x-api-key") && !seen.contains_key("referer"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_redirect_within_the_origin_keeps_the_headers_but_sends_no_referer() {
+        let (base, _) = mock().await;
+        let url = redirect_url(&base, 307, "/headers");
+        let (code, _, body) = response(local_caller().call(&with_secrets(&url), "k").await);
+        assert_eq!(code, 200);
+        assert_eq!(body["headers"]["x-api-key"], json!("key-123"));
+        assert_eq!(body["headers"]["authorization"], json!("Bearer tok-456"));
+        assert!(body["headers"].get("referer").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_body_never_follows_a_redirect_to_another_origin() {
+        let (first, _) = mock().await;
+        let (second, second_seen) = mock().await;
+        let caller = local_caller();
+        let post = |url: &str| {
+            let mut request = with_secrets(url);
+            request.method = "POST".into();
+            request.headers.push(("Content-Type".into(), "application/json".into()));
+            request.body = Some(r#"{"card":"4111"}"#.into());
+            request
+        };
+        for (method, status) in [("POST", 307), ("POST", 308), ("PUT", 302)] {
+            let url = redirect_url(&first, status, &format!("{second}/headers"));
+            let mut request = post(&url);
+            request.method = method.into();
+            let reason = failure(caller.call(&request, "k").await);
+            assert!(reason.contains("with the request body to another origin (127.0.0.1)"), "{reason}");
+        }
+        assert_eq!(second_seen.hits(), 0);
+        // A 303, and a 301 or 302 after a POST, become a GET without the body, as in browsers.
+        for status in [301, 302, 303] {
+            let url = redirect_url(&first, status, &format!("{second}/headers"));
+            let (_, _, body) = response(caller.call(&post(&url), "k").await);
+            assert_eq!((&body["method"], &body["body"]), (&json!("GET"), &json!("")), "{status}");
+            assert!(body["headers"].get("content-type").is_none(), "{status}: {body}");
+        }
+        // Within the origin a 307 keeps the method and the body.
+        let url = redirect_url(&first, 307, "/headers");
+        let (_, _, body) = response(caller.call(&post(&url), "k").await);
+        assert_eq!((&body["method"], &body["body"]), (&json!("POST"), &json!(r#"{"card":"4111"}"#)));
     }
 
     #[tokio::test]

@@ -300,6 +300,70 @@ async fn signed_webhooks_refuse_bad_signatures_stale_timestamps_and_replays() {
     assert_eq!(api.engine.process_queue(10).await.expect("process"), 1);
 }
 
+/// The whole answer to a request: status, content type and body bytes.
+async fn answer(api: &common::api::Api, req: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
+    let res = api.app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, content_type, bytes.to_vec())
+}
+
+/// Probing: an unknown id, a webhook workflow without a secret and a known one with a bad
+/// signature answer byte for byte alike, whatever is wrong with the request.
+#[tokio::test]
+async fn unknown_webhook_ids_answer_exactly_like_bad_signatures() {
+    let api = api().await;
+    for id in ["shipped", "unsigned"] {
+        let source = format!(
+            "schema: 1\nid: {id}\nname: {id}\ntrigger: {{ type: webhook, contact_path: $.phone }}\nstart: s\nsteps:\n  s: {{ kind: send_message, text: 'Shipped' }}\n"
+        );
+        api.engine.publish(&source).await.expect("publish");
+    }
+    let (status, _) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let now = api.engine.clock().now().timestamp().to_string();
+    let old = (api.engine.clock().now().timestamp() - 600).to_string();
+    let body = r#"{"phone": "+4915112345678"}"#;
+    let other_secret = switchboard::server::events_sign("whsec_someone_else", &now, body.as_bytes());
+    let cases: [(&str, Option<&str>, Option<&str>); 7] = [
+        ("no headers", None, None),
+        ("no signature", Some(&now), None),
+        ("no timestamp", None, Some("sha256=00")),
+        ("a timestamp that is no number", Some("soon"), Some("sha256=00")),
+        ("a stale timestamp", Some(&old), Some("sha256=00")),
+        ("a wrong signature", Some(&now), Some("sha256=00")),
+        ("another secret's signature", Some(&now), Some(&other_secret)),
+    ];
+    for (what, timestamp, signature) in cases {
+        let request = |id: &str| {
+            let mut req = Request::post(format!("/api/webhooks/{id}"));
+            if let Some(ts) = timestamp {
+                req = req.header("x-switchboard-timestamp", ts);
+            }
+            if let Some(sig) = signature {
+                req = req.header("x-switchboard-signature", sig);
+            }
+            req.body(Body::from(body)).expect("request")
+        };
+        let known = answer(&api, request("shipped")).await;
+        assert_eq!(known.0, StatusCode::UNAUTHORIZED, "{what}");
+        for id in ["nope", "unsigned"] {
+            let probe = answer(&api, request(id)).await;
+            assert_eq!(
+                probe,
+                known,
+                "{what}: {id} answered {} {}, the known workflow {} {}",
+                probe.0,
+                String::from_utf8_lossy(&probe.2),
+                known.0,
+                String::from_utf8_lossy(&known.2)
+            );
+        }
+    }
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 0, "nothing was queued");
+}
+
 #[tokio::test]
 async fn agents_press_shortcuts_but_not_stopped_ones() {
     let api = api().await;
@@ -626,6 +690,60 @@ async fn creating_over_an_existing_workflow_importing_and_publishing_a_stale_dra
     assert!(yaml.as_str().is_some_and(|y| y.contains("Imported thanks")));
 }
 
+/// Every answer — API, error, editor — tells browsers not to sniff types and to send no
+/// `Referer`; the editor's page allows no `eval`, no `<base>`, no plugins, no framing.
+#[tokio::test]
+async fn every_answer_carries_the_browser_hardening_headers() {
+    let api = api().await;
+    let get = |uri: &str, token: Option<&str>| {
+        let mut req = Request::get(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        req.body(Body::empty()).expect("request")
+    };
+    let bad_json = Request::post("/api/workflows")
+        .header("authorization", format!("Bearer {}", api.ops))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"source\": "))
+        .expect("request");
+    let requests = [
+        ("an API answer", get("/api/workflows", Some(&api.ops)), StatusCode::OK),
+        ("health", get("/healthz", None), StatusCode::OK),
+        ("no token", get("/api/workflows", None), StatusCode::UNAUTHORIZED),
+        ("an unknown route", get("/api/nope", Some(&api.ops)), StatusCode::NOT_FOUND),
+        ("a rejected body", bad_json, StatusCode::BAD_REQUEST),
+        (
+            "a wrong method",
+            Request::delete("/api/workflows").body(Body::empty()).expect("request"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        ("the editor", get("/", None), StatusCode::OK),
+    ];
+    for (what, req, expected) in requests {
+        let res = api.app.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        // A build without Node.js has no editor and says so with a 503 page.
+        let ok = status == expected || (what == "the editor" && status == StatusCode::SERVICE_UNAVAILABLE);
+        assert!(ok, "{what}: {status}");
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        let csp = header("content-security-policy");
+        let directives: Vec<&str> = csp.split(';').map(str::trim).collect();
+        assert!(!csp.contains("unsafe-eval"), "{what}: {csp}");
+        assert!(directives.contains(&"frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(directives.contains(&"base-uri 'none'"), "{what}: {csp}");
+        if what == "the editor" {
+            for directive in ["script-src 'self'", "object-src 'none'", "form-action 'self'"] {
+                assert!(directives.contains(&directive), "the editor's CSP lacks {directive}: {csp}");
+            }
+        } else {
+            assert!(directives.contains(&"default-src 'none'"), "{what}: {csp}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_editor_compiles_drafts_and_is_served_at_the_root() {
     let api = api().await;
@@ -713,6 +831,8 @@ async fn a_profile_with_someone_elses_phone_or_email_never_joins_their_contact()
     let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(squat)).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("event_not_allowed")));
     assert!(body["message"].as_str().is_some_and(|m| m.contains("event 0") && m.contains("webhook-phone")), "{body}");
+}
+
 /// Does `token` get past authentication (200 on `/api/me`) or not (401)?
 async fn me_status(app: &axum::Router, token: &str) -> StatusCode {
     let req = Request::get("/api/me").header("authorization", format!("Bearer {token}")).body(Body::empty());

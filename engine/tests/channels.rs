@@ -16,6 +16,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use switchboard::runtime::{ContactRef, Event, EventKind};
+use tower::ServiceExt;
 
 const WA_SECRET: &str = "wa-app-secret-7f3a";
 const LINE_SECRET: &str = "line-channel-secret-91c2";
@@ -327,6 +328,46 @@ async fn whatsapp_verifies_the_webhook_with_its_verify_token() {
     assert_eq!(api.call("GET", &wrong, None, None).await.0, StatusCode::FORBIDDEN);
     let line = uri.replace("whatsapp", "line");
     assert_eq!(api.call("GET", &line, None, None).await.0, StatusCode::FORBIDDEN, "LINE has no handshake");
+}
+
+/// The handshake echoes only what Meta sends (a short run of digits), as plain text; anything
+/// else would make this server answer text of the caller's choosing under its own origin.
+#[tokio::test]
+async fn whatsapp_echoes_only_a_well_formed_challenge_as_plain_text() {
+    let (api, _mock) = connected("").await;
+    let handshake = |challenge: &str| {
+        let uri = format!(
+            "/api/channels/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=wa-verify&hub.challenge={challenge}"
+        );
+        Request::get(uri).body(Body::empty()).expect("request")
+    };
+    let res = api.app.clone().oneshot(handshake("1158201444")).await.expect("response");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    assert_eq!(&bytes[..], b"1158201444");
+    let too_long = "7".repeat(65);
+    for bad in ["%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", "12%2034", "12-34", "%D9%A1%D9%A2", too_long.as_str()] {
+        let (status, body) = api.raw(handshake(bad)).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::BAD_REQUEST, json!("bad_challenge")), "{bad:?}");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("hub.challenge")), "{body}");
+    }
+    let (status, body) = api
+        .raw(
+            Request::get("/api/channels/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=wa-verify")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_challenge")),
+        "a missing challenge"
+    );
+    // A wrong verify token is refused before the challenge is looked at.
+    let wrong = "/api/channels/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=%3Cb%3E";
+    assert_eq!(api.call("GET", wrong, None, None).await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

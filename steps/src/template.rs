@@ -8,6 +8,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -154,28 +155,53 @@ impl Template {
         Ok(out)
     }
 
-    /// Renders a URL: every filled-in value is percent-encoded (`+49 151` → `%2B49%20151`)
-    /// so contact data cannot change the URL's structure; a hole at the very start is left
-    /// alone, so a whole URL can come from a variable.
-    pub fn render_url(&self, vars: &Value) -> Result<String, ExprError> {
+    /// Renders a URL: every filled-in value is percent-encoded (`+49 151` → `%2B49%20151`, and
+    /// `/`, `?`, `#`, `\` and `%` too) so contact data cannot change the URL's structure; a hole
+    /// at the very start is left alone, so a whole URL can come from a variable.
+    ///
+    /// Encoding cannot protect a path segment that is only dots: URL parsers (the WHATWG
+    /// standard, which browsers, the `url` crate and so the engine's HTTP client follow) read
+    /// `.`, `..`, `%2e` and `.%2E` alike as "this directory" and "the parent", so a contact
+    /// answering `..` would move the request to another path whatever the spelling. A filled-in
+    /// value that makes a whole path segment `.` or `..` is therefore refused
+    /// ([`UrlError::DotSegment`]) and nothing is called.
+    pub fn render_url(&self, vars: &Value) -> Result<String, UrlError> {
         if let Some(e) = &self.error {
-            return Err(ExprError::Runtime(e.message.clone()));
+            return Err(ExprError::Runtime(e.message.clone()).into());
         }
         let mut out = String::with_capacity(self.source.len());
+        // Where each filled-in (encoded) value sits in `out`, with its hole's offset.
+        let mut filled: Vec<(Range<usize>, usize)> = Vec::new();
         for (i, part) in self.parts.iter().enumerate() {
             let mut value = String::new();
-            match part {
+            let at = match part {
                 Part::Text(t) => {
                     out.push_str(t);
                     continue;
                 }
-                Part::Path(p, _) => push_value(&mut value, lookup(vars, p)),
-                Part::Expr(e, _) => push_value(&mut value, Some(&e.eval(vars)?)),
-            }
+                Part::Path(p, at) => {
+                    push_value(&mut value, lookup(vars, p));
+                    *at
+                }
+                Part::Expr(e, at) => {
+                    push_value(&mut value, Some(&e.eval(vars)?));
+                    *at
+                }
+            };
             if i == 0 {
                 out.push_str(&value);
             } else {
+                let start = out.len();
                 out.extend(percent_encoding::utf8_percent_encode(&value, URL_VALUE));
+                filled.push((start..out.len(), at));
+            }
+        }
+        for segment in path_segments(&out) {
+            let hole = filled.iter().find(|(range, _)| range.start < segment.end && segment.start < range.end);
+            if let Some((_, offset)) = hole {
+                if is_dot_segment(&out[segment.clone()]) {
+                    return Err(UrlError::DotSegment { offset: *offset, segment: out[segment].to_owned() });
+                }
             }
         }
         Ok(out)
@@ -198,6 +224,57 @@ impl Template {
 /// `value` percent-encoded the way a filled-in URL value is.
 pub fn encode_url_value(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, URL_VALUE).to_string()
+}
+
+/// Why a URL template could not be filled in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// An expression in a hole failed.
+    #[error(transparent)]
+    Expr(#[from] ExprError),
+    /// A filled-in value made a whole path segment `.` or `..` (however spelled), which URL
+    /// parsers resolve away, moving the request to another path.
+    #[error(
+        "the value filled in at character {offset} makes the path segment `{segment}`, which would send the \
+         request to another path; it was not sent"
+    )]
+    DotSegment {
+        /// The character offset of the hole's `{{`.
+        offset: usize,
+        /// The segment as it would have been sent.
+        segment: String,
+    },
+}
+
+/// The byte ranges of the path segments of `url`: after the authority (when there is a `//`),
+/// up to the query or fragment, split at `/` and at `\` (which WHATWG parsers treat as `/` in
+/// http and https URLs).
+fn path_segments(url: &str) -> Vec<Range<usize>> {
+    let path_start = match url.find("://") {
+        Some(i) => {
+            let authority = i + 3;
+            url[authority..].find(['/', '\\', '?', '#']).map_or(url.len(), |end| authority + end)
+        }
+        None => 0,
+    };
+    let path_end = url[path_start..].find(['?', '#']).map_or(url.len(), |end| path_start + end);
+    let mut segments = Vec::new();
+    let mut start = path_start;
+    for (i, c) in url[path_start..path_end].char_indices() {
+        if c == '/' || c == '\\' {
+            segments.push(start..path_start + i);
+            start = path_start + i + 1;
+        }
+    }
+    segments.push(start..path_end);
+    segments
+}
+
+/// Is this path segment one a URL parser resolves away: `.` or `..`, with any dot spelled
+/// `%2e` or `%2E`?
+fn is_dot_segment(segment: &str) -> bool {
+    let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+    dots == "." || dots == ".."
 }
 
 /// Everything but RFC 3986's unreserved characters is encoded in a filled-in URL value.
@@ -341,6 +418,69 @@ mod tests {
         assert_eq!(t.render_url(&vars).unwrap(), "https://crm.example.com/c?phone=%2B49%20151%2F2");
         let whole = Template::parse("{{contact.site}}&x={{contact.phone}}");
         assert_eq!(whole.render_url(&vars).unwrap(), "https://x.example.com/a?b=1&x=%2B49%20151%2F2");
+    }
+
+    /// A filled-in value stays inside its path segment: separators are encoded, and a segment
+    /// that would be only dots (which every URL parser resolves away, encoded or not) is refused.
+    #[test]
+    fn filled_in_values_stay_inside_their_path_segment() {
+        let base = "https://crm.example.com/orders/{{v}}/items";
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            // (template, value, expected URL or None when refused)
+            (base, "A-17", Some("https://crm.example.com/orders/A-17/items")),
+            (base, "..", None),
+            (base, ".", None),
+            (base, "...", Some("https://crm.example.com/orders/.../items")),
+            (base, "v1.2", Some("https://crm.example.com/orders/v1.2/items")),
+            (base, "../admin", Some("https://crm.example.com/orders/..%2Fadmin/items")),
+            (base, "..\\admin", Some("https://crm.example.com/orders/..%5Cadmin/items")),
+            (base, "a?b#c", Some("https://crm.example.com/orders/a%3Fb%23c/items")),
+            (base, "%2e%2e", Some("https://crm.example.com/orders/%252e%252e/items")),
+            (base, "", Some("https://crm.example.com/orders//items")),
+            ("https://crm.example.com/orders/{{v}}", "..", None),
+            ("https://crm.example.com/orders/{{v}}", ".", None),
+            ("https://crm.example.com/orders/.{{v}}/x", ".", None),
+            ("https://crm.example.com/orders/%2e{{v}}/x", ".", None),
+            ("https://crm.example.com/orders/{{v}}{{v}}/x", ".", None),
+            ("https://crm.example.com/a\\{{v}}\\b", "..", None),
+            ("https://crm.example.com/orders/x{{v}}/x", "..", Some("https://crm.example.com/orders/x../x")),
+            // Outside the path, dots are only text.
+            ("https://crm.example.com/lookup?q={{v}}", "..", Some("https://crm.example.com/lookup?q=..")),
+            ("https://crm.example.com/lookup?q=1#{{v}}", "..", Some("https://crm.example.com/lookup?q=1#..")),
+            ("https://crm.example.com/lookup/x?q=/{{v}}", "..", Some("https://crm.example.com/lookup/x?q=/..")),
+            // The author's own dots are the author's business.
+            ("https://crm.example.com/a/../{{v}}", "b", Some("https://crm.example.com/a/../b")),
+            // A hole at the very start is the whole URL, as the author chose.
+            ("{{v}}/x", "https://crm.example.com/..", Some("https://crm.example.com/../x")),
+        ];
+        for (template, value, expected) in cases {
+            let t = Template::parse(template);
+            let got = t.render_url(&json!({"v": value}));
+            match expected {
+                Some(url) => assert_eq!(got.as_deref(), Ok(*url), "{template} with {value:?}"),
+                None => assert!(matches!(got, Err(UrlError::DotSegment { .. })), "{template} with {value:?}: {got:?}"),
+            }
+        }
+        let refused = Template::parse(base).render_url(&json!({"v": ".."})).unwrap_err();
+        assert_eq!(refused, UrlError::DotSegment { offset: 31, segment: "..".into() });
+        assert!(refused.to_string().contains("path segment `..`"), "{refused}");
+    }
+
+    /// The URL the engine's HTTP client would request (the WHATWG parser) keeps every filled-in
+    /// value where it was put, whatever the value.
+    #[test]
+    fn parsed_urls_keep_the_path_the_author_wrote() {
+        // Why encoding alone cannot do it: the parser reads `%2E%2E` as `..`.
+        assert_eq!(url::Url::parse("https://crm.example.com/orders/%2E%2E/items").unwrap().path(), "/items");
+        let t = Template::parse("https://crm.example.com/orders/{{v}}/items?x=1");
+        for value in ["..", ".", "%2e%2e", ".%2E", "../..", "..\\..", "a/../../b", "..;", "..?", "..#", " .. "] {
+            if let Ok(url) = t.render_url(&json!({"v": value})) {
+                let parsed = url::Url::parse(&url).unwrap();
+                let segments: Vec<&str> = parsed.path_segments().unwrap().collect();
+                assert_eq!(segments.len(), 3, "{value:?} → {url} → {}", parsed.path());
+                assert_eq!((segments[0], segments[2]), ("orders", "items"), "{value:?} → {}", parsed.path());
+            }
+        }
     }
 
     #[test]

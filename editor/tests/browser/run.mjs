@@ -461,14 +461,34 @@ scenario("secrets: an admin adds a secret, it is listed by name only and can be 
   await page.getByText("No secret yet.").waitFor();
   await shot("removed");
 });
+/**
+ * Collects what must not happen on any page of a context: uncaught errors, and anything the
+ * Content-Security-Policy refused (Chromium reports it as a console error), which means the
+ * policy and the code disagree.
+ */
+async function watch(context, errors) {
+  context.on("page", (p) => p.on("pageerror", (e) => errors.push(e.message)));
+  // A refusal the page's code catches (a library falling back after `eval` failed) is still
+  // reported by the browser as a `securitypolicyviolation` event.
+  await context.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline code"}`),
+    ),
+  );
+  context.on("console", (m) => {
+    if (m.type() === "error" && /Content.Security.Policy|CSP violation/i.test(m.text())) errors.push(m.text());
+  });
+  return context;
+}
 
 const browser = await chromium.launch({ executablePath, args: FLAGS });
 try {
   for (const { name, fn } of scenarios) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
     const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const context = await watch(await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true }), errors);
+    const page = await context.newPage();
+    // Pages a scenario opens in contexts of its own (a contact, a second agent) are watched too.
+    const watched = { newContext: async (options) => watch(await browser.newContext(options), errors) };
     const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     let stage = 0;
     const shot = (what) => page.screenshot({ path: shot.path(what) });
@@ -476,13 +496,13 @@ try {
     shot.path = (what) => join(results, `${slug}-${++stage}-${what}.png`);
     const started = Date.now();
     try {
-      await fn(page, server, shot, browser);
-      assert.deepEqual(errors, [], "no uncaught errors in the page");
+      await fn(page, server, shot, watched);
+      assert.deepEqual(errors, [], "no uncaught errors and no CSP violations in the pages");
       console.log(`PASS ${name} (${Date.now() - started} ms)`);
     } catch (e) {
       failed++;
       await shot("failure").catch(() => undefined);
-      console.log(`FAIL ${name}\n${e.stack ?? e}`);
+      console.log(`FAIL ${name}\n${e.stack ?? e}${errors.length ? `\nin the pages: ${errors.join("\n")}` : ""}`);
     }
     await context.close();
   }

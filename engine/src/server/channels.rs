@@ -103,11 +103,13 @@ pub struct Handshake {
     mode: Option<String>,
     #[serde(rename = "hub.verify_token")]
     verify_token: Option<String>,
+    /// Echoed back as plain text when it is 1 to 64 ASCII letters or digits (Meta sends digits).
     #[serde(rename = "hub.challenge")]
     challenge: Option<String>,
 }
 
-/// WhatsApp's `GET` handshake: echoes `hub.challenge` when `hub.verify_token` matches.
+/// WhatsApp's `GET` handshake: echoes `hub.challenge`, as plain text, when `hub.verify_token`
+/// matches and the challenge is a short run of ASCII letters or digits (400 otherwise).
 pub async fn handshake(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -126,7 +128,24 @@ pub async fn handshake(
         return Err(refused());
     }
     let challenge = q.challenge.unwrap_or_default();
+    if !is_challenge(&challenge) {
+        tracing::warn!(connection = %id, "webhook verification refused: malformed hub.challenge");
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_challenge",
+            format!("hub.challenge must be 1 to {MAX_CHALLENGE} ASCII letters or digits"),
+        ));
+    }
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge).into_response())
+}
+
+/// The longest `hub.challenge` echoed; Meta sends about ten digits.
+const MAX_CHALLENGE: usize = 64;
+
+/// Is this a challenge worth echoing? Meta's are digits; echoing anything else would let
+/// whoever knows the verify token make this server answer text of their choosing.
+fn is_challenge(challenge: &str) -> bool {
+    (1..=MAX_CHALLENGE).contains(&challenge.len()) && challenge.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A message to preview, as a send or ask step would produce it.

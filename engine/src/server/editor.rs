@@ -11,10 +11,14 @@ use axum::response::{IntoResponse, Response};
 #[allow_missing = true]
 struct Assets;
 
-/// What the editor's pages may load: only this server (the form library compiles its
-/// validators at run time, hence `unsafe-eval`).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+/// What the editor's pages may do: load scripts, styles, images and data from this server
+/// only; no `eval` (forms validate with an interpreting JSON Schema validator, see
+/// `editor/src/validator.ts`); no plugins; no `<base>` to redirect relative URLs; forms post only
+/// here; and no other site may frame the editor (clickjacking). Inline styles stay allowed:
+/// React Flow positions nodes with `style` attributes.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Serves a file of the editor, or its `index.html`.
 pub async fn serve(uri: Uri) -> Response {
@@ -40,7 +44,10 @@ pub async fn serve(uri: Uri) -> Response {
             .into_response(),
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+            ],
             "<!doctype html><title>Switchboard</title><h1>The editor is not built</h1>\
              <p>This binary was built without Node.js/npm, so it has no editor. Install Node.js 20+ \
              and rebuild (<code>cargo build --release -p switchboard</code>), or run \

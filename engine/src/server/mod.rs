@@ -12,7 +12,8 @@
 //! channel connections and each channel's inbound webhook (`channels.rs`), workspace
 //! secrets (`secrets.rs`, write-only),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
-//! `/` (`editor.rs`).
+//! `/` (`editor.rs`). Every answer carries `X-Content-Type-Options: nosniff`, `Referrer-Policy:
+//! no-referrer` and a Content-Security-Policy (`security_headers`).
 
 pub mod auth;
 mod channels;
@@ -109,7 +110,28 @@ pub fn app(state: AppState) -> Router {
         .fallback(editor::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(json_rejections))
+        // Outermost, so it also sees the answers the layers inside make (rejections, 413s).
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// What an answer that sets no Content-Security-Policy of its own (everything but the editor's
+/// pages) allows: nothing. An API answer is data; should a browser ever render one (an error
+/// echoing a name, an attachment), it runs nothing, loads nothing and cannot be framed.
+const API_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Headers on every answer, API and editor, errors included: `nosniff` so a browser never
+/// reads JSON or text as HTML or script; no `Referer` when the editor links or loads anywhere
+/// (its URLs name workflows and runs); and a Content-Security-Policy when the handler set none.
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+    use axum::http::HeaderValue;
+    let headers = res.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.entry(CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(API_CONTENT_SECURITY_POLICY));
+    res
 }
 
 /// axum's own rejections (a bad path or query parameter, a body that is not UTF-8, an

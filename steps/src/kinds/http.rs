@@ -8,7 +8,7 @@ use super::{json_templates, render, render_json, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
 use crate::machine::{Effect, HttpRequest, Input, Outcome, StepContext, Transition, Wait};
-use crate::template::Template;
+use crate::template::{Template, UrlError};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -147,10 +147,17 @@ impl Http {
                 )))
             }
         };
-        let url = self
-            .url
-            .render_url(ctx.vars)
-            .map_err(|e| Transition::fail(format!("step `{}`: could not fill in `url`: {e}", ctx.step_id)))?;
+        let url = self.url.render_url(ctx.vars).map_err(|e| match e {
+            UrlError::Expr(e) => Transition::fail(format!("step `{}`: could not fill in `url`: {e}", ctx.step_id)),
+            // Contact data, not the workflow, is at fault: the flow's failure path handles it
+            // like any other call that could not be made.
+            refused @ UrlError::DotSegment { .. } => Transition::fail_via(
+                ctx,
+                "failure",
+                format!("could not fill in `url`: {refused}"),
+                vec![Effect::SetOutput { name: "status".into(), value: Value::Null }],
+            ),
+        })?;
         forged("url", &url, self.url.secret_holes().len())?;
         let mut headers = Vec::with_capacity(self.headers.len() + 1);
         for (name, value) in &self.headers {
@@ -368,6 +375,26 @@ mod tests {
         assert_eq!(request.timeout, Duration::from_secs(10));
         assert_eq!(request.retries, 0, "a POST is not retried unless asked");
         assert!(matches!(t.next, Next::Wait { wait: Wait::Outcome, .. }));
+    }
+
+    /// A contact whose answer is `..` cannot move the call to another path: nothing is called
+    /// and the step leaves by `failure`, saying why.
+    #[test]
+    fn a_dot_segment_from_contact_data_leaves_by_failure_without_a_call() {
+        let step = config("http", json!({"url": "https://crm.example.com/orders/{{steps.ask.answer}}/status"}));
+        for answer in ["..", "."] {
+            let vars = json!({"steps": {"ask": {"answer": answer}}});
+            let t = with_ctx(&vars, &["failure"], 1, |ctx| step.behaviour().start(ctx));
+            assert!(!t.effects.iter().any(|e| matches!(e, Effect::Http { .. })), "{answer}: {t:?}");
+            assert_eq!(port(&t), "failure");
+            assert_eq!(output(&t, "status"), Some(&Value::Null));
+            let error = output(&t, "error").and_then(Value::as_str).unwrap_or_default();
+            assert!(error.starts_with("could not fill in `url`: the value filled in at character 31"), "{error}");
+        }
+        let vars = json!({"steps": {"ask": {"answer": "A-17"}}});
+        let t = with_ctx(&vars, &["failure"], 1, |ctx| step.behaviour().start(ctx));
+        let Effect::Http { request } = &t.effects[0] else { panic!("{t:?}") };
+        assert_eq!(request.url, "https://crm.example.com/orders/A-17/status");
     }
 
     #[test]
