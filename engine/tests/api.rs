@@ -204,6 +204,19 @@ async fn hostile_events_are_refused_with_the_field_and_nothing_is_stored() {
     let (status, body) = post(huge).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::PAYLOAD_TOO_LARGE, json!("too_large")));
     assert!(body["message"].as_str().is_some_and(|m| m.contains("1048576 bytes")), "{body}");
+
+    // The same limits hold on every other way in: an agent's reply, a shortcut's form.
+    let contact = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let reply = json!({"text": "x".repeat(20_000)});
+    let (status, body) =
+        api.call("POST", &format!("/api/contacts/{contact}/messages"), Some(&api.agent), Some(reply)).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.starts_with("text: at most 16384")), "{body}");
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let form = json!({"contact_id": contact, "form": {"reason": "y".repeat(9_000)}});
+    let (status, body) = api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(form)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.starts_with("form.reason: at most 8192 bytes")), "{body}");
 }
 
 /// Event ids are remembered for a week, then forgotten, so the table stays bounded.

@@ -309,9 +309,14 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
 pub(crate) fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
         crate::http_call::install_crypto();
+        // Channel APIs answer where they are asked; a redirect would carry credentials
+        // (Telegram's bot token is in the URL, the others in headers) somewhere else, so none
+        // is followed and no `Referer` is ever sent.
         reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .unwrap_or_default()
     });

@@ -35,7 +35,7 @@ mod triggers;
 mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
-pub use events::{ContactRef, Event, EventKind, Handled, Identifier};
+pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
 pub use outbox::{Channel, SentMessage};
 pub use people::AgentSpec;
@@ -69,6 +69,9 @@ pub enum Error {
     Invalid(Vec<Diagnostic>),
     #[error("{0}")]
     Refused(String),
+    /// A part of an event breaks a size limit (`events::limits`); nothing was stored.
+    #[error(transparent)]
+    Field(#[from] events::FieldError),
     /// The change is based on an outdated version of what it changes (a draft saved by
     /// someone else in between); `details` says what changed.
     #[error("{message}")]
@@ -482,6 +485,7 @@ impl Engine {
     /// Handles one outside event in one transaction. A duplicate (same source and id as an
     /// event already accepted) changes nothing.
     pub async fn handle(&self, event: Event) -> Result<Handled, Error> {
+        event.check_limits()?;
         self.retry_contention(|| self.handle_once(event.clone())).await
     }
 

@@ -36,6 +36,11 @@ impl Engine {
     /// whether it was a duplicate (same source and id as an event accepted before, or earlier
     /// in the same call).
     pub async fn enqueue(&self, events: &[Event]) -> Result<Vec<Accepted>, Error> {
+        // Whoever sends it (the API, a channel, an agent), an oversized event is refused
+        // whole before anything is stored.
+        for event in events {
+            event.check_limits()?;
+        }
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let mut fresh: HashSet<(String, String)> = HashSet::new();

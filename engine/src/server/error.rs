@@ -132,6 +132,7 @@ impl From<EngineError> for ApiError {
                     .with_details(json!({"diagnostics": diagnostics}))
             }
             EngineError::Refused(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message),
+            EngineError::Field(e) => ApiError::invalid(e.path, e.message),
             EngineError::Conflict { message, details } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message).with_details(details)
             }
