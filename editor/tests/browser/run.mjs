@@ -228,15 +228,18 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
     await server.api("POST", `/api/workflows/${w.id}/stop`, {});
   }
   // Three contacts close a conversation; two answer the CSAT question (5 and 2 stars).
+  // Each event carries only its kind's fields: the API refuses unknown ones.
   const event = (id, type, who, extra) => ({
-    source: "browser-test", id, type, channel: "simulator",
+    source: "browser-test", id, type,
     contact: { address: { channel: "simulator", address: who } }, ...extra,
   });
   const events = [];
   for (const [who, stars] of [["ana", "5"], ["ben", "2"], ["cy", null]]) {
-    events.push(event(`${who}-1`, "message_received", who, { message: { text: "hello" } }));
+    events.push(event(`${who}-1`, "message_received", who, { channel: "simulator", message: { text: "hello" } }));
     events.push(event(`${who}-2`, "conversation_closed", who, { closed_by: "agent:someone", category: "resolved" }));
-    if (stars) events.push(event(`${who}-3`, "message_received", who, { message: { text: "★", payload: stars } }));
+    if (stars) {
+      events.push(event(`${who}-3`, "message_received", who, { channel: "simulator", message: { text: "★", payload: stars } }));
+    }
   }
   assert.equal((await server.api("POST", "/api/events", events)).status, 202);
 
