@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API from its own OpenAPI document (schemathesis): a real
 # `switchboard serve` on loopback with the reference workflows, an admin token, a fixed seed.
-# Two phases: fuzzing (each operation alone, 50 examples) and stateful (sequences that follow
+# Two phases: fuzzing (each operation alone, up to 50 examples) and stateful (up to 50 sequences that follow
 # the document's links: create a workflow, then save, publish, export it; start a test chat,
 # then talk in it and end it). Fails on any 5xx or on a response that breaks the document,
 # and fails when schemathesis is missing: a fuzzer that cannot run must not pass. Business-rule 4xx answers to
@@ -31,8 +31,10 @@ done
 python3 -m schemathesis.cli run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples 50 --seed 20261121 --phases fuzzing,stateful --no-color \
-  --exclude-path '/api/tokens/{id}' || {
+  --exclude-path '/api/tokens/{id}' | tee "$dir/fuzz.out" || {
   echo "server log (last 40 lines):" >&2
   tail -40 "$dir/server.log" >&2
   exit 1
 }
+# A stateful phase that found no links to follow would pass without testing anything.
+grep -q "✅ Stateful" "$dir/fuzz.out" || { echo "FAILED: the stateful phase did not run" >&2; exit 1; }

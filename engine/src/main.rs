@@ -10,14 +10,14 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "switchboard", version, about = "Visual workflow automation for customer-messaging teams")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 enum Command {
     /// Check workflow files; prints every problem as `file:line:col: error[CODE]: message`
     /// and exits 1 if any file has an error.
@@ -43,7 +43,8 @@ enum Command {
 
 /// Options of `switchboard serve`. Each also comes from an environment variable or the
 /// config file (see `switchboard::config`); flags win, then the environment, then the file.
-#[derive(clap::Args, Debug)]
+// No `Debug`: these hold the admin token, the secret keys and the database URL as given.
+#[derive(clap::Args)]
 struct ServeArgs {
     /// Where to listen [default: 127.0.0.1:8080].
     #[arg(long, env = "SWITCHBOARD_LISTEN")]
@@ -56,14 +57,14 @@ struct ServeArgs {
 }
 
 /// Options of `switchboard run` (and of `serve`).
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args)]
 struct RunArgs {
     /// A YAML config file [default: switchboard.yaml, when it exists].
     #[arg(long, env = "SWITCHBOARD_CONFIG")]
     config: Option<PathBuf>,
     /// The database: an SQLite file path (created if missing) or an `sqlite://` URL
     /// [default: switchboard.db].
-    #[arg(long, env = "SWITCHBOARD_DB")]
+    #[arg(long, env = "SWITCHBOARD_DB", hide_env_values = true)]
     db: Option<String>,
     /// A folder of workflow files to publish at start (unchanged files are not republished)
     /// [default: workflows].
@@ -73,7 +74,7 @@ struct RunArgs {
     #[arg(long, env = "SWITCHBOARD_TIMEZONE")]
     timezone: Option<chrono_tz::Tz>,
     /// Where the webhook channel POSTs outbound messages.
-    #[arg(long, env = "SWITCHBOARD_WEBHOOK_URL")]
+    #[arg(long, env = "SWITCHBOARD_WEBHOOK_URL", hide_env_values = true)]
     webhook_url: Option<String>,
     /// Hosts or networks the HTTP step may call although they are private (repeatable).
     #[arg(long = "http-allow", env = "SWITCHBOARD_HTTP_ALLOW", value_delimiter = ',')]

@@ -219,9 +219,21 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// `text` with every value of `secrets` (of 4 characters or more) replaced by `***`.
+/// `text` with every value of `secrets` (of 4 characters or more) replaced by `***`, as it
+/// is and in the spellings a server echoing a request would use: percent-encoded (a URL, a
+/// `Location` header) and base64 (an echoed `Authorization: Basic` header).
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    secrets.iter().filter(|v| v.len() >= 4).fold(text.to_owned(), |t, v| t.replace(v.as_str(), "***"))
+    use base64::Engine as _;
+    secrets.iter().filter(|v| v.len() >= 4).fold(text.to_owned(), |t, v| {
+        [
+            v.clone(),
+            steps::template::encode_url_value(v),
+            base64::engine::general_purpose::STANDARD.encode(v),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v),
+        ]
+        .iter()
+        .fold(t, |t, form| t.replace(form.as_str(), "***"))
+    })
 }
 
 /// The keyring to use when none is configured. SQLite file: the key file next to the
@@ -348,6 +360,13 @@ mod tests {
         let previous = Keyring::from_base64(&key(1), &["nope".into()]).unwrap_err();
         assert!(previous.to_string().contains(PREVIOUS_KEYS_ENV), "{previous}");
         assert!(!format!("{:?}", Key::from_base64(&key(3)).unwrap()).contains(&key(3)));
+    }
+
+    #[test]
+    fn echoed_spellings_of_a_secret_are_redacted() {
+        let secrets = vec!["crm key/42+x".to_owned()];
+        let echoed = "GET /lookup?k=crm%20key%2F42%2Bx auth Y3JtIGtleS80Mit4 Y3JtIGtleS80Mit4";
+        assert_eq!(redact(echoed, &secrets), "GET /lookup?k=*** auth *** ***");
     }
 
     #[test]

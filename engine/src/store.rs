@@ -148,6 +148,28 @@ fn unreachable_store(url: &str, e: sqlx::Error) -> crate::runtime::Error {
     crate::runtime::Error::Refused(format!("cannot open the database {}: {}", redact(url), redact(&e.to_string())))
 }
 
+/// A database URL kept for later use (the PostgreSQL listener): it prints only in its
+/// [`redact`]ed form, so a `Debug` of whatever holds it never shows a password.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: &str) -> DatabaseUrl {
+        DatabaseUrl(url.to_owned())
+    }
+
+    /// The URL itself, for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redact(&self.0))
+    }
+}
+
 /// A database URL (or connection string) fit for logs and error messages: every credential
 /// replaced by `***`. Covers the password of the userinfo (`postgres://sb:hunter2@db/sb`),
 /// credential-like parameters in the query or in a libpq key=value string (`?password=`,
@@ -156,12 +178,14 @@ fn unreachable_store(url: &str, e: sqlx::Error) -> crate::runtime::Error {
 pub fn redact(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     let mut rest = url;
-    // The userinfo: between `://` and the last `@` of the authority.
+    // The userinfo: between `://` and the last `@` before any query or fragment. A password
+    // may hold `/` (unencoded, as people type it), so the path is no boundary: redacting too
+    // much of an odd URL is harmless, redacting too little is not.
     if let Some(scheme_end) = rest.find("://") {
         let authority_start = scheme_end + 3;
         out.push_str(&rest[..authority_start]);
         rest = &rest[authority_start..];
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority_end = rest.find(['?', '#']).unwrap_or(rest.len());
         if let Some(at) = rest[..authority_end].rfind('@') {
             match rest[..at].find(':') {
                 Some(colon) => {
@@ -429,6 +453,7 @@ mod tests {
             ("postgresql://:hunter2@db/sb", "postgresql://:***@db/sb"),
             ("postgres://sb:hun%40ter2@db/sb", "postgres://sb:***@db/sb"),
             ("postgres://sb:p@ss:w@rd@db/sb", "postgres://sb:***@db/sb"),
+            ("postgres://sb:pa/ss@db/sb", "postgres://sb:***@db/sb"),
             ("postgres://sb@db/sb", "postgres://sb@db/sb"),
             // Query parameters, alone or with others, any case.
             ("postgres://sb@db/sb?password=hunter2", "postgres://sb@db/sb?password=***"),

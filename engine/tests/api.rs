@@ -166,6 +166,9 @@ async fn hostile_events_are_refused_with_the_field_and_nothing_is_stored() {
     cases.push((with("/type", json!("tag_exploded")), "[1].type", "unknown variant `tag_exploded`"));
     cases.push((with("/colour", json!("red")), "[1]", "unknown field `colour`"));
     cases.push((with("/contact", json!({"id": 1, "name": "x"})), "[1].contact", "a single key"));
+    let message = json!({"source": "crm", "type": "message_received", "channel": "sms",
+        "contact": {"address": {"channel": "sms", "address": "+1"}}, "message": {"text": "hi", "colour": 1}});
+    cases.push((message, "[1].message", "unknown field `colour`"));
     cases.push((with("/id", json!(big)), "[1].id", "at most 256 characters"));
     cases.push((with("/tag", json!(big)), "[1].tag", "at most 100 characters"));
     cases.push((

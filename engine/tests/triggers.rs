@@ -160,6 +160,17 @@ steps:
     assert_eq!(again.contact_id, Some(contact), "the same phone is the same contact");
     let bad = engine.handle(hook(json!({"order": {"id": "A-19"}}))).await;
     assert!(bad.is_err_and(|e| e.to_string().contains("no contact at `$.customer.phone`")));
+
+    // A phone held as an attribute by two contacts (anyone with an integration token can
+    // copy someone's phone onto a contact of their own) addresses neither: refused, not guessed.
+    for who in ["vera", "spy"] {
+        let id = engine.handle(says(who, "hi")).await.expect(who).contact_id.expect("id");
+        let set =
+            EventKind::FieldUpdated { contact: ContactRef::Id(id), field: "phone".into(), value: json!("+4930123456") };
+        engine.handle(Event::new(set)).await.expect("phone");
+    }
+    let ambiguous = engine.handle(hook(json!({"customer": {"phone": "+4930123456"}, "order": {"id": "B-1"}}))).await;
+    assert!(ambiguous.is_err_and(|e| e.to_string().contains("several contacts have this phone")));
 }
 
 const CALLER: &str = r#"

@@ -17,4 +17,6 @@ CREATE TABLE secrets (
 -- a newly configured one replaces it) or `generated` (the first admin token, printed once).
 ALTER TABLE api_tokens ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';
 UPDATE api_tokens SET origin = 'configured' WHERE name = 'admin (from the environment)' AND role = 'admin';
-UPDATE api_tokens SET origin = 'generated' WHERE name = 'first admin' AND role = 'admin';
+-- Only the very first token can be the generated one (an admin may have named another token alike).
+UPDATE api_tokens SET origin = 'generated'
+ WHERE name = 'first admin' AND role = 'admin' AND id = (SELECT MIN(id) FROM api_tokens);

@@ -46,6 +46,9 @@ pub mod limits {
     /// bounds it in time too, whatever a native function costs, so that no expression can
     /// hold up other contacts for long.
     pub const MAX_EVAL_TIME: std::time::Duration = std::time::Duration::from_millis(50);
+    /// Wall-clock time all the evaluations of one step's start or resume may take together
+    /// (a message with many template holes, a branch with many rows); see [`super::within_budget`].
+    pub const MAX_STEP_TIME: std::time::Duration = std::time::Duration::from_millis(100);
 }
 
 /// Functions that exist but are not for expressions: printing would reach the server's
@@ -71,6 +74,22 @@ thread_local! {
     /// When the evaluation running on this thread must stop, on the [`Stopwatch`]'s scale
     /// (set by [`Expr::eval`]).
     static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+    /// When the work that [`within_budget`] wraps must stop: every evaluation inside it
+    /// ends by then, however many there are.
+    static SHARED_DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+}
+
+/// Runs `work` (synchronous: a step's start or resume) with one time budget shared by every
+/// evaluation inside it, so that many expressions cannot add up to more than `budget`. Nested
+/// budgets keep the earlier deadline.
+pub fn within_budget<T>(budget: Duration, work: impl FnOnce() -> T) -> T {
+    let Some(now) = STOPWATCH.get() else { return work() };
+    let outer = SHARED_DEADLINE.with(Cell::get);
+    let deadline = now() + budget;
+    SHARED_DEADLINE.with(|d| d.set(Some(outer.map_or(deadline, |o| o.min(deadline)))));
+    let result = work();
+    SHARED_DEADLINE.with(|d| d.set(outer));
+    result
 }
 
 /// Why an expression failed to compile or run.
@@ -129,7 +148,9 @@ impl Expr {
                 scope.push_constant_dynamic(name.as_str(), to_dynamic(value));
             }
         }
-        DEADLINE.with(|d| d.set(STOPWATCH.get().map(|now| now() + budget)));
+        let shared = SHARED_DEADLINE.with(Cell::get);
+        let own = STOPWATCH.get().map(|now| now() + budget);
+        DEADLINE.with(|d| d.set(own.map(|o| shared.map_or(o, |s| s.min(o)))));
         let result = engine().eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast);
         DEADLINE.with(|d| d.set(None));
         let result = result.map_err(|e| match *e {
@@ -585,6 +606,10 @@ mod tests {
         let err = long.eval_within(&vars(), Duration::ZERO).unwrap_err();
         assert!(err.to_string().contains("ran longer than"), "{err}");
         assert_eq!(long.eval(&vars()).unwrap(), json!(400));
+        // Inside a shared budget that is spent, each evaluation stops although it has its own.
+        let err = within_budget(Duration::ZERO, || long.eval(&vars())).unwrap_err();
+        assert!(err.to_string().contains("ran longer than"), "{err}");
+        assert!(within_budget(Duration::from_secs(60), || long.eval(&vars())).is_ok());
     }
 
     #[test]

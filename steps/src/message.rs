@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a contact sent, as the engine hands it to a waiting step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct InboundMessage {
     /// The text the contact typed, if any.
     pub text: Option<String>,
@@ -35,6 +35,7 @@ impl InboundMessage {
 
 /// A geographic point shared by a contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
     /// Latitude in degrees, -90 to 90.
     pub lat: f64,

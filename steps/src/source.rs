@@ -184,6 +184,8 @@ impl Loader {
                     resolve_plain(&text)
                 };
                 if anchor > 0 {
+                    // Keeping the anchored copy costs memory too.
+                    self.count(1, bytes, &span)?;
                     self.anchors.insert(anchor, (value.clone(), 1, bytes));
                 }
                 let pointer = self.next_pointer();
@@ -242,7 +244,10 @@ impl Loader {
                     None => return Ok(()),
                 };
                 if anchor > 0 {
+                    // Keeping the anchored copy costs memory too: nested anchors would
+                    // otherwise hold a copy per level without counting any.
                     let (nodes, bytes) = measure(&value);
+                    self.count(nodes, bytes, &span)?;
                     self.anchors.insert(anchor, (value.clone(), nodes, bytes));
                 }
                 self.push_value(value, root);
@@ -431,6 +436,20 @@ mod tests {
         // It points at the alias where the budget ran out, inside `b`.
         assert_eq!(d.pos.map(|p| p.line), Some(2));
         assert!(d.path.starts_with("/b/"), "{}", d.path);
+        // Nested anchors keep a copy per level: 60 levels around 200,000 values.
+        let mut nested = String::new();
+        for i in 0..60 {
+            nested.push_str(&format!("&a{i} ["));
+        }
+        nested.push_str(&"0, ".repeat(200_000));
+        nested.push_str(&"]".repeat(60));
+        let loaded = load(&nested);
+        assert!(loaded.value.is_none(), "nested anchors are counted");
+        assert!(
+            loaded.diagnostics[0].message.contains("the file expands to more than"),
+            "{}",
+            loaded.diagnostics[0].message
+        );
         // A few copies of a large value are fine.
         let ok = format!("a: &big \"{big}\"\nb: [*big, *big, *big]\n");
         assert!(load(&ok).diagnostics.is_empty());

@@ -270,10 +270,12 @@ impl<'a> Batch<'a> {
             };
             let behaviour = step.config.behaviour();
             let started = std::time::Instant::now();
-            let transition = match &input {
+            // All of a step's expressions share one time budget, so no step holds the
+            // engine (and every other contact) for long.
+            let transition = steps::expr::within_budget(steps::expr::limits::MAX_STEP_TIME, || match &input {
                 None => behaviour.start(&ctx),
                 Some(i) => behaviour.resume(&run.state, i, &ctx),
-            };
+            });
             tracing::debug!(
                 run = run.id, workflow = %run.workflow_id, step = %step_id, visit = run.visit,
                 kind = step.config.info().name, next = ?transition.next, "step"

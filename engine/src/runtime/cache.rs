@@ -65,6 +65,13 @@ pub(super) struct OutboxRow {
     pub created_at: i64,
 }
 
+/// An attribute by which a signed webhook may address a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ContactKey {
+    Phone,
+    Email,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Cache {
     contacts: HashMap<i64, Contact>,
@@ -355,39 +362,31 @@ impl Cache {
         Ok(id)
     }
 
-    /// The oldest contact whose phone or email attribute is this value (a signed webhook's
-    /// lookup by a business key). Attributes are not verified: this never joins contacts.
-    pub async fn contact_by(
-        &mut self,
-        c: &mut Conn,
-        phone: Option<&str>,
-        email: Option<&str>,
-    ) -> Result<Option<i64>, Error> {
-        let matches =
-            |contact: &Contact, key: &str, value: &str| contact.attrs.get(key).and_then(Value::as_str) == Some(value);
-        for (key, value) in [("phone", phone), ("email", email)] {
-            let Some(value) = value else { continue };
-            // Test-chat contacts are nobody's identity: a real person is never merged into one.
-            let found = self
-                .contacts
-                .values()
-                .filter(|ct| ct.test_workflow.is_none() && matches(ct, key, value))
-                .map(|ct| ct.id)
-                .min();
-            if let Some(found) = found {
-                return Ok(Some(found));
+    /// Up to two (non-test) contacts whose `phone` or `email` attribute is `value`, oldest
+    /// first: enough to tell "exactly this one" from "ambiguous".
+    pub async fn contacts_with(&mut self, c: &mut Conn, key: ContactKey, value: &str) -> Result<Vec<i64>, Error> {
+        let column = match key {
+            ContactKey::Phone => "phone",
+            ContactKey::Email => "email",
+        };
+        let holds = |contact: &Contact| contact.attrs.get(column).and_then(Value::as_str) == Some(value);
+        // What this transaction changed wins over what is stored.
+        let mut found: Vec<i64> =
+            self.contacts.values().filter(|ct| ct.test_workflow.is_none() && holds(ct)).map(|ct| ct.id).collect();
+        let sql = match key {
+            ContactKey::Phone => {
+                "SELECT id FROM contacts WHERE phone = $1 AND test_workflow IS NULL ORDER BY id LIMIT 3"
             }
-            let sql = if key == "phone" {
-                "SELECT id FROM contacts WHERE phone = $1 AND test_workflow IS NULL ORDER BY id LIMIT 1"
-            } else {
-                "SELECT id FROM contacts WHERE email = $1 AND test_workflow IS NULL ORDER BY id LIMIT 1"
-            };
-            let found: Option<i64> = sqlx::query_scalar(sql).bind(value).fetch_optional(&mut *c).await?;
-            if found.is_some() {
-                return Ok(found);
+            ContactKey::Email => {
+                "SELECT id FROM contacts WHERE email = $1 AND test_workflow IS NULL ORDER BY id LIMIT 3"
             }
-        }
-        Ok(None)
+        };
+        let stored: Vec<i64> = sqlx::query_scalar(sql).bind(value).fetch_all(&mut *c).await?;
+        found.extend(stored.into_iter().filter(|id| self.contacts.get(id).is_none_or(holds)));
+        found.sort_unstable();
+        found.dedup();
+        found.truncate(2);
+        Ok(found)
     }
 
     // ---- conversations -----------------------------------------------------------------

@@ -266,11 +266,12 @@ impl Event {
                 for (i, a) in message.attachments.iter().enumerate() {
                     c.text(&format!("message.attachments[{i}].url"), &a.url, limits::URL);
                     if let Some(name) = &a.name {
-                        c.text(&format!("message.attachments[{i}].name"), name, limits::NAME);
+                        // A caption (WhatsApp sends up to 1,024 characters) or a file name.
+                        c.text(&format!("message.attachments[{i}].name"), name, limits::TEXT);
                     }
                 }
                 if let Some(name) = message.location.as_ref().and_then(|l| l.name.as_ref()) {
-                    c.text("message.location.name", name, limits::NAME);
+                    c.text("message.location.name", name, limits::TEXT);
                 }
                 c.object("profile", profile);
             }

@@ -250,8 +250,8 @@ struct Inner {
     metrics: metrics::Metrics,
     /// This process's id in `workers`, the owner of its leases.
     worker: String,
-    /// The database URL, for the PostgreSQL notification listener.
-    database_url: String,
+    /// The database URL, for the PostgreSQL notification listener (redacted in `Debug`).
+    database_url: crate::store::DatabaseUrl,
     /// Seals and opens secrets at rest; `None` refuses new secrets (PostgreSQL without a key).
     keys: Option<crate::secrets::Keyring>,
 }
@@ -334,7 +334,7 @@ impl Engine {
                 pending_live: std::sync::Mutex::new(Vec::new()),
                 metrics: metrics::Metrics::default(),
                 worker: worker_id(),
-                database_url: options.database_url.clone(),
+                database_url: crate::store::DatabaseUrl::new(&options.database_url),
                 keys,
             }),
         };
@@ -602,7 +602,7 @@ impl Engine {
     async fn listen_to_peers(&self) {
         loop {
             let listener = async {
-                let mut listener = sqlx::postgres::PgListener::connect(&self.inner.database_url).await?;
+                let mut listener = sqlx::postgres::PgListener::connect(self.inner.database_url.expose()).await?;
                 listener.listen(NOTIFY_CHANNEL).await?;
                 loop {
                     let note = listener.recv().await?;

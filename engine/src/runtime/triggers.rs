@@ -5,7 +5,7 @@
 //! (a tag a flow adds) fire the same way, carrying the chain of workflows that caused them.
 
 use super::advance::{Batch, Expect, Queued, Work, MAX_ORIGIN_DEPTH};
-use super::cache::{MessageRow, OutboxRow};
+use super::cache::{ContactKey, MessageRow, OutboxRow};
 use super::events::{ContactRef, EventKind, Identifier};
 use super::records::{Agent, Contact, Conversation, Joined, CONTACT_COLUMNS};
 use super::Error;
@@ -292,9 +292,19 @@ impl Batch<'_> {
                 }
             }
         }
-        let (phone, email) = if field == "phone" { (Some(key.as_str()), None) } else { (None, Some(key.as_str())) };
-        if let Some(id) = self.cache.contact_by(self.conn, phone, email).await? {
-            return Ok(id);
+        // An attribute is no proof of identity: integrations and flows can write it. It
+        // addresses a contact only when exactly one contact holds it; when several do
+        // (someone else may have copied it), the webhook is refused rather than guessed.
+        let by = if field == "phone" { ContactKey::Phone } else { ContactKey::Email };
+        match self.cache.contacts_with(self.conn, by, &key).await?.as_slice() {
+            [] => {}
+            [only] => return Ok(*only),
+            _ => {
+                return Err(Error::Refused(format!(
+                    "several contacts have this {field}; the webhook cannot tell which one it means \
+                     (address contacts by id, `contact_key: id`, or by a phone a channel verified)"
+                )))
+            }
         }
         let mut profile = Map::new();
         profile.insert(field.to_owned(), Value::String(key.clone()));

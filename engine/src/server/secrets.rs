@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretValue {
-    /// The secret's value (1 byte to 64 KiB); write-only.
+    /// The secret's value (8 bytes to 64 KiB); write-only.
     value: String,
 }
 
