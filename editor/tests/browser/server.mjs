@@ -2,12 +2,18 @@
 // reference workflows and a known admin token, for the browser tests; stops it after.
 
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../../..");
+
+// The key that seals secrets, one per test run: on PostgreSQL (SWITCHBOARD_BROWSER_DB) every
+// scenario's server opens the same database, as several processes of one deployment would,
+// and there is no key file to fall back on.
+const secretKey = process.env.SWITCHBOARD_SECRET_KEY ?? randomBytes(32).toString("base64");
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -29,7 +35,7 @@ export async function startServer() {
     binary,
     // SWITCHBOARD_BROWSER_DB: an empty database to serve from instead (a postgres:// URL).
     ["serve", "--listen", `127.0.0.1:${port}`, "--db", process.env.SWITCHBOARD_BROWSER_DB ?? join(dir, "test.db"), "--workflows", join(root, "workflows")],
-    { env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: token, RUST_LOG: "warn" }, stdio: ["ignore", "ignore", "pipe"] },
+    { env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: token, SWITCHBOARD_SECRET_KEY: secretKey, RUST_LOG: "warn" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
   child.stderr.on("data", (d) => (log += d));
