@@ -400,6 +400,35 @@ async fn agents_press_shortcuts_but_not_stopped_ones() {
     );
 }
 
+/// A press is checked against the shortcut's own form: a select answered with something not
+/// among its options, an unknown field, a wrong type or a blank required field is refused
+/// with 422 naming `form.<field>`, and no run starts.
+#[tokio::test]
+async fn shortcut_forms_are_checked_against_their_definition() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let press = |form: Value| {
+        api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(json!({"contact_id": ana, "form": form})))
+    };
+    for (form, field, words) in [
+        (json!({"reason": "Other", "priority": "critical"}), "form.priority", "`critical` is not one of the options"),
+        (json!({"reason": "Other", "priority": "high", "mood": "grumpy"}), "form.mood", "unknown field"),
+        (json!({"reason": "Other", "priority": "high", "details": 42}), "form.details", "takes a string"),
+        (json!({"reason": "Other", "priority": ""}), "form.priority", "is required"),
+        (json!({"reason": ["Other"], "priority": "high"}), "form.reason", "takes a string"),
+    ] {
+        let (status, body) = press(form.clone()).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")), "{form}: {body}");
+        assert_eq!(body["details"]["path"], json!(field), "{form}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.starts_with(field) && m.contains(words)), "{form}: {body}");
+    }
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs").fetch_one(api.engine.pool()).await.expect("runs");
+    assert_eq!(runs, 0, "a refused press starts nothing");
+    let (status, body) = press(json!({"reason": "Other", "priority": "urgent", "details": ""})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 #[tokio::test]
 async fn metrics_show_runs_steps_and_waiting_work() {
     let api = api().await;
