@@ -348,7 +348,12 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       if (rev === null) return;
       const result = await api.publish(id, rev);
       setStatus({ status: "published", version: result.version });
-      setNotice({ kind: "info", text: `Published version ${result.version}.` });
+      setNotice({
+        kind: "info",
+        text: result.unchanged
+          ? `Nothing changed since version ${result.version}; it stays the live version.`
+          : `Published version ${result.version}.`,
+      });
     } catch (e) {
       setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) });
     } finally {

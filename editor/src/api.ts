@@ -283,7 +283,7 @@ export const api = {
       base_revision: baseRevision,
     }),
   publish: (id: string, revision: number) =>
-    call<{ id: string; version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
+    call<{ id: string; version: number; unchanged: boolean }>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
   compile: (source: string) => call<Compiled>("POST", "/api/compile", { source }),
   exportYaml: (id: string) => call<string>("GET", `/api/workflows/${encodeURIComponent(id)}/export`),
   importYaml: (text: string) =>

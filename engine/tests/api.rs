@@ -68,6 +68,40 @@ async fn drafts_publish_versions_diff_and_rollback() {
     assert_eq!(list[0]["current_version"], json!(3));
 }
 
+/// Publishing a draft that is exactly the live version makes no new version: the answer is
+/// that version with `unchanged: true` (and a stopped workflow goes live on it again). A
+/// rollback is a deliberate act and always makes a new version.
+#[tokio::test]
+async fn publishing_an_unchanged_draft_answers_the_existing_version() {
+    let api = api().await;
+    api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": reference("csat")}))).await;
+    let publish = || api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None);
+    let (status, first) = publish().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!((first["version"].clone(), first["unchanged"].clone()), (json!(1), json!(false)));
+    let (status, again) = publish().await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!((again["version"].clone(), again["unchanged"].clone()), (json!(1), json!(true)));
+    let (_, versions) = api.call("GET", "/api/workflows/csat/versions", Some(&api.ops), None).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+
+    // A stopped workflow published unchanged is live again on the same version.
+    api.call("POST", "/api/workflows/csat/stop", Some(&api.ops), None).await;
+    let (_, again) = publish().await;
+    assert_eq!((again["version"].clone(), again["unchanged"].clone()), (json!(1), json!(true)));
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!((detail["status"].clone(), detail["current_version"].clone()), (json!("published"), json!(1)));
+
+    // Rolling back, even to the live version's text, is a new version.
+    let (status, rolled) =
+        api.call("POST", "/api/workflows/csat/rollback", Some(&api.ops), Some(json!({"version": 1}))).await;
+    assert_eq!((status, rolled["version"].clone()), (StatusCode::OK, json!(2)), "{rolled}");
+    let (_, after) = publish().await;
+    assert_eq!((after["version"].clone(), after["unchanged"].clone()), (json!(2), json!(true)));
+    let (_, versions) = api.call("GET", "/api/workflows/csat/versions", Some(&api.ops), None).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+}
+
 #[tokio::test]
 async fn a_stale_draft_is_refused_with_what_changed() {
     let api = api().await;

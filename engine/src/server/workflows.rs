@@ -101,8 +101,8 @@ pub async fn publish(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
     let body: PublishBody = optional_body(&body)?;
-    let version = s.engine.publish_draft(&id, body.revision).await?;
-    Ok(Json(json!({"id": id, "version": version})))
+    let published = s.engine.publish_draft(&id, body.revision).await?;
+    Ok(Json(json!({"id": id, "version": published.version, "unchanged": published.unchanged})))
 }
 
 pub async fn versions(
@@ -234,8 +234,9 @@ pub async fn import(
     caller.require(READ)?;
     let base = q.base_revision.map_or(DraftBase::Replace, DraftBase::Revision);
     let saved = s.engine.save_draft(&text, base, &caller.name).await?;
-    let version = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
-    Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version}))).into_response())
+    let published = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
+    let (version, unchanged) = (published.map(|p| p.version), published.map(|p| p.unchanged));
+    Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version, "unchanged": unchanged}))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
