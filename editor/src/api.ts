@@ -36,7 +36,8 @@ export interface WorkflowSummary {
   status: "draft" | "published" | "stopped";
   trigger_type: string | null;
   current_version: number | null;
-  draft_revision: number;
+  /** The draft's revision, as create and save answer it. */
+  revision: number;
   updated_at: string;
   runs: Record<string, number>;
 }
@@ -188,7 +189,7 @@ export interface ConversationRow {
 }
 
 export interface ContactView {
-  id: string;
+  id: number;
   name: string | null;
   first_name: string | null;
   email: string | null;
@@ -208,7 +209,7 @@ export interface ShortcutField {
 }
 
 export interface Shortcut {
-  workflow: string;
+  workflow_id: string;
   label: string;
   form: ShortcutField[];
 }

@@ -102,6 +102,93 @@ async fn publishing_an_unchanged_draft_answers_the_existing_version() {
     assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
 }
 
+/// Checks every key of an answer: no retired name, ids of contacts, conversations and runs
+/// as numbers, times (`*_at`) as RFC 3339 text.
+fn one_name_one_type(what: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                for old in ["draft_revision", "started_runs", "exited_runs", "cancelled_runs", "workflow"] {
+                    assert_ne!(key, old, "{what}: `{key}` is an old name: {value}");
+                }
+                if matches!(key.as_str(), "contact_id" | "conversation_id" | "run_id") {
+                    assert!(v.is_i64() || v.is_null(), "{what}: `{key}` is not a number: {value}");
+                }
+                if key.ends_with("_at") {
+                    let rfc3339 = v.as_str().is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok());
+                    assert!(rfc3339 || v.is_null(), "{what}: `{key}` is not an RFC 3339 time: {value}");
+                }
+                one_name_one_type(what, v);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| one_name_one_type(what, v)),
+        _ => {}
+    }
+}
+
+/// One name and one type per concept: a workflow's draft revision is `revision` in every
+/// answer (create, save, the list, the detail), a contact's id is a number wherever it
+/// appears, lists of runs are `started`/`exited`/`cancelled`, a workflow is `workflow_id`.
+#[tokio::test]
+async fn the_same_concept_has_one_name_and_one_type_in_every_answer() {
+    let api = api().await;
+    let csat = reference("csat");
+    let mut answers: Vec<(String, Value)> = Vec::new();
+    let (_, created) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    assert_eq!(created["revision"], json!(1), "{created}");
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!(detail["revision"], json!(1), "{detail}");
+    let edited = csat.replace("Thank you for your feedback!", "Thanks a lot!");
+    let body = json!({"source": edited, "base_revision": detail["revision"]});
+    let (status, saved) = api.call("PUT", "/api/workflows/csat/draft", Some(&api.ops), Some(body)).await;
+    assert_eq!((status, saved["revision"].clone()), (StatusCode::OK, json!(2)), "{saved}");
+    let (_, list) = api.call("GET", "/api/workflows", Some(&api.ops), None).await;
+    assert_eq!(list[0]["revision"], json!(2), "{list}");
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!(detail["revision"], json!(2), "{detail}");
+    answers.extend([("create".into(), created), ("save".into(), saved), ("list".into(), list), ("detail".into(), detail)]);
+    api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let (_, contacts) = api.call("GET", "/api/contacts", Some(&api.admin), None).await;
+    let ids: Vec<Value> = contacts.as_array().expect("contacts").iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(ana)], "contact ids are numbers: {contacts}");
+    let (_, contact) = api.call("GET", &format!("/api/contacts/{ana}"), Some(&api.admin), None).await;
+    assert_eq!(contact["id"], json!(ana), "{contact}");
+    let (_, shortcuts) = api.call("GET", "/api/shortcuts", Some(&api.agent), None).await;
+    assert_eq!(shortcuts[0]["workflow_id"], json!("escalation-shortcut"), "{shortcuts}");
+    let reply = json!({"text": "On it"});
+    let (_, replied) = api.call("POST", &format!("/api/contacts/{ana}/messages"), Some(&api.agent), Some(reply)).await;
+    assert!(replied["exited"].is_array(), "{replied}");
+    let (_, closed) = api.call("POST", &format!("/api/contacts/{ana}/close"), Some(&api.agent), Some(json!({}))).await;
+    assert_eq!(closed["started"].as_array().map(Vec::len), Some(1), "CSAT starts: {closed}");
+    let (_, opened) = api.call("POST", &format!("/api/contacts/{ana}/open"), Some(&api.agent), None).await;
+    assert!(opened["started"].is_array(), "{opened}");
+    let (_, stopped) = api.call("POST", "/api/workflows/csat/stop", Some(&api.ops), Some(json!({"eject": true}))).await;
+    assert_eq!(stopped["cancelled"], json!(1), "{stopped}");
+    let (_, conversations) = api.call("GET", "/api/conversations", Some(&api.admin), None).await;
+    let (_, runs) = api.call("GET", "/api/runs?test=true", Some(&api.ops), None).await;
+    let (_, transcript) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
+    let (_, contact) = api.call("GET", &format!("/api/contacts/{ana}"), Some(&api.admin), None).await;
+    assert!(contact["channels"]["simulator"]["last_inbound_at"].is_string(), "{contact}");
+    answers.extend([
+        ("contacts".into(), contacts),
+        ("contact".into(), contact),
+        ("shortcuts".into(), shortcuts),
+        ("reply".into(), replied),
+        ("close".into(), closed),
+        ("open".into(), opened),
+        ("stop".into(), stopped),
+        ("conversations".into(), conversations),
+        ("runs".into(), runs),
+        ("transcript".into(), transcript),
+    ]);
+    for (what, answer) in &answers {
+        one_name_one_type(what, answer);
+    }
+}
+
 #[tokio::test]
 async fn a_stale_draft_is_refused_with_what_changed() {
     let api = api().await;

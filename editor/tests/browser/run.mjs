@@ -268,7 +268,7 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
   // A second version changes the question; the diff marks the changed step on the canvas.
   const { body: detail } = await server.api("GET", "/api/workflows/csat");
   const changed = detail.draft.replace("How would you rate our help?", "How did we do today?");
-  assert.equal((await server.api("PUT", "/api/workflows/csat/draft", { source: changed, base_revision: detail.draft_revision })).status, 200);
+  assert.equal((await server.api("PUT", "/api/workflows/csat/draft", { source: changed, base_revision: detail.revision })).status, 200);
   assert.equal((await server.api("POST", "/api/workflows/csat/publish", {})).status, 200);
   await page.reload();
   await page.locator(".status.published", { hasText: "v2" }).waitFor();

@@ -16,7 +16,8 @@ pub struct WorkflowSummary {
     pub status: String,
     pub trigger_type: Option<String>,
     pub current_version: Option<i64>,
-    pub draft_revision: i64,
+    /// The draft's revision (the name every answer uses: create, save, conflicts' base).
+    pub revision: i64,
     pub updated_at: String,
     /// Runs by status.
     pub runs: Value,
@@ -339,7 +340,7 @@ fn summary(row: &sqlx::any::AnyRow) -> Result<WorkflowSummary, Error> {
         status: row.try_get("status")?,
         trigger_type: row.try_get("trigger_type")?,
         current_version: row.try_get("current_version")?,
-        draft_revision: row.try_get("draft_revision")?,
+        revision: row.try_get("draft_revision")?,
         updated_at: from_millis(row.try_get("updated_at")?).to_rfc3339(),
         runs: runs.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_else(|| json!({})),
     })

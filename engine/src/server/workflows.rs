@@ -203,7 +203,7 @@ pub async fn stop(
     // The body is optional: no body means "let the runs under way finish".
     let eject = optional_body::<StopBody>(&body)?.eject;
     let ejected = s.engine.stop(&id, eject).await?;
-    Ok(Json(json!({"id": id, "status": "stopped", "cancelled_runs": ejected})))
+    Ok(Json(json!({"id": id, "status": "stopped", "cancelled": ejected})))
 }
 
 pub async fn start(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
