@@ -107,7 +107,10 @@ export interface TestReply {
 }
 
 export interface StepFigures {
-  entered: number;
+  /** Distinct runs that entered the step. */
+  runs: number;
+  /** Entries into the step: a run that jumped back counts once per visit. Ports count visits. */
+  visits: number;
   ports: Record<string, number>;
   waiting: number;
   dropped: number;

@@ -249,7 +249,7 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
   await page.getByRole("button", { name: "Runs", exact: true }).click();
   const runs = page.getByRole("complementary", { name: "Runs" });
   // Figures arrive as the events are processed (the panel follows the workflow live).
-  await node(page, "ask_rating").locator(".node-figures", { hasText: "3 entered" }).waitFor();
+  await node(page, "ask_rating").locator(".node-figures", { hasText: "3 runs" }).waitFor();
   await node(page, "ask_rating").locator(".rating", { hasText: "★ 3.50 (2)" }).waitFor();
   await node(page, "ask_rating").locator(".node-figures", { hasText: "1 waiting" }).waitFor();
   await page.locator('.react-flow__edge[data-id="check_score:low"]').getByText("low · 1").waitFor();
