@@ -146,7 +146,12 @@ async fn the_same_concept_has_one_name_and_one_type_in_every_answer() {
     assert_eq!(list[0]["revision"], json!(2), "{list}");
     let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
     assert_eq!(detail["revision"], json!(2), "{detail}");
-    answers.extend([("create".into(), created), ("save".into(), saved), ("list".into(), list), ("detail".into(), detail)]);
+    answers.extend([
+        ("create".into(), created),
+        ("save".into(), saved),
+        ("list".into(), list),
+        ("detail".into(), detail),
+    ]);
     api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
     api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
 
@@ -530,7 +535,12 @@ async fn shortcut_forms_are_checked_against_their_definition() {
     api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
     let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
     let press = |form: Value| {
-        api.call("POST", "/api/shortcuts/escalation-shortcut", Some(&api.agent), Some(json!({"contact_id": ana, "form": form})))
+        api.call(
+            "POST",
+            "/api/shortcuts/escalation-shortcut",
+            Some(&api.agent),
+            Some(json!({"contact_id": ana, "form": form})),
+        )
     };
     for (form, field, words) in [
         (json!({"reason": "Other", "priority": "critical"}), "form.priority", "`critical` is not one of the options"),
@@ -540,7 +550,11 @@ async fn shortcut_forms_are_checked_against_their_definition() {
         (json!({"reason": ["Other"], "priority": "high"}), "form.reason", "takes a string"),
     ] {
         let (status, body) = press(form.clone()).await;
-        assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")), "{form}: {body}");
+        assert_eq!(
+            (status, body["code"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")),
+            "{form}: {body}"
+        );
         assert_eq!(body["details"]["path"], json!(field), "{form}: {body}");
         assert!(body["message"].as_str().is_some_and(|m| m.starts_with(field) && m.contains(words)), "{form}: {body}");
     }

@@ -432,7 +432,10 @@ mod tests {
         assert!(err(json!({"priority": "urgent", "mood": "fine"})).1.contains("unknown field"));
         assert_eq!(err(json!({"count": 2})).0, "priority");
         assert_eq!(err(json!({"priority": ""})).0, "priority");
-        assert_eq!(err(json!({"priority": "urgent", "count": "three"})), ("count".into(), "`count` (Count) takes a number".into()));
+        assert_eq!(
+            err(json!({"priority": "urgent", "count": "three"})),
+            ("count".into(), "`count` (Count) takes a number".into())
+        );
         assert_eq!(err(json!({"priority": "urgent", "note": 5})).0, "note");
         assert_eq!(err(json!({"priority": 1})).0, "priority");
     }
