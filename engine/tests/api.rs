@@ -177,6 +177,11 @@ async fn the_same_concept_has_one_name_and_one_type_in_every_answer() {
     let (_, transcript) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
     let (_, contact) = api.call("GET", &format!("/api/contacts/{ana}"), Some(&api.admin), None).await;
     assert!(contact["channels"]["simulator"]["last_inbound_at"].is_string(), "{contact}");
+    let shipped = "schema: 1\nid: shipped\nname: Shipped\ntrigger: { type: webhook, contact_path: $.phone }\nstart: s\nsteps:\n  s: { kind: send_message, text: 'Shipped' }\n";
+    api.engine.publish(shipped).await.expect("publish");
+    let (_, secret) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(secret["workflow_id"], json!("shipped"), "{secret}");
+    answers.push(("webhook-secret".into(), secret));
     answers.extend([
         ("contacts".into(), contacts),
         ("contact".into(), contact),
