@@ -395,7 +395,7 @@ function ConversationView(props: {
         <h3>Shortcuts</h3>
         <div className="shortcuts">
           {props.shortcuts.map((s) => (
-            <button key={s.workflow} onClick={() => setPressing(s)} data-shortcut={s.workflow}>
+            <button key={s.workflow_id} onClick={() => setPressing(s)} data-shortcut={s.workflow_id}>
               {s.label}
             </button>
           ))}
@@ -410,7 +410,7 @@ function ConversationView(props: {
               onSubmit={(form) => {
                 const s = pressing;
                 setPressing(null);
-                act(() => api.press(s.workflow, contactId, form));
+                act(() => api.press(s.workflow_id, contactId, form));
               }}
             />
           </div>

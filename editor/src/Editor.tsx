@@ -149,7 +149,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
           loaded = setPositions(loaded, { ...(await layoutOf(loaded, kinds)), ...given });
         }
         // A layout computed here is not a change to save; it is saved with the first edit.
-        load(loaded, detail.draft_revision, toYaml(loaded));
+        load(loaded, detail.revision, toYaml(loaded));
       },
       (e) => setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) }),
     );
@@ -331,7 +331,7 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
 
   const overwrite = async () => {
     const detail = await api.workflow(id);
-    saved(detail.draft_revision, useEditor.getState().savedYaml);
+    saved(detail.revision, useEditor.getState().savedYaml);
     await save();
   };
 
@@ -348,7 +348,12 @@ function EditorInner({ id }: { id: string; onSignOut: () => void }) {
       if (rev === null) return;
       const result = await api.publish(id, rev);
       setStatus({ status: "published", version: result.version });
-      setNotice({ kind: "info", text: `Published version ${result.version}.` });
+      setNotice({
+        kind: "info",
+        text: result.unchanged
+          ? `Nothing changed since version ${result.version}; it stays the live version.`
+          : `Published version ${result.version}.`,
+      });
     } catch (e) {
       setNotice({ kind: "error", text: e instanceof ApiError ? e.message : String(e) });
     } finally {

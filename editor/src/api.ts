@@ -36,7 +36,8 @@ export interface WorkflowSummary {
   status: "draft" | "published" | "stopped";
   trigger_type: string | null;
   current_version: number | null;
-  draft_revision: number;
+  /** The draft's revision, as create and save answer it. */
+  revision: number;
   updated_at: string;
   runs: Record<string, number>;
 }
@@ -106,7 +107,10 @@ export interface TestReply {
 }
 
 export interface StepFigures {
-  entered: number;
+  /** Distinct runs that entered the step. */
+  runs: number;
+  /** Entries into the step: a run that jumped back counts once per visit. Ports count visits. */
+  visits: number;
   ports: Record<string, number>;
   waiting: number;
   dropped: number;
@@ -188,7 +192,7 @@ export interface ConversationRow {
 }
 
 export interface ContactView {
-  id: string;
+  id: number;
   name: string | null;
   first_name: string | null;
   email: string | null;
@@ -208,7 +212,7 @@ export interface ShortcutField {
 }
 
 export interface Shortcut {
-  workflow: string;
+  workflow_id: string;
   label: string;
   form: ShortcutField[];
 }
@@ -283,7 +287,7 @@ export const api = {
       base_revision: baseRevision,
     }),
   publish: (id: string, revision: number) =>
-    call<{ id: string; version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
+    call<{ id: string; version: number; unchanged: boolean }>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
   compile: (source: string) => call<Compiled>("POST", "/api/compile", { source }),
   exportYaml: (id: string) => call<string>("GET", `/api/workflows/${encodeURIComponent(id)}/export`),
   importYaml: (text: string) =>

@@ -64,7 +64,14 @@ function Figures({ figures }: { figures: StepFigures | null }) {
   const errors = figures.http_errors;
   return (
     <div className="node-figures">
-      <span title="Runs that entered this step">{figures.entered} entered</span>
+      <span title="Runs that entered this step (each once)">
+        {figures.runs} run{figures.runs === 1 ? "" : "s"}
+      </span>
+      {figures.visits !== figures.runs && (
+        <span title="Entries into this step: a run that came back by a jump counts each time; the ports count these">
+          {figures.visits} visits
+        </span>
+      )}
       {figures.waiting > 0 && <span title="Runs waiting here now">{figures.waiting} waiting</span>}
       {figures.dropped > 0 && (
         <span className="dropped" title="Runs that ended here without completing (failed, exited, cancelled)">

@@ -1,5 +1,5 @@
 //! The workflow tools of the `switchboard` command: `validate` prints diagnostics in the
-//! style of rustc, `schema` prints JSON Schemas. Kept apart from `main.rs` so that tests can
+//! style of rustc, `schema` prints JSON Schemas (the file format, a step kind, a trigger type). Kept apart from `main.rs` so that tests can
 //! call them and read what they print.
 
 use std::io::Write;
@@ -54,6 +54,17 @@ pub fn validate(paths: &[impl AsRef<Path>], out: &mut dyn Write) -> std::io::Res
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     writeln!(out, "{}: {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"))?;
     Ok(summary)
+}
+
+/// The JSON Schema of one trigger type's `trigger:` block; `list` gives every type with its
+/// description and schema. An unknown type is an error that lists the types.
+pub fn trigger_schema(trigger_type: &str) -> Result<serde_json::Value, String> {
+    if trigger_type == "list" {
+        return Ok(steps::schema::triggers_catalog());
+    }
+    steps::schema::trigger_schema(trigger_type).ok_or_else(|| {
+        format!("unknown trigger type `{trigger_type}`; types: {}", steps::trigger::TRIGGER_TYPES.join(", "))
+    })
 }
 
 /// The JSON Schema of the file format, or of one step kind's config.

@@ -32,10 +32,13 @@ enum Command {
     /// Run the engine headless (no HTTP): process events, timers and the outbox.
     Run(RunArgs),
     /// Print the JSON Schema of the workflow file format; with `--kind K`, of one step
-    /// kind's config; with `--kind kinds`, the catalogue of every kind (ports, outputs).
+    /// kind's config; with `--kind kinds`, the catalogue of every kind (ports, outputs);
+    /// with `--trigger T`, of one trigger type's block; with `--trigger list`, every type.
     Schema {
-        #[arg(long)]
+        #[arg(long, conflicts_with = "trigger")]
         kind: Option<String>,
+        #[arg(long)]
+        trigger: Option<String>,
     },
     /// Print the OpenAPI 3.1 document of the HTTP API (also served at /api/openapi.json).
     Openapi,
@@ -193,16 +196,22 @@ fn command(cli: Cli) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&switchboard::server::openapi::document())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema { kind } => match switchboard::cli::schema(kind.as_deref()) {
-            Ok(schema) => {
-                println!("{}", serde_json::to_string_pretty(&schema)?);
-                Ok(ExitCode::SUCCESS)
+        Command::Schema { kind, trigger } => {
+            let schema = match trigger {
+                Some(t) => switchboard::cli::trigger_schema(&t),
+                None => switchboard::cli::schema(kind.as_deref()),
+            };
+            match schema {
+                Ok(schema) => {
+                    println!("{}", serde_json::to_string_pretty(&schema)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    Ok(ExitCode::from(2))
+                }
             }
-            Err(message) => {
-                eprintln!("error: {message}");
-                Ok(ExitCode::from(2))
-            }
-        },
+        }
     }
 }
 

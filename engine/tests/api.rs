@@ -68,6 +68,137 @@ async fn drafts_publish_versions_diff_and_rollback() {
     assert_eq!(list[0]["current_version"], json!(3));
 }
 
+/// Publishing a draft that is exactly the live version makes no new version: the answer is
+/// that version with `unchanged: true` (and a stopped workflow goes live on it again). A
+/// rollback is a deliberate act and always makes a new version.
+#[tokio::test]
+async fn publishing_an_unchanged_draft_answers_the_existing_version() {
+    let api = api().await;
+    api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": reference("csat")}))).await;
+    let publish = || api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None);
+    let (status, first) = publish().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!((first["version"].clone(), first["unchanged"].clone()), (json!(1), json!(false)));
+    let (status, again) = publish().await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!((again["version"].clone(), again["unchanged"].clone()), (json!(1), json!(true)));
+    let (_, versions) = api.call("GET", "/api/workflows/csat/versions", Some(&api.ops), None).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+
+    // A stopped workflow published unchanged is live again on the same version.
+    api.call("POST", "/api/workflows/csat/stop", Some(&api.ops), None).await;
+    let (_, again) = publish().await;
+    assert_eq!((again["version"].clone(), again["unchanged"].clone()), (json!(1), json!(true)));
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!((detail["status"].clone(), detail["current_version"].clone()), (json!("published"), json!(1)));
+
+    // Rolling back, even to the live version's text, is a new version.
+    let (status, rolled) =
+        api.call("POST", "/api/workflows/csat/rollback", Some(&api.ops), Some(json!({"version": 1}))).await;
+    assert_eq!((status, rolled["version"].clone()), (StatusCode::OK, json!(2)), "{rolled}");
+    let (_, after) = publish().await;
+    assert_eq!((after["version"].clone(), after["unchanged"].clone()), (json!(2), json!(true)));
+    let (_, versions) = api.call("GET", "/api/workflows/csat/versions", Some(&api.ops), None).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+}
+
+/// Checks every key of an answer: no retired name, ids of contacts, conversations and runs
+/// as numbers, times (`*_at`) as RFC 3339 text.
+fn one_name_one_type(what: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                for old in ["draft_revision", "started_runs", "exited_runs", "cancelled_runs", "workflow"] {
+                    assert_ne!(key, old, "{what}: `{key}` is an old name: {value}");
+                }
+                if matches!(key.as_str(), "contact_id" | "conversation_id" | "run_id") {
+                    assert!(v.is_i64() || v.is_null(), "{what}: `{key}` is not a number: {value}");
+                }
+                if key.ends_with("_at") {
+                    let rfc3339 = v.as_str().is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok());
+                    assert!(rfc3339 || v.is_null(), "{what}: `{key}` is not an RFC 3339 time: {value}");
+                }
+                one_name_one_type(what, v);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| one_name_one_type(what, v)),
+        _ => {}
+    }
+}
+
+/// One name and one type per concept: a workflow's draft revision is `revision` in every
+/// answer (create, save, the list, the detail), a contact's id is a number wherever it
+/// appears, lists of runs are `started`/`exited`/`cancelled`, a workflow is `workflow_id`.
+#[tokio::test]
+async fn the_same_concept_has_one_name_and_one_type_in_every_answer() {
+    let api = api().await;
+    let csat = reference("csat");
+    let mut answers: Vec<(String, Value)> = Vec::new();
+    let (_, created) = api.call("POST", "/api/workflows", Some(&api.ops), Some(json!({"source": csat}))).await;
+    assert_eq!(created["revision"], json!(1), "{created}");
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!(detail["revision"], json!(1), "{detail}");
+    let edited = csat.replace("Thank you for your feedback!", "Thanks a lot!");
+    let body = json!({"source": edited, "base_revision": detail["revision"]});
+    let (status, saved) = api.call("PUT", "/api/workflows/csat/draft", Some(&api.ops), Some(body)).await;
+    assert_eq!((status, saved["revision"].clone()), (StatusCode::OK, json!(2)), "{saved}");
+    let (_, list) = api.call("GET", "/api/workflows", Some(&api.ops), None).await;
+    assert_eq!(list[0]["revision"], json!(2), "{list}");
+    let (_, detail) = api.call("GET", "/api/workflows/csat", Some(&api.ops), None).await;
+    assert_eq!(detail["revision"], json!(2), "{detail}");
+    answers.extend([
+        ("create".into(), created),
+        ("save".into(), saved),
+        ("list".into(), list),
+        ("detail".into(), detail),
+    ]);
+    api.call("POST", "/api/workflows/csat/publish", Some(&api.ops), None).await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let (_, contacts) = api.call("GET", "/api/contacts", Some(&api.admin), None).await;
+    let ids: Vec<Value> = contacts.as_array().expect("contacts").iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(ana)], "contact ids are numbers: {contacts}");
+    let (_, contact) = api.call("GET", &format!("/api/contacts/{ana}"), Some(&api.admin), None).await;
+    assert_eq!(contact["id"], json!(ana), "{contact}");
+    let (_, shortcuts) = api.call("GET", "/api/shortcuts", Some(&api.agent), None).await;
+    assert_eq!(shortcuts[0]["workflow_id"], json!("escalation-shortcut"), "{shortcuts}");
+    let reply = json!({"text": "On it"});
+    let (_, replied) = api.call("POST", &format!("/api/contacts/{ana}/messages"), Some(&api.agent), Some(reply)).await;
+    assert!(replied["exited"].is_array(), "{replied}");
+    let (_, closed) = api.call("POST", &format!("/api/contacts/{ana}/close"), Some(&api.agent), Some(json!({}))).await;
+    assert_eq!(closed["started"].as_array().map(Vec::len), Some(1), "CSAT starts: {closed}");
+    let (_, opened) = api.call("POST", &format!("/api/contacts/{ana}/open"), Some(&api.agent), None).await;
+    assert!(opened["started"].is_array(), "{opened}");
+    let (_, stopped) = api.call("POST", "/api/workflows/csat/stop", Some(&api.ops), Some(json!({"eject": true}))).await;
+    assert_eq!(stopped["cancelled"], json!(1), "{stopped}");
+    let (_, conversations) = api.call("GET", "/api/conversations", Some(&api.admin), None).await;
+    let (_, runs) = api.call("GET", "/api/runs?test=true", Some(&api.ops), None).await;
+    let (_, transcript) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
+    let (_, contact) = api.call("GET", &format!("/api/contacts/{ana}"), Some(&api.admin), None).await;
+    assert!(contact["channels"]["simulator"]["last_inbound_at"].is_string(), "{contact}");
+    let shipped = "schema: 1\nid: shipped\nname: Shipped\ntrigger: { type: webhook, contact_path: $.phone }\nstart: s\nsteps:\n  s: { kind: send_message, text: 'Shipped' }\n";
+    api.engine.publish(shipped).await.expect("publish");
+    let (_, secret) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    assert_eq!(secret["workflow_id"], json!("shipped"), "{secret}");
+    answers.push(("webhook-secret".into(), secret));
+    answers.extend([
+        ("contacts".into(), contacts),
+        ("contact".into(), contact),
+        ("shortcuts".into(), shortcuts),
+        ("reply".into(), replied),
+        ("close".into(), closed),
+        ("open".into(), opened),
+        ("stop".into(), stopped),
+        ("conversations".into(), conversations),
+        ("runs".into(), runs),
+        ("transcript".into(), transcript),
+    ]);
+    for (what, answer) in &answers {
+        one_name_one_type(what, answer);
+    }
+}
+
 #[tokio::test]
 async fn a_stale_draft_is_refused_with_what_changed() {
     let api = api().await;
@@ -401,6 +532,44 @@ async fn agents_press_shortcuts_but_not_stopped_ones() {
         api.call("POST", "/api/workflows/escalation-shortcut/start", Some(&api.ops), None).await.0,
         StatusCode::OK
     );
+}
+
+/// A press is checked against the shortcut's own form: a select answered with something not
+/// among its options, an unknown field, a wrong type or a blank required field is refused
+/// with 422 naming `form.<field>`, and no run starts.
+#[tokio::test]
+async fn shortcut_forms_are_checked_against_their_definition() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let press = |form: Value| {
+        api.call(
+            "POST",
+            "/api/shortcuts/escalation-shortcut",
+            Some(&api.agent),
+            Some(json!({"contact_id": ana, "form": form})),
+        )
+    };
+    for (form, field, words) in [
+        (json!({"reason": "Other", "priority": "critical"}), "form.priority", "`critical` is not one of the options"),
+        (json!({"reason": "Other", "priority": "high", "mood": "grumpy"}), "form.mood", "unknown field"),
+        (json!({"reason": "Other", "priority": "high", "details": 42}), "form.details", "takes a string"),
+        (json!({"reason": "Other", "priority": ""}), "form.priority", "is required"),
+        (json!({"reason": ["Other"], "priority": "high"}), "form.reason", "takes a string"),
+    ] {
+        let (status, body) = press(form.clone()).await;
+        assert_eq!(
+            (status, body["code"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_body")),
+            "{form}: {body}"
+        );
+        assert_eq!(body["details"]["path"], json!(field), "{form}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.starts_with(field) && m.contains(words)), "{form}: {body}");
+    }
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs").fetch_one(api.engine.pool()).await.expect("runs");
+    assert_eq!(runs, 0, "a refused press starts nothing");
+    let (status, body) = press(json!({"reason": "Other", "priority": "urgent", "details": ""})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 #[tokio::test]

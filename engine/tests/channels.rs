@@ -733,7 +733,7 @@ async fn one_phone_on_two_channels_is_one_contact_and_replies_go_to_the_last_cha
     let view = api.engine.contact(contact).await.expect("contact");
     assert_eq!(view["channel"], "telegram", "{view}");
     assert!(
-        view["channels"]["whatsapp"]["last_inbound_at"].is_i64()
+        view["channels"]["whatsapp"]["last_inbound_at"].as_str().is_some_and(|t| t.starts_with("20"))
             && view["channels"]["telegram"]["address"] == "3333333"
     );
     // The shared number is no answer to the question asked on WhatsApp: it is asked again,

@@ -1,5 +1,5 @@
 //! The `switchboard` command as a user runs it: `validate` on the reference workflows and on
-//! broken files, `schema` for the file format and each kind.
+//! broken files, `schema` for the file format, each kind and each trigger type.
 
 use std::process::Command;
 
@@ -96,4 +96,35 @@ fn schema_prints_the_file_format_and_each_kind() {
     let out = switchboard().args(["schema", "--kind", "nope"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown step kind `nope`"));
+}
+
+#[test]
+fn schema_prints_each_trigger_type_and_lists_them() {
+    let out = switchboard().args(["schema", "--trigger", "message_received"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(schema["properties"]["type"]["const"], "message_received");
+    assert!(schema["properties"]["keywords"].is_object(), "{schema}");
+    assert!(schema["properties"]["conditions"].is_object(), "{schema}");
+    // Every `$ref` resolves inside the printed document.
+    let text = schema.to_string();
+    for part in text.split("\"#/$defs/").skip(1) {
+        let name = part.split('"').next().unwrap_or_default();
+        assert!(schema["$defs"][name].is_object(), "`{name}` is referred to but not defined");
+    }
+
+    let out = switchboard().args(["schema", "--trigger", "list"]).output().expect("runs");
+    assert!(out.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let types: Vec<&str> = list.as_array().expect("list").iter().filter_map(|t| t["type"].as_str()).collect();
+    assert!(types.contains(&"shortcut") && types.contains(&"schedule") && types.len() == 9, "{types:?}");
+
+    let out = switchboard().args(["schema", "--trigger", "nope"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown trigger type `nope`; types: message_received,"), "{stderr}");
+    assert!(stderr.contains("schedule"), "{stderr}");
+
+    let out = switchboard().args(["schema", "--trigger", "manual", "--kind", "ask"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "one schema at a time");
 }

@@ -215,6 +215,32 @@ async fn ending_a_session_cancels_its_runs() {
     assert_eq!(session(&api, id).await["runs"][0]["status"], "cancelled");
 }
 
+/// A run that jumps back visits a step twice: the step reports one run and two visits, and
+/// its ports count visits.
+#[tokio::test]
+async fn figures_count_runs_and_visits_apart_when_a_run_jumps_back() {
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("faq-menu");
+    api.engine.handle(says("ana", "menu")).await.expect("asks the menu");
+    api.engine.handle(says("ana", "hours")).await.expect("answers, asks for more");
+    api.engine.handle(says("ana", "Show the menu")).await.expect("jumps back to the menu");
+    api.engine.handle(says("ana", "shipping")).await.expect("answers again");
+    api.engine.handle(says("ben", "help")).await.expect("ben gets the menu");
+    flush(&api.engine).await;
+    let (status, figures) = api.call("GET", "/api/workflows/faq-menu/figures", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let menu = &figures["steps"]["menu"];
+    assert_eq!((menu["runs"].clone(), menu["visits"].clone()), (json!(2), json!(3)), "{figures}");
+    assert_eq!(menu["ports"], json!({"hours": 1, "shipping": 1}), "ports count visits: {figures}");
+    assert_eq!(menu["waiting"], json!(1), "ben waits at the menu: {figures}");
+    let more = &figures["steps"]["more"];
+    assert_eq!((more["runs"].clone(), more["visits"].clone()), (json!(1), json!(2)), "{figures}");
+    assert_eq!(more["ports"], json!({"again": 1}), "{figures}");
+    let jump = &figures["steps"]["back_to_menu"];
+    assert_eq!((jump["runs"].clone(), jump["visits"].clone()), (json!(1), json!(1)), "{figures}");
+    assert_eq!(figures["steps"].get("entered"), None);
+}
+
 #[tokio::test]
 async fn a_published_version_reports_per_step_figures_and_each_run_its_path() {
     let api = api().await;
@@ -233,11 +259,11 @@ async fn a_published_version_reports_per_step_figures_and_each_run_its_path() {
     assert_eq!(status, StatusCode::OK, "{figures}");
     assert_eq!(figures["version"], 1);
     let ask = &figures["steps"]["ask_rating"];
-    assert_eq!((ask["entered"].clone(), ask["waiting"].clone()), (json!(3), json!(1)));
+    assert_eq!((ask["runs"].clone(), ask["visits"].clone(), ask["waiting"].clone()), (json!(3), json!(3), json!(1)));
     assert_eq!(ask["ports"], json!({"answered": 2}));
     assert_eq!(ask["rating"], json!({"average": 3.5, "answers": 2}), "the CSAT average on the rating step");
     assert_eq!(figures["steps"]["check_score"]["ports"], json!({"else": 1, "low": 1}));
-    assert_eq!(figures["steps"]["escalate"]["entered"], 1);
+    assert_eq!(figures["steps"]["escalate"]["runs"], 1);
     assert_eq!(figures["steps"]["thanks"].get("rating"), None);
     assert_eq!(figures["runs"]["completed"], 2);
 

@@ -1,9 +1,10 @@
-//! JSON Schemas: one per step kind (the editor renders its forms from them) and one for the
-//! whole file format (IDEs validate YAML with it). Printed by `switchboard schema`.
+//! JSON Schemas: one per step kind (the editor renders its forms from them), one per trigger
+//! type, and one for the whole file format (IDEs validate YAML with it). Printed by
+//! `switchboard schema`.
 
 use crate::condition::Condition;
 use crate::kinds::StepConfig;
-use crate::trigger::{Settings, TriggerKind};
+use crate::trigger::{Settings, TriggerKind, TRIGGER_TYPES};
 use schemars::{schema_for, Schema};
 use serde_json::{json, Map, Value};
 
@@ -54,6 +55,47 @@ pub fn kinds_catalog() -> Value {
                     "outputs": info.outputs.iter().map(|(n, d)| json!({"name": n, "description": d})).collect::<Vec<_>>(),
                     "schema": step_schema(info.name),
                 })
+            })
+            .collect(),
+    )
+}
+
+/// The schema of one trigger type's `trigger:` block (its `type`, options and `conditions`),
+/// standing alone: the definitions it refers to come along. `None` for an unknown type.
+pub fn trigger_schema(trigger_type: &str) -> Option<Value> {
+    let mut root = schema_for!(TriggerKind).to_value();
+    let mut defs = match root.as_object_mut().and_then(|o| o.remove("$defs")) {
+        Some(Value::Object(d)) => d,
+        _ => Map::new(),
+    };
+    let mut condition = schema_for!(Condition).to_value();
+    if let Some(obj) = condition.as_object_mut() {
+        if let Some(Value::Object(d)) = obj.remove("$defs") {
+            defs.extend(d);
+        }
+        obj.remove("$schema");
+    }
+    defs.insert("Condition".into(), condition);
+    let variants = root.get_mut("oneOf").and_then(Value::as_array_mut)?;
+    let mut schema = variants.iter().find(|v| v["properties"]["type"]["const"] == json!(trigger_type))?.clone();
+    let obj = schema.as_object_mut()?;
+    obj.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+    obj.insert("title".into(), json!(format!("Trigger `{trigger_type}`")));
+    if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+        props.insert("conditions".into(), json!({"$ref": "#/$defs/Condition"}));
+    }
+    obj.insert("$defs".into(), Value::Object(defs));
+    Some(schema)
+}
+
+/// Every trigger type with its description and schema (`switchboard schema --trigger list`).
+pub fn triggers_catalog() -> Value {
+    Value::Array(
+        TRIGGER_TYPES
+            .iter()
+            .filter_map(|name| {
+                let schema = trigger_schema(name)?;
+                Some(json!({"type": name, "description": schema.get("description").cloned(), "schema": schema}))
             })
             .collect(),
     )
@@ -136,6 +178,20 @@ mod tests {
             assert_eq!(s["properties"]["kind"]["const"], json!(info.name));
             assert!(s["properties"]["next"].is_object());
         }
+    }
+
+    #[test]
+    fn every_trigger_type_has_a_schema_of_its_own() {
+        for name in TRIGGER_TYPES {
+            let s = trigger_schema(name).unwrap();
+            assert_eq!(s["properties"]["type"]["const"], json!(name), "{s}");
+            assert!(s["properties"]["conditions"].is_object());
+            assert!(s["$defs"]["Condition"].is_object());
+        }
+        let shortcut = trigger_schema("shortcut").unwrap();
+        assert!(shortcut["$defs"]["FormField"].is_object(), "{shortcut}");
+        assert_eq!(trigger_schema("nope"), None);
+        assert_eq!(triggers_catalog().as_array().map(Vec::len), Some(TRIGGER_TYPES.len()));
     }
 
     #[test]

@@ -67,6 +67,64 @@ pub struct FormField {
     pub required: bool,
 }
 
+/// Why a shortcut press's answers do not fit the shortcut's form: which field (its id, or the
+/// unknown key that was sent) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FormField {
+    /// Checks one answer against this field's definition. A blank answer (absent, null or an
+    /// empty string) is refused only when the field is required; the console's forms send
+    /// empty strings for fields left alone.
+    fn check_answer(&self, answer: Option<&serde_json::Value>) -> Result<(), String> {
+        use serde_json::Value;
+        let blank = answer.is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
+        if blank {
+            return if self.required {
+                Err(format!("the form field `{}` ({}) is required", self.id, self.label))
+            } else {
+                Ok(())
+            };
+        }
+        let Some(answer) = answer else { return Ok(()) };
+        match (self.field_type, answer) {
+            (FormFieldType::Text | FormFieldType::Textarea, Value::String(_)) => Ok(()),
+            (FormFieldType::Number, Value::Number(_)) => Ok(()),
+            (FormFieldType::Select, Value::String(s)) if self.options.iter().any(|o| o == s) => Ok(()),
+            (FormFieldType::Select, Value::String(s)) => Err(format!(
+                "`{s}` is not one of the options of `{}` ({}): {}",
+                self.id,
+                self.label,
+                self.options.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+            )),
+            (FormFieldType::Number, _) => Err(format!("`{}` ({}) takes a number", self.id, self.label)),
+            (_, _) => Err(format!("`{}` ({}) takes a string", self.id, self.label)),
+        }
+    }
+}
+
+/// Checks a shortcut press's answers against the form: every key names a field, every
+/// required field is filled in, numbers are numbers and a select's answer is one of its
+/// options. The first problem comes back, unknown keys first.
+pub fn check_form(fields: &[FormField], answers: &serde_json::Map<String, serde_json::Value>) -> Result<(), FormError> {
+    if let Some(unknown) = answers.keys().find(|k| !fields.iter().any(|f| &f.id == *k)) {
+        let known = fields.iter().map(|f| format!("`{}`", f.id)).collect::<Vec<_>>();
+        let message = if known.is_empty() {
+            "unknown field; this shortcut's form has no fields".to_owned()
+        } else {
+            format!("unknown field; the form has {}", known.join(", "))
+        };
+        return Err(FormError { field: unknown.clone(), message });
+    }
+    for f in fields {
+        f.check_answer(answers.get(&f.id)).map_err(|message| FormError { field: f.id.clone(), message })?;
+    }
+    Ok(())
+}
+
 /// How an incoming webhook's payload names its contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -346,6 +404,40 @@ mod tests {
         assert!(parse_cron("0 9 * * MON-FRI").is_ok());
         assert!(parse_cron("0 0 9 * * *").is_ok());
         assert!(parse_cron("every morning").is_err());
+    }
+
+    fn form() -> Vec<FormField> {
+        serde_json::from_value(json!([
+            {"id": "priority", "label": "Priority", "type": "select", "options": ["normal", "urgent"], "required": true},
+            {"id": "count", "label": "Count", "type": "number"},
+            {"id": "note", "label": "Note", "type": "textarea"}
+        ]))
+        .unwrap()
+    }
+
+    fn check(answers: serde_json::Value) -> Result<(), (String, String)> {
+        let answers = answers.as_object().cloned().unwrap();
+        check_form(&form(), &answers).map_err(|e| (e.field, e.message))
+    }
+
+    #[test]
+    fn shortcut_answers_are_checked_against_the_form() {
+        assert_eq!(check(json!({"priority": "urgent"})), Ok(()));
+        assert_eq!(check(json!({"priority": "normal", "count": 3, "note": ""})), Ok(()));
+        let err = |answers| check(answers).unwrap_err();
+        let (field, message) = err(json!({"priority": "critical"}));
+        assert_eq!(field, "priority");
+        assert!(message.contains("`critical` is not one of the options") && message.contains("`urgent`"), "{message}");
+        assert_eq!(err(json!({"priority": "urgent", "mood": "fine"})).0, "mood");
+        assert!(err(json!({"priority": "urgent", "mood": "fine"})).1.contains("unknown field"));
+        assert_eq!(err(json!({"count": 2})).0, "priority");
+        assert_eq!(err(json!({"priority": ""})).0, "priority");
+        assert_eq!(
+            err(json!({"priority": "urgent", "count": "three"})),
+            ("count".into(), "`count` (Count) takes a number".into())
+        );
+        assert_eq!(err(json!({"priority": "urgent", "note": 5})).0, "note");
+        assert_eq!(err(json!({"priority": 1})).0, "priority");
     }
 
     #[test]

@@ -249,7 +249,7 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
   await page.getByRole("button", { name: "Runs", exact: true }).click();
   const runs = page.getByRole("complementary", { name: "Runs" });
   // Figures arrive as the events are processed (the panel follows the workflow live).
-  await node(page, "ask_rating").locator(".node-figures", { hasText: "3 entered" }).waitFor();
+  await node(page, "ask_rating").locator(".node-figures", { hasText: "3 runs" }).waitFor();
   await node(page, "ask_rating").locator(".rating", { hasText: "★ 3.50 (2)" }).waitFor();
   await node(page, "ask_rating").locator(".node-figures", { hasText: "1 waiting" }).waitFor();
   await page.locator('.react-flow__edge[data-id="check_score:low"]').getByText("low · 1").waitFor();
@@ -268,7 +268,7 @@ scenario("runs on the canvas, a run's path, a visual diff between versions and a
   // A second version changes the question; the diff marks the changed step on the canvas.
   const { body: detail } = await server.api("GET", "/api/workflows/csat");
   const changed = detail.draft.replace("How would you rate our help?", "How did we do today?");
-  assert.equal((await server.api("PUT", "/api/workflows/csat/draft", { source: changed, base_revision: detail.draft_revision })).status, 200);
+  assert.equal((await server.api("PUT", "/api/workflows/csat/draft", { source: changed, base_revision: detail.revision })).status, 200);
   assert.equal((await server.api("POST", "/api/workflows/csat/publish", {})).status, 200);
   await page.reload();
   await page.locator(".status.published", { hasText: "v2" }).waitFor();

@@ -1,5 +1,6 @@
 //! Runs on the canvas: per-step figures for one published version, computed from the runs
-//! and their journal — how many runs entered each step, left by each port, wait there now
+//! and their journal — how many runs entered each step and how many visits they made to it
+//! (a jump back visits a step again), how often each port was left by, who waits there now
 //! or ended there early; the average answer of rating questions (CSAT); failed HTTP calls
 //! with their latest reasons. Also each run's path (step and port, in order), which the
 //! editor draws over the canvas.
@@ -15,9 +16,12 @@ use steps::machine::Next;
 /// Figures for one step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StepFigures {
-    /// Runs that entered the step (once each, however often they came back).
-    pub entered: i64,
-    /// How often each port was taken.
+    /// Distinct runs that entered the step (once each, however often they came back).
+    pub runs: i64,
+    /// Entries into the step: a run that came back by a jump counts once per visit.
+    pub visits: i64,
+    /// How often each port was taken, counted per visit (so the ports of a step add up to
+    /// its `visits` less those still waiting or dropped there, never to its `runs`).
     pub ports: BTreeMap<String, i64>,
     /// Runs waiting here now.
     pub waiting: i64,
@@ -87,24 +91,31 @@ impl Engine {
         }
         // Every transition of the version's runs, read once: entries, ports, outcomes.
         let rows = sqlx::query(
-            "SELECT j.run_id, j.step, j.data FROM run_journal j JOIN runs r ON r.id = j.run_id
+            "SELECT j.run_id, j.step, j.visit, j.data FROM run_journal j JOIN runs r ON r.id = j.run_id
              WHERE r.workflow_id = $1 AND r.version = $2 AND j.kind = 'transition' ORDER BY j.run_id, j.seq",
         )
         .bind(workflow)
         .bind(version)
         .fetch_all(&mut *conn)
         .await?;
+        // A visit spans several transitions (a question asked, then answered): each run and
+        // each (run, visit) is counted once per step.
         let mut entered: std::collections::BTreeSet<(i64, String)> = Default::default();
+        let mut visited: std::collections::BTreeSet<(i64, String, i64)> = Default::default();
         let mut ratings: BTreeMap<String, (f64, i64)> = BTreeMap::new();
         let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for row in rows {
             let run_id: i64 = row.try_get("run_id")?;
             let Some(step) = row.try_get::<Option<String>, _>("step")? else { continue };
+            let visit: i64 = row.try_get::<Option<i64>, _>("visit")?.unwrap_or(0);
             let data: String = row.try_get("data")?;
             let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
             let Some(figures) = steps.get_mut(&step) else { continue };
             if entered.insert((run_id, step.clone())) {
-                figures.entered += 1;
+                figures.runs += 1;
+            }
+            if visited.insert((run_id, step.clone(), visit)) {
+                figures.visits += 1;
             }
             if let Ok(Next::Port { port }) = serde_json::from_value(data["next"].clone()) {
                 *figures.ports.entry(port).or_insert(0) += 1;

@@ -2,7 +2,7 @@
 //! agent console. Writes go through events (`AgentReplied`, `ConversationClosed`,
 //! `Assigned`, ...), so they take the same path as everything else.
 
-use super::records::{self, Agent};
+use super::records::{self, Agent, Contact};
 use super::{Engine, Error};
 use crate::clock::from_millis;
 use serde_json::{json, Value};
@@ -39,10 +39,10 @@ impl Engine {
             .filter(|r| matches!(r.status.as_str(), "running" | "waiting"))
             .map(|r| json!({"id": r.id, "workflow_id": r.workflow_id, "version": r.version, "status": r.status, "step": r.step, "waiting": r.waiting}))
             .collect();
-        let mut out = contact.to_vars();
+        let mut out = contact.to_view();
         out["active_runs"] = Value::Array(runs);
         // Per channel: the address, when they last wrote, whether they follow the account.
-        out["channels"] = json!(contact.channels);
+        out["channels"] = contact.channels_view();
         out["verified"] = Value::Array(verified);
         Ok(out)
     }
@@ -64,7 +64,7 @@ impl Engine {
         let mut conn = self.inner.pool.acquire().await?;
         let mut contacts = records::load_contacts(&mut conn, &ids).await?;
         contacts.sort_by_key(|c| std::cmp::Reverse(c.id));
-        Ok(contacts.iter().map(|c| c.to_vars()).collect())
+        Ok(contacts.iter().map(Contact::to_view).collect())
     }
 
     /// Every message with the contact — theirs, agents', flows', internal notes and system

@@ -43,7 +43,7 @@ pub use queue::Accepted;
 pub use replay::Rebuilt;
 pub use secrets::SecretInfo;
 pub use testchat::{TestStarted, TestTrigger};
-pub use workflows::{diff, DraftBase, DraftSaved, VersionInfo, WorkflowDetail, WorkflowSummary};
+pub use workflows::{diff, DraftBase, DraftSaved, Published, VersionInfo, WorkflowDetail, WorkflowSummary};
 
 use crate::clock::{to_millis, Clock};
 use crate::http_call::HttpCaller;
@@ -674,6 +674,16 @@ impl Engine {
     /// Compiles and publishes a workflow: a new immutable version that new runs start on.
     /// Runs already under way finish on the version they started on.
     pub async fn publish(&self, source: &str) -> Result<(String, i64), Error> {
+        let (id, version, _) = self.publish_new(source, false).await?;
+        Ok((id, version))
+    }
+
+    /// Publishes `source` as a new version; with `keep_unchanged`, a source that is exactly
+    /// the current version's publishes nothing and returns that version with `false` (and a
+    /// stopped workflow is started again on it, since publishing means "make this live").
+    /// The comparison is made under the publishing lock, so two people publishing the same
+    /// unchanged draft at once do not make two versions either.
+    async fn publish_new(&self, source: &str, keep_unchanged: bool) -> Result<(String, i64, bool), Error> {
         let compiled = steps::compile(source);
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
@@ -690,11 +700,28 @@ impl Engine {
                 .fetch_one(&mut *conn)
                 .await?;
         }
-        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = $1")
-            .bind(&wf.id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten();
+        let current: Option<(Option<i64>, String)> =
+            sqlx::query_as("SELECT current_version, status FROM workflows WHERE id = $1")
+                .bind(&wf.id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (current, status) = current.unzip();
+        let current = current.flatten();
+        if let (true, Some(live)) = (keep_unchanged, current) {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT source FROM workflow_versions WHERE workflow_id = $1 AND version = $2")
+                    .bind(&wf.id)
+                    .bind(live)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if stored.as_deref() == Some(source) {
+                drop(tx);
+                if status.as_deref() != Some("published") {
+                    self.start(&wf.id).await?;
+                }
+                return Ok((wf.id.clone(), live, false));
+            }
+        }
         let version = current.unwrap_or(0) + 1;
         sqlx::query(
             "INSERT INTO workflows (id, name, status, draft, current_version, trigger_type, updated_at)
@@ -736,7 +763,7 @@ impl Engine {
         self.inner.registry.set_live(&wf.id, version, wf.clone());
         self.notify_peers(Wake::Workflows);
         tracing::info!(workflow = %wf.id, version, "published");
-        Ok((wf.id.clone(), version))
+        Ok((wf.id.clone(), version, true))
     }
 
     /// Publishes `source` unless it is exactly the current version already (so starting the

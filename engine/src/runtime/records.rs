@@ -133,6 +133,31 @@ impl Contact {
         Value::Object(m)
     }
 
+    /// As the API answers it: the flow's variables with the id as a number, as every id in an
+    /// answer is (`contact.id` stays text in flows, where templates and conditions read it).
+    pub fn to_view(&self) -> Value {
+        let mut out = self.to_vars();
+        out["id"] = json!(self.id);
+        out
+    }
+
+    /// The per-channel standing as the API answers it: times as RFC 3339 text, as every time
+    /// in an answer is (the stored JSON keeps milliseconds).
+    pub fn channels_view(&self) -> Value {
+        let time = |ms: i64| json!(from_millis(ms).to_rfc3339());
+        let channels = self.channels.iter().map(|(channel, state)| {
+            let mut v = json!(state);
+            if let Some(at) = state.last_inbound_at {
+                v["last_inbound_at"] = time(at);
+            }
+            if let Some(joined) = &state.joined {
+                v["joined"]["at"] = time(joined.at);
+            }
+            (channel.clone(), v)
+        });
+        Value::Object(channels.collect())
+    }
+
     /// The value at a writable path (`email`, `fields.plan`), for field-change events.
     pub fn get(&self, path: &str) -> Value {
         match path.strip_prefix("fields.") {

@@ -830,16 +830,13 @@ impl Batch<'_> {
     }
 }
 
-/// Refuses a shortcut press whose form leaves a required field blank.
+/// Refuses a shortcut press whose answers do not fit the shortcut's form (a required field
+/// left blank, a select answered with something not among its options, a number that is not
+/// one, a key the form does not have), naming the field as `form.<id>`.
 pub(super) fn check_shortcut_form(wf: &CompiledWorkflow, form: &Map<String, Value>) -> Result<(), Error> {
     let TriggerKind::Shortcut { form: fields, .. } = &wf.trigger.kind else { return Ok(()) };
-    for f in fields.iter().filter(|f| f.required) {
-        let blank = form.get(&f.id).is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()));
-        if blank {
-            return Err(Error::Refused(format!("the form field `{}` ({}) is required", f.id, f.label)));
-        }
-    }
-    Ok(())
+    steps::trigger::check_form(fields, form)
+        .map_err(|e| Error::Field(super::events::FieldError { path: format!("form.{}", e.field), message: e.message }))
 }
 
 /// A suffix that makes an id unique without coordination (agent messages have no run, step

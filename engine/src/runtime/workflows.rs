@@ -16,7 +16,8 @@ pub struct WorkflowSummary {
     pub status: String,
     pub trigger_type: Option<String>,
     pub current_version: Option<i64>,
-    pub draft_revision: i64,
+    /// The draft's revision (the name every answer uses: create, save, conflicts' base).
+    pub revision: i64,
     pub updated_at: String,
     /// Runs by status.
     pub runs: Value,
@@ -65,6 +66,14 @@ pub struct VersionInfo {
     pub published_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+/// What publishing a draft did: the live version, and whether it is an existing one because
+/// the draft was exactly the current version's source (no new version is made for that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub version: i64,
+    pub unchanged: bool,
 }
 
 /// A unified text diff plus which steps were added, removed or changed.
@@ -240,8 +249,9 @@ impl Engine {
     }
 
     /// Publishes the saved draft of `id`. With `revision`, only if the draft is still at that
-    /// revision (what the person publishing looked at), else 409.
-    pub async fn publish_draft(&self, id: &str, revision: Option<i64>) -> Result<i64, Error> {
+    /// revision (what the person publishing looked at), else 409. A draft that is exactly the
+    /// current version makes no new version: the answer is that version, `unchanged`.
+    pub async fn publish_draft(&self, id: &str, revision: Option<i64>) -> Result<Published, Error> {
         let (draft, current): (String, i64) =
             sqlx::query_as("SELECT draft, draft_revision FROM workflows WHERE id = $1")
                 .bind(id)
@@ -257,7 +267,8 @@ impl Engine {
                 details: json!({"current_revision": current}),
             });
         }
-        Ok(self.publish(&draft).await?.1)
+        let (_, version, new) = self.publish_new(&draft, true).await?;
+        Ok(Published { version, unchanged: !new })
     }
 
     /// The published versions of `id`, newest first.
@@ -290,7 +301,9 @@ impl Engine {
         Ok(VersionInfo { version, published_at: from_millis(at).to_rfc3339(), source: Some(source) })
     }
 
-    /// Publishes an old version again, as a new version; the draft becomes it too.
+    /// Publishes an old version again, as a new version; the draft becomes it too. Unlike a
+    /// publish, a rollback always makes a new version, even of the current one's text: it is a
+    /// deliberate act, and the version list is where it shows.
     pub async fn rollback(&self, id: &str, version: i64) -> Result<i64, Error> {
         let source = self.version(id, version).await?.source.unwrap_or_default();
         Ok(self.publish(&source).await?.1)
@@ -327,7 +340,7 @@ fn summary(row: &sqlx::any::AnyRow) -> Result<WorkflowSummary, Error> {
         status: row.try_get("status")?,
         trigger_type: row.try_get("trigger_type")?,
         current_version: row.try_get("current_version")?,
-        draft_revision: row.try_get("draft_revision")?,
+        revision: row.try_get("draft_revision")?,
         updated_at: from_millis(row.try_get("updated_at")?).to_rfc3339(),
         runs: runs.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_else(|| json!({})),
     })

@@ -165,7 +165,7 @@ pub async fn webhook_secret(
     let secret = format!("whsec_{}", hex::encode(bytes));
     s.engine.set_webhook_secret(&id, &secret).await?;
     Ok(Json(json!({
-        "workflow": id,
+        "workflow_id": id,
         "secret": secret,
         "signing": "X-Switchboard-Signature: sha256=HEX(HMAC-SHA256(secret, \"{X-Switchboard-Timestamp}.{raw body}\"))"
     })))

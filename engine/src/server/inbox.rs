@@ -109,7 +109,7 @@ pub async fn reply(
         .engine
         .handle(Event::new(EventKind::AgentReplied { contact: ContactRef::Id(id), agent_id, text: b.text }))
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"exited_runs": handled.exited}))).into_response())
+    Ok((StatusCode::CREATED, Json(json!({"exited": handled.exited}))).into_response())
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -139,7 +139,7 @@ pub async fn close(
         auto: false,
     };
     let handled = s.engine.handle(Event::new(kind)).await?;
-    Ok(Json(json!({"started_runs": handled.started, "exited_runs": handled.exited})))
+    Ok(Json(json!({"started": handled.started, "exited": handled.exited})))
 }
 
 pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
@@ -149,7 +149,7 @@ pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>
         .engine
         .handle(Event::new(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
         .await?;
-    Ok(Json(json!({"started_runs": handled.started})))
+    Ok(Json(json!({"started": handled.started})))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -266,7 +266,7 @@ pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json
             if caller.role == Role::Agent && !allowed.is_empty() && !teams.iter().any(|t| allowed.contains(t)) {
                 continue;
             }
-            out.push(json!({"workflow": wf.id, "label": label.clone().unwrap_or(wf.name.clone()), "form": form}));
+            out.push(json!({"workflow_id": wf.id, "label": label.clone().unwrap_or(wf.name.clone()), "form": form}));
         }
     }
     Ok(Json(json!(out)))

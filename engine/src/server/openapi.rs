@@ -118,7 +118,7 @@ pub const OPERATIONS: &[Operation] = &[
         .query(schema::<workflows::Format>),
     op("put", "/api/workflows/{id}/draft", "Save the draft (409 with a diff if someone saved first)", OPS)
         .body(schema::<workflows::DraftBody>),
-    op("post", "/api/workflows/{id}/publish", "Publish the draft as a new immutable version", OPS)
+    op("post", "/api/workflows/{id}/publish", "Publish the draft as a new immutable version (an unchanged draft answers the current version, `unchanged: true`)", OPS)
         .optional_body(schema::<workflows::PublishBody>),
     op("get", "/api/workflows/{id}/versions", "Published versions", OPS),
     op("get", "/api/workflows/{id}/versions/{version}", "One published version", OPS)

@@ -101,8 +101,8 @@ pub async fn publish(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
     let body: PublishBody = optional_body(&body)?;
-    let version = s.engine.publish_draft(&id, body.revision).await?;
-    Ok(Json(json!({"id": id, "version": version})))
+    let published = s.engine.publish_draft(&id, body.revision).await?;
+    Ok(Json(json!({"id": id, "version": published.version, "unchanged": published.unchanged})))
 }
 
 pub async fn versions(
@@ -203,7 +203,7 @@ pub async fn stop(
     // The body is optional: no body means "let the runs under way finish".
     let eject = optional_body::<StopBody>(&body)?.eject;
     let ejected = s.engine.stop(&id, eject).await?;
-    Ok(Json(json!({"id": id, "status": "stopped", "cancelled_runs": ejected})))
+    Ok(Json(json!({"id": id, "status": "stopped", "cancelled": ejected})))
 }
 
 pub async fn start(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -234,8 +234,9 @@ pub async fn import(
     caller.require(READ)?;
     let base = q.base_revision.map_or(DraftBase::Replace, DraftBase::Revision);
     let saved = s.engine.save_draft(&text, base, &caller.name).await?;
-    let version = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
-    Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version}))).into_response())
+    let published = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
+    let (version, unchanged) = (published.map(|p| p.version), published.map(|p| p.unchanged));
+    Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version, "unchanged": unchanged}))).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
