@@ -348,7 +348,7 @@ async fn start_at(api: &Api, source: &str, at: Option<&str>) -> i64 {
 }
 
 fn last_out(session: &Value) -> String {
-    texts(session).into_iter().filter(|l| l.starts_with("out: ")).next_back().unwrap_or_default()
+    texts(session).into_iter().rfind(|l| l.starts_with("out: ")).unwrap_or_default()
 }
 
 #[tokio::test]
