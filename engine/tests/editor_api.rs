@@ -411,6 +411,25 @@ async fn waiting_until_open_on_a_session_clock_is_fast_forwarded_to_the_opening(
     assert_eq!(last_out(&s), "out: Open on mon");
     assert_eq!(s["clock"]["now"], "2026-12-07T00:00:00+00:00", "the clock moved on to the opening");
     assert_eq!(s["runs"][0]["status"], "completed");
+
+    // Moving a waiting session's clock keeps the opening where it is on that clock: a
+    // minute before it, the wait ends a minute later.
+    let id = start_at(&api, &draft, Some(SATURDAY_10_TOKYO)).await;
+    let (status, clock) = api
+        .call(
+            "PUT",
+            &format!("/api/test-sessions/{id}/clock"),
+            Some(&api.ops),
+            Some(json!({"at": "2026-12-07T08:59:00+09:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{clock}");
+    let s = session(&api, id).await;
+    assert_eq!(s["next_timer"], "2026-12-07T00:00:00+00:00", "{s}");
+    assert_eq!(api.engine.fire_due_timers(100).await.expect("timers"), 0, "not open yet");
+    api.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(api.engine.fire_due_timers(100).await.expect("timers"), 1);
+    assert_eq!(last_out(&session(&api, id).await), "out: Open on mon");
 }
 
 #[tokio::test]

@@ -306,16 +306,37 @@ impl Engine {
     }
 
     /// Sets the session's clock: from now on its runs see `at` (then time goes on from
-    /// there); `None` returns it to the real time. Runs already waiting keep their timers.
+    /// there); `None` returns it to the real time. Waiting runs keep their due times on the
+    /// session's clock: their timers move with it, and one the new time has passed fires.
     pub async fn set_test_clock(&self, session: i64, at: Option<DateTime<Utc>>) -> Result<TestClock, Error> {
         self.test_workflow(session).await?;
+        let mut tx = self.begin().await?;
         let real_now = self.inner.clock.now();
         let offset = offset_to(at, real_now)?;
+        let moved_by = offset - records::test_clock_offset(tx.conn(), session).await?;
         sqlx::query("UPDATE test_sessions SET clock_offset_ms = $1 WHERE contact_id = $2")
             .bind(offset)
             .bind(session)
-            .execute(&self.inner.pool)
+            .execute(tx.conn())
             .await?;
+        if moved_by != 0 {
+            sqlx::query(
+                "UPDATE timers SET due_at = due_at - $1
+                  WHERE run_id IN (SELECT id FROM runs WHERE contact_id = $2 AND status = 'waiting')",
+            )
+            .bind(moved_by)
+            .bind(session)
+            .execute(tx.conn())
+            .await?;
+            sqlx::query("UPDATE runs SET due_at = due_at - $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at IS NOT NULL")
+                .bind(moved_by)
+                .bind(session)
+                .execute(tx.conn())
+                .await?;
+        }
+        self.commit(tx).await?;
+        // Timers moved earlier: the timer loop may be asleep until a later one.
+        self.after_commit(false, moved_by > 0);
         tracing::info!(session, offset_ms = offset, "test chat clock set");
         Ok(TestClock { session, now: session_now(real_now, offset).to_rfc3339(), offset_ms: offset })
     }
