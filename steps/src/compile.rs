@@ -1042,14 +1042,18 @@ mod tests {
         };
         let (message, hint) = help(&["call"]);
         assert_eq!(message, "step id `call` is a reserved word in expressions; choose another name");
-        assert!(hint.contains("reserves words such as `call`, `default`, `eval`"), "{hint}");
-        assert!(hint.ends_with("for example `call_step`"), "{hint}");
+        assert_eq!(
+            hint,
+            "the expression language reserves `call` and other words (`default`, `eval`, `exit`, `import`, \
+             `match`, `new`, `print`, `return`, `switch`, `type_of`, and keywords such as `if`, `let`, `fn`, \
+             `true`); rename it, for example to `call_step`"
+        );
         // The suggestion is free: not another step's id.
         let (_, hint) = help(&["call", "call_step"]);
-        assert!(hint.ends_with("for example `call_step_2`"), "{hint}");
+        assert!(hint.ends_with("for example to `call_step_2`"), "{hint}");
         // A reserved word outside the short list is named first.
         let (_, hint) = help(&["while"]);
-        assert!(hint.contains("such as `while`, `call`"), "{hint}");
+        assert!(hint.contains("reserves `while` and other words (`call`, `default`"), "{hint}");
         // Other bad ids get the allowed characters and a cleaned-up name.
         let (_, hint) = help(&["Hello-World"]);
         assert_eq!(

@@ -205,18 +205,16 @@ pub fn suggest_identifier(s: &str, taken: impl Fn(&str) -> bool) -> Option<Strin
 /// The hint for a name that is not an identifier: which words are reserved when it is one,
 /// and a free name to use instead (`suggestion`, from [`suggest_identifier`]).
 pub fn identifier_help(s: &str, suggestion: Option<&str>) -> String {
-    let instead = suggestion.map(|n| format!("; for example `{n}`")).unwrap_or_default();
     if RESERVED.contains(&s) {
-        let mut words: Vec<&str> = TEMPTING_RESERVED.to_vec();
-        if !words.contains(&s) {
-            words.insert(0, s);
-        }
-        let words = words.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+        let others: Vec<String> = TEMPTING_RESERVED.iter().filter(|w| **w != s).map(|w| format!("`{w}`")).collect();
+        let instead = suggestion.map(|n| format!(", for example to `{n}`")).unwrap_or_default();
         format!(
-            "the expression language reserves words such as {words} and the keywords `if`, `let`, `fn`, `true`; \
-             choose a name that is not one of them{instead}"
+            "the expression language reserves `{s}` and other words ({}, and keywords such as `if`, `let`, \
+             `fn`, `true`); rename it{instead}",
+            others.join(", ")
         )
     } else {
+        let instead = suggestion.map(|n| format!("; for example `{n}`")).unwrap_or_default();
         format!("use a-z, 0-9 and _, starting with a letter, at most 64 characters{instead}")
     }
 }
