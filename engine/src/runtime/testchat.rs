@@ -302,7 +302,11 @@ impl Engine {
                 None => return Ok(None),
             },
         };
-        Ok(self.test_workflow(id).await.ok().map(|_| id))
+        match self.test_workflow(id).await {
+            Ok(_) => Ok(Some(id)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets the session's clock: from now on its runs see `at` (then time goes on from
@@ -311,13 +315,17 @@ impl Engine {
     pub async fn set_test_clock(&self, session: i64, at: Option<DateTime<Utc>>) -> Result<TestClock, Error> {
         self.test_workflow(session).await?;
         let mut tx = self.begin().await?;
-        let real_now = self.inner.clock.now();
+        let mut batch = Batch::new(self, tx.conn());
+        // Reading the contact takes its lock (PostgreSQL), so no batch advancing its runs
+        // schedules a timer on the old clock meanwhile.
+        batch.cache.contact(batch.conn, session).await?;
+        let real_now = batch.now;
         let offset = offset_to(at, real_now)?;
-        let moved_by = offset - records::test_clock_offset(tx.conn(), session).await?;
+        let moved_by = offset - records::test_clock_offset(batch.conn, session).await?;
         sqlx::query("UPDATE test_sessions SET clock_offset_ms = $1 WHERE contact_id = $2")
             .bind(offset)
             .bind(session)
-            .execute(tx.conn())
+            .execute(&mut *batch.conn)
             .await?;
         if moved_by != 0 {
             sqlx::query(
@@ -326,17 +334,18 @@ impl Engine {
             )
             .bind(moved_by)
             .bind(session)
-            .execute(tx.conn())
+            .execute(&mut *batch.conn)
             .await?;
             sqlx::query("UPDATE runs SET due_at = due_at - $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at IS NOT NULL")
                 .bind(moved_by)
                 .bind(session)
-                .execute(tx.conn())
+                .execute(&mut *batch.conn)
                 .await?;
         }
-        self.commit(tx).await?;
         // Timers moved earlier: the timer loop may be asleep until a later one.
-        self.after_commit(false, moved_by > 0);
+        batch.wake_timers = moved_by > 0;
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         tracing::info!(session, offset_ms = offset, "test chat clock set");
         Ok(TestClock { session, now: session_now(real_now, offset).to_rfc3339(), offset_ms: offset })
     }
