@@ -480,6 +480,11 @@ async fn an_event_at_a_time_is_for_an_admin_and_a_test_contact_only() {
         .call("POST", "/api/events", Some(&api.admin), Some(says_at(json!({"id": id}), "2026-12-05 10:00", 5)))
         .await;
     assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    let long = "9".repeat(10_000);
+    let (status, body) =
+        api.call("POST", "/api/events", Some(&api.admin), Some(says_at(json!({"id": id}), &long, 6))).await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    assert!(body["message"].as_str().unwrap_or("").len() < 200, "not echoed: {body}");
     // The test chat's own endpoints say the same of a bad `at`, and know only sessions.
     let (status, body) = api
         .call("PUT", &format!("/api/test-sessions/{id}/clock"), Some(&api.ops), Some(json!({"at": "Saturday"})))

@@ -34,6 +34,10 @@ pub struct StartBody {
 /// Reads an `at` field: an RFC 3339 date and time with its offset, within the years 1970 to
 /// 9999 (a 422 naming `path` otherwise).
 pub(super) fn parse_at(path: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+    // Not echoed back when it cannot be a date and time (RFC 3339 needs at most 35 characters).
+    if text.len() > 64 {
+        return Err(ApiError::invalid(path, "too long for a date and time (like 2026-12-05T10:00:00+09:00)"));
+    }
     let at = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
         ApiError::invalid(
             path,
