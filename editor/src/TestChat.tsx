@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type TestSession, type TestTrigger, type TimelineLine } from "./api";
 import { PanelHead, Replies } from "./chat";
 import type { Highlight } from "./graph";
+import { defaultTimeZone, pretendAt, showClock } from "./clock";
 import { subscribeBatched } from "./live";
 import { toYaml, type WorkflowFile } from "./workflow";
 
@@ -117,6 +118,49 @@ function JsonInput(props: { label: string; value: TestTrigger; onChange: (t: Tes
   );
 }
 
+/**
+ * "Pretend it is…": the time the session's runs see (business hours, `system.now`, waits).
+ * Before a session starts it is kept for the start; during one it moves the session's clock.
+ */
+function PretendClock(props: {
+  file: WorkflowFile;
+  pending: string | null;
+  clock: TestSession["clock"];
+  onSet: (at: string | null) => void;
+}) {
+  const [local, setLocal] = useState("");
+  const [zone, setZone] = useState(() => defaultTimeZone(props.file));
+  const [bad, setBad] = useState<string | null>(null);
+  const set = () => {
+    const result = pretendAt(local, zone);
+    if ("error" in result) {
+      setBad(result.error);
+      return;
+    }
+    setBad(null);
+    props.onSet(result.at);
+  };
+  const pretending = props.clock ? props.clock.offset_ms !== 0 : props.pending !== null;
+  const shown = props.clock ? props.clock.now : props.pending;
+  return (
+    <details className="testchat-clock" open={pretending || undefined}>
+      <summary>Pretend it is…</summary>
+      <div className="row">
+        <input type="datetime-local" aria-label="Pretend date and time" value={local} onChange={(e) => setLocal(e.target.value)} />
+        <input aria-label="Timezone" placeholder="Asia/Tokyo" value={zone} onChange={(e) => setZone(e.target.value)} />
+        <button onClick={set}>Set</button>
+        <button onClick={() => props.onSet(null)} disabled={!pretending}>
+          Real time
+        </button>
+      </div>
+      {bad && <span className="error small">{bad}</span>}
+      <p className="muted small" data-testid="session-clock">
+        {pretending && shown ? `${props.clock ? "The session's time" : "Starts at"}: ${showClock(shown, zone)}` : "The session runs on the real time."}
+      </p>
+    </details>
+  );
+}
+
 /** The default inputs for a trigger (the first keyword as the first message, ...). */
 export function defaultTrigger(file: WorkflowFile): TestTrigger {
   const trigger = file.trigger ?? {};
@@ -181,6 +225,8 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
   const [notes, setNotes] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [text, setText] = useState("");
+  // The time the next session starts at ("Pretend it is…"); null: the real time.
+  const [pretend, setPretend] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
 
   // The trigger type follows the workflow's.
@@ -246,13 +292,18 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
     setNotes([]);
     onHighlight(null);
     try {
-      const started = await api.startTest(toYaml(file), trigger);
+      const started = await api.startTest(toYaml(file), trigger, pretend ?? undefined);
       setNotes(started.notes);
       setSessionId(started.session);
     } catch (e) {
       if (e instanceof ApiError && e.code === "invalid_workflow") setError("Fix the errors on the canvas to test this workflow.");
       else setError(e instanceof ApiError ? e.message : String(e));
     }
+  };
+
+  const setClock = (at: string | null) => {
+    setPretend(at);
+    if (sessionId !== null) act(() => api.testClock(sessionId, at));
   };
 
   const say = (message: { text?: string; payload?: string }) => {
@@ -273,6 +324,7 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
       </p>
       <div className="testchat-start">
         <TriggerInputs file={file} value={trigger} onChange={setTrigger} />
+        <PretendClock file={file} pending={pretend} clock={sessionId !== null ? session?.clock : undefined} onSet={setClock} />
         <button className="primary" onClick={start}>
           {sessionId === null ? "Start test" : "Restart"}
         </button>
@@ -322,7 +374,11 @@ export function TestChat(props: { file: WorkflowFile; onHighlight: (h: Highlight
             <button
               onClick={() => act(() => api.testFastForward(sessionId))}
               disabled={!session?.next_timer}
-              title={session?.next_timer ? `The next wait ends at ${new Date(session.next_timer).toLocaleString()}` : "Nothing is waiting on a timer"}
+              title={
+                session?.next_timer
+                  ? `The next wait ends at ${new Date(session.next_timer).toLocaleString()} (the session's time)`
+                  : "Nothing is waiting on a timer"
+              }
             >
               Fast-forward
             </button>

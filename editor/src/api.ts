@@ -99,6 +99,14 @@ export interface TestSession {
   runs: TestRun[];
   timeline: TimelineLine[];
   next_timer: string | null;
+  /** The session's clock: its time now and how far that is from the real time. */
+  clock?: TestClock;
+}
+
+export interface TestClock {
+  session: number;
+  now: string;
+  offset_ms: number;
 }
 
 export interface TestReply {
@@ -292,8 +300,9 @@ export const api = {
   exportYaml: (id: string) => call<string>("GET", `/api/workflows/${encodeURIComponent(id)}/export`),
   importYaml: (text: string) =>
     call<{ draft: { id: string; revision: number } }>("POST", "/api/workflows/import", text, "application/yaml"),
-  startTest: (source: string, trigger: TestTrigger) =>
-    call<TestReply & { session: number }>("POST", "/api/test-sessions", { source, trigger }),
+  startTest: (source: string, trigger: TestTrigger, at?: string) =>
+    call<TestReply & { session: number }>("POST", "/api/test-sessions", at ? { source, trigger, at } : { source, trigger }),
+  testClock: (session: number, at: string | null) => call<TestClock>("PUT", `/api/test-sessions/${session}/clock`, { at }),
   testSession: (session: number) => call<TestSession>("GET", `/api/test-sessions/${session}`),
   testSay: (session: number, message: { text?: string; payload?: string }) =>
     call<TestReply>("POST", `/api/test-sessions/${session}/messages`, message),

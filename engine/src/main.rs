@@ -287,11 +287,13 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
     use switchboard::runtime::{Engine, Options};
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     // Logs go to stderr; stdout carries only what is meant for the person at the terminal
-    // (the first admin token).
+    // (the first admin token). Colour only when a person reads stderr: escape codes in a
+    // log file or a log shipper's stream are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if args.log_json {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).json().init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
     }
     let options = Options {
         database_url: args.database_url.clone(),

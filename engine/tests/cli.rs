@@ -1,5 +1,6 @@
 //! The `switchboard` command as a user runs it: `validate` on the reference workflows and on
-//! broken files, `schema` for the file format, each kind and each trigger type.
+//! broken files, `schema` for the file format, each kind and each trigger type; logs without
+//! colour in a pipe.
 
 use std::process::Command;
 
@@ -127,4 +128,32 @@ fn schema_prints_each_trigger_type_and_lists_them() {
 
     let out = switchboard().args(["schema", "--trigger", "manual", "--kind", "ask"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2), "one schema at a time");
+}
+
+/// Logs written to a pipe or a file carry no colour codes: `serve` logs what it publishes,
+/// then fails to listen on an address the test holds, so it ends by itself.
+#[test]
+fn logs_to_a_pipe_have_no_colour_codes() {
+    let dir = std::env::temp_dir().join(format!("switchboard-cli-ansi-{}", std::process::id()));
+    let workflows = dir.join("workflows");
+    std::fs::create_dir_all(&workflows).expect("temp dir");
+    std::fs::copy(repo("workflows/csat.yaml"), workflows.join("csat.yaml")).expect("copy a workflow");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let out = switchboard()
+        .current_dir(&dir)
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .args(["serve", "--listen", &taken.local_addr().expect("addr").to_string()])
+        .args(["--db", &dir.join("sb.db").display().to_string()])
+        .args(["--workflows", &workflows.display().to_string()])
+        .args(["--admin-token", "sb_cli_test_admin_token_0123456789"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run switchboard");
+    drop(taken);
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "serve cannot listen on a taken address: {stderr}");
+    assert!(stderr.contains("published"), "the log says what was published: {stderr}");
+    assert!(!stderr.contains("\x1b["), "no colour codes in piped logs: {stderr:?}");
 }

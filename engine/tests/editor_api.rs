@@ -341,3 +341,187 @@ steps:
     let (status, _) = api.call("POST", "/api/simulator/messages", Some(&api.integration), Some(say)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Open Monday to Friday 9:00-17:00 in Tokyo. The test engine's clock stands at Monday
+/// 2026-11-23 19:00 in Tokyo: closed, so "open" can only come from a session's clock.
+const HOURS: &str = r#"
+schema: 1
+id: hours
+name: Hours
+trigger: { type: message_received }
+start: check
+steps:
+  check:
+    kind: business_hours
+    timezone: Asia/Tokyo
+    hours: { mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"] }
+    next: { in_hours: open, out_of_hours: closed }
+  open: { kind: send_message, text: "Open on {{ system.weekday }}" }
+  closed: { kind: send_message, text: "Closed on {{ system.weekday }}" }
+"#;
+
+const MONDAY_10_TOKYO: &str = "2026-11-30T10:00:00+09:00";
+const SATURDAY_10_TOKYO: &str = "2026-12-05T10:00:00+09:00";
+
+async fn start_at(api: &Api, source: &str, at: Option<&str>) -> i64 {
+    let mut body = json!({"source": source});
+    if let Some(at) = at {
+        body["at"] = json!(at);
+    }
+    let (status, started) = api.call("POST", "/api/test-sessions", Some(&api.ops), Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    started["session"].as_i64().expect("session")
+}
+
+fn last_out(session: &Value) -> String {
+    texts(session).into_iter().rfind(|l| l.starts_with("out: ")).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_session_clock_shows_a_business_hours_flow_both_ways() {
+    let api = api().await;
+    // The real time (Monday evening in Tokyo): closed.
+    let now = start_at(&api, HOURS, None).await;
+    assert_eq!(last_out(&session(&api, now).await), "out: Closed on mon");
+    // Pretend it is Monday 10:00 in Tokyo: open; Saturday 10:00: closed.
+    let monday = start_at(&api, HOURS, Some(MONDAY_10_TOKYO)).await;
+    let s = session(&api, monday).await;
+    assert_eq!(last_out(&s), "out: Open on mon");
+    assert_eq!(s["clock"]["now"], "2026-11-30T01:00:00+00:00", "{s}");
+    let saturday = start_at(&api, HOURS, Some(SATURDAY_10_TOKYO)).await;
+    assert_eq!(last_out(&session(&api, saturday).await), "out: Closed on sat");
+
+    // The clock of a running session can be moved: the next message is handled at that time.
+    let (status, clock) = api
+        .call(
+            "PUT",
+            &format!("/api/test-sessions/{saturday}/clock"),
+            Some(&api.ops),
+            Some(json!({"at": MONDAY_10_TOKYO})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{clock}");
+    assert_eq!(clock["now"], "2026-11-30T01:00:00+00:00");
+    api.call("POST", &format!("/api/test-sessions/{saturday}/messages"), Some(&api.ops), Some(json!({"text": "hi"})))
+        .await;
+    assert_eq!(last_out(&session(&api, saturday).await), "out: Open on mon");
+    // Time goes on from the pretended time; `null` is the real time again.
+    api.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(session(&api, saturday).await["clock"]["now"], "2026-11-30T02:00:00+00:00");
+    let (_, clock) = api
+        .call("PUT", &format!("/api/test-sessions/{saturday}/clock"), Some(&api.ops), Some(json!({"at": null})))
+        .await;
+    assert_eq!((clock["offset_ms"].clone(), clock["now"].clone()), (json!(0), json!("2026-11-23T11:00:00+00:00")));
+    // Real contacts and published runs never see a session's clock.
+    assert_eq!(api.engine.clock().now().to_rfc3339(), "2026-11-23T11:00:00+00:00");
+}
+
+#[tokio::test]
+async fn waiting_until_open_on_a_session_clock_is_fast_forwarded_to_the_opening() {
+    let api = api().await;
+    let draft = HOURS
+        .replace(
+            "next: { in_hours: open, out_of_hours: closed }",
+            "wait_until_open: true\n    next: { in_hours: open }",
+        )
+        .replace("  closed: { kind: send_message, text: \"Closed on {{ system.weekday }}\" }\n", "");
+    let id = start_at(&api, &draft, Some(SATURDAY_10_TOKYO)).await;
+    let s = session(&api, id).await;
+    assert_eq!(s["runs"][0]["waiting"]["kind"], "timer", "{s}");
+    // The wait ends on the session's clock: Monday 9:00 in Tokyo.
+    assert_eq!(s["next_timer"], "2026-12-07T00:00:00+00:00", "{s}");
+    assert_eq!(s["runs"][0]["waiting"]["due_at"], "2026-12-07T00:00:00+00:00", "{s}");
+    let (status, ff) = api.call("POST", &format!("/api/test-sessions/{id}/fast-forward"), Some(&api.ops), None).await;
+    assert_eq!((status, ff["fired"].clone()), (StatusCode::OK, json!(1)));
+    let s = session(&api, id).await;
+    assert_eq!(last_out(&s), "out: Open on mon");
+    assert_eq!(s["clock"]["now"], "2026-12-07T00:00:00+00:00", "the clock moved on to the opening");
+    assert_eq!(s["runs"][0]["status"], "completed");
+
+    // Moving a waiting session's clock keeps the opening where it is on that clock: a
+    // minute before it, the wait ends a minute later.
+    let id = start_at(&api, &draft, Some(SATURDAY_10_TOKYO)).await;
+    let (status, clock) = api
+        .call(
+            "PUT",
+            &format!("/api/test-sessions/{id}/clock"),
+            Some(&api.ops),
+            Some(json!({"at": "2026-12-07T08:59:00+09:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{clock}");
+    let s = session(&api, id).await;
+    assert_eq!(s["next_timer"], "2026-12-07T00:00:00+00:00", "{s}");
+    assert_eq!(api.engine.fire_due_timers(100).await.expect("timers"), 0, "not open yet");
+    api.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(api.engine.fire_due_timers(100).await.expect("timers"), 1);
+    assert_eq!(last_out(&session(&api, id).await), "out: Open on mon");
+}
+
+#[tokio::test]
+async fn an_event_at_a_time_is_for_an_admin_and_a_test_contact_only() {
+    let api = api().await;
+    let id = start_at(&api, HOURS, None).await;
+    let says_at = |contact: Value, at: &str, n: u32| {
+        json!({"source": "demo", "id": format!("at-{n}"), "type": "message_received", "contact": contact,
+               "channel": "simulator", "message": {"text": "hi"}, "at": at})
+    };
+    // An admin shows the flow at Monday 10:00, then at Saturday 10:00 in Tokyo.
+    let (status, body) =
+        api.call("POST", "/api/events", Some(&api.admin), Some(says_at(json!({"id": id}), MONDAY_10_TOKYO, 1))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    api.engine.process_queue(10).await.expect("process");
+    assert_eq!(last_out(&session(&api, id).await), "out: Open on mon");
+    let by_address = json!({"address": {"channel": "simulator", "address": format!("test-{id}")}});
+    let (status, body) = api
+        .call("POST", "/api/events", Some(&api.admin), Some(json!([says_at(by_address, SATURDAY_10_TOKYO, 2)])))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    api.engine.process_queue(10).await.expect("process");
+    assert_eq!(last_out(&session(&api, id).await), "out: Closed on sat");
+
+    // The integration role cannot send `at`, not even for a test contact.
+    let (status, body) = api
+        .call("POST", "/api/events", Some(&api.integration), Some(says_at(json!({"id": id}), MONDAY_10_TOKYO, 3)))
+        .await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    assert!(body["message"].as_str().unwrap_or("").contains("admin"), "{body}");
+    // A real contact never takes `at`, even from an admin; the whole batch is refused.
+    api.engine.handle(says("ana", "hello")).await.expect("a real contact");
+    let ana = api.engine.contact_by_address("simulator", "ana").await.expect("lookup").expect("ana");
+    let batch = json!([
+        {"source": "demo", "id": "plain", "type": "tag_updated", "contact": {"id": ana}, "tag": "vip", "added": true},
+        says_at(json!({"id": ana}), MONDAY_10_TOKYO, 4),
+    ]);
+    let (status, body) = api.call("POST", "/api/events", Some(&api.admin), Some(batch)).await;
+    assert_eq!(
+        (status, body["details"]["path"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("[1].at")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap_or("").contains("test chat's contact"), "{body}");
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 0, "nothing of a refused batch is stored");
+    // A time without its offset is not a time.
+    let (status, body) = api
+        .call("POST", "/api/events", Some(&api.admin), Some(says_at(json!({"id": id}), "2026-12-05 10:00", 5)))
+        .await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    let long = "9".repeat(10_000);
+    let (status, body) =
+        api.call("POST", "/api/events", Some(&api.admin), Some(says_at(json!({"id": id}), &long, 6))).await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    assert!(body["message"].as_str().unwrap_or("").len() < 200, "not echoed: {body}");
+    // The test chat's own endpoints say the same of a bad `at`, and know only sessions.
+    let (status, body) = api
+        .call("PUT", &format!("/api/test-sessions/{id}/clock"), Some(&api.ops), Some(json!({"at": "Saturday"})))
+        .await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")), "{body}");
+    let (status, _) = api
+        .call("PUT", &format!("/api/test-sessions/{ana}/clock"), Some(&api.ops), Some(json!({"at": MONDAY_10_TOKYO})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api
+        .call("PUT", &format!("/api/test-sessions/{id}/clock"), Some(&api.agent), Some(json!({"at": MONDAY_10_TOKYO})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

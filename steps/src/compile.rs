@@ -353,7 +353,11 @@ impl Compiler {
                 self.error(Code::MissingField, "", "missing `steps`");
                 Vec::new()
             }
-            Some(Value::Object(steps)) => steps.into_iter().filter_map(|(id, v)| self.step(id, v)).collect(),
+            Some(Value::Object(steps)) => {
+                // Every id, so that a suggested new name for a bad one is not already taken.
+                let ids: BTreeSet<String> = steps.keys().cloned().collect();
+                steps.into_iter().filter_map(|(id, v)| self.step(id, v, &ids)).collect()
+            }
             Some(_) => {
                 self.error(Code::WrongType, "/steps", "`steps` is a mapping from step id to step");
                 Vec::new()
@@ -433,16 +437,15 @@ impl Compiler {
         Some(Trigger { kind, conditions })
     }
 
-    fn step(&mut self, id: String, value: Value) -> Option<StepEntry> {
+    fn step(&mut self, id: String, value: Value, ids: &BTreeSet<String>) -> Option<StepEntry> {
         let at = child("/steps", &id);
         if !is_valid_id(&id) {
+            let problem =
+                if vars::is_identifier(&id) { "is longer than 64 characters" } else { vars::identifier_problem(&id) };
+            let suggestion = vars::suggest_identifier(&id, |c| ids.contains(c));
             self.push(
-                Diagnostic::error(
-                    Code::InvalidId,
-                    at.clone(),
-                    format!("step id `{id}` {}", vars::identifier_problem(&id)),
-                )
-                .with_help("use a-z, 0-9 and _, starting with a letter, at most 64 characters: `ask_rating`"),
+                Diagnostic::error(Code::InvalidId, at.clone(), format!("step id `{id}` {problem}"))
+                    .with_help(vars::identifier_help(&id, suggestion.as_deref())),
             );
         }
         let Value::Object(mut map) = value else {
@@ -650,11 +653,64 @@ impl Compiler {
             while let Some(n) = bfs.next(&graph) {
                 reachable[n.index()] = true;
             }
+        }
+
+        // Loops are allowed only through jump edges, which count their jumps.
+        let without_jumps = EdgeFiltered::from_fn(&graph, |e| !e.weight().jump);
+        let mut loops: Vec<Vec<usize>> = tarjan_scc(&without_jumps)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || graph.edges(scc[0]).any(|e| e.target() == scc[0] && !e.weight().jump))
+            .map(|scc| {
+                let mut members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
+                members.sort_unstable();
+                members
+            })
+            .collect();
+        loops.sort_unstable();
+        // A loop no path from `start` enters orphans its own steps and everything after them;
+        // its error says so once instead of a "can never run" per step.
+        let mut orphaned_by_loop = vec![false; entries.len()];
+        for members in loops.iter().filter(|m| !reachable[m[0]]) {
+            for &m in members {
+                let mut bfs = Bfs::new(&graph, NodeIndex::new(m));
+                while let Some(n) = bfs.next(&graph) {
+                    orphaned_by_loop[n.index()] = !reachable[n.index()];
+                }
+            }
+        }
+        for members in &loops {
+            let names: Vec<&str> = members.iter().map(|&i| entries[i].id.as_str()).collect();
+            let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            let d = if reachable[members[0]] {
+                Diagnostic::error(
+                    Code::UnboundedCycle,
+                    child("/steps", names[0]),
+                    format!("steps {listed} form a loop with no limit"),
+                )
+                .with_help("loop back with a `jump` step, whose `max_jumps` bounds the loop")
+            } else {
+                Diagnostic::error(
+                    Code::UnboundedCycle,
+                    child("/steps", names[0]),
+                    format!(
+                        "steps {listed} form a loop with no limit, and no path from `start` leads into it, \
+                         so they can never run"
+                    ),
+                )
+                .with_help(
+                    "connect the loop from another step's port (or delete it), and loop back with a `jump` \
+                     step, whose `max_jumps` bounds the loop",
+                )
+            };
+            self.push(d);
+        }
+
+        if start_node.is_some() {
             // A jump whose config did not parse hides its edge (`to`), so "can never run" would
             // be a cascade of that error; it is reported once the config is fixed.
             let configs_ok = !entries.iter().any(|e| e.config.is_none() && e.kind.as_deref() == Some("jump"));
             for (i, e) in entries.iter().enumerate() {
-                if !reachable[i] && configs_ok {
+                if !reachable[i] && !orphaned_by_loop[i] && configs_ok {
                     self.push(
                         Diagnostic::error(
                             Code::Unreachable,
@@ -664,28 +720,6 @@ impl Compiler {
                         .with_help("connect it from another step's port, or delete it"),
                     );
                 }
-            }
-        }
-
-        // Loops are allowed only through jump edges, which count their jumps.
-        let without_jumps = EdgeFiltered::from_fn(&graph, |e| !e.weight().jump);
-        for scc in tarjan_scc(&without_jumps) {
-            let self_loop = scc.len() == 1 && graph.edges(scc[0]).any(|e| e.target() == scc[0] && !e.weight().jump);
-            if scc.len() > 1 || self_loop {
-                let mut members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
-                members.sort_unstable();
-                let names: Vec<&str> = members.iter().map(|&i| entries[i].id.as_str()).collect();
-                self.push(
-                    Diagnostic::error(
-                        Code::UnboundedCycle,
-                        child("/steps", names[0]),
-                        format!(
-                            "steps {} form a loop with no limit",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                    .with_help("loop back with a `jump` step, whose `max_jumps` bounds the loop"),
-                );
             }
         }
 
@@ -987,6 +1021,89 @@ mod tests {
         assert_eq!(names, ["vip", "else"]);
         assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "teleport"})), None);
         assert_eq!(crate::compile::step_ports(&serde_json::json!({"kind": "wait", "duration": ["x"]})), None);
+    }
+
+    #[test]
+    fn a_reserved_step_id_names_the_reserved_words_and_a_free_id() {
+        let flow = |ids: &[&str]| {
+            let mut text = format!(
+                "schema: 1\nid: r\nname: R\ntrigger: {{ type: message_received }}\nstart: {}\nsteps:\n",
+                ids[0]
+            );
+            for id in ids {
+                text.push_str(&format!("  {id}:\n    kind: send_message\n    text: Hi\n"));
+            }
+            crate::compile(&text)
+        };
+        let help = |ids: &[&str]| {
+            let result = flow(ids);
+            let d = result.diagnostics.iter().find(|d| d.code == crate::Code::InvalidId).expect("E0105");
+            (d.message.clone(), d.help.clone().unwrap_or_default())
+        };
+        let (message, hint) = help(&["call"]);
+        assert_eq!(message, "step id `call` is a reserved word in expressions; choose another name");
+        assert_eq!(
+            hint,
+            "the expression language reserves `call` and other words (`default`, `eval`, `exit`, `import`, \
+             `match`, `new`, `print`, `return`, `switch`, `type_of`, and keywords such as `if`, `let`, `fn`, \
+             `true`); rename it, for example to `call_step`"
+        );
+        // The suggestion is free: not another step's id.
+        let (_, hint) = help(&["call", "call_step"]);
+        assert!(hint.ends_with("for example to `call_step_2`"), "{hint}");
+        // A reserved word outside the short list is named first.
+        let (_, hint) = help(&["while"]);
+        assert!(hint.contains("reserves `while` and other words (`call`, `default`"), "{hint}");
+        // Other bad ids get the allowed characters and a cleaned-up name.
+        let (_, hint) = help(&["Hello-World"]);
+        assert_eq!(
+            hint,
+            "use a-z, 0-9 and _, starting with a letter, at most 64 characters; for example `hello_world`"
+        );
+        let (_, hint) = help(&["2nd try"]);
+        assert!(hint.ends_with("for example `step_2nd_try`"), "{hint}");
+        let long = "a".repeat(65);
+        let (message, _) = help(&[long.as_str()]);
+        assert!(message.ends_with("is longer than 64 characters"), "{message}");
+    }
+
+    #[test]
+    fn a_loop_nothing_enters_is_reported_once_not_per_orphaned_step() {
+        let text = "schema: 1\nid: l\nname: L\ntrigger: { type: message_received }\nstart: hello\nsteps:\n  \
+                    hello:\n    kind: send_message\n    text: Hi\n  \
+                    a:\n    kind: send_message\n    text: A\n    next: { next: b }\n  \
+                    b:\n    kind: send_message\n    text: B\n    next: { next: a_after }\n  \
+                    a_after:\n    kind: send_message\n    text: C\n    next: { next: a }\n  \
+                    tail:\n    kind: send_message\n    text: D\n  \
+                    lonely:\n    kind: send_message\n    text: E\n";
+        let result = crate::compile(text);
+        let found: Vec<(&str, &str)> =
+            result.diagnostics.iter().map(|d| (d.code.as_str(), d.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "E0304",
+                    "steps `a`, `b`, `a_after` form a loop with no limit, and no path from `start` leads into it, \
+                     so they can never run"
+                ),
+                ("E0303", "step `tail` can never run: no path from `start` leads to it"),
+                ("E0303", "step `lonely` can never run: no path from `start` leads to it"),
+            ]
+        );
+        // A step that only the orphaned loop leads to is orphaned by it too.
+        let fed = text.replace(
+            "b:\n    kind: send_message\n    text: B\n    next: { next: a_after }",
+            "b:\n    kind: branch\n    branches: [{ name: vip, when: { field: contact.tags, op: contains, value: vip } }]\n    \
+             next: { vip: a_after, else: tail }",
+        );
+        assert_ne!(fed, text);
+        let codes: Vec<(&str, String)> = crate::compile(&fed)
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.as_str(), d.message.chars().take(20).collect()))
+            .collect();
+        assert_eq!(codes, [("E0304", "steps `a`, `b`, `a_a".to_owned()), ("E0303", "step `lonely` can ne".to_owned())]);
     }
 
     #[test]

@@ -166,6 +166,59 @@ pub fn identifier_problem(s: &str) -> &'static str {
     }
 }
 
+/// Reserved words a person is likely to pick as a name, named in the hint for a reserved id
+/// (the whole list is too long to read in a hint).
+const TEMPTING_RESERVED: &[&str] =
+    &["call", "default", "eval", "exit", "import", "match", "new", "print", "return", "switch", "type_of"];
+
+/// A free identifier close to `s`: `s` made lowercase with other characters as `_`, then
+/// `_step` (and a number) added while it is reserved or `taken`. `None` when nothing usable
+/// is left of `s`.
+pub fn suggest_identifier(s: &str, taken: impl Fn(&str) -> bool) -> Option<String> {
+    let mut base = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '_' };
+        if !(c == '_' && (base.is_empty() || base.ends_with('_'))) {
+            base.push(c);
+        }
+    }
+    let mut base = base.trim_end_matches('_').to_owned();
+    if base.is_empty() {
+        return None;
+    }
+    if base.starts_with(|c: char| c.is_ascii_digit()) {
+        base.insert_str(0, "step_");
+    }
+    // Leave room for `_step` and a number within the 64 characters of an id.
+    base.truncate(52);
+    let free = |c: &str| is_identifier(c) && !taken(c);
+    if free(&base) {
+        return Some(base);
+    }
+    let stepped = format!("{base}_step");
+    if free(&stepped) {
+        return Some(stepped);
+    }
+    (2..1000).map(|n| format!("{stepped}_{n}")).find(|c| free(c))
+}
+
+/// The hint for a name that is not an identifier: which words are reserved when it is one,
+/// and a free name to use instead (`suggestion`, from [`suggest_identifier`]).
+pub fn identifier_help(s: &str, suggestion: Option<&str>) -> String {
+    if RESERVED.contains(&s) {
+        let others: Vec<String> = TEMPTING_RESERVED.iter().filter(|w| **w != s).map(|w| format!("`{w}`")).collect();
+        let instead = suggestion.map(|n| format!(", for example to `{n}`")).unwrap_or_default();
+        format!(
+            "the expression language reserves `{s}` and other words ({}, and keywords such as `if`, `let`, \
+             `fn`, `true`); rename it{instead}",
+            others.join(", ")
+        )
+    } else {
+        let instead = suggestion.map(|n| format!("; for example `{n}`")).unwrap_or_default();
+        format!("use a-z, 0-9 and _, starting with a letter, at most 64 characters{instead}")
+    }
+}
+
 /// Checks a fixed-attribute path: `segments[0]` must be in `known`, and only open
 /// attributes may go deeper.
 fn check_attrs(root: &str, segments: &[&str], known: &[&str], open: &[&str]) -> Result<(), PathProblem> {

@@ -187,6 +187,13 @@ scenario("a new user builds a low-CSAT escalation, publishes it and exports it",
   await chat.locator('.line.status[data-run-status="completed"]').waitFor();
   assert.equal(await page.locator(".react-flow__node.current").count(), 0, "the run ended: no step is current");
   await shot("test-chat-path");
+  // "Pretend it is Saturday 10:00 in Tokyo": the session's clock moves there.
+  await chat.getByText("Pretend it is…").click();
+  await chat.getByLabel("Pretend date and time").fill("2026-12-05T10:00");
+  await chat.getByLabel("Timezone").fill("Asia/Tokyo");
+  await chat.getByRole("button", { name: "Set", exact: true }).click();
+  await chat.getByTestId("session-clock").filter({ hasText: "The session's time: Sat 2026-12-05 10:0" }).waitFor();
+  await shot("test-chat-clock");
   await chat.getByRole("button", { name: "Close the test chat" }).click();
   await page.locator(".react-flow__edge.on-path").first().waitFor({ state: "detached" });
 

@@ -7,14 +7,14 @@
 
 use super::cache::{Cache, MessageRow, OutboxRow};
 use super::events::Handled;
-use super::records::{Agent, Contact, Conversation, Run};
+use super::records::{self, Agent, Contact, Conversation, Run};
 use super::triggers::{Fire, Start};
 use super::{assign, Engine, Error};
 use crate::clock::{from_millis, to_millis};
 use crate::store::Conn;
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{json, Value};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use steps::machine::{AgentRef, Effect, Input, Next, Outcome, StepContext, Wait};
 use steps::trigger::ExitCondition;
 use steps::CompiledWorkflow;
@@ -96,6 +96,8 @@ pub(super) struct Batch<'a> {
     pub agents_changed: bool,
     /// Rows read and changed in this transaction, written back by [`Batch::finish`].
     pub cache: Cache,
+    /// Test chats' clock offsets (ms) read in this batch, by contact (see [`Batch::now_for`]).
+    pub clocks: HashMap<i64, i64>,
 }
 
 /// Whose queued messages [`Batch::drop_queued_messages`] drops.
@@ -126,7 +128,28 @@ impl<'a> Batch<'a> {
             wake_timers: false,
             agents_changed: false,
             cache: Cache::default(),
+            clocks: HashMap::new(),
         }
+    }
+
+    /// How far the contact's clock is from the real time, in milliseconds: a test chat may
+    /// pretend it is another time (`test_sessions.clock_offset_ms`); everyone else is at 0.
+    pub async fn clock_offset(&mut self, contact: &Contact) -> Result<i64, Error> {
+        if contact.test_workflow.is_none() {
+            return Ok(0);
+        }
+        if let Some(&offset) = self.clocks.get(&contact.id) {
+            return Ok(offset);
+        }
+        let offset = records::test_clock_offset(self.conn, contact.id).await?;
+        self.clocks.insert(contact.id, offset);
+        Ok(offset)
+    }
+
+    /// The time the contact's runs see (`StepContext::now`, `system.*`, trigger conditions).
+    pub async fn now_for(&mut self, contact: &Contact) -> Result<DateTime<Utc>, Error> {
+        let offset = self.clock_offset(contact).await?;
+        Ok(self.now + chrono::Duration::milliseconds(offset))
     }
 
     /// Does all queued work, then writes every change back. Call it before committing.
@@ -233,14 +256,14 @@ impl<'a> Batch<'a> {
         Ok(Env { contact, conversation, assignee })
     }
 
-    fn vars(&self, run: &Run, env: &Env) -> Value {
+    fn vars(&self, run: &Run, env: &Env, now: DateTime<Utc>) -> Value {
         json!({
             "contact": env.contact.to_vars(),
             "conversation": env.conversation.as_ref().map(Conversation::to_vars),
             "assignee": env.assignee.as_ref().map(Agent::to_vars),
             "trigger": run.vars.get("trigger").cloned().unwrap_or(Value::Null),
             "steps": run.vars.get("steps").cloned().unwrap_or_else(|| json!({})),
-            "system": system_vars(self.now, self.engine.inner.timezone),
+            "system": system_vars(now, self.engine.inner.timezone),
         })
     }
 
@@ -249,6 +272,10 @@ impl<'a> Batch<'a> {
     async fn advance(&mut self, run: &mut Run, mut input: Option<Input>) -> Result<(), Error> {
         let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
         let mut env = self.env(run.contact_id).await?;
+        // A test chat's runs live on its clock; its timers are kept in real time (below, in
+        // `wait`) so the timer loop fires them when that clock reaches them.
+        let offset = self.clock_offset(&env.contact).await?;
+        let now = self.now + chrono::Duration::milliseconds(offset);
         run.status = "running".into();
         for _ in 0..MAX_TRANSITIONS {
             let Some(step_id) = run.step.clone() else {
@@ -259,10 +286,10 @@ impl<'a> Batch<'a> {
                     .end(run, "failed", Some(format!("step `{step_id}` is not in version {}", run.version)))
                     .await;
             };
-            let vars = self.vars(run, &env);
+            let vars = self.vars(run, &env, now);
             let ctx = StepContext {
                 step_id: &step_id,
-                now: self.now,
+                now,
                 timezone: self.engine.inner.timezone,
                 vars: &vars,
                 connected: &step.connected,
@@ -327,7 +354,7 @@ impl<'a> Batch<'a> {
                         input = Some(Input::Outcome { outcome: o });
                         continue;
                     }
-                    self.wait(run, &wait);
+                    self.wait(run, &wait, offset);
                     return Ok(());
                 }
                 Next::Fail { reason } => return self.end(run, "failed", Some(reason)).await,
@@ -336,16 +363,19 @@ impl<'a> Batch<'a> {
         self.end(run, "failed", Some(format!("more than {MAX_TRANSITIONS} steps without waiting"))).await
     }
 
-    fn wait(&mut self, run: &mut Run, wait: &Wait) {
+    /// Parks `run`; a due time the step gave on the contact's clock (`offset` ms from the
+    /// real time) is stored in real time.
+    fn wait(&mut self, run: &mut Run, wait: &Wait, offset: i64) {
         run.status = "waiting".into();
         run.wait_kind = Some(wait.kind().to_owned());
         run.waiting_since = Some(self.now_ms);
-        run.due_at = wait.due().map(to_millis);
+        let due = wait.due().map(|d| to_millis(d).saturating_sub(offset));
+        run.due_at = due;
         if wait.kind() != "agent" {
             run.wait_data = Value::Null;
         }
-        if let Some(due) = wait.due() {
-            self.cache.set_timer(run.id, to_millis(due), run.seq);
+        if let Some(due) = due {
+            self.cache.set_timer(run.id, due, run.seq);
             self.wake_timers = true;
         }
         self.cache.put_run(run.clone());

@@ -66,6 +66,11 @@ pub struct Event {
     pub id: Option<String>,
     #[serde(flatten)]
     pub kind: EventKind,
+    /// When the event happens, for a test chat's contact only (and only from an admin): the
+    /// session's clock is set to it before the event is queued. `/api/events` refuses it
+    /// otherwise; the queue never stores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     /// Identifiers the sender's channel verified (see [`Identifier`]). Never read from JSON:
     /// only a channel adapter sets them ([`Event::verified_by_channel`]), and the queue keeps
     /// them in a column of their own, so an event posted to `/api/events` cannot claim any.
@@ -76,12 +81,12 @@ pub struct Event {
 impl Event {
     /// An event with no id (tests, internal use).
     pub fn new(kind: EventKind) -> Event {
-        Event { source: "api".into(), id: None, kind, verified: Vec::new() }
+        Event { source: "api".into(), id: None, kind, at: None, verified: Vec::new() }
     }
 
     /// An event the sender identifies by `id`; a second one with the same id is ignored.
     pub fn with_id(source: &str, id: &str, kind: EventKind) -> Event {
-        Event { source: source.into(), id: Some(id.into()), kind, verified: Vec::new() }
+        Event { source: source.into(), id: Some(id.into()), kind, at: None, verified: Vec::new() }
     }
 
     /// The event carries identifiers its channel verified. Only channel adapters call this,

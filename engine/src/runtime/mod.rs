@@ -42,7 +42,7 @@ pub use people::AgentSpec;
 pub use queue::Accepted;
 pub use replay::Rebuilt;
 pub use secrets::SecretInfo;
-pub use testchat::{TestStarted, TestTrigger};
+pub use testchat::{TestClock, TestStarted, TestTrigger};
 pub use workflows::{diff, DraftBase, DraftSaved, Published, VersionInfo, WorkflowDetail, WorkflowSummary};
 
 use crate::clock::{to_millis, Clock};

@@ -204,6 +204,16 @@ fn contact_from_row(row: &sqlx::any::AnyRow) -> Result<Contact, Error> {
 }
 
 /// The contacts with these ids (missing ones are skipped).
+/// A test chat's clock offset (milliseconds from the real time); 0 for a contact that is not
+/// a test session.
+pub async fn test_clock_offset(c: &mut Conn, contact_id: i64) -> Result<i64, Error> {
+    let offset: Option<i64> = sqlx::query_scalar("SELECT clock_offset_ms FROM test_sessions WHERE contact_id = $1")
+        .bind(contact_id)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(offset.unwrap_or(0))
+}
+
 pub async fn load_contacts(c: &mut Conn, ids: &[i64]) -> Result<Vec<Contact>, Error> {
     // `IN ()` is SQLite's, not PostgreSQL's.
     if ids.is_empty() {

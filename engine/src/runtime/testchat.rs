@@ -2,13 +2,20 @@
 //! to one workflow: it plays against a snapshot of the draft (stored in `test_sessions`, run
 //! as version `-contact_id`), starts no other workflow, and its runs stay out of the
 //! published versions' counts. Everything else is the real engine: the same events, steps,
-//! journal, outbox and timers; "fast-forward" only makes the session's timers due now.
+//! journal, outbox and timers; "fast-forward" makes the session's timers due now.
+//!
+//! A session has a clock of its own: the real time plus an offset (`PUT .../clock`, `at` on
+//! start, or an admin's event with `at`), so "pretend it is Saturday 10:00 in Tokyo" shows a
+//! business-hours flow both ways. Its runs see that time (`system.now`, business hours,
+//! waits); their timers are stored in real time, so the timer loop needs no exception, and
+//! fast-forward moves the session's clock to the timers it fires.
 
 use super::advance::Batch;
 use super::events::{ContactRef, EventKind, Handled};
 use super::records::{self, Agent, Contact};
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use steps::machine::{Effect, Input, Outcome};
@@ -124,6 +131,31 @@ impl Drop for ForgetOnDrop<'_> {
     }
 }
 
+/// The earliest and latest time a session's clock may be set to. Far enough either way for
+/// any business-hours test; near enough that the clock's arithmetic cannot overflow.
+const CLOCK_RANGE: (i64, i64) = (0, 253_402_300_799_000); // 1970-01-01 .. 9999-12-31T23:59:59Z
+
+/// A test session's clock as the API shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct TestClock {
+    pub session: i64,
+    /// The session's time now (RFC 3339, UTC).
+    pub now: String,
+    /// How far it is from the real time, in milliseconds (0: the real time).
+    pub offset_ms: i64,
+}
+
+/// Where a session's clock should stand, as a (checked) offset from `real_now`: `at` is the
+/// time it should be now; `None` is the real time.
+fn offset_to(at: Option<DateTime<Utc>>, real_now: DateTime<Utc>) -> Result<i64, Error> {
+    let Some(at) = at else { return Ok(0) };
+    let ms = to_millis(at);
+    if ms < CLOCK_RANGE.0 || ms > CLOCK_RANGE.1 {
+        return Err(Error::Refused(format!("`at` {} is outside the years 1970 to 9999", at.to_rfc3339())));
+    }
+    Ok(ms - to_millis(real_now))
+}
+
 /// A session just started.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TestStarted {
@@ -138,7 +170,13 @@ pub struct TestStarted {
 impl Engine {
     /// Starts a test-chat session: compiles `source` (refusing one with errors), creates the
     /// sandboxed contact and sets the flow off with `trigger`.
-    pub async fn start_test(&self, source: &str, trigger: Option<TestTrigger>) -> Result<TestStarted, Error> {
+    /// `at`, when given, is the time the session pretends it is (see [`Engine::set_test_clock`]).
+    pub async fn start_test(
+        &self,
+        source: &str,
+        trigger: Option<TestTrigger>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<TestStarted, Error> {
         let compiled = steps::compile(source);
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
@@ -154,6 +192,7 @@ impl Engine {
         }
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
+        let offset = offset_to(at, batch.now)?;
         let mut profile = Map::new();
         profile.insert("name".into(), json!("Test contact"));
         profile.insert("first_name".into(), json!("Tester"));
@@ -168,13 +207,18 @@ impl Engine {
         let session = batch.cache.new_contact(batch.conn, contact).await?;
         batch.cache.add_address("simulator", &format!("test-{session}"), session);
         batch.cache.flush(batch.conn, batch.now_ms).await?;
-        sqlx::query("INSERT INTO test_sessions (contact_id, workflow_id, source, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(session)
-            .bind(&wf.id)
-            .bind(source)
-            .bind(batch.now_ms)
-            .execute(&mut *batch.conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO test_sessions (contact_id, workflow_id, source, created_at, clock_offset_ms)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(session)
+        .bind(&wf.id)
+        .bind(source)
+        .bind(batch.now_ms)
+        .bind(offset)
+        .execute(&mut *batch.conn)
+        .await?;
+        batch.clocks.insert(session, offset);
         let version = -session;
         // Known to this transaction's runs now; forgotten again if it rolls back.
         self.inner.registry.put(&wf.id, version, wf.clone());
@@ -225,7 +269,10 @@ impl Engine {
                     }
                     TestTrigger::Webhook { payload } => json!({"type": "webhook", "payload": payload}),
                     TestTrigger::Manual { vars } => json!({"type": "manual", "vars": vars, "caller": null}),
-                    _ => json!({"type": "schedule", "fired_at": batch.now.to_rfc3339()}),
+                    _ => {
+                        let fired_at = batch.now + chrono::Duration::milliseconds(offset);
+                        json!({"type": "schedule", "fired_at": fired_at.to_rfc3339()})
+                    }
                 };
                 batch.start_explicit(&wf.id, version, &wf, session, vars).await?;
             }
@@ -244,6 +291,73 @@ impl Engine {
             .fetch_optional(&self.inner.pool)
             .await?
             .ok_or_else(|| Error::NotFound(format!("test session {session}")))
+    }
+
+    /// The session a contact is, if it is a test chat's contact (by id or by address).
+    pub async fn test_session_of(&self, contact: &ContactRef) -> Result<Option<i64>, Error> {
+        let id = match contact {
+            ContactRef::Id(id) => *id,
+            ContactRef::Address { channel, address } => match self.contact_by_address(channel, address).await? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        match self.test_workflow(id).await {
+            Ok(_) => Ok(Some(id)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets the session's clock: from now on its runs see `at` (then time goes on from
+    /// there); `None` returns it to the real time. Waiting runs keep their due times on the
+    /// session's clock: their timers move with it, and one the new time has passed fires.
+    pub async fn set_test_clock(&self, session: i64, at: Option<DateTime<Utc>>) -> Result<TestClock, Error> {
+        self.test_workflow(session).await?;
+        let mut tx = self.begin().await?;
+        let mut batch = Batch::new(self, tx.conn());
+        // Reading the contact takes its lock (PostgreSQL), so no batch advancing its runs
+        // schedules a timer on the old clock meanwhile.
+        batch.cache.contact(batch.conn, session).await?;
+        let real_now = batch.now;
+        let offset = offset_to(at, real_now)?;
+        let moved_by = offset - records::test_clock_offset(batch.conn, session).await?;
+        sqlx::query("UPDATE test_sessions SET clock_offset_ms = $1 WHERE contact_id = $2")
+            .bind(offset)
+            .bind(session)
+            .execute(&mut *batch.conn)
+            .await?;
+        if moved_by != 0 {
+            sqlx::query(
+                "UPDATE timers SET due_at = due_at - $1
+                  WHERE run_id IN (SELECT id FROM runs WHERE contact_id = $2 AND status = 'waiting')",
+            )
+            .bind(moved_by)
+            .bind(session)
+            .execute(&mut *batch.conn)
+            .await?;
+            sqlx::query("UPDATE runs SET due_at = due_at - $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at IS NOT NULL")
+                .bind(moved_by)
+                .bind(session)
+                .execute(&mut *batch.conn)
+                .await?;
+        }
+        // Timers moved earlier: the timer loop may be asleep until a later one.
+        batch.wake_timers = moved_by > 0;
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
+        tracing::info!(session, offset_ms = offset, "test chat clock set");
+        Ok(TestClock { session, now: session_now(real_now, offset).to_rfc3339(), offset_ms: offset })
+    }
+
+    /// The session's clock now.
+    pub async fn test_clock(&self, session: i64) -> Result<TestClock, Error> {
+        self.test_workflow(session).await?;
+        let mut conn = self.inner.pool.acquire().await?;
+        let offset = records::test_clock_offset(&mut conn, session).await?;
+        drop(conn);
+        let now = session_now(self.inner.clock.now(), offset);
+        Ok(TestClock { session, now: now.to_rfc3339(), offset_ms: offset })
     }
 
     /// The tester, as the contact, writes or presses a button.
@@ -277,11 +391,27 @@ impl Engine {
     }
 
     /// Makes every timer of the session's waiting runs due now and fires them: a wait ends,
-    /// a question or an escalation times out, business hours open.
+    /// a question or an escalation times out, business hours open. The session's clock moves
+    /// on to the latest of those timers, so the runs go on at the time they would have.
     pub async fn test_fast_forward(&self, session: i64) -> Result<usize, Error> {
         self.test_workflow(session).await?;
         let mut tx = self.begin().await?;
         let now = self.now_ms();
+        let latest: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(due_at) FROM timers WHERE due_at > $1
+               AND run_id IN (SELECT id FROM runs WHERE contact_id = $2 AND status = 'waiting')",
+        )
+        .bind(now)
+        .bind(session)
+        .fetch_one(tx.conn())
+        .await?;
+        if let Some(latest) = latest {
+            sqlx::query("UPDATE test_sessions SET clock_offset_ms = clock_offset_ms + $1 WHERE contact_id = $2")
+                .bind(latest - now)
+                .bind(session)
+                .execute(tx.conn())
+                .await?;
+        }
         let moved = sqlx::query(
             "UPDATE timers SET due_at = $1 WHERE due_at > $2
                AND run_id IN (SELECT id FROM runs WHERE contact_id = $3 AND status = 'waiting')",
@@ -376,13 +506,24 @@ impl Engine {
         // Stable: messages keep their order.
         timeline.sort_by_key(|(at, rank, _)| (*at, *rank));
         let contact = self.contact(session).await?;
+        let clock = self.test_clock(session).await?;
+        // Due times on the session's clock, as its runs see them.
+        for run in &mut runs {
+            if let Some(due) =
+                run["waiting"]["due_at"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            {
+                run["waiting"]["due_at"] = json!(session_now(due.to_utc(), clock.offset_ms).to_rfc3339());
+            }
+        }
+        let next_timer = self.next_test_timer(session).await?;
         Ok(json!({
             "session": session,
             "workflow_id": workflow,
             "contact": contact,
             "runs": runs,
             "timeline": timeline.into_iter().map(|(_, _, line)| line).collect::<Vec<_>>(),
-            "next_timer": self.next_test_timer(session).await?.map(|t| from_millis(t).to_rfc3339()),
+            "next_timer": next_timer.map(|t| session_now(from_millis(t), clock.offset_ms).to_rfc3339()),
+            "clock": clock,
         }))
     }
 
@@ -394,6 +535,11 @@ impl Engine {
         .fetch_one(&self.inner.pool)
         .await?)
     }
+}
+
+/// A real time on a session's clock.
+fn session_now(real: DateTime<Utc>, offset_ms: i64) -> DateTime<Utc> {
+    real + chrono::Duration::milliseconds(offset_ms)
 }
 
 /// A system line for an HTTP step's journal entry — the request when it is made, the

@@ -782,7 +782,7 @@ impl Batch<'_> {
             "assignee": assignee.as_ref().map(Agent::to_vars),
             "trigger": trigger,
             "steps": {},
-            "system": super::advance::system_vars(self.now, self.engine.inner.timezone),
+            "system": super::advance::system_vars(self.now_for(&contact).await?, self.engine.inner.timezone),
         });
         match cond.eval(&vars) {
             Ok(holds) => Ok(holds),

@@ -37,7 +37,7 @@ pub const MAX_EVENTS: usize = 1_000;
 /// Reads one event or a list of them. Each event is read on its own, so that an error says
 /// which event and which field (`[2].contact.address: unknown field ...`) instead of that
 /// the body matched no shape; oversized fields are refused the same way.
-fn parse_events(body: Value) -> Result<Vec<Event>, ApiError> {
+fn parse_events(body: Value) -> Result<(Vec<Event>, bool), ApiError> {
     let (items, indexed) = match body {
         Value::Array(items) => (items, true),
         one @ Value::Object(_) => (vec![one], false),
@@ -54,7 +54,7 @@ fn parse_events(body: Value) -> Result<Vec<Event>, ApiError> {
     if items.len() > MAX_EVENTS {
         return Err(ApiError::invalid("", format!("at most {MAX_EVENTS} events per request (got {})", items.len())));
     }
-    items
+    let events = items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
@@ -74,7 +74,8 @@ fn parse_events(body: Value) -> Result<Vec<Event>, ApiError> {
             event.check_limits().map_err(|e| ApiError::invalid(at(&e.path), e.message))?;
             Ok(event)
         })
-        .collect()
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok((events, indexed))
 }
 
 /// Which top-level field of an event a deserialisation error is about. An event's kind is
@@ -87,13 +88,15 @@ fn locate(event: &Value, problem: &str) -> Option<String> {
     }
     let object = event.as_object()?;
     let kind = object.get("type")?;
-    object.iter().filter(|(key, _)| !matches!(key.as_str(), "type" | "source" | "id")).find_map(|(key, value)| {
-        let alone = json!({"type": kind, key.as_str(): value});
-        match serde_json::from_value::<EventKind>(alone) {
-            Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
-            _ => None,
-        }
-    })
+    object.iter().filter(|(key, _)| !matches!(key.as_str(), "type" | "source" | "id" | "at")).find_map(
+        |(key, value)| {
+            let alone = json!({"type": kind, key.as_str(): value});
+            match serde_json::from_value::<EventKind>(alone) {
+                Err(e) if !e.to_string().starts_with("missing field") => Some(key.clone()),
+                _ => None,
+            }
+        },
+    )
 }
 
 /// Accepts events (202). Each is stored before the answer; a repeated id is reported as a
@@ -101,7 +104,9 @@ fn locate(event: &Value, problem: &str) -> Option<String> {
 /// that nothing is half accepted.
 pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<Value>) -> Result<Response, ApiError> {
     caller.require(&[Role::Integration])?;
-    let mut events = parse_events(body)?;
+    let (mut events, indexed) = parse_events(body)?;
+    // Test chats' clocks to set before queueing, once every event passed its checks.
+    let mut clocks = Vec::new();
     for (i, event) in events.iter_mut().enumerate() {
         // Only what happens in a channel or an inbox comes in here; shortcuts, signed
         // webhooks, agents' replies and assignments have endpoints that check who acts.
@@ -135,9 +140,33 @@ pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<
                 ));
             }
         }
+        // `at` lets an admin show a time-dependent flow (business hours) at another time;
+        // it moves a test chat's clock, so a real contact's events never take it.
+        if let Some(text) = event.at.take() {
+            let path = if indexed { format!("[{i}].at") } else { "at".to_owned() };
+            if caller.role != Role::Admin {
+                return Err(ApiError::invalid(path, "only an admin token may set `at` (for a test chat's contact)"));
+            }
+            let when = super::testchat::parse_at(&path, &text)?;
+            let session = match event.kind.contact() {
+                Some(contact) => s.engine.test_session_of(contact).await?,
+                None => None,
+            };
+            let Some(session) = session else {
+                return Err(ApiError::invalid(
+                    path,
+                    "`at` is accepted only for a test chat's contact (a contact of a test session); \
+                     this event's contact is not one",
+                ));
+            };
+            clocks.push((session, when));
+        }
         // Sources are namespaced so an integration cannot collide with the ids of signed
         // webhooks or of channel adapters.
         event.source = format!("api:{}", event.source);
+    }
+    for (session, when) in clocks {
+        s.engine.set_test_clock(session, Some(when)).await?;
     }
     let accepted = s.engine.enqueue(&events).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"accepted": accepted}))).into_response())

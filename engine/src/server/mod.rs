@@ -101,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/test-sessions/{id}/messages", post(testchat::say))
         .route("/api/test-sessions/{id}/close", post(testchat::close))
         .route("/api/test-sessions/{id}/fast-forward", post(testchat::fast_forward))
+        .route("/api/test-sessions/{id}/clock", axum::routing::put(testchat::clock))
         .route("/api/channels", get(channels::list))
         .route("/api/channels/preview", post(channels::preview))
         .route("/api/channels/{id}", get(channels::detail).put(channels::put).delete(channels::delete))

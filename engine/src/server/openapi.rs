@@ -192,6 +192,8 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/api/test-sessions/{id}/close", "The tester closes the conversation, as an agent", OPS)
         .optional_body(schema::<testchat::CloseBody>),
     op("post", "/api/test-sessions/{id}/fast-forward", "Make the test chat's waiting timers due now", OPS),
+    op("put", "/api/test-sessions/{id}/clock", "Set the time the test chat pretends it is (null: the real time)", OPS)
+        .body(schema::<testchat::ClockBody>),
     op("get", "/api/channels", "Channel connections (secrets by name only) with this month's usage", OPS),
     op("post", "/api/channels/preview", "How a message renders on WhatsApp, LINE and Telegram", OPS)
         .body(schema::<channels::PreviewBody>),
@@ -248,6 +250,7 @@ const LINKS: &[Link] = &[
     ("post", "/api/test-sessions", "Say", "post", "/api/test-sessions/{id}/messages", CREATED_ID),
     ("post", "/api/test-sessions", "Close", "post", "/api/test-sessions/{id}/close", CREATED_ID),
     ("post", "/api/test-sessions", "FastForward", "post", "/api/test-sessions/{id}/fast-forward", CREATED_ID),
+    ("post", "/api/test-sessions", "Clock", "put", "/api/test-sessions/{id}/clock", CREATED_ID),
     ("post", "/api/test-sessions", "End", "delete", "/api/test-sessions/{id}", CREATED_ID),
     ("put", "/api/agents/{id}", "Online", "post", "/api/agents/{id}/online", SAME_ID),
     ("put", "/api/channels/{id}", "Connection", "get", "/api/channels/{id}", SAME_ID),
