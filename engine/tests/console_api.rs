@@ -248,3 +248,92 @@ async fn a_live_stream_ends_when_its_token_is_revoked() {
     let mut kept = open_live(&api, &api.agent).await;
     assert!(tokio::time::timeout(Duration::from_secs(3), kept.next()).await.is_err(), "still open, nothing to say");
 }
+
+/// The open conversations `token`'s holder sees in the inbox, as (contact id, team, priority, assignee).
+async fn inbox(api: &Api, token: &str) -> Vec<(i64, Value, Value, Value)> {
+    let (status, list) = api.call("GET", "/api/conversations", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            (c["contact_id"].as_i64().unwrap_or(0), c["team"].clone(), c["priority"].clone(), c["assignee_id"].clone())
+        })
+        .collect()
+}
+
+/// The contact's latest conversation as (status, closed_by).
+async fn latest_conversation(api: &Api, contact: i64) -> (String, Option<String>) {
+    sqlx::query_as("SELECT status, closed_by FROM conversations WHERE contact_id = $1 ORDER BY id DESC LIMIT 1")
+        .bind(contact)
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("conversation")
+}
+
+#[tokio::test]
+async fn a_csat_survey_talks_in_a_conversation_of_its_own_that_closes_when_it_ends() {
+    let api = api().await;
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    let ana = api.engine.handle(says("ana", "My order is late")).await.expect("hello").contact_id.expect("contact");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1, "the contact's conversation is in the inbox");
+    let closed = api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    assert_eq!(closed.started.len(), 1, "CSAT starts on close");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.len(), 1, "the question went out");
+    // The question opened a conversation the survey owns: nobody's work, so in nobody's inbox.
+    assert_eq!(inbox(&api, &api.agent).await, vec![]);
+    assert_eq!(inbox(&api, &api.admin).await, vec![]);
+
+    api.engine.handle(presses("ana", "4", "★★★★")).await.expect("rating");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.last().map(String::as_str), Some("Thank you for your feedback!"));
+    assert_eq!(api.engine.run(closed.started[0]).await.expect("run").status, "completed");
+    // After the thank-you the survey's conversation closed itself, and started no second survey.
+    assert_eq!(latest_conversation(&api, ana).await, ("closed".into(), Some("workflow".into())));
+    assert_eq!(inbox(&api, &api.agent).await, vec![]);
+    assert_eq!(api.engine.runs_of_contact(ana).await.expect("runs").len(), 1, "no second CSAT");
+
+    // The contact writing again opens an ordinary conversation, back in the inbox.
+    api.engine.handle(says("ana", "One more thing")).await.expect("again");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+    assert_eq!(latest_conversation(&api, ana).await.0, "open");
+}
+
+#[tokio::test]
+async fn a_low_csat_score_hands_the_survey_conversation_to_the_supervisors() {
+    let api = api().await;
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    // The only supervisor is offline: the escalation waits in the supervisors' queue.
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
+    let now = switchboard::clock::to_millis(api.engine.clock().now());
+    let sue = switchboard::server::auth::create_token(
+        api.engine.pool(),
+        "sue",
+        switchboard::server::auth::Role::Agent,
+        Some("sue"),
+        now,
+    )
+    .await
+    .expect("sue's token");
+    let ana = api.engine.handle(says("ana", "My order is late")).await.expect("hello").contact_id.expect("contact");
+    let run = api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    api.engine.handle(presses("ana", "1", "★")).await.expect("rating");
+    flush(&api.engine).await;
+
+    let info = api.engine.run(run).await.expect("run");
+    assert_eq!((info.status.as_str(), info.step.as_deref()), ("waiting", Some("escalate")), "{info:?}");
+    let (status, closed_by) = latest_conversation(&api, ana).await;
+    assert_eq!((status.as_str(), closed_by), ("open", None), "an escalated conversation stays open");
+    // Back in the inbox, unassigned (not yet routed to a team, so every agent sees it).
+    let queued = vec![(ana, Value::Null, json!("high"), Value::Null)];
+    assert_eq!(inbox(&api, &sue).await, queued, "in the supervisor's inbox");
+
+    // Sue comes online and gets it; the run ends and the conversation stays open with her.
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], true)).await.expect("sue online");
+    flush(&api.engine).await;
+    assert_eq!(api.engine.run(run).await.expect("run").status, "completed");
+    assert_eq!(latest_conversation(&api, ana).await.0, "open");
+    assert_eq!(inbox(&api, &sue).await, vec![(ana, json!("supervisors"), json!("high"), json!("sue"))]);
+    assert_eq!(api.engine.runs_of_contact(ana).await.expect("runs").len(), 1, "no second CSAT");
+}

@@ -124,7 +124,8 @@ impl Engine {
         visible.map(|v| v != 0).ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
     }
 
-    /// Conversations for an inbox (test chats are not agents' work): open ones by default; `assignee` is an agent id,
+    /// Conversations for an inbox (test chats are not agents' work, nor open conversations a
+    /// workflow's run owns, see `Conversation::bot_run`): open ones by default; `assignee` is an agent id,
     /// `unassigned`, or absent for all; `team` narrows to one team; with `visible_to`, only
     /// those that agent may see.
     pub async fn conversations(
@@ -142,6 +143,7 @@ impl Engine {
              WHERE v.status = $2 AND c.test_workflow IS NULL
                AND ($3 IS NULL OR ($3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = $3)
                AND ($4 IS NULL OR v.team = $4)
+               AND (v.bot_run_id IS NULL OR v.status <> 'open')
                AND ($1 IS NULL OR {VISIBLE_TO_AGENT})
              ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
              LIMIT 500"
