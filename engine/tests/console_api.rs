@@ -337,3 +337,79 @@ async fn a_low_csat_score_hands_the_survey_conversation_to_the_supervisors() {
     assert_eq!(inbox(&api, &sue).await, vec![(ana, json!("supervisors"), json!("high"), json!("sue"))]);
     assert_eq!(api.engine.runs_of_contact(ana).await.expect("runs").len(), 1, "no second CSAT");
 }
+
+#[tokio::test]
+async fn queued_contacts_are_listed_with_their_wait_for_whoever_could_take_them() {
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("faq-menu");
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    // A freshly set-up team: new agents start offline and assignment wants online agents.
+    api.engine.set_agent_online("bob", false).await.expect("bob away");
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
+    let now = switchboard::clock::to_millis(api.engine.clock().now());
+    let sue = switchboard::server::auth::create_token(
+        api.engine.pool(),
+        "sue",
+        switchboard::server::auth::Role::Agent,
+        Some("sue"),
+        now,
+    )
+    .await
+    .expect("sue's token");
+    let (status, empty) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!((status, empty), (StatusCode::OK, json!([])));
+
+    // Ana asks for a person (anyone in the workspace); ten minutes later Carl's low CSAT
+    // score is escalated to the supervisors.
+    let ana = api.engine.handle(says("ana", "menu")).await.expect("menu").contact_id.expect("ana");
+    api.engine.handle(presses("ana", "human", "Talk to a person")).await.expect("human");
+    api.clock.advance(chrono::Duration::minutes(10));
+    let carl = api.engine.handle(says("carl", "hello")).await.expect("hello").contact_id.expect("carl");
+    api.engine.handle(closes("carl", "agent:bob", "resolved")).await.expect("close");
+    api.engine.handle(presses("carl", "1", "★")).await.expect("rating");
+    api.clock.advance(chrono::Duration::minutes(5));
+
+    let (status, queue) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let rows: Vec<(Value, Value, Value, Value, Value)> = queue
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|q| {
+            (
+                q["contact_id"].clone(),
+                q["step"].clone(),
+                q["team"].clone(),
+                q["waited_seconds"].clone(),
+                q["online_only"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (json!(ana), json!("assign_agent"), Value::Null, json!(900), json!(true)),
+            (json!(carl), json!("escalate"), json!("supervisors"), json!(300), json!(true)),
+        ],
+        "longest waiting first: {queue}"
+    );
+    assert_eq!(queue[0]["contact_name"], "ana Example");
+    assert_eq!(queue[0]["waiting_since"], "2026-11-23T10:00:00+00:00");
+
+    // Agents see what they could take: Bob (support) not the supervisors' request.
+    let (_, bobs) = api.call("GET", "/api/queue", Some(&api.agent), None).await;
+    let contacts =
+        |q: &Value| q.as_array().expect("a list").iter().map(|r| r["contact_id"].clone()).collect::<Vec<_>>();
+    assert_eq!(contacts(&bobs), vec![json!(ana)]);
+    let (_, sues) = api.call("GET", "/api/queue", Some(&sue), None).await;
+    assert_eq!(contacts(&sues), vec![json!(ana), json!(carl)]);
+    let (status, _) = api.call("GET", "/api/queue", Some(&api.integration), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api.call("GET", "/api/queue", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Sue comes online: she can take both, and the queue empties.
+    api.engine.set_agent_online("sue", true).await.expect("sue online");
+    let (_, queue) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!(queue, json!([]));
+}
