@@ -408,8 +408,10 @@ async fn queued_contacts_are_listed_with_their_wait_for_whoever_could_take_them(
     let (status, _) = api.call("GET", "/api/queue", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    // Sue comes online: she can take both, and the queue empties.
+    // Sue comes online: she can take both, the queue empties, and consoles hear of it live.
+    let mut live = open_live(&api, &api.ops).await;
     api.engine.set_agent_online("sue", true).await.expect("sue online");
     let (_, queue) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
     assert_eq!(queue, json!([]));
+    tokio::time::timeout(LIVE_WAIT, read_until(&mut live, carl)).await.expect("the assignment is announced");
 }

@@ -65,10 +65,10 @@ impl Engine {
                 .await?;
         }
         batch.agents_changed = true;
-        batch.finish().await?;
-        let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        self.commit(tx).await?;
-        self.after_commit(o, t);
+        // Concluded, not just finished: what the queue assigned to a newly available agent is
+        // announced live, so consoles see the conversation move.
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         Ok(())
     }
 
@@ -86,10 +86,10 @@ impl Engine {
             return Err(Error::NotFound(format!("agent {id}")));
         }
         batch.agents_changed = online;
-        batch.finish().await?;
-        let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        self.commit(tx).await?;
-        self.after_commit(o, t);
+        // Concluded, not just finished: what the queue assigned to a newly available agent is
+        // announced live, so consoles see the conversation move.
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         Ok(())
     }
 }
