@@ -415,3 +415,25 @@ async fn queued_contacts_are_listed_with_their_wait_for_whoever_could_take_them(
     assert_eq!(queue, json!([]));
     tokio::time::timeout(LIVE_WAIT, read_until(&mut live, carl)).await.expect("the assignment is announced");
 }
+
+#[tokio::test]
+async fn a_contact_writing_to_a_bot_that_asked_nothing_reaches_the_inbox() {
+    let api = api().await;
+    let promo = "schema: 1\nid: promo\nname: Promo\ntrigger: { type: manual }\nstart: announce\nsteps:\n  announce:\n    kind: send_message\n    text: Our sale starts tomorrow\n    next: { next: later }\n  later:\n    kind: wait\n    for: 1d\n    next: { done: remind }\n  remind:\n    kind: send_message\n    text: The sale is on!\n";
+    api.engine.publish(promo).await.expect("promo");
+    let ana = api.engine.handle(says("ana", "hello")).await.expect("hello").contact_id.expect("ana");
+    api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    api.engine.handle(manual_start("promo", ana)).await.expect("start");
+    assert_eq!(inbox(&api, &api.agent).await, vec![], "the announcement is the bot's business");
+
+    // Ana answers the announcement, which asked nothing: a person has to see it.
+    api.engine.handle(says("ana", "Can I still return my order?")).await.expect("writes");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+    api.clock.advance(chrono::Duration::days(1));
+    api.engine.fire_due_timers(10).await.expect("timers");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.last().map(String::as_str), Some("The sale is on!"));
+    // The run ended, but the conversation is people's now: it stays open in the inbox.
+    assert_eq!(latest_conversation(&api, ana).await, ("open".into(), None));
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+}

@@ -375,7 +375,7 @@ impl Batch<'_> {
                     c.opted_out = false;
                 }
                 self.cache.put_contact(c);
-                let (conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
+                let (mut conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
                 self.cache.message(MessageRow {
                     contact_id,
                     conversation_id: Some(conversation.id),
@@ -402,6 +402,12 @@ impl Batch<'_> {
                 if opting_out {
                     // The keyword is recorded above; it answers no question and starts no flow.
                     return self.opt_out(contact_id).await;
+                }
+                // A contact writing in a bot-owned conversation with no question waiting is
+                // talking to nobody: people should see it rather than it closing unread.
+                if waiting.is_none() && conversation.bot_run.is_some() {
+                    conversation.hand_over();
+                    self.cache.put_conversation(conversation);
                 }
                 if let Some(run_id) = waiting {
                     let input = Input::Reply { message: message.clone() };
