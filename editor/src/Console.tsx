@@ -1,4 +1,5 @@
-// The agent console at `/console`: the inbox (mine, unassigned, everything I may see), a
+// The agent console at `/console`: the inbox (mine, unassigned, everything I may see), the
+// contacts queued for an agent with how long they have waited, a
 // conversation (transcript with system lines and notes, reply, close with category and
 // summary, assign), the contact panel (fields, tags, the runs under way and why they wait),
 // shortcut buttons whose forms are rendered from their schema, and online/offline. It
@@ -15,6 +16,7 @@ import {
   type ContactView,
   type ConversationRow,
   type Me,
+  type QueuedContact,
   type Shortcut,
   type ShortcutField,
   type TimelineLine,
@@ -36,6 +38,23 @@ export function shortcutSchema(fields: ShortcutField[]): { schema: RJSFSchema; u
   return { schema: { type: "object", properties, required: fields.filter((f) => f.required).map((f) => f.id) }, uiSchema };
 }
 
+/** How long a queued contact has waited, in words ("just now", "12 min", "2 h 5 min", "3 d 4 h"). */
+export function waitedFor(seconds: number): string {
+  const minutes = Math.floor(Math.max(0, seconds) / 60);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** Whom a queued contact waits for, as the queue list says it. */
+export function queuedFor(q: QueuedContact): string {
+  const whom = q.agent ? `agent ${q.agent}` : q.team ? `team ${q.team}` : "anyone";
+  return q.online_only ? `${whom}, online` : whom;
+}
+
 const TABS = [
   ["mine", "Mine"],
   ["unassigned", "Unassigned"],
@@ -50,6 +69,7 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
   const [me, setMe] = useState<Me | null>(null);
   const [tab, setTab] = useState<(typeof TABS)[number][0]>("mine");
   const [inbox, setInbox] = useState<ConversationRow[]>([]);
+  const [queue, setQueue] = useState<QueuedContact[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [shortcuts, setShortcuts] = useState<Shortcut[]>([]);
@@ -74,7 +94,14 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
     if (!me) return;
     const assignee = tab === "all" ? undefined : tab === "mine" ? "me" : "unassigned";
     api.conversations(assignee).then(setInbox, (e) => setError(message(e)));
+    api.queue().then(setQueue, () => undefined);
   }, [tab, tick, me]);
+
+  // Waits grow without any change to announce: the queue is read again every minute.
+  useEffect(() => {
+    const timer = setInterval(() => api.queue().then(setQueue, () => undefined), 60_000);
+    return () => clearInterval(timer);
+  }, []);
 
   // Live: the inbox reloads on any change (coalesced); the open conversation only when the
   // change is about its contact (or events were missed).
@@ -176,6 +203,29 @@ export function Console({ onSignOut }: { onSignOut: () => void }) {
             ))}
             {inbox.length === 0 && <li className="muted small">No open conversations here.</li>}
           </ul>
+          <section className="queued" aria-label="Queued">
+            <h2>Queued</h2>
+            <ul>
+              {queue.map((q) => (
+                <li key={q.run_id}>
+                  <button
+                    className={`conversation${selected === q.contact_id ? " picked" : ""}`}
+                    onClick={() => {
+                      setNotice(null);
+                      setSelected(q.contact_id);
+                    }}
+                    data-queued={q.contact_id}
+                    title={`Waiting since ${new Date(q.waiting_since).toLocaleString()} in ${q.workflow_id}${q.step ? ` (${q.step})` : ""}`}
+                  >
+                    <strong>{q.contact_name ?? `Contact ${q.contact_id}`}</strong>
+                    <span className="small">waiting {waitedFor(q.waited_seconds)}</span>
+                    <span className="muted small">for {queuedFor(q)}</span>
+                  </button>
+                </li>
+              ))}
+              {queue.length === 0 && <li className="muted small">Nobody is waiting for an agent.</li>}
+            </ul>
+          </section>
         </nav>
         {selected === null ? (
           <main className="conversation-view muted">Pick a conversation.</main>

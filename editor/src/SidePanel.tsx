@@ -13,7 +13,7 @@ import { conditionUiSchema } from "./condition";
 import { ConditionField } from "./ConditionField";
 import { ChannelPreview } from "./ChannelPreview";
 import { TemplateWidget } from "./TemplateWidget";
-import { problemsOf } from "./graph";
+import { problemsIn, problemsOf } from "./graph";
 import { useEditor } from "./store";
 import {
   configure,
@@ -95,7 +95,7 @@ export function SidePanel({ kinds }: { kinds: Map<string, KindInfo> }) {
   const file = useEditor((s) => s.file);
   const selected = useEditor((s) => s.selected);
   const compiled = useEditor((s) => s.compiled);
-  const diagnostics = compiled?.diagnostics ?? [];
+  const diagnostics = problemsIn(compiled);
   if (!file) return <aside className="side" />;
   if (selected === TRIGGER) return <TriggerPanel file={file} diagnostics={diagnostics} />;
   const step = selected ? file.steps?.[selected] : undefined;

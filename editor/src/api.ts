@@ -50,6 +50,23 @@ export interface WorkflowDetail extends WorkflowSummary {
 export interface Compiled {
   diagnostics: Diagnostic[];
   ports: Record<string, PortSpec[] | null>;
+  /** What the workspace says about the file (code `assignment`: a target nobody could take). */
+  warnings?: Diagnostic[];
+}
+
+/** A contact waiting in the assignment queue (`GET /api/queue`). */
+export interface QueuedContact {
+  run_id: number;
+  contact_id: number;
+  contact_name: string | null;
+  workflow_id: string;
+  step: string | null;
+  team: string | null;
+  agent: string | null;
+  online_only: boolean;
+  waiting_since: string;
+  waited_seconds: number;
+  due_at: string | null;
 }
 
 /** How the test chat sets a flow off: mirrors the trigger types. */
@@ -330,6 +347,7 @@ export const api = {
     call<unknown>("POST", `/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
   open: (id: number) => call<unknown>("POST", `/api/contacts/${id}/open`),
   assign: (id: number, agentId: string | null) => call<unknown>("POST", `/api/contacts/${id}/assign`, { agent_id: agentId }),
+  queue: () => call<QueuedContact[]>("GET", "/api/queue"),
   agents: () => call<Agent[]>("GET", "/api/agents"),
   setOnline: (id: string, online: boolean) => call<unknown>("POST", `/api/agents/${encodeURIComponent(id)}/online`, { online }),
   shortcuts: () => call<Shortcut[]>("GET", "/api/shortcuts"),

@@ -7,6 +7,11 @@ import { portsOf } from "./catalog";
 import type { StepNode, TriggerNode } from "./nodes";
 import { connections, nextOf, TRIGGER, type Position, type Step, type WorkflowFile } from "./workflow";
 
+/** Everything to show as problems: the compiler's diagnostics, then the workspace's warnings. */
+export function problemsIn(compiled: Compiled | null): Diagnostic[] {
+  return [...(compiled?.diagnostics ?? []), ...(compiled?.warnings ?? [])];
+}
+
 /** The diagnostics that belong to a step (by its id or its path), or to the trigger. */
 export function problemsOf(diagnostics: Diagnostic[], id: string): Diagnostic[] {
   if (id === TRIGGER) return diagnostics.filter((d) => d.path === "/trigger" || d.path.startsWith("/trigger/"));
@@ -47,7 +52,7 @@ export function toFlow(
   kinds: Map<string, KindInfo>,
   compiled: Compiled | null,
 ): { nodes: (StepNode | TriggerNode)[]; edges: Edge[] } {
-  const diagnostics = compiled?.diagnostics ?? [];
+  const diagnostics = problemsIn(compiled);
   const trigger: TriggerNode = {
     id: TRIGGER,
     type: "trigger",

@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::api::{api, api_with};
+use common::api::{api, api_with, Api};
 use common::*;
 use serde_json::{json, Value};
 use switchboard::server::auth::ensure_admin;
@@ -386,6 +386,55 @@ async fn expressions_that_could_block_the_engine_are_refused_at_compile_time() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = api.call("POST", "/api/workflows/slow/publish", Some(&api.ops), None).await;
     assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_workflow")));
+}
+
+/// The warnings `/api/compile` gives on a workflow that compiles cleanly.
+async fn warnings(api: &Api, source: String) -> Vec<Value> {
+    let (status, compiled) = api.call("POST", "/api/compile", Some(&api.ops), Some(json!({"source": source}))).await;
+    assert_eq!(status, StatusCode::OK, "{compiled}");
+    assert_eq!(compiled["diagnostics"], json!([]), "{compiled}");
+    compiled["warnings"].as_array().cloned().expect("warnings")
+}
+
+/// An assignment nobody could ever take is silent at run time (the contact just waits), so
+/// the editor's compile warns about it on the step, by the workspace's agents.
+#[tokio::test]
+async fn the_editor_is_warned_of_an_assignment_nobody_could_take() {
+    let api = api().await;
+    let flow = |assign: &str| {
+        format!(
+            "schema: 1\nid: route\nname: Route\ntrigger: {{ type: manual }}\nstart: route\nsteps:\n  route:\n    kind: {assign}\n    next: {{ timeout: sorry }}\n  sorry:\n    kind: add_comment\n    text: Nobody came\n"
+        )
+    };
+    let none: Vec<Value> = Vec::new();
+    // Bob (support) is online: the support team and the workspace can be assigned.
+    assert_eq!(warnings(&api, flow("assign\n    team: support")).await, none);
+    assert_eq!(warnings(&api, flow("assign\n    to: workspace")).await, none);
+    // Nobody is in `billing`.
+    let found = warnings(&api, flow("escalate\n    team: billing")).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (&found[0]["code"], &found[0]["severity"], &found[0]["step"], &found[0]["path"]),
+        (&json!("assignment"), &json!("warning"), &json!("route"), &json!("/steps/route/team"))
+    );
+    assert_eq!(found[0]["pos"], json!({"line": 9, "col": 11}));
+    assert!(found[0]["message"].as_str().is_some_and(|m| m.starts_with("team `billing` has no agents")), "{found:?}");
+    // Bob goes away: nobody online, and assign wants online agents by default.
+    api.engine.set_agent_online("bob", false).await.expect("away");
+    let found = warnings(&api, flow("assign\n    team: support")).await;
+    assert!(
+        found[0]["message"].as_str().is_some_and(|m| m.starts_with("nobody in team `support` is online")),
+        "{found:?}"
+    );
+    assert_eq!(found[0]["path"], json!("/steps/route/team"));
+    let found = warnings(&api, flow("assign\n    to: workspace")).await;
+    assert_eq!(found[0]["path"], json!("/steps/route"), "the workspace: on the step");
+    assert_eq!(warnings(&api, flow("assign\n    team: support\n    online_only: false")).await, none);
+    // A team filled in at run time is not checked; nor is a workflow that does not compile.
+    assert_eq!(warnings(&api, flow("assign\n    team: 'support-{{contact.language}}'")).await, none);
+    let broken = flow("assign\n    team: billing").replace("next: { timeout: sorry }", "next: { timeout: nowhere }");
+    let (_, compiled) = api.call("POST", "/api/compile", Some(&api.ops), Some(json!({"source": broken}))).await;
+    assert_eq!(compiled["warnings"], json!([]));
 }
 
 /// A YAML alias bomb made of one large string: refused by its expanded size in bytes.

@@ -248,3 +248,192 @@ async fn a_live_stream_ends_when_its_token_is_revoked() {
     let mut kept = open_live(&api, &api.agent).await;
     assert!(tokio::time::timeout(Duration::from_secs(3), kept.next()).await.is_err(), "still open, nothing to say");
 }
+
+/// The open conversations `token`'s holder sees in the inbox, as (contact id, team, priority, assignee).
+async fn inbox(api: &Api, token: &str) -> Vec<(i64, Value, Value, Value)> {
+    let (status, list) = api.call("GET", "/api/conversations", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            (c["contact_id"].as_i64().unwrap_or(0), c["team"].clone(), c["priority"].clone(), c["assignee_id"].clone())
+        })
+        .collect()
+}
+
+/// The contact's latest conversation as (status, closed_by).
+async fn latest_conversation(api: &Api, contact: i64) -> (String, Option<String>) {
+    sqlx::query_as("SELECT status, closed_by FROM conversations WHERE contact_id = $1 ORDER BY id DESC LIMIT 1")
+        .bind(contact)
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("conversation")
+}
+
+#[tokio::test]
+async fn a_csat_survey_talks_in_a_conversation_of_its_own_that_closes_when_it_ends() {
+    let api = api().await;
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    let ana = api.engine.handle(says("ana", "My order is late")).await.expect("hello").contact_id.expect("contact");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1, "the contact's conversation is in the inbox");
+    let closed = api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    assert_eq!(closed.started.len(), 1, "CSAT starts on close");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.len(), 1, "the question went out");
+    // The question opened a conversation the survey owns: nobody's work, so in nobody's inbox.
+    assert_eq!(inbox(&api, &api.agent).await, vec![]);
+    assert_eq!(inbox(&api, &api.admin).await, vec![]);
+
+    api.engine.handle(presses("ana", "4", "★★★★")).await.expect("rating");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.last().map(String::as_str), Some("Thank you for your feedback!"));
+    assert_eq!(api.engine.run(closed.started[0]).await.expect("run").status, "completed");
+    // After the thank-you the survey's conversation closed itself, and started no second survey.
+    assert_eq!(latest_conversation(&api, ana).await, ("closed".into(), Some("workflow".into())));
+    assert_eq!(inbox(&api, &api.agent).await, vec![]);
+    assert_eq!(api.engine.runs_of_contact(ana).await.expect("runs").len(), 1, "no second CSAT");
+
+    // The contact writing again opens an ordinary conversation, back in the inbox.
+    api.engine.handle(says("ana", "One more thing")).await.expect("again");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+    assert_eq!(latest_conversation(&api, ana).await.0, "open");
+}
+
+#[tokio::test]
+async fn a_low_csat_score_hands_the_survey_conversation_to_the_supervisors() {
+    let api = api().await;
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    // The only supervisor is offline: the escalation waits in the supervisors' queue.
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
+    let now = switchboard::clock::to_millis(api.engine.clock().now());
+    let sue = switchboard::server::auth::create_token(
+        api.engine.pool(),
+        "sue",
+        switchboard::server::auth::Role::Agent,
+        Some("sue"),
+        now,
+    )
+    .await
+    .expect("sue's token");
+    let ana = api.engine.handle(says("ana", "My order is late")).await.expect("hello").contact_id.expect("contact");
+    let run = api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
+    api.engine.handle(presses("ana", "1", "★")).await.expect("rating");
+    flush(&api.engine).await;
+
+    let info = api.engine.run(run).await.expect("run");
+    assert_eq!((info.status.as_str(), info.step.as_deref()), ("waiting", Some("escalate")), "{info:?}");
+    let (status, closed_by) = latest_conversation(&api, ana).await;
+    assert_eq!((status.as_str(), closed_by), ("open", None), "an escalated conversation stays open");
+    // Back in the inbox, unassigned (not yet routed to a team, so every agent sees it).
+    let queued = vec![(ana, Value::Null, json!("high"), Value::Null)];
+    assert_eq!(inbox(&api, &sue).await, queued, "in the supervisor's inbox");
+
+    // Sue comes online and gets it; the run ends and the conversation stays open with her.
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], true)).await.expect("sue online");
+    flush(&api.engine).await;
+    assert_eq!(api.engine.run(run).await.expect("run").status, "completed");
+    assert_eq!(latest_conversation(&api, ana).await.0, "open");
+    assert_eq!(inbox(&api, &sue).await, vec![(ana, json!("supervisors"), json!("high"), json!("sue"))]);
+    assert_eq!(api.engine.runs_of_contact(ana).await.expect("runs").len(), 1, "no second CSAT");
+}
+
+#[tokio::test]
+async fn queued_contacts_are_listed_with_their_wait_for_whoever_could_take_them() {
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("faq-menu");
+    api.engine.publish(&reference("csat")).await.expect("csat");
+    // A freshly set-up team: new agents start offline and assignment wants online agents.
+    api.engine.set_agent_online("bob", false).await.expect("bob away");
+    api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
+    let now = switchboard::clock::to_millis(api.engine.clock().now());
+    let sue = switchboard::server::auth::create_token(
+        api.engine.pool(),
+        "sue",
+        switchboard::server::auth::Role::Agent,
+        Some("sue"),
+        now,
+    )
+    .await
+    .expect("sue's token");
+    let (status, empty) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!((status, empty), (StatusCode::OK, json!([])));
+
+    // Ana asks for a person (anyone in the workspace); ten minutes later Carl's low CSAT
+    // score is escalated to the supervisors.
+    let ana = api.engine.handle(says("ana", "menu")).await.expect("menu").contact_id.expect("ana");
+    api.engine.handle(presses("ana", "human", "Talk to a person")).await.expect("human");
+    api.clock.advance(chrono::Duration::minutes(10));
+    let carl = api.engine.handle(says("carl", "hello")).await.expect("hello").contact_id.expect("carl");
+    api.engine.handle(closes("carl", "agent:bob", "resolved")).await.expect("close");
+    api.engine.handle(presses("carl", "1", "★")).await.expect("rating");
+    api.clock.advance(chrono::Duration::minutes(5));
+
+    let (status, queue) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let rows: Vec<(Value, Value, Value, Value, Value)> = queue
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|q| {
+            (
+                q["contact_id"].clone(),
+                q["step"].clone(),
+                q["team"].clone(),
+                q["waited_seconds"].clone(),
+                q["online_only"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (json!(ana), json!("assign_agent"), Value::Null, json!(900), json!(true)),
+            (json!(carl), json!("escalate"), json!("supervisors"), json!(300), json!(true)),
+        ],
+        "longest waiting first: {queue}"
+    );
+    assert_eq!(queue[0]["contact_name"], "ana Example");
+    assert_eq!(queue[0]["waiting_since"], "2026-11-23T10:00:00+00:00");
+
+    // Agents see what they could take: Bob (support) not the supervisors' request.
+    let (_, bobs) = api.call("GET", "/api/queue", Some(&api.agent), None).await;
+    let contacts =
+        |q: &Value| q.as_array().expect("a list").iter().map(|r| r["contact_id"].clone()).collect::<Vec<_>>();
+    assert_eq!(contacts(&bobs), vec![json!(ana)]);
+    let (_, sues) = api.call("GET", "/api/queue", Some(&sue), None).await;
+    assert_eq!(contacts(&sues), vec![json!(ana), json!(carl)]);
+    let (status, _) = api.call("GET", "/api/queue", Some(&api.integration), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api.call("GET", "/api/queue", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Sue comes online: she can take both, the queue empties, and consoles hear of it live.
+    let mut live = open_live(&api, &api.ops).await;
+    api.engine.set_agent_online("sue", true).await.expect("sue online");
+    let (_, queue) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
+    assert_eq!(queue, json!([]));
+    tokio::time::timeout(LIVE_WAIT, read_until(&mut live, carl)).await.expect("the assignment is announced");
+}
+
+#[tokio::test]
+async fn a_contact_writing_to_a_bot_that_asked_nothing_reaches_the_inbox() {
+    let api = api().await;
+    let promo = "schema: 1\nid: promo\nname: Promo\ntrigger: { type: manual }\nstart: announce\nsteps:\n  announce:\n    kind: send_message\n    text: Our sale starts tomorrow\n    next: { next: later }\n  later:\n    kind: wait\n    for: 1d\n    next: { done: remind }\n  remind:\n    kind: send_message\n    text: The sale is on!\n";
+    api.engine.publish(promo).await.expect("promo");
+    let ana = api.engine.handle(says("ana", "hello")).await.expect("hello").contact_id.expect("ana");
+    api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close");
+    api.engine.handle(manual_start("promo", ana)).await.expect("start");
+    assert_eq!(inbox(&api, &api.agent).await, vec![], "the announcement is the bot's business");
+
+    // Ana answers the announcement, which asked nothing: a person has to see it.
+    api.engine.handle(says("ana", "Can I still return my order?")).await.expect("writes");
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+    api.clock.advance(chrono::Duration::days(1));
+    api.engine.fire_due_timers(10).await.expect("timers");
+    flush(&api.engine).await;
+    assert_eq!(sent(&api.engine, ana).await.last().map(String::as_str), Some("The sale is on!"));
+    // The run ended, but the conversation is people's now: it stays open in the inbox.
+    assert_eq!(latest_conversation(&api, ana).await, ("open".into(), None));
+    assert_eq!(inbox(&api, &api.agent).await.len(), 1);
+}

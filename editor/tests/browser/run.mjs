@@ -381,6 +381,25 @@ scenario("console: a contact is routed to an agent, escalated to a supervisor by
   await contact.getByRole("button", { name: "5 stars" }).click();
   await contact.getByText("Thank you for your feedback!").waitFor();
   await contact.screenshot({ path: shot.path("contact-rated") });
+  // The survey talked in a conversation of its own, which closed after the thanks: no open,
+  // unassigned conversation is left behind in anyone's inbox.
+  const { body: open } = await server.api("GET", "/api/conversations");
+  assert.ok(!open.some((c) => c.contact_name === "Ana Lima"), JSON.stringify(open));
+
+  // Bob goes offline; the next contact asking for English support waits in the queue, and
+  // Bob's console lists them under Queued with their wait.
+  await page.getByRole("button", { name: "Online" }).click();
+  await page.getByRole("button", { name: "Offline" }).waitFor();
+  const leo = await (await browser.newContext({ viewport: { width: 700, height: 900 } })).newPage();
+  await signInAt(leo, "/console/contact?address=leo-web&name=Leo%20Park", contactToken);
+  await leo.getByLabel("Message").fill("Hi");
+  await leo.getByRole("button", { name: "Send" }).click();
+  await leo.getByRole("button", { name: "English" }).click();
+  await leo.getByRole("button", { name: "Technical help" }).click();
+  const queued = page.getByRole("region", { name: "Queued" }).getByRole("button", { name: /Leo Park/ });
+  await queued.waitFor();
+  assert.match(await queued.innerText(), /waiting just now[\s\S]*for team support-en, online/);
+  await shot("queued");
   const { body: ana } = await server.api("GET", "/api/contacts?limit=1000");
   assert.ok(ana.some((c) => c.name === "Ana Lima" && c.fields.last_csat === 5), "the rating is on the contact");
 });

@@ -36,6 +36,20 @@ pub(super) enum Work {
     Fire { fire: Fire, origin: Vec<String> },
 }
 
+/// Who a conversation a workflow opens belongs to, and what an effect does to one that is
+/// already open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opens {
+    /// A message's: the run owns a conversation it opens (out of the inbox, closed when the
+    /// run ends); an open one is used as it is.
+    BotOwned,
+    /// Setting a priority: an ordinary conversation; an open one is used as it is.
+    Ordinary,
+    /// Asking for people (assign, escalate, open_conversation): an ordinary conversation,
+    /// and an open bot-owned one is handed over to people.
+    ForPeople,
+}
+
 /// The condition under which a resume still applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Expect {
@@ -404,10 +418,30 @@ impl<'a> Batch<'a> {
             // stopped it, or the contact left it (an agent took over, the contact opted out).
             self.drop_queued_messages(Queued::OfRun(run.id), &format!("not sent: the run was {status}")).await?;
         }
+        self.close_bot_conversation(run).await?;
         // An operator's cancel does not start what was queued behind the run.
         if status != "cancelled" && self.cache.may_have_queued(self.conn).await? {
             self.start_queued(&run.workflow_id, run.contact_id).await?;
         }
+        Ok(())
+    }
+
+    /// Closes the conversation `run` owns (its message opened it and no person has been
+    /// involved since), whatever way the run ended: otherwise a survey or a broadcast would
+    /// leave an open conversation nobody is meant to answer. The close is bookkeeping, not a
+    /// conversation ending: it fires no `conversation_closed` trigger and ends no run that
+    /// exits on it, so a CSAT never surveys a survey and no other flow reacts to it.
+    async fn close_bot_conversation(&mut self, run: &Run) -> Result<(), Error> {
+        let Some(mut conv) = self.cache.latest_conversation(self.conn, run.contact_id).await? else {
+            return Ok(());
+        };
+        if conv.status != "open" || conv.bot_run != Some(run.id) {
+            return Ok(());
+        }
+        conv.status = "closed".into();
+        conv.closed_at = Some(self.now_ms);
+        conv.closed_by = Some("workflow".into());
+        self.cache.put_conversation(conv);
         Ok(())
     }
 
@@ -439,7 +473,8 @@ impl<'a> Batch<'a> {
             }
             Effect::SendMessage { message } => {
                 let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
-                let conversation = self.ensure_conversation(env, "workflow", run).await?;
+                // A message with no open conversation opens one the run owns (see `end`).
+                let conversation = self.ensure_conversation(env, run, Opens::BotOwned).await?;
                 let channel = message
                     .channel
                     .clone()
@@ -535,7 +570,9 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::Assign { request } => {
-                self.ensure_conversation(env, "workflow", run).await?;
+                // Asking for a person (assign, escalate) makes the conversation people's, even
+                // while nobody qualifies yet: it waits in the inbox, not hidden.
+                self.ensure_conversation(env, run, Opens::ForPeople).await?;
                 let picked = assign::pick(self.cache.agents(self.conn).await?, request).cloned();
                 match picked {
                     Some(agent) => {
@@ -569,7 +606,7 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::SetPriority { priority } => {
-                let conversation = self.ensure_conversation(env, "workflow", run).await?;
+                let conversation = self.ensure_conversation(env, run, Opens::Ordinary).await?;
                 if let Some(conv) = env.conversation.as_mut().filter(|c| Some(c.id) == conversation) {
                     conv.priority = serde_json::to_value(priority)
                         .ok()
@@ -580,8 +617,9 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::OpenConversation => {
-                // Opening fires `conversation_opened` (source: workflow); nothing if one is open.
-                self.ensure_conversation(env, "workflow", run).await?;
+                // Opening fires `conversation_opened` (source: workflow); nothing if one is open
+                // but, asked for explicitly, it hands a bot-owned conversation to people.
+                self.ensure_conversation(env, run, Opens::ForPeople).await?;
                 Ok(None)
             }
             Effect::CloseConversation { category, summary } => {
@@ -694,19 +732,28 @@ impl<'a> Batch<'a> {
         super::channels::give_back_quota(self.conn, &payloads).await
     }
 
-    /// The contact's open conversation, opened now if there is none.
-    async fn ensure_conversation(&mut self, env: &mut Env, by: &str, run: &Run) -> Result<Option<i64>, Error> {
-        if let Some(c) = env.conversation.as_ref().filter(|c| c.status == "open") {
+    /// The contact's open conversation, opened now (by the workflow) if there is none; see
+    /// [`Opens`] for who owns it.
+    async fn ensure_conversation(&mut self, env: &mut Env, run: &Run, opens: Opens) -> Result<Option<i64>, Error> {
+        if let Some(c) = env.conversation.as_mut().filter(|c| c.status == "open") {
+            if opens == Opens::ForPeople && c.bot_run.is_some() {
+                c.hand_over();
+                self.cache.put_conversation(c.clone());
+            }
             return Ok(Some(c.id));
         }
         let channel = env.contact.last_channel.clone();
-        let conv = self.cache.new_conversation(self.conn, run.contact_id, channel.as_deref(), by, self.now_ms).await?;
+        let bot_run = (opens == Opens::BotOwned).then_some(run.id);
+        let conv = self
+            .cache
+            .new_conversation(self.conn, run.contact_id, channel.as_deref(), "workflow", bot_run, self.now_ms)
+            .await?;
         let id = conv.id;
         env.conversation = Some(conv);
         env.assignee = None;
         let mut origin = run.origin.clone();
         origin.push(run.workflow_id.clone());
-        let fire = Fire::ConversationOpened { contact_id: run.contact_id, source: by.to_owned() };
+        let fire = Fire::ConversationOpened { contact_id: run.contact_id, source: "workflow".into() };
         self.work.push_back(Work::Fire { fire, origin });
         Ok(Some(id))
     }
@@ -719,6 +766,7 @@ impl<'a> Batch<'a> {
         run_id: i64,
     ) -> Result<(), Error> {
         if let Some(conv) = env.conversation.as_mut() {
+            conv.hand_over();
             let previous = conv.assignee_id.replace(agent.id.clone());
             conv.team = team.or_else(|| agent.teams.first().cloned());
             let conv_id = conv.id;

@@ -1,9 +1,10 @@
 //! Picking an agent for an assignment request: a named agent, or one of a team or of the
 //! whole workspace, online only and under a cap when asked, by round-robin (the agent
-//! assigned longest ago) or fewest open conversations (ties by round-robin, then id).
+//! assigned longest ago) or fewest open conversations (ties by round-robin, then id); and
+//! whether a target written in a workflow can be assigned at all (the editor's warnings).
 
 use super::records::Agent;
-use steps::kinds::assign::Strategy;
+use steps::kinds::assign::{StaticTarget, Strategy};
 use steps::machine::AssignRequest;
 
 /// The agent to assign, or `None` when nobody qualifies right now.
@@ -29,6 +30,38 @@ pub(super) fn pick<'a>(agents: &'a [Agent], request: &AssignRequest) -> Option<&
         Strategy::FewestOpen => candidates
             .min_by(|a, b| (a.open_count, a.last_assigned_at, &a.id).cmp(&(b.open_count, b.last_assigned_at, &b.id))),
     }
+}
+
+/// Why an assignment to `target` cannot succeed with these agents now, if it cannot: a
+/// named agent or a team that does not exist (or has nobody), or, for online agents only,
+/// nobody online (new agents start offline). Runs would wait in the queue, silently.
+pub fn target_warning(agents: &[Agent], target: &StaticTarget) -> Option<String> {
+    let online_only = " and the step assigns online agents only (`online_only` defaults to true)";
+    if let Some(wanted) = &target.agent {
+        let found = agents
+            .iter()
+            .find(|a| a.id == *wanted || a.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(wanted)));
+        return match found {
+            None => Some(format!("no agent `{wanted}` exists: runs will wait in the queue until the timeout")),
+            Some(a) if target.online_only && !a.online => Some(format!(
+                "agent `{wanted}` is offline{online_only}: runs will wait in the queue until they come online"
+            )),
+            Some(_) => None,
+        };
+    }
+    let (members, whom): (Vec<&Agent>, String) = match &target.team {
+        Some(team) => (agents.iter().filter(|a| a.teams.iter().any(|t| t == team)).collect(), format!("team `{team}`")),
+        None => (agents.iter().collect(), "the workspace".to_owned()),
+    };
+    if members.is_empty() {
+        return Some(format!("{whom} has no agents: runs will wait in the queue until the timeout"));
+    }
+    if target.online_only && !members.iter().any(|a| a.online) {
+        return Some(format!(
+            "nobody in {whom} is online{online_only}: runs will wait in the queue until someone comes online"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -81,6 +114,30 @@ mod tests {
         assert_eq!(pick(&agents, &r), None);
         r.online_only = false;
         assert_eq!(pick(&agents, &r).map(|a| a.id.as_str()), Some("a"));
+    }
+
+    #[test]
+    fn a_target_nobody_could_take_is_named() {
+        let target = |agent: Option<&str>, team: Option<&str>, online_only| StaticTarget {
+            agent: agent.map(str::to_owned),
+            team: team.map(str::to_owned),
+            online_only,
+        };
+        let agents = [agent("a", "support", false, 0, 0), agent("b", "sales", true, 0, 0)];
+        let check = |t: StaticTarget| target_warning(&agents, &t);
+        assert!(
+            check(target(None, Some("billing"), true)).is_some_and(|w| w.starts_with("team `billing` has no agents"))
+        );
+        assert!(check(target(None, Some("support"), true))
+            .is_some_and(|w| w.starts_with("nobody in team `support` is online")));
+        assert_eq!(check(target(None, Some("support"), false)), None, "offline agents may be assigned");
+        assert_eq!(check(target(None, Some("sales"), true)), None);
+        assert_eq!(check(target(None, None, true)), None, "someone in the workspace is online");
+        assert!(target_warning(&[], &target(None, None, false))
+            .is_some_and(|w| w.starts_with("the workspace has no agents")));
+        assert!(check(target(Some("A@example.com"), None, true)).is_some_and(|w| w.contains("is offline")));
+        assert!(check(target(Some("zed"), None, false)).is_some_and(|w| w.starts_with("no agent `zed` exists")));
+        assert_eq!(check(target(Some("b"), None, true)), None);
     }
 
     #[test]

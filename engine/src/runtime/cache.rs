@@ -411,13 +411,15 @@ impl Cache {
         self.conversations.insert(conv.id, conv);
     }
 
-    /// Opens a new conversation for the contact.
+    /// Opens a new conversation for the contact; `bot_run`: the run that owns it (see
+    /// [`Conversation::bot_run`]).
     pub async fn new_conversation(
         &mut self,
         c: &mut Conn,
         contact_id: i64,
         channel: Option<&str>,
         opened_by: &str,
+        bot_run: Option<i64>,
         now: i64,
     ) -> Result<Conversation, Error> {
         let id = self.next_id(c, IdKind::Conversation).await?;
@@ -435,6 +437,7 @@ impl Cache {
             closing_category: None,
             closing_summary: None,
             closed_by: None,
+            bot_run,
         };
         self.latest.insert(contact_id, Some(id));
         self.put_conversation(conv.clone());
@@ -686,7 +689,7 @@ impl Cache {
         for chunk in conversations.chunks(CHUNK) {
             let mut q = Sql::new(backend,
                 "INSERT INTO conversations (id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by,
-                    closed_at, closing_category, closing_summary, closed_by) ",
+                    closed_at, closing_category, closing_summary, closed_by, bot_run_id) ",
             );
             q.push_values(chunk.iter(), |mut b, v| {
                 b.push_bind(v.id)
@@ -701,13 +704,15 @@ impl Cache {
                     .push_bind(v.closed_at)
                     .push_bind(v.closing_category.clone())
                     .push_bind(v.closing_summary.clone())
-                    .push_bind(v.closed_by.clone());
+                    .push_bind(v.closed_by.clone())
+                    .push_bind(v.bot_run);
             });
             q.push(
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, channel = excluded.channel,
                     assignee_id = excluded.assignee_id, team = excluded.team, priority = excluded.priority,
                     closed_at = excluded.closed_at, closing_category = excluded.closing_category,
-                    closing_summary = excluded.closing_summary, closed_by = excluded.closed_by",
+                    closing_summary = excluded.closing_summary, closed_by = excluded.closed_by,
+                    bot_run_id = excluded.bot_run_id",
             );
             q.build().execute(&mut *c).await?;
         }

@@ -1,5 +1,5 @@
-//! Reading the inbox: contacts, conversations, transcripts and agents, for the API and the
-//! agent console. Writes go through events (`AgentReplied`, `ConversationClosed`,
+//! Reading the inbox: contacts, conversations, transcripts, agents and the assignment
+//! queue, for the API and the agent console. Writes go through events (`AgentReplied`, `ConversationClosed`,
 //! `Assigned`, ...), so they take the same path as everything else.
 
 use super::records::{self, Agent, Contact};
@@ -18,6 +18,29 @@ const VISIBLE_TO_AGENT: &str = "(v.assignee_id = $1
 /// Joins each contact `c` to its latest conversation `v` (none yet: `v.id IS NULL`).
 const LATEST_CONVERSATION: &str =
     "LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)";
+
+/// A contact waiting in the assignment queue, as the console lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QueuedContact {
+    pub run_id: i64,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub workflow_id: String,
+    /// The `assign` or `escalate` step the run waits on.
+    pub step: Option<String>,
+    /// The team asked for (`None` with no `agent`: anyone in the workspace).
+    pub team: Option<String>,
+    /// The agent asked for by name.
+    pub agent: Option<String>,
+    /// Whether only an online agent will do.
+    pub online_only: bool,
+    /// When the contact joined the queue (RFC 3339).
+    pub waiting_since: String,
+    /// How long they have waited so far, by the engine's clock.
+    pub waited_seconds: i64,
+    /// When the step gives up and leaves by `timeout` (RFC 3339).
+    pub due_at: Option<String>,
+}
 
 impl Engine {
     /// A contact with attributes, tags, custom fields, the runs under way, its channels (an
@@ -124,7 +147,8 @@ impl Engine {
         visible.map(|v| v != 0).ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
     }
 
-    /// Conversations for an inbox (test chats are not agents' work): open ones by default; `assignee` is an agent id,
+    /// Conversations for an inbox (test chats are not agents' work, nor open conversations a
+    /// workflow's run owns, see `Conversation::bot_run`): open ones by default; `assignee` is an agent id,
     /// `unassigned`, or absent for all; `team` narrows to one team; with `visible_to`, only
     /// those that agent may see.
     pub async fn conversations(
@@ -142,6 +166,7 @@ impl Engine {
              WHERE v.status = $2 AND c.test_workflow IS NULL
                AND ($3 IS NULL OR ($3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = $3)
                AND ($4 IS NULL OR v.team = $4)
+               AND (v.bot_run_id IS NULL OR v.status <> 'open')
                AND ($1 IS NULL OR {VISIBLE_TO_AGENT})
              ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
              LIMIT 500"
@@ -169,6 +194,72 @@ impl Engine {
                 }))
             })
             .collect()
+    }
+
+    /// Contacts waiting in the assignment queue (runs on an `assign` or `escalate` step that
+    /// nobody could take yet), longest waiting first; with `visible_to` (an agent), only the
+    /// requests that agent could take: for them by name, for one of their teams, or for the
+    /// whole workspace.
+    pub async fn assignment_queue(&self, visible_to: Option<&str>) -> Result<Vec<QueuedContact>, Error> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.contact_id, r.workflow_id, r.step, r.wait_data, r.waiting_since, r.due_at,
+                    c.name, c.first_name
+             FROM runs r JOIN contacts c ON c.id = r.contact_id
+             WHERE r.status = 'waiting' AND r.wait_kind = 'agent' AND c.test_workflow IS NULL
+             ORDER BY r.waiting_since, r.id LIMIT 500",
+        )
+        .fetch_all(&self.inner.pool)
+        .await?;
+        // An agent token whose agent is gone sees only what anyone could take.
+        let viewer = match visible_to {
+            Some(id) => Some(self.agents().await?.into_iter().find(|a| a.id == id).unwrap_or_else(|| Agent {
+                id: id.to_owned(),
+                name: String::new(),
+                email: None,
+                online: false,
+                max_open: None,
+                last_assigned_at: 0,
+                teams: Vec::new(),
+                open_count: 0,
+            })),
+            None => None,
+        };
+        let now = crate::clock::to_millis(self.inner.clock.now());
+        let mut queued = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let wait_data: String = r.try_get("wait_data")?;
+            let request: steps::machine::AssignRequest = match serde_json::from_str(&wait_data) {
+                Ok(request) => request,
+                Err(_) => continue,
+            };
+            if let Some(agent) = &viewer {
+                let theirs = match (&request.agent, &request.team) {
+                    (Some(wanted), _) => {
+                        agent.id == *wanted || agent.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+                    }
+                    (None, Some(team)) => agent.teams.contains(team),
+                    (None, None) => true,
+                };
+                if !theirs {
+                    continue;
+                }
+            }
+            let since: i64 = r.try_get::<Option<i64>, _>("waiting_since")?.unwrap_or(now);
+            queued.push(QueuedContact {
+                run_id: r.try_get("id")?,
+                contact_id: r.try_get("contact_id")?,
+                contact_name: r.try_get::<Option<String>, _>("name")?.or(r.try_get::<Option<String>, _>("first_name")?),
+                workflow_id: r.try_get("workflow_id")?,
+                step: r.try_get("step")?,
+                team: request.team,
+                agent: request.agent,
+                online_only: request.online_only,
+                waiting_since: from_millis(since).to_rfc3339(),
+                waited_seconds: (now - since).max(0) / 1000,
+                due_at: r.try_get::<Option<i64>, _>("due_at")?.map(|t| from_millis(t).to_rfc3339()),
+            });
+        }
+        Ok(queued)
     }
 
     /// The contact at an address on a channel, if there is one.

@@ -37,8 +37,9 @@ mod workflows;
 pub use analytics::{path_of, VersionFigures};
 pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
+pub use inbox::QueuedContact;
 pub use outbox::{Channel, SentMessage};
-pub use people::AgentSpec;
+pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::Accepted;
 pub use replay::Rebuilt;
 pub use secrets::SecretInfo;

@@ -1,5 +1,5 @@
 //! Agents and teams: who can be assigned. Changing an agent's availability offers the
-//! assignment queue to them at once.
+//! assignment queue to them at once. Warnings on workflow steps whose target nobody could take.
 
 use super::advance::Batch;
 use super::{Engine, Error};
@@ -65,10 +65,10 @@ impl Engine {
                 .await?;
         }
         batch.agents_changed = true;
-        batch.finish().await?;
-        let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        self.commit(tx).await?;
-        self.after_commit(o, t);
+        // Concluded, not just finished: what the queue assigned to a newly available agent is
+        // announced live, so consoles see the conversation move.
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         Ok(())
     }
 
@@ -86,10 +86,45 @@ impl Engine {
             return Err(Error::NotFound(format!("agent {id}")));
         }
         batch.agents_changed = online;
-        batch.finish().await?;
-        let (o, t) = (batch.wake_outbox, batch.wake_timers);
-        self.commit(tx).await?;
-        self.after_commit(o, t);
+        // Concluded, not just finished: what the queue assigned to a newly available agent is
+        // announced live, so consoles see the conversation move.
+        let concluded = batch.conclude().await?;
+        self.commit_concluded(tx, concluded).await?;
         Ok(())
+    }
+}
+
+/// An `assign` or `escalate` step whose target (spelled out in the file) nobody could take
+/// now: the editor shows it on the step like a compiler warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssignmentWarning {
+    pub step: String,
+    /// A JSON pointer to the field naming the target (the step itself for the workspace).
+    pub path: String,
+    pub message: String,
+}
+
+impl Engine {
+    /// Warnings on the steps of `wf` that assign to a target no agent could take now (see
+    /// `assign::target_warning`); targets filled in from variables are not checked.
+    pub async fn assignment_warnings(&self, wf: &steps::CompiledWorkflow) -> Result<Vec<AssignmentWarning>, Error> {
+        let targets: Vec<_> =
+            wf.steps.iter().filter_map(|(id, step)| Some((id, step.config.static_assign_target()?))).collect();
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let agents = self.agents().await?;
+        Ok(targets
+            .into_iter()
+            .filter_map(|(id, target)| {
+                let message = super::assign::target_warning(&agents, &target)?;
+                let step = steps::diagnostic::child("/steps", id);
+                let path = match target.field() {
+                    Some(field) => steps::diagnostic::child(&step, field),
+                    None => step,
+                };
+                Some(AssignmentWarning { step: id.to_string(), path, message })
+            })
+            .collect())
     }
 }

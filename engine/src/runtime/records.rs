@@ -249,9 +249,19 @@ pub struct Conversation {
     pub closing_category: Option<String>,
     pub closing_summary: Option<String>,
     pub closed_by: Option<String>,
+    /// The run whose message opened this conversation while it is bot-owned: it stays out
+    /// of the inbox and closes itself when that run ends. `None` once a person is involved
+    /// (an assignment, an escalation, an agent's reply or opening) and for every other
+    /// conversation.
+    pub bot_run: Option<i64>,
 }
 
 impl Conversation {
+    /// Hands a bot-owned conversation over to people: from now on it is an ordinary one.
+    pub fn hand_over(&mut self) {
+        self.bot_run = None;
+    }
+
     /// As `conversation.*` in a flow's variables.
     pub fn to_vars(&self) -> Value {
         json!({
@@ -285,6 +295,7 @@ fn conversation_from_row(row: &sqlx::any::AnyRow) -> Result<Conversation, Error>
         closing_category: row.try_get("closing_category")?,
         closing_summary: row.try_get("closing_summary")?,
         closed_by: row.try_get("closed_by")?,
+        bot_run: row.try_get("bot_run_id")?,
     })
 }
 
@@ -297,7 +308,7 @@ pub async fn latest_conversations(c: &mut Conn, contact_ids: &[i64]) -> Result<V
     let mut q = crate::store::Sql::new(
         Backend::of_conn(c),
         "SELECT id, contact_id, status, channel, assignee_id, team, priority, opened_at, opened_by, closed_at,
-            closing_category, closing_summary, closed_by FROM conversations
+            closing_category, closing_summary, closed_by, bot_run_id FROM conversations
          WHERE id IN (SELECT MAX(id) FROM conversations WHERE contact_id IN (",
     );
     let mut sep = q.separated(", ");

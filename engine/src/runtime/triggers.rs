@@ -385,7 +385,7 @@ impl Batch<'_> {
                     c.opted_out = false;
                 }
                 self.cache.put_contact(c);
-                let (conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
+                let (mut conversation, opened) = self.open_conversation(contact_id, Some(&channel), "contact").await?;
                 self.cache.message(MessageRow {
                     contact_id,
                     conversation_id: Some(conversation.id),
@@ -412,6 +412,12 @@ impl Batch<'_> {
                 if opting_out {
                     // The keyword is recorded above; it answers no question and starts no flow.
                     return self.opt_out(contact_id).await;
+                }
+                // A contact writing in a bot-owned conversation with no question waiting is
+                // talking to nobody: people should see it rather than it closing unread.
+                if waiting.is_none() && conversation.bot_run.is_some() {
+                    conversation.hand_over();
+                    self.cache.put_conversation(conversation);
                 }
                 if let Some(run_id) = waiting {
                     let input = Input::Reply { message: message.clone() };
@@ -442,7 +448,13 @@ impl Batch<'_> {
                         )));
                     }
                 }
-                let (conversation, _) = self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
+                let (mut conversation, _) =
+                    self.open_conversation(contact_id, c.last_channel.as_deref(), "user").await?;
+                // A person wrote in it: a bot-owned conversation is people's from now on.
+                if conversation.bot_run.is_some() {
+                    conversation.hand_over();
+                    self.cache.put_conversation(conversation.clone());
+                }
                 let channel = c.last_channel.clone().unwrap_or_else(|| "simulator".into());
                 // The channel's rules hold for people too (the window, LINE friends and
                 // quota); a contact who opted out of automated messages may still be
@@ -494,7 +506,12 @@ impl Batch<'_> {
             EventKind::ConversationOpened { contact, by } => {
                 let contact_id = self.resolve_contact(&contact).await?;
                 self.handled.contact_id = Some(contact_id);
-                let (_, opened) = self.open_conversation(contact_id, None, &by).await?;
+                let (mut conversation, opened) = self.open_conversation(contact_id, None, &by).await?;
+                // Someone opening it on purpose (not the contact writing) wants it in the inbox.
+                if conversation.bot_run.is_some() && by != "contact" {
+                    conversation.hand_over();
+                    self.cache.put_conversation(conversation);
+                }
                 if opened {
                     let fire = Fire::ConversationOpened { contact_id, source: by };
                     self.work.push_back(Work::Fire { fire, origin: Vec::new() });
@@ -535,6 +552,11 @@ impl Batch<'_> {
                     return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
                 };
                 let previous = std::mem::replace(&mut conv.assignee_id, agent_id.clone());
+                // Assigned (or explicitly unassigned) by a person: no longer the bot's.
+                if conv.bot_run.is_some() {
+                    conv.hand_over();
+                    self.cache.put_conversation(conv.clone());
+                }
                 if previous != agent_id {
                     self.cache.put_conversation(conv);
                     if let Some(previous) = previous {
@@ -701,7 +723,9 @@ impl Batch<'_> {
     ) -> Result<(Conversation, bool), Error> {
         match self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open") {
             Some(c) => Ok((c, false)),
-            None => Ok((self.cache.new_conversation(self.conn, contact_id, channel, by, self.now_ms).await?, true)),
+            None => {
+                Ok((self.cache.new_conversation(self.conn, contact_id, channel, by, None, self.now_ms).await?, true))
+            }
         }
     }
 

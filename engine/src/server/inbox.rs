@@ -1,5 +1,5 @@
 //! The inbox: contacts, conversations and their transcripts, replies, closing, assigning,
-//! agents and their availability, and the shortcuts an agent may press. Agents (and ops)
+//! the assignment queue, agents and their availability, and the shortcuts an agent may press. Agents (and ops)
 //! read; agents act on conversations; admins manage agents.
 
 use super::auth::{Caller, Role};
@@ -198,6 +198,13 @@ pub async fn conversations(
     let visible =
         s.engine.conversations(&q.status, assignee.as_deref(), q.team.as_deref(), bound_agent(&caller)).await?;
     Ok(Json(json!(visible)))
+}
+
+/// Contacts waiting in the assignment queue with how long they have waited; an agent sees
+/// the requests they could take (theirs by name, their teams', the whole workspace's).
+pub async fn queue(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Agent, Role::Ops])?;
+    Ok(Json(json!(s.engine.assignment_queue(bound_agent(&caller)).await?)))
 }
 
 pub async fn agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

@@ -80,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/contacts/{id}/open", post(inbox::open))
         .route("/api/contacts/{id}/assign", post(inbox::assign))
         .route("/api/conversations", get(inbox::conversations))
+        .route("/api/queue", get(inbox::queue))
         .route("/api/agents", get(inbox::agents))
         .route("/api/agents/{id}", axum::routing::put(inbox::put_agent))
         .route("/api/agents/{id}/online", post(inbox::online))

@@ -152,6 +152,7 @@ pub const OPERATIONS: &[Operation] = &[
         .body(schema::<inbox::AssignBody>),
     op("get", "/api/conversations", "Conversations the caller may see, by status, assignee, team", AGENT)
         .query(schema::<inbox::ConversationQuery>),
+    op("get", "/api/queue", "Contacts waiting for an agent, with how long they have waited", AGENT_OR_OPS),
     op("get", "/api/agents", "Agents, their teams, status and load", AGENT),
     op("put", "/api/agents/{id}", "Create or update an agent", ADMIN).body(schema::<AgentSpec>),
     op("post", "/api/agents/{id}/online", "Set an agent online or away", AGENT_OR_OPS)
@@ -179,8 +180,13 @@ pub const OPERATIONS: &[Operation] = &[
         .body(schema::<tokens::NewToken>)
         .ok(201),
     op("delete", "/api/tokens/{id}", "Revoke an API token (not the last admin token)", ADMIN),
-    op("post", "/api/compile", "Compile a draft without saving: diagnostics and each step's ports", OPS)
-        .body(schema::<workflows::CompileBody>),
+    op(
+        "post",
+        "/api/compile",
+        "Compile a draft without saving: diagnostics, each step's ports, warnings on assignment targets",
+        OPS,
+    )
+    .body(schema::<workflows::CompileBody>),
     op("post", "/api/test-sessions", "Start a test chat against a draft (sandboxed contact)", OPS)
         .body(schema::<testchat::StartBody>)
         .ok(201),

@@ -255,10 +255,16 @@ pub struct CompileBody {
     source: String,
 }
 
-/// Compiles a draft without saving it: every diagnostic, and the ports of each step as
+/// Compiles a draft without saving it: every diagnostic, the ports of each step as
 /// configured (`null` for a step whose config does not parse), so the editor can draw
-/// handles for choice options and branches as they are typed.
-pub async fn compile(caller: Caller, Body(body): Body<CompileBody>) -> Result<Json<Value>, ApiError> {
+/// handles for choice options and branches as they are typed, and `warnings` the compiler
+/// cannot give because they depend on the workspace (an assignment nobody could take now),
+/// shaped like diagnostics with the code `assignment`.
+pub async fn compile(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(body): Body<CompileBody>,
+) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
     let compiled = steps::compile(&body.source);
     let loaded = steps::source::load(&body.source);
@@ -268,5 +274,21 @@ pub async fn compile(caller: Caller, Body(body): Body<CompileBody>) -> Result<Js
             ports.insert(id.clone(), json!(steps::compile::step_ports(step)));
         }
     }
-    Ok(Json(json!({"diagnostics": compiled.diagnostics, "ports": ports})))
+    let warnings: Vec<Value> = match &compiled.workflow {
+        Some(wf) => s
+            .engine
+            .assignment_warnings(wf)
+            .await?
+            .into_iter()
+            .map(|w| {
+                json!({
+                    "code": "assignment", "severity": "warning", "message": w.message,
+                    "pos": loaded.map.value_pos(&w.path), "path": w.path, "step": w.step,
+                    "help": "bring an agent of the team online in the console, add one, or set `online_only: false`",
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Json(json!({"diagnostics": compiled.diagnostics, "ports": ports, "warnings": warnings})))
 }

@@ -160,7 +160,47 @@ pub(crate) mod queue {
     }
 }
 
+/// Whom an `assign` or `escalate` step asks for, when the file spells it out (no variables):
+/// the engine checks it against its agents to warn, in the editor, of an assignment that
+/// cannot succeed (nobody in the team, nobody online). The compiler cannot: it knows no agents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticTarget {
+    /// A named agent (id or email).
+    pub agent: Option<String>,
+    /// A team; with no agent either, the whole workspace.
+    pub team: Option<String>,
+    pub online_only: bool,
+}
+
+impl StaticTarget {
+    /// The field of the step that names the target (`None`: the whole workspace).
+    pub fn field(&self) -> Option<&'static str> {
+        match (&self.agent, &self.team) {
+            (Some(_), _) => Some("agent"),
+            (None, Some(_)) => Some("team"),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The text of a template without holes; `None` when it depends on the run.
+pub(crate) fn static_text(t: &Template) -> Option<String> {
+    (t.is_static() && t.error().is_none()).then(|| t.source().trim().to_owned())
+}
+
 impl Assign {
+    /// Whom the step assigns to when the file says it outright; `None` for `to: unassign` or
+    /// a target filled in from variables.
+    pub fn static_target(&self) -> Option<StaticTarget> {
+        let (agent, team) = match self.target() {
+            AssignTo::Unassign => return None,
+            AssignTo::Agent => (Some(static_text(self.agent.as_ref()?)?), None),
+            AssignTo::Team => (None, Some(static_text(self.team.as_ref()?)?)),
+            AssignTo::Workspace => (None, None),
+        };
+        Some(StaticTarget { agent, team, online_only: self.online_only })
+    }
+
     /// Whom this step assigns to, written or inferred.
     pub fn target(&self) -> AssignTo {
         match (self.to, &self.agent, &self.team) {
@@ -272,6 +312,20 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::machine::{AgentRef, Next};
+
+    #[test]
+    fn a_target_spelled_out_in_the_file_is_known_before_any_run() {
+        let target = |kind: &str, v: Value| config(kind, v).static_assign_target();
+        let team = target("assign", json!({"team": "billing"})).expect("static");
+        assert_eq!((team.team.as_deref(), team.online_only, team.field()), (Some("billing"), true, Some("team")));
+        let anyone = target("assign", json!({"online_only": false})).expect("the workspace");
+        assert_eq!((anyone.field(), anyone.agent, anyone.team, anyone.online_only), (None, None, None, false));
+        let sam = target("escalate", json!({"agent": "sam@example.com"})).expect("static");
+        assert_eq!((sam.agent.as_deref(), sam.field()), (Some("sam@example.com"), Some("agent")));
+        assert_eq!(target("assign", json!({"team": "support-{{contact.language}}"})), None, "known only at run time");
+        assert_eq!(target("assign", json!({"to": "unassign"})), None);
+        assert_eq!(target("escalate", json!({"priority": "urgent"})), None, "hands over to nobody");
+    }
 
     #[test]
     fn assigns_when_an_agent_qualifies() {

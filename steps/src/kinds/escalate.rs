@@ -77,6 +77,18 @@ impl Escalate {
     fn hands_over(&self) -> bool {
         self.team.is_some() || self.agent.is_some()
     }
+
+    /// Whom the step hands over to when the file says it outright; `None` when it hands over
+    /// to nobody (priority, note) or the target is filled in from variables.
+    pub fn static_target(&self) -> Option<super::assign::StaticTarget> {
+        let text = super::assign::static_text;
+        let (agent, team) = match (&self.agent, &self.team) {
+            (Some(a), _) => (Some(text(a)?), None),
+            (None, Some(t)) => (None, Some(text(t)?)),
+            (None, None) => return None,
+        };
+        Some(super::assign::StaticTarget { agent, team, online_only: self.online_only })
+    }
 }
 
 impl StepKind for Escalate {

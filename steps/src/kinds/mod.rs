@@ -224,6 +224,15 @@ kinds! {
 }
 
 impl StepConfig {
+    /// Whom an `assign` or `escalate` step asks for, when the file spells it out.
+    pub fn static_assign_target(&self) -> Option<assign::StaticTarget> {
+        match self {
+            StepConfig::Assign(a) => a.static_target(),
+            StepConfig::Escalate(e) => e.static_target(),
+            _ => None,
+        }
+    }
+
     /// Information on the kind called `name`.
     pub fn info_for(name: &str) -> Option<&'static KindInfo> {
         StepConfig::ALL.iter().find(|k| k.name == name)
