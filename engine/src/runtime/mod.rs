@@ -233,6 +233,10 @@ struct Inner {
     write: Mutex<()>,
     outbox_wake: Notify,
     timer_wake: Notify,
+    /// The schedules loop's own wake-up. One `Notify` shared by two loops hands a
+    /// `notify_one` to whichever waits first, and the other would sleep on until its poll
+    /// (a minute on SQLite); so each loop has its own and [`Engine::wake_timer_loops`] wakes both.
+    schedule_wake: Notify,
     queue_wake: Notify,
     /// Test hook: the number of durable steps (commits, outbound calls) left before the
     /// engine behaves as if the process died. `None` in production.
@@ -324,6 +328,7 @@ impl Engine {
                 write: Mutex::new(()),
                 outbox_wake: Notify::new(),
                 timer_wake: Notify::new(),
+                schedule_wake: Notify::new(),
                 queue_wake: Notify::new(),
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
                 channel: Channel::new(options.webhook_url, connections.clone()),
@@ -564,12 +569,19 @@ impl Engine {
         Ok(concluded.handled)
     }
 
+    /// Wakes the timers loop and the schedules loop: a new or moved timer, a published
+    /// schedule. Each keeps the wake-up until it next waits, so none is lost.
+    fn wake_timer_loops(&self) {
+        self.inner.timer_wake.notify_one();
+        self.inner.schedule_wake.notify_one();
+    }
+
     fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
         if wake_outbox {
             self.inner.outbox_wake.notify_one();
         }
         if wake_timers {
-            self.inner.timer_wake.notify_one();
+            self.wake_timer_loops();
         }
         if wake_outbox {
             self.notify_peers(Wake::Outbox);
@@ -620,7 +632,7 @@ impl Engine {
                                 tracing::warn!(error = %e, "reloading the channel connections failed");
                             }
                         }
-                        _ => self.inner.timer_wake.notify_one(),
+                        _ => self.wake_timer_loops(),
                     }
                 }
                 #[allow(unreachable_code)]
@@ -981,7 +993,7 @@ impl Engine {
                         continue;
                     }
                     let next = engine.next_schedule_due().await.ok().flatten();
-                    engine.sleep_until(next, &engine.inner.timer_wake).await;
+                    engine.sleep_until(next, &engine.inner.schedule_wake).await;
                 }
             }
         };
@@ -1068,4 +1080,32 @@ pub enum CancelFilter {
         version: Option<i64>,
         status: Option<String>,
     },
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A new timer (or a published schedule) must wake both the timers loop and the
+    /// schedules loop. With one shared `Notify`, `notify_one` reached only one of them and a
+    /// 3 s timeout fired after the other's minute-long poll (issue 16).
+    #[tokio::test]
+    async fn a_timer_wake_up_reaches_the_timers_and_the_schedules_loop() {
+        let clock = crate::clock::ManualClock::at(chrono::Utc::now());
+        let engine = Engine::open(Options::default(), Arc::new(clock)).await.unwrap();
+        // Both loops are waiting, as they are between due times.
+        let timers = engine.inner.timer_wake.notified();
+        let schedules = engine.inner.schedule_wake.notified();
+        tokio::pin!(timers, schedules);
+        timers.as_mut().enable();
+        schedules.as_mut().enable();
+        engine.after_commit(false, true);
+        let both = async {
+            timers.await;
+            schedules.await;
+        };
+        // Bounded, not a synchronisation sleep: both wake-ups are already stored.
+        tokio::time::timeout(Duration::from_secs(5), both).await.expect("both loops were woken");
+    }
 }
