@@ -3,9 +3,9 @@
 // their values: the API does not return them) and this month's usage against a LINE quota;
 // adds and changes connections (admins only; secrets left empty keep their value).
 
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, api } from "./api";
-import { Alert, SignOut } from "./chat";
+import { useState } from "react";
+import { api } from "./api";
+import { Alert, SignOut, errorText, useLoaded } from "./chat";
 import { type ChannelKind, type Connection, CONNECTION_FIELDS } from "./channels";
 
 const LABELS: Record<string, string> = {
@@ -18,10 +18,6 @@ const LABELS: Record<string, string> = {
   phone_number_id: "Phone number id",
   plan: "Plan",
 };
-
-function message(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
 
 function ConnectionForm({ existing, onSaved }: { existing: Connection | null; onSaved: () => void }) {
   const [kind, setKind] = useState<ChannelKind>(existing?.kind ?? "whatsapp");
@@ -52,7 +48,7 @@ function ConnectionForm({ existing, onSaved }: { existing: Connection | null; on
       setError(null);
       onSaved();
     } catch (err) {
-      setError(message(err));
+      setError(errorText(err));
     }
   };
   return (
@@ -120,20 +116,16 @@ function ConnectionForm({ existing, onSaved }: { existing: Connection | null; on
 }
 
 export function Channels({ onSignOut }: { onSignOut: () => void }) {
-  const [connections, setConnections] = useState<Connection[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    api.channels().then((c) => setConnections(c.connections), (e) => setError(message(e)));
-  }, []);
-  useEffect(reload, [reload]);
+  const { data, error, setError, reload } = useLoaded(api.channels);
+  const connections = data?.connections ?? null;
   const remove = async (c: Connection) => {
     if (!window.confirm(`Remove the connection ${c.id}? Messages to its contacts will fail until it is connected again.`)) return;
     try {
       await api.deleteChannel(c.id);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorText(e));
     }
   };
   return (

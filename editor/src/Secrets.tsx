@@ -2,14 +2,10 @@
 // names and when each was last set (the API never returns a value); admins set a value
 // through a write-only input and remove secrets.
 
-import { useCallback, useEffect, useState } from "react";
-import { ApiError, api } from "./api";
-import { Alert, SignOut } from "./chat";
-import { type SecretInfo, placeholderOf, secretNameProblem } from "./secrets";
-
-function message(e: unknown): string {
-  return e instanceof ApiError ? e.message : String(e);
-}
+import { useState } from "react";
+import { api } from "./api";
+import { Alert, SignOut, errorText, useLoaded } from "./chat";
+import { placeholderOf, secretNameProblem } from "./secrets";
 
 function SecretForm({ name: fixed, onSaved }: { name: string | null; onSaved: () => void }) {
   const [name, setName] = useState(fixed ?? "");
@@ -27,7 +23,7 @@ function SecretForm({ name: fixed, onSaved }: { name: string | null; onSaved: ()
       setError(null);
       onSaved();
     } catch (err) {
-      setError(message(err));
+      setError(errorText(err));
     }
   };
   return (
@@ -49,13 +45,9 @@ function SecretForm({ name: fixed, onSaved }: { name: string | null; onSaved: ()
 }
 
 export function Secrets({ onSignOut }: { onSignOut: () => void }) {
-  const [secrets, setSecrets] = useState<SecretInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
-  const reload = useCallback(() => {
-    api.secrets().then((s) => setSecrets(s.secrets), (e) => setError(message(e)));
-  }, []);
-  useEffect(reload, [reload]);
+  const { data, error, setError, reload } = useLoaded(api.secrets);
+  const secrets = data?.secrets ?? null;
   const saved = () => {
     setEditing(null);
     reload();
@@ -66,7 +58,7 @@ export function Secrets({ onSignOut }: { onSignOut: () => void }) {
       await api.deleteSecret(name);
       reload();
     } catch (e) {
-      setError(message(e));
+      setError(errorText(e));
     }
   };
   return (

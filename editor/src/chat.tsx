@@ -1,9 +1,10 @@
 // Pieces the chat-like views share: a question's answers as the contact sees them (stars for
-// a rating, buttons for choices) in the test chat and on the contact page, and the head of
-// the editor's right-hand panels.
+// a rating, buttons for choices) in the test chat and on the contact page, the head of
+// the editor's right-hand panels, and what the Channels and Secrets pages share (sign-out,
+// the error line, data loaded on mount).
 
-import { useState } from "react";
-import type { TimelineLine } from "./api";
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, type TimelineLine } from "./api";
 
 /** A question's quick replies: stars for a rating, buttons otherwise; `live` enables them. */
 export function Replies(props: { line: TimelineLine; live: boolean; onPick: (payload: string, title: string) => void }) {
@@ -73,4 +74,24 @@ export function Alert({ error, onDismiss }: { error: string | null; onDismiss?: 
       )}
     </p>
   );
+}
+
+/** What an API call's failure says, for an error line. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+/**
+ * Data a page loads on mount and again on `reload()`, with the error line the page shows
+ * (its setter too, for the page's own actions).
+ */
+export function useLoaded<T>(load: () => Promise<T>) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = useCallback(() => {
+    // `load` is a module-level API call: loaded once per mount and on `reload()`.
+    load().then(setData, (e) => setError(errorText(e)));
+  }, []);
+  useEffect(reload, [reload]);
+  return { data, error, setError, reload };
 }

@@ -306,16 +306,7 @@ async fn a_low_csat_score_hands_the_survey_conversation_to_the_supervisors() {
     api.engine.publish(&reference("csat")).await.expect("csat");
     // The only supervisor is offline: the escalation waits in the supervisors' queue.
     api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
-    let now = switchboard::clock::to_millis(api.engine.clock().now());
-    let sue = switchboard::server::auth::create_token(
-        api.engine.pool(),
-        "sue",
-        switchboard::server::auth::Role::Agent,
-        Some("sue"),
-        now,
-    )
-    .await
-    .expect("sue's token");
+    let sue = api.agent_token("sue").await;
     let ana = api.engine.handle(says("ana", "My order is late")).await.expect("hello").contact_id.expect("contact");
     let run = api.engine.handle(closes("ana", "agent:bob", "resolved")).await.expect("close").started[0];
     api.engine.handle(presses("ana", "1", "★")).await.expect("rating");
@@ -346,16 +337,7 @@ async fn queued_contacts_are_listed_with_their_wait_for_whoever_could_take_them(
     // A freshly set-up team: new agents start offline and assignment wants online agents.
     api.engine.set_agent_online("bob", false).await.expect("bob away");
     api.engine.upsert_agent(&agent("sue", &["supervisors"], false)).await.expect("sue");
-    let now = switchboard::clock::to_millis(api.engine.clock().now());
-    let sue = switchboard::server::auth::create_token(
-        api.engine.pool(),
-        "sue",
-        switchboard::server::auth::Role::Agent,
-        Some("sue"),
-        now,
-    )
-    .await
-    .expect("sue's token");
+    let sue = api.agent_token("sue").await;
     let (status, empty) = api.call("GET", "/api/queue", Some(&api.ops), None).await;
     assert_eq!((status, empty), (StatusCode::OK, json!([])));
 

@@ -42,6 +42,12 @@ async fn api_on(engine: switchboard::runtime::Engine, clock: switchboard::clock:
 }
 
 impl Api {
+    /// A new token acting as agent `agent_id` (who must exist).
+    pub async fn agent_token(&self, agent_id: &str) -> String {
+        let now = switchboard::clock::to_millis(self.engine.clock().now());
+        create_token(self.engine.pool(), agent_id, Role::Agent, Some(agent_id), now).await.expect("agent token")
+    }
+
     pub async fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
