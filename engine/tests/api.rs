@@ -284,6 +284,8 @@ async fn events_are_accepted_once_and_processed() {
 #[tokio::test]
 async fn hostile_events_are_refused_with_the_field_and_nothing_is_stored() {
     let api = api().await;
+    // Contact 1, whom the good event names (an unknown contact id is refused at intake).
+    assert_eq!(api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id, Some(1));
     let good = json!({"source": "crm", "id": "ok-1", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true});
     let post = |body: Value| api.call("POST", "/api/events", Some(&api.integration), Some(body));
     let big = "x".repeat(400_000);
@@ -357,6 +359,7 @@ async fn hostile_events_are_refused_with_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn event_ids_are_forgotten_after_the_retention() {
     let api = api().await;
+    assert_eq!(api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id, Some(1));
     let event = json!({"source": "crm", "id": "evt-old", "type": "tag_updated", "contact": {"id": 1}, "tag": "vip", "added": true});
     let post = || api.call("POST", "/api/events", Some(&api.integration), Some(event.clone()));
     assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(false));
@@ -1378,4 +1381,146 @@ async fn without_a_secret_key_secrets_are_refused_with_the_reason() {
         let key_file = switchboard::secrets::key_file_path(&url).expect("a file database");
         assert!(key_file.exists(), "the key was created next to the database");
     }
+}
+
+/// A NUL character cannot be stored by PostgreSQL: `/api/events` and the simulator refuse it
+/// with the field's place (422), on both backends alike.
+#[tokio::test]
+async fn a_nul_character_is_refused_at_intake_with_its_place() {
+    let api = api().await;
+    let event = json!({"source": "crm", "type": "message_received", "channel": "sms",
+        "contact": {"address": {"channel": "sms", "address": "+1555"}}, "message": {"text": "a\u{0}b"}});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(event.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["details"]["path"], json!("message.text"), "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("NUL"), "{body}");
+    let ok = json!({"source": "crm", "type": "opted_out", "contact": {"address": {"channel": "sms", "address": "+1"}}});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(json!([ok, event]))).await;
+    assert_eq!(
+        (status, body["details"]["path"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("[1].message.text"))
+    );
+    let said = json!({"address": "ana", "text": "hi\u{0}"});
+    let (status, body) = api.call("POST", "/api/simulator/messages", Some(&api.integration), Some(said)).await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("message.text")));
+    assert_eq!(api.engine.queue_depth().await.expect("depth"), 0, "nothing was stored");
+}
+
+/// What intake can know is refused at intake: an event for a contact id that names nobody
+/// (it used to be accepted with 202 and dropped with a log line), and a signed webhook for a
+/// workflow that is stopped.
+#[tokio::test]
+async fn unknown_contacts_and_stopped_workflows_are_refused_at_intake() {
+    let api = api().await;
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let tag =
+        |id: i64| json!({"source": "crm", "type": "tag_updated", "contact": {"id": id}, "tag": "vip", "added": true});
+    let (status, body) = api.call("POST", "/api/events", Some(&api.integration), Some(tag(9999))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["details"]["path"], json!("contact.id"));
+    assert!(body["message"].as_str().unwrap_or_default().contains("no contact has id 9999"), "{body}");
+    let (status, body) =
+        api.call("POST", "/api/events", Some(&api.integration), Some(json!([tag(ana), tag(9999)]))).await;
+    assert_eq!((status, body["details"]["path"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("[1].contact.id")));
+    assert_eq!(api.engine.queue_depth().await.expect("depth"), 0, "a refused batch stores nothing");
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(tag(ana))).await.0, StatusCode::ACCEPTED);
+
+    api.engine
+        .publish("schema: 1\nid: shipped\nname: Shipped\ntrigger: { type: webhook, contact_path: $.phone }\nstart: s\nsteps:\n  s: { kind: send_message, text: 'Shipped' }\n")
+        .await
+        .expect("publish");
+    let (_, secret) = api.call("POST", "/api/workflows/shipped/webhook-secret", Some(&api.ops), None).await;
+    let secret = secret["secret"].as_str().expect("secret").to_owned();
+    api.engine.stop("shipped", false).await.expect("stop");
+    let now = api.engine.clock().now().timestamp().to_string();
+    let body = r#"{"phone": "+4915112345678"}"#;
+    let signature = switchboard::server::events_sign(&secret, &now, body.as_bytes());
+    let request = Request::post("/api/webhooks/shipped")
+        .header("x-switchboard-timestamp", &now)
+        .header("x-switchboard-signature", &signature)
+        .body(Body::from(body))
+        .expect("request");
+    let (status, answer) = api.raw(request).await;
+    assert_eq!((status, answer["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_published")));
+}
+
+/// One page of dead letters: status, the `X-Next-Cursor` header and the body.
+async fn dead_letters_page(api: &Api, token: &str, query: &str) -> (StatusCode, Option<String>, Value) {
+    let req = Request::get(format!("/api/dead-letters{query}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let res = api.app.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let cursor = res.headers().get("x-next-cursor").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, cursor, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Dead letters are visible to ops and admins: listed with reason and payload in cursor
+/// pages, retried (queued again as they came) or discarded, and counted in the metrics.
+#[tokio::test]
+async fn dead_letters_are_listed_retried_and_discarded_by_ops() {
+    let api = api().await;
+    let close = |address: &str| {
+        json!({"source": "crm", "type": "conversation_closed", "closed_by": "agent:bob",
+            "contact": {"address": {"channel": "simulator", "address": address}}})
+    };
+    // Closing a conversation nobody opened is accepted at intake but refused when processed.
+    let batch = json!([close("zed"), close("yan"), close("xia")]);
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(batch)).await.0, StatusCode::ACCEPTED);
+    api.engine.process_queue(100).await.expect("process");
+
+    for token in [&api.agent, &api.integration] {
+        assert_eq!(dead_letters_page(&api, token, "").await.0, StatusCode::FORBIDDEN);
+    }
+    let (status, cursor, all) = dead_letters_page(&api, &api.ops, "").await;
+    assert_eq!((status, cursor), (StatusCode::OK, None));
+    let all = all.as_array().expect("a list").clone();
+    assert_eq!(all.len(), 3);
+    let newest = &all[0];
+    assert_eq!(newest["source"], json!("api:crm"));
+    assert!(newest["reason"].as_str().unwrap_or_default().contains("no open conversation"), "{newest}");
+    assert_eq!(newest["payload"]["type"], json!("conversation_closed"));
+    assert_eq!(newest["payload"]["contact"]["address"]["address"], json!("xia"), "newest first");
+    assert!(newest["failed_at"].as_str().unwrap_or_default().starts_with("2026-11-23T10:00:00"), "{newest}");
+
+    let (_, cursor, first) = dead_letters_page(&api, &api.admin, "?limit=2").await;
+    let cursor = cursor.expect("a next page");
+    let (_, end, second) = dead_letters_page(&api, &api.ops, &format!("?limit=2&after={cursor}")).await;
+    assert_eq!(end, None);
+    let walked: Vec<Value> = first.as_array().into_iter().chain(second.as_array()).flatten().cloned().collect();
+    assert_eq!(walked, all, "the pages walk every dead letter once");
+    for query in ["?limit=0", "?limit=1001", "?after=nonsense"] {
+        assert_eq!(dead_letters_page(&api, &api.ops, query).await.0, StatusCode::BAD_REQUEST, "{query}");
+    }
+
+    api.clock.advance(chrono::Duration::seconds(90));
+    let (_, metrics) = api.call("GET", "/metrics", None, None).await;
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    assert!(metrics.contains("\nswitchboard_dead_letters 3\n"), "{metrics}");
+    assert!(metrics.contains("\nswitchboard_dead_letter_oldest_age_seconds 90"), "{metrics}");
+
+    // Discard one; the second discard finds nothing.
+    let id = |v: &Value| v["id"].as_i64().expect("id");
+    let discard = format!("/api/dead-letters/{}", id(&all[2]));
+    assert_eq!(api.call("DELETE", &discard, Some(&api.agent), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(api.call("DELETE", &discard, Some(&api.ops), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.call("DELETE", &discard, Some(&api.ops), None).await.0, StatusCode::NOT_FOUND);
+
+    // Once xia has an open conversation, retrying closes it.
+    let xia = api.engine.handle(says("xia", "hello")).await.expect("xia").contact_id.expect("id");
+    let retry = format!("/api/dead-letters/{}/retry", id(&all[0]));
+    let (status, body) = api.call("POST", &retry, Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(api.call("POST", &retry, Some(&api.ops), None).await.0, StatusCode::NOT_FOUND);
+    api.engine.process_queue(100).await.expect("process");
+    let (_, _, left) = dead_letters_page(&api, &api.ops, "").await;
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "only yan's is left: {left}");
+    let status: String = sqlx::query_scalar("SELECT status FROM conversations WHERE contact_id = $1")
+        .bind(xia)
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("xia's conversation");
+    assert_eq!(status, "closed", "the retried close was applied");
 }

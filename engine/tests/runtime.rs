@@ -549,3 +549,156 @@ async fn a_contacts_messages_keep_their_order_when_one_must_be_retried() {
     engine.process_outbox(10).await.expect("pass 2");
     assert_eq!(*texts.lock().unwrap_or_else(|e| e.into_inner()), vec!["first", "second"]);
 }
+
+// Poisoned events (issue 16, items 2 and 3). These run on both backends (the conformance
+// suite): the same input must give the same result on SQLite and PostgreSQL.
+
+/// The texts of a contact's inbound messages, in order.
+async fn inbound_texts(engine: &switchboard::runtime::Engine, contact_id: i64) -> Vec<String> {
+    engine
+        .transcript(contact_id)
+        .await
+        .expect("transcript")
+        .iter()
+        .filter(|m| m["direction"] == "in")
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The reasons of the dead letters, oldest first.
+async fn dead_letter_reasons(engine: &switchboard::runtime::Engine) -> Vec<String> {
+    sqlx::query_scalar("SELECT error FROM event_failures ORDER BY id").fetch_all(engine.pool()).await.expect("dead")
+}
+
+async fn contact_of(engine: &switchboard::runtime::Engine, address: &str) -> Option<i64> {
+    engine.contact_by_address("simulator", address).await.expect("lookup")
+}
+
+/// A channel's delivery is not refused for a NUL character (PostgreSQL cannot store one):
+/// it becomes U+FFFD, the queue moves on, and both backends store the same text. On
+/// PostgreSQL the insert used to fail (SQLSTATE 22021) and the batch was retried forever.
+#[tokio::test]
+async fn a_nul_in_a_channel_delivery_is_replaced_and_the_queue_moves_on() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let mut poisoned = says("ana", "a\u{0}b");
+    poisoned.source = "channel:sim-main".into();
+    poisoned.id = Some("wamid.1\u{0}".into());
+    engine.enqueue(&[poisoned, says("bea", "hello")]).await.expect("a channel's delivery is accepted");
+    assert_eq!(engine.process_queue(100).await.expect("processed"), 2);
+    assert_eq!(engine.queue_depth().await.expect("depth"), 0);
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["a\u{FFFD}b"]);
+    let bea = contact_of(&engine, "bea").await.expect("the next event was processed");
+    assert_eq!(inbound_texts(&engine, bea).await, vec!["hello"]);
+    assert!(dead_letter_reasons(&engine).await.is_empty());
+}
+
+/// An event with a NUL queued before intake refused it (the stuck queue of the issue, which
+/// a restart did not clear) is processed once the engine is upgraded.
+#[tokio::test]
+async fn a_nul_queued_before_the_rule_is_processed_instead_of_blocking_the_queue() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let body = json!({"type": "message_received", "contact": {"address": {"channel": "simulator", "address": "ana"}},
+        "channel": "simulator", "message": {"text": "x\u{0}y"}});
+    sqlx::query(
+        "INSERT INTO event_queue (source, event_id, body, received_at, contact_key) VALUES ('api:crm', 'e1', $1, 0, 'simulator:ana')",
+    )
+    .bind(body.to_string())
+    .execute(engine.pool())
+    .await
+    .expect("a queued row from before");
+    engine.enqueue(&[says("bea", "hello")]).await.expect("enqueue");
+    assert_eq!(engine.process_queue(100).await.expect("processed"), 2);
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["x\u{FFFD}y"]);
+    assert!(contact_of(&engine, "bea").await.is_some());
+}
+
+/// Makes the database refuse inbound messages with these texts: `poison-data` with a data
+/// error (PostgreSQL SQLSTATE 22023; SQLite a constraint), `poison-other` with an error that
+/// is neither data nor connection (PostgreSQL P0001; SQLite "malformed JSON").
+async fn poison_messages(engine: &switchboard::runtime::Engine) {
+    let statements: &[&str] = if on_postgres() {
+        &[
+            "CREATE FUNCTION sb_poison() RETURNS trigger AS $$ BEGIN
+               IF NEW.text = 'poison-data' THEN RAISE EXCEPTION 'poisoned data' USING ERRCODE = '22023'; END IF;
+               IF NEW.text = 'poison-other' THEN RAISE EXCEPTION 'something else' USING ERRCODE = 'P0001'; END IF;
+               RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER sb_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION sb_poison()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER poison_data BEFORE INSERT ON messages WHEN NEW.text = 'poison-data'
+               BEGIN SELECT RAISE(ABORT, 'poisoned data'); END",
+            "CREATE TRIGGER poison_other BEFORE INSERT ON messages WHEN NEW.text = 'poison-other'
+               BEGIN SELECT json('something else'); END",
+        ]
+    };
+    for sql in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql)).execute(engine.pool()).await.expect("poison");
+    }
+}
+
+/// A data error is the event's own: it moves to the dead letters at once, leaves no trace
+/// (not even the contact it would have created) and every other event commits.
+#[tokio::test]
+async fn a_data_error_dead_letters_its_event_and_the_others_commit() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    poison_messages(&engine).await;
+    engine.enqueue(&[says("ana", "poison-data"), says("bea", "hello"), says("cai", "hi")]).await.expect("enqueue");
+    assert_eq!(engine.process_queue(100).await.expect("processed, not retried forever"), 3);
+    assert_eq!(engine.queue_depth().await.expect("depth"), 0);
+    assert_eq!(contact_of(&engine, "ana").await, None, "the poisoned event left no trace");
+    for name in ["bea", "cai"] {
+        assert!(contact_of(&engine, name).await.is_some(), "{name}'s event was processed");
+    }
+    let reasons = dead_letter_reasons(&engine).await;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("poisoned data"), "{reasons:?}");
+}
+
+/// An error that is neither the event's data nor the connection is tried again a few
+/// times; meanwhile other contacts' events go on and the same contact's later events wait
+/// behind it (their order is kept), and then it moves to the dead letters.
+#[tokio::test]
+async fn an_unclear_failure_is_tried_again_then_dead_lettered_without_holding_back_others() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    poison_messages(&engine).await;
+    engine.handle(says("ana", "first")).await.expect("ana exists");
+    engine.enqueue(&[says("ana", "poison-other"), says("ana", "after"), says("bea", "hello")]).await.expect("enqueue");
+    engine.process_queue(100).await.expect("first pass");
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    assert!(contact_of(&engine, "bea").await.is_some(), "another contact's event is not held back");
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["first"], "ana's later event waits behind the failing one");
+    assert_eq!(engine.queue_depth().await.expect("depth"), 2);
+    let mut passes = 1;
+    while engine.queue_depth().await.expect("depth") > 0 {
+        engine.process_queue(100).await.expect("pass");
+        passes += 1;
+        assert!(passes <= 10, "the failing event is given up after a few tries");
+    }
+    assert_eq!(passes as i64, switchboard::runtime::MAX_EVENT_ATTEMPTS);
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["first", "after"]);
+    let reasons = dead_letter_reasons(&engine).await;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].starts_with("failed 5 times; the last time: database:"), "{reasons:?}");
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT attempts FROM event_failures").fetch_one(engine.pool()).await.expect("n");
+    assert_eq!(attempts, 5);
+}
+
+/// A refusal on the batch path leaves no trace: a `conversation_closed` for a new address
+/// is refused (no open conversation), and neither the contact nor the address it would have
+/// created is committed with the batch's other events.
+#[tokio::test]
+async fn a_refused_event_in_a_batch_leaves_no_trace() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.enqueue(&[says("ana", "hi"), closes("zed", "agent:bob", "resolved"), says("bea", "hi")]).await.expect("q");
+    assert_eq!(engine.process_queue(100).await.expect("process"), 3);
+    assert_eq!(contact_of(&engine, "zed").await, None, "no address for zed");
+    let contacts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contacts").fetch_one(engine.pool()).await.expect("n");
+    assert_eq!(contacts, 2, "ana and bea only");
+    let reasons = dead_letter_reasons(&engine).await;
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("no open conversation"), "{reasons:?}");
+}

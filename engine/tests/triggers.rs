@@ -420,3 +420,60 @@ async fn trigger_conditions_see_the_weekday() {
         .expect("publish");
     assert_eq!(engine.handle(says("ana", "hello")).await.expect("hello").started.len(), 1);
 }
+
+/// The system lines of a contact's history.
+async fn system_lines(engine: &switchboard::runtime::Engine, contact_id: i64) -> Vec<String> {
+    engine
+        .transcript(contact_id)
+        .await
+        .expect("transcript")
+        .iter()
+        .filter(|m| m["direction"] == "system")
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The value of one line of the metrics (`name{labels}`), if present.
+async fn metric(engine: &switchboard::runtime::Engine, line: &str) -> Option<f64> {
+    let text = engine.metrics().await.expect("metrics");
+    text.lines().find_map(|l| l.strip_prefix(line).and_then(|rest| rest.trim().parse().ok()))
+}
+
+/// A guarded start is visible where ops look: a system line in the contact's history that
+/// says the workflow's own actions triggered it, and the metric by reason.
+#[tokio::test]
+async fn a_self_triggered_start_is_recorded_in_the_history_and_the_metrics() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(TAG_PING).await.expect("ping");
+    engine.publish(TAG_PONG).await.expect("pong");
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    assert_eq!(engine.handle(tag(ana, "ping", true)).await.expect("tag").loop_guarded, vec!["ping"]);
+    let lines = system_lines(&engine, ana).await;
+    assert_eq!(lines, vec!["Loop guard: `ping` was not started: its own actions triggered it (ping → pong → ping)."]);
+    assert_eq!(metric(&engine, "switchboard_loop_guard_total{reason=\"self_trigger\"}").await, Some(1.0));
+}
+
+/// A chain of ten workflows, each tagging the contact for the next: the ninth is stopped by
+/// the chain length limit, and says so (it used to log "its own actions triggered").
+#[tokio::test]
+async fn a_chain_stopped_by_the_length_limit_says_so() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    for n in 1..=10 {
+        let source = format!(
+            "schema: 1\nid: chain{n}\nname: Chain {n}\ntrigger: {{ type: tag_updated, tag: t{n}, action: added }}\n\
+             start: next\nsteps:\n  next: {{ kind: update_tags, add: [t{}] }}\n",
+            n + 1
+        );
+        engine.publish(&source).await.expect("publish");
+    }
+    let ana = engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let handled = engine.handle(tag(ana, "t1", true)).await.expect("tag");
+    assert_eq!(handled.started.len(), 8, "eight workflows started each other");
+    assert_eq!(handled.loop_guarded, vec!["chain9"]);
+    let lines = system_lines(&engine, ana).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("Loop guard: `chain9` was not started: chain length limit (8 workflows"), "{lines:?}");
+    assert!(!lines[0].contains("its own actions"), "{lines:?}");
+    assert_eq!(metric(&engine, "switchboard_loop_guard_total{reason=\"chain_length_limit\"}").await, Some(1.0));
+    assert_eq!(metric(&engine, "switchboard_loop_guard_total{reason=\"self_trigger\"}").await, None);
+}

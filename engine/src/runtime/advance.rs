@@ -25,6 +25,52 @@ const MAX_TRANSITIONS: usize = 10_000;
 /// The longest chain of workflows starting each other through their effects.
 pub(super) const MAX_ORIGIN_DEPTH: usize = 8;
 
+/// Why the loop guard keeps a workflow from starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LoopGuard {
+    /// The workflow is already part of the chain: its own actions triggered it.
+    SelfTrigger,
+    /// The chain of workflows starting each other reached [`MAX_ORIGIN_DEPTH`].
+    ChainLength,
+}
+
+impl LoopGuard {
+    /// Whether the loop guard refuses to start `workflow` from `chain` (the workflows whose
+    /// actions led here, first to last), and why.
+    pub(super) fn check(workflow: &str, chain: &[String]) -> Option<LoopGuard> {
+        if chain.iter().any(|w| w == workflow) {
+            Some(LoopGuard::SelfTrigger)
+        } else if chain.len() >= MAX_ORIGIN_DEPTH {
+            Some(LoopGuard::ChainLength)
+        } else {
+            None
+        }
+    }
+
+    /// The metric's `reason` label.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            LoopGuard::SelfTrigger => "self_trigger",
+            LoopGuard::ChainLength => "chain_length_limit",
+        }
+    }
+
+    /// A sentence for the contact's history and the log.
+    pub(super) fn describe(self, workflow: &str, chain: &[String]) -> String {
+        let path = chain.join(" → ");
+        match self {
+            LoopGuard::SelfTrigger => {
+                format!("Loop guard: `{workflow}` was not started: its own actions triggered it ({path} → {workflow}).")
+            }
+            LoopGuard::ChainLength => format!(
+                "Loop guard: `{workflow}` was not started: chain length limit ({} workflows already started \
+                 each other: {path}).",
+                chain.len()
+            ),
+        }
+    }
+}
+
 /// What the batch still has to do.
 #[derive(Debug)]
 pub(super) enum Work {
@@ -659,15 +705,16 @@ impl<'a> Batch<'a> {
             }
             Effect::TriggerWorkflow { workflow, vars } => {
                 let mut chain = origin();
-                let refused = if chain.iter().any(|w| w == workflow) {
-                    Some(format!("loop guard: `{workflow}` is already part of this chain ({})", chain.join(" → ")))
-                } else if chain.len() >= MAX_ORIGIN_DEPTH {
-                    Some(format!("loop guard: more than {MAX_ORIGIN_DEPTH} workflows started each other"))
-                } else {
-                    None
-                };
-                if let Some(reason) = refused {
-                    self.handled.loop_guarded.push(workflow.clone());
+                if let Some(guard) = LoopGuard::check(workflow, &chain) {
+                    let reason = match guard {
+                        LoopGuard::SelfTrigger => {
+                            format!("loop guard: `{workflow}` is already part of this chain ({})", chain.join(" → "))
+                        }
+                        LoopGuard::ChainLength => format!(
+                            "loop guard: chain length limit ({MAX_ORIGIN_DEPTH} workflows already started each other)"
+                        ),
+                    };
+                    self.loop_guarded(run.contact_id, workflow, &chain, guard);
                     return Ok(Some(Outcome::TriggerFailed { reason }));
                 }
                 if env.contact.test_workflow.is_some() {
@@ -783,6 +830,32 @@ impl<'a> Batch<'a> {
         agent.open_count += 1;
         env.assignee = Some(agent);
         Ok(())
+    }
+
+    /// Records a start the loop guard refused where ops look: a system line in the contact's
+    /// history, the `switchboard_loop_guard_total` metric by reason, and the log.
+    pub(super) fn loop_guarded(&mut self, contact_id: i64, workflow: &str, chain: &[String], guard: LoopGuard) {
+        let text = guard.describe(workflow, chain);
+        tracing::info!(workflow, contact = contact_id, chain = %chain.join(" → "), reason = guard.label(), "{text}");
+        self.engine
+            .inner
+            .metrics
+            .loop_guard
+            .get_or_create(&vec![("reason".to_owned(), guard.label().to_owned())])
+            .inc();
+        self.handled.loop_guarded.push(workflow.to_owned());
+        self.cache.message(MessageRow {
+            contact_id,
+            conversation_id: None,
+            direction: "system",
+            sender: "system".into(),
+            text: Some(text),
+            body: json!({"kind": "loop_guard", "workflow": workflow, "reason": guard.label(), "chain": chain})
+                .to_string(),
+            status: "note",
+            created_at: self.now_ms,
+            ..MessageRow::default()
+        });
     }
 
     /// An internal note or system line on the conversation (`kind`: note, notify, system).

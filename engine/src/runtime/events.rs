@@ -339,7 +339,93 @@ impl Event {
                 c.object("vars", vars);
             }
         }
+        if c.first.is_none() {
+            // PostgreSQL cannot store a NUL character in text (SQLite can): refused here with
+            // its place, so the same event gives the same answer on both backends.
+            if let Some(path) = nul_in_str("source", &self.source)
+                .or_else(|| self.id.as_deref().and_then(|id| nul_in_str("id", id)))
+                .or_else(|| serde_json::to_value(&self.kind).ok().and_then(|v| nul_in(&v, String::new())))
+            {
+                c.fail(&path, "contains a NUL character (\\u0000), which is not accepted in text".to_owned());
+            }
+        }
         c.first.map_or(Ok(()), Err)
+    }
+
+    /// Replaces every NUL character in the event's texts with U+FFFD (the replacement
+    /// character). For channel deliveries, which are not refused for it; returns whether
+    /// anything changed.
+    pub fn replace_nul(&mut self) -> bool {
+        let mut changed = false;
+        for text in [&mut self.source].into_iter().chain(self.id.as_mut()) {
+            if text.contains('\0') {
+                *text = text.replace('\0', REPLACEMENT);
+                changed = true;
+            }
+        }
+        self.kind.replace_nul() || changed
+    }
+}
+
+/// What a NUL character becomes where it is not refused.
+const REPLACEMENT: &str = "\u{FFFD}";
+
+impl EventKind {
+    /// Replaces every NUL character in the event's texts (and object keys) with U+FFFD;
+    /// returns whether anything changed.
+    pub fn replace_nul(&mut self) -> bool {
+        let Ok(mut value) = serde_json::to_value(&*self) else { return false };
+        if !replace_nul_in(&mut value) {
+            return false;
+        }
+        match serde_json::from_value(value) {
+            Ok(kind) => {
+                *self = kind;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+fn nul_in_str(path: &str, text: &str) -> Option<String> {
+    text.contains('\0').then(|| path.to_owned())
+}
+
+/// The path (`message.text`, `profile.name`, `message.attachments[0].url`) of the first
+/// string or key in `value` holding a NUL character.
+fn nul_in(value: &Value, path: String) -> Option<String> {
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        Value::String(s) => nul_in_str(&path, s),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_in(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\\u0000")))
+            } else {
+                nul_in(v, join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn replace_nul_in(value: &mut Value) -> bool {
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            *s = s.replace('\0', REPLACEMENT);
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| replace_nul_in(v) || changed),
+        Value::Object(map) => {
+            let mut changed = false;
+            if map.keys().any(|k| k.contains('\0')) {
+                *map = std::mem::take(map).into_iter().map(|(k, v)| (k.replace('\0', REPLACEMENT), v)).collect();
+                changed = true;
+            }
+            map.values_mut().fold(changed, |changed, v| replace_nul_in(v) || changed)
+        }
+        _ => false,
     }
 }
 
@@ -448,6 +534,29 @@ mod tests {
         let field =
             json!({"source": "crm", "type": "field_updated", "contact": {"id": 1}, "field": "plan", "value": big});
         assert!(check(field).unwrap_err().starts_with("value: at most 8192 bytes"));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_path_or_replaced() {
+        let check = |event: Value| parse(event).unwrap().check_limits().map_err(|e| e.to_string());
+        let base = json!({"source": "crm", "type": "message_received", "contact": {"address": {"channel": "sms", "address": "+1"}}, "channel": "sms", "message": {"text": "hi"}});
+        for (pointer, value, path) in [
+            ("/message/text", json!("a\u{0}b"), "message.text"),
+            ("/profile", json!({"name": "x\u{0}"}), "profile.name"),
+            ("/contact/address/address", json!("+1\u{0}"), "contact.address.address"),
+            ("/id", json!("e\u{0}"), "id"),
+        ] {
+            let mut event = base.clone();
+            set(&mut event, pointer, value);
+            let err = check(event.clone()).unwrap_err();
+            assert!(err.starts_with(&format!("{path}: contains a NUL character")), "{pointer}: {err}");
+            let mut parsed = parse(event).unwrap();
+            assert!(parsed.replace_nul());
+            assert_eq!(parsed.check_limits(), Ok(()), "{pointer}: nothing left to refuse");
+            assert!(serde_json::to_string(&parsed).unwrap().contains('\u{FFFD}'));
+        }
+        let mut clean = parse(base).unwrap();
+        assert!(!clean.replace_nul(), "nothing to replace");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Prometheus metrics: step latency, timer lateness, effect deliveries and retries, and, read
-//! from the store when scraped, runs by status and the depth of the work waiting to be done.
+//! Prometheus metrics: step latency, timer lateness, effect deliveries and retries, the loop
+//! guard's refusals, and, read from the store when scraped, runs by status, the depth of the
+//! work waiting to be done and the dead letters (count, oldest age).
 
 use super::{Engine, Error};
 use prometheus_client::encoding::text::encode;
@@ -21,6 +22,10 @@ pub(super) struct Metrics {
     pub leases_taken_over: Counter,
     pub leases_lost: Counter,
     pub contention_retries: Counter,
+    /// Starts the loop guard refused, by reason (`self_trigger`, `chain_length_limit`).
+    pub loop_guard: Family<Vec<(String, String)>, Counter>,
+    dead_letters: Gauge,
+    dead_letter_oldest_age_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
     runs: Family<Vec<(String, String)>, Gauge>,
     ready: Family<Vec<(String, String)>, Gauge>,
 }
@@ -52,6 +57,25 @@ impl Default for Metrics {
             "switchboard_contention_retries",
             "Transactions tried again after losing a race with another process",
             contention_retries.clone(),
+        );
+        let loop_guard = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "switchboard_loop_guard",
+            "Workflow starts the loop guard refused, by reason: a workflow its own actions triggered \
+             (self_trigger) or a chain of workflows starting each other grown too long (chain_length_limit)",
+            loop_guard.clone(),
+        );
+        let dead_letters = Gauge::default();
+        let dead_letter_oldest_age_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "switchboard_dead_letters",
+            "Events that could not be processed, kept with their reason (GET /api/dead-letters)",
+            dead_letters.clone(),
+        );
+        registry.register(
+            "switchboard_dead_letter_oldest_age_seconds",
+            "How long ago the oldest dead letter failed (0 when there is none)",
+            dead_letter_oldest_age_seconds.clone(),
         );
         let runs = Family::<Vec<(String, String)>, Gauge>::default();
         let ready = Family::<Vec<(String, String)>, Gauge>::default();
@@ -92,6 +116,9 @@ impl Default for Metrics {
             leases_taken_over,
             leases_lost,
             contention_retries,
+            loop_guard,
+            dead_letters,
+            dead_letter_oldest_age_seconds,
             runs,
             ready,
         }
@@ -121,6 +148,9 @@ impl Engine {
         for (what, n) in [("events", queued), ("timers", timers), ("outbox", outbox)] {
             m.ready.get_or_create(&vec![("queue".to_owned(), what.to_owned())]).set(n);
         }
+        let (dead, oldest) = self.dead_letter_stats().await?;
+        m.dead_letters.set(dead);
+        m.dead_letter_oldest_age_seconds.set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
         let mut out = String::new();
         encode(&mut out, &m.registry).map_err(|e| Error::Refused(format!("metrics: {e}")))?;
         Ok(out)

@@ -19,6 +19,7 @@ mod analytics;
 mod assign;
 mod cache;
 mod channels;
+mod dead_letters;
 mod events;
 mod inbox;
 mod metrics;
@@ -35,12 +36,13 @@ mod triggers;
 mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
+pub use dead_letters::{DeadLetter, DeadLetterPage};
 pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
 pub use inbox::QueuedContact;
 pub use outbox::{Channel, SentMessage};
 pub use people::{AgentSpec, AssignmentWarning};
-pub use queue::Accepted;
+pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
 pub use replay::Rebuilt;
 pub use secrets::SecretInfo;
 pub use testchat::{TestClock, TestStarted, TestTrigger};

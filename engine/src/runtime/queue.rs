@@ -1,11 +1,15 @@
 //! The event queue: accepting an event is one durable insert (deduplicated by the sender's
 //! id), and processing takes many queued events in one transaction — group commit — so the
-//! cost of a synchronous commit is shared. An event that cannot be processed is rolled back
-//! to its own savepoint and kept in `event_failures` with the reason; the others commit.
+//! cost of a synchronous commit is shared. If anything in such a batch fails, it is rolled
+//! back whole and its events are applied one by one under a savepoint each: an event that
+//! fails for a reason of its own leaves no trace and moves to the dead letters
+//! (`event_failures`, see `dead_letters.rs`) with the reason, and the others commit. An event
+//! that fails for an unclear reason is tried again up to [`MAX_ATTEMPTS`] times, the same
+//! contact's later events waiting behind it, before it is dead-lettered too.
 
 use super::advance::Batch;
 use super::events::{ContactRef, Event, EventKind, Identifier};
-use super::{Engine, Error};
+use super::{Engine, Error, WriteTx};
 use crate::store::{Conn, Sql};
 use std::collections::HashSet;
 
@@ -42,6 +46,24 @@ impl Engine {
         for event in events.iter().filter(|e| !e.source.starts_with("channel:")) {
             event.check_limits()?;
         }
+        // Nor is it refused for a NUL character, which PostgreSQL cannot store (SQLite can):
+        // it becomes U+FFFD, so one delivery gives the same result on both backends.
+        let replaced: Vec<Event>;
+        let events = if events.iter().any(|e| e.source.starts_with("channel:")) {
+            replaced = events
+                .iter()
+                .cloned()
+                .map(|mut e| {
+                    if e.source.starts_with("channel:") {
+                        e.replace_nul();
+                    }
+                    e
+                })
+                .collect();
+            &replaced[..]
+        } else {
+            events
+        };
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let mut fresh: HashSet<(String, String)> = HashSet::new();
@@ -122,9 +144,9 @@ impl Engine {
     /// Processes up to `limit` queued events in one transaction. Returns how many it took.
     ///
     /// The fast path handles them all in one batch (bulk reads, bulk writes). If any event
-    /// is refused (an unknown contact, a stopped workflow), the transaction is rolled back
-    /// and the events are handled one by one, each under a savepoint, so the good ones
-    /// commit and the bad one is kept in `event_failures` with its reason.
+    /// fails (an unknown contact, a stopped workflow, a database constraint), the
+    /// transaction is rolled back and the events are handled one by one, each under a
+    /// savepoint, so the good ones commit and the bad one leaves no trace but a dead letter.
     pub async fn process_queue(&self, limit: i64) -> Result<usize, Error> {
         self.retry_contention(|| self.process_queue_once(limit)).await
     }
@@ -139,7 +161,7 @@ impl Engine {
     async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
         let rows = match self.inner.backend {
             crate::store::Backend::Sqlite => {
-                sqlx::query_as("SELECT id, source, event_id, body, verified FROM event_queue ORDER BY id LIMIT $1")
+                sqlx::query_as("SELECT id, source, event_id, body, verified, contact_key, attempts FROM event_queue ORDER BY id LIMIT $1")
                     .bind(limit)
                     .fetch_all(&mut *conn)
                     .await?
@@ -153,7 +175,7 @@ impl Engine {
                              SELECT contact_key, MIN(id) AS first FROM window_ WHERE contact_key IS NOT NULL
                              GROUP BY contact_key ORDER BY first) AS keys
                          WHERE pg_try_advisory_xact_lock($2, hashtext(contact_key)) LIMIT $3)
-                     SELECT e.id, e.source, e.event_id, e.body, e.verified FROM event_queue e
+                     SELECT e.id, e.source, e.event_id, e.body, e.verified, e.contact_key, e.attempts FROM event_queue e
                      WHERE e.id IN (SELECT id FROM window_ w
                                     WHERE w.contact_key IS NULL OR w.contact_key IN (SELECT contact_key FROM mine))
                      ORDER BY e.id FOR UPDATE SKIP LOCKED",
@@ -170,13 +192,13 @@ impl Engine {
 
     /// Claims these events again (after a rolled-back attempt released them); those another
     /// process took meanwhile are left out.
-    async fn reclaim_events(&self, conn: &mut Conn, rows: &[QueuedRow]) -> Result<HashSet<i64>, Error> {
+    async fn reclaim_events(&self, conn: &mut Conn, rows: &[Queued]) -> Result<HashSet<i64>, Error> {
         let mut out = HashSet::new();
         for chunk in rows.chunks(CHUNK) {
             let mut q = Sql::new(self.inner.backend, "SELECT id FROM event_queue WHERE id IN (");
             let mut sep = q.separated(", ");
             for row in chunk {
-                sep.push_bind(row.0);
+                sep.push_bind(row.id);
             }
             q.push(")").push(self.inner.backend.skip_locked());
             let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
@@ -188,40 +210,47 @@ impl Engine {
     async fn process_queue_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         self.pending_live().clear();
-        let mut rows = self.claim_events(tx.conn(), limit).await?;
+        let rows = self.claim_events(tx.conn(), limit).await?;
         if rows.is_empty() {
             return Ok(0);
         }
-        let (mut events, mut unreadable) = parse_rows(&rows);
-        let wake = match self.apply_all(tx.conn(), &events).await {
-            Ok((wake, refused)) => {
-                for (source, event_id, body, error) in unreadable.iter().chain(refused.iter()) {
-                    self.failed(tx.conn(), source, event_id.as_deref(), body, error).await?;
+        let claimed = rows.len();
+        let mut queued = parse_rows(rows);
+        let (wake, done) = match self.apply_all(tx.conn(), &queued).await {
+            Ok(wake) => {
+                for q in &queued {
+                    if let Err(reason) = &q.parsed {
+                        self.dead_letter(tx.conn(), q, reason).await?;
+                    }
                 }
-                wake
+                (wake, queued.iter().map(|q| q.id).collect::<Vec<_>>())
             }
-            Err(Error::Crashed) => return Err(Error::Crashed),
+            Err(e) if blame(&e, self.inner.backend) == Blame::Infrastructure => return Err(e),
             Err(e) => {
                 self.pending_live().clear();
-                // A database error (a constraint) in one event spoils the whole batch: start
-                // over, one event at a time, so it can be told apart from the good ones.
-                tracing::warn!(error = %e, "batch failed; processing its events one by one");
-                drop(tx);
-                tx = self.begin().await?;
-                let still_ours = self.reclaim_events(tx.conn(), &rows).await?;
-                rows.retain(|r| still_ours.contains(&r.0));
-                (events, unreadable) = parse_rows(&rows);
-                for (source, event_id, body, error) in &unreadable {
-                    self.failed(tx.conn(), source, event_id.as_deref(), body, error).await?;
+                // Something in the batch failed (a refusal, a constraint): nothing of the
+                // batch is kept, not even the contacts and addresses it created in memory.
+                // Start over, one event at a time under a savepoint each, so the event at
+                // fault is told apart from the good ones and leaves no trace.
+                tracing::info!(error = %e, "batch failed; processing its events one by one");
+                // Rolled back now, not when the connection is next used: until then its row
+                // and contact locks would make the reclaim below skip every one of these events.
+                let WriteTx { _guard: guard, tx: inner } = tx;
+                if let Err(rollback) = inner.rollback().await {
+                    tracing::warn!(error = %rollback, "rolling back the failed batch failed");
                 }
-                self.apply_one_by_one(tx.conn(), &events).await?
+                drop(guard);
+                tx = self.begin().await?;
+                let still_ours = self.reclaim_events(tx.conn(), &queued).await?;
+                queued.retain(|q| still_ours.contains(&q.id));
+                self.apply_one_by_one(tx.conn(), &queued).await?
             }
         };
-        for chunk in rows.chunks(CHUNK) {
+        for chunk in done.chunks(CHUNK) {
             let mut q = Sql::new(self.inner.backend, "DELETE FROM event_queue WHERE id IN (");
             let mut sep = q.separated(", ");
-            for row in chunk {
-                sep.push_bind(row.0);
+            for id in chunk {
+                sep.push_bind(*id);
             }
             q.push(")");
             q.build().execute(tx.conn()).await?;
@@ -231,26 +260,28 @@ impl Engine {
         committed?;
         self.after_commit(wake.0, wake.1);
         self.announce(changes);
-        Ok(rows.len())
+        Ok(claimed)
     }
 
-    /// Applies every event in one batch. An event refused for a reason of its own (an
-    /// unknown workflow, a contact without a conversation) is returned with the reason and
-    /// the others go on; a database error fails the batch.
-    async fn apply_all(&self, conn: &mut Conn, events: &[QueuedEvent]) -> Result<((bool, bool), Vec<Failure>), Error> {
+    /// Applies every readable event in one batch. Any error fails the batch (the caller
+    /// rolls it back): a refused event must leave no trace, and the batch's cache holds its
+    /// changes (a new contact, an address) together with everyone else's.
+    async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(bool, bool), Error> {
+        let events: Vec<(&EventKind, &Vec<Identifier>)> =
+            queued.iter().filter_map(|q| q.parsed.as_ref().ok().map(|(k, v)| (k, v))).collect();
         let mut batch = Batch::new(self, conn);
         let addresses: Vec<(String, String)> = events
             .iter()
-            .filter_map(|(_, _, _, e, _)| match e.contact() {
+            .filter_map(|(e, _)| match e.contact() {
                 Some(ContactRef::Address { channel, address }) => Some((channel.clone(), address.clone())),
                 _ => None,
             })
             .collect();
         batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
-        let identifiers: Vec<Identifier> = events.iter().flat_map(|(_, _, _, _, v)| v.iter().cloned()).collect();
+        let identifiers: Vec<Identifier> = events.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
         batch.cache.prefetch_identifiers(batch.conn, &identifiers).await?;
         let mut ids: Vec<i64> = Vec::with_capacity(events.len());
-        for (_, _, _, e, _) in events {
+        for (e, _) in &events {
             match e.contact() {
                 Some(ContactRef::Id(id)) => ids.push(*id),
                 Some(ContactRef::Address { channel, address }) => {
@@ -264,29 +295,40 @@ impl Engine {
         ids.sort_unstable();
         ids.dedup();
         batch.cache.prefetch(batch.conn, &ids).await?;
-        let mut refused = Vec::new();
-        for (source, event_id, body, kind, verified) in events {
-            let applied = match batch.apply_event(kind.clone(), verified).await {
-                Ok(()) => batch.drain().await,
-                Err(e) => Err(e),
-            };
-            match applied {
-                Ok(()) => {}
-                Err(e @ (Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. })) => {
-                    batch.work.clear();
-                    refused.push((source.clone(), event_id.clone(), body.clone(), e.to_string()));
-                }
-                Err(e) => return Err(e),
-            }
+        for (kind, verified) in events {
+            batch.apply_event(kind.clone(), verified).await?;
+            batch.drain().await?;
         }
         batch.finish().await?;
         self.announce_later(batch.cache.changes());
-        Ok(((batch.wake_outbox, batch.wake_timers), refused))
+        Ok((batch.wake_outbox, batch.wake_timers))
     }
 
-    async fn apply_one_by_one(&self, conn: &mut Conn, events: &[QueuedEvent]) -> Result<(bool, bool), Error> {
+    /// Applies the events one at a time, each under a savepoint. Returns the wake-ups and
+    /// the ids of the queue rows that are done with (applied or dead-lettered).
+    ///
+    /// An event that fails for a reason of its own (a refusal, a data error) is rolled back
+    /// and moved to the dead letters at once. One that fails otherwise, though its savepoint
+    /// could be rolled back (so the connection is fine), is counted an attempt and stays
+    /// queued, and the same contact's later events wait behind it so they keep their order;
+    /// after [`MAX_ATTEMPTS`] it is dead-lettered too. Other contacts' events go on either way.
+    /// A lost connection is nobody's fault: the whole transaction fails and is tried again.
+    async fn apply_one_by_one(&self, conn: &mut Conn, queued: &[Queued]) -> Result<((bool, bool), Vec<i64>), Error> {
         let (mut wake_outbox, mut wake_timers) = (false, false);
-        for (source, event_id, body, kind, verified) in events {
+        let mut done = Vec::with_capacity(queued.len());
+        let mut held_back: HashSet<&str> = HashSet::new();
+        for q in queued {
+            if q.contact_key.as_deref().is_some_and(|k| held_back.contains(k)) {
+                continue;
+            }
+            let (kind, verified) = match &q.parsed {
+                Ok(parsed) => parsed,
+                Err(reason) => {
+                    self.dead_letter(conn, q, reason).await?;
+                    done.push(q.id);
+                    continue;
+                }
+            };
             sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
             let mut batch = Batch::new(self, &mut *conn);
             let result = async {
@@ -294,42 +336,68 @@ impl Engine {
                 batch.finish().await
             }
             .await;
-            wake_outbox |= batch.wake_outbox;
-            wake_timers |= batch.wake_timers;
+            let (outbox, timers) = (batch.wake_outbox, batch.wake_timers);
             let changes = batch.cache.changes();
-            match result {
+            let e = match result {
                 Ok(()) => {
                     sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                    wake_outbox |= outbox;
+                    wake_timers |= timers;
                     self.announce_later(changes);
+                    done.push(q.id);
+                    continue;
                 }
-                Err(e) if !event_level(&e) => return Err(e),
-                Err(e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await?;
-                    sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
-                    self.failed(conn, source, event_id.as_deref(), body, &e.to_string()).await?;
+                Err(e) => e,
+            };
+            let blamed = blame(&e, self.inner.backend);
+            if blamed == Blame::Infrastructure {
+                return Err(e);
+            }
+            // If even the rollback fails, the connection is gone: the original error says why.
+            if sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await.is_err() {
+                return Err(e);
+            }
+            sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+            let attempts = q.attempts + 1;
+            if blamed == Blame::Event {
+                self.dead_letter(conn, &Queued { attempts, ..q.clone() }, &e.to_string()).await?;
+                done.push(q.id);
+            } else if attempts >= MAX_ATTEMPTS {
+                let reason = format!("failed {attempts} times; the last time: {e}");
+                self.dead_letter(conn, &Queued { attempts, ..q.clone() }, &reason).await?;
+                done.push(q.id);
+            } else {
+                tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), attempts,
+                    error = %e, "event failed; it is tried again, and the contact's later events wait behind it");
+                sqlx::query("UPDATE event_queue SET attempts = $1, last_error = $2 WHERE id = $3")
+                    .bind(attempts)
+                    .bind(scrub(&e.to_string()))
+                    .bind(q.id)
+                    .execute(&mut *conn)
+                    .await?;
+                if let Some(key) = q.contact_key.as_deref() {
+                    held_back.insert(key);
                 }
             }
         }
-        Ok((wake_outbox, wake_timers))
+        Ok(((wake_outbox, wake_timers), done))
     }
 
-    async fn failed(
-        &self,
-        conn: &mut Conn,
-        source: &str,
-        event_id: Option<&str>,
-        body: &str,
-        error: &str,
-    ) -> Result<(), Error> {
-        tracing::warn!(%source, event = event_id.unwrap_or(""), %error, "event could not be processed");
+    /// Moves a queued event to the dead letters (`event_failures`) with the reason.
+    async fn dead_letter(&self, conn: &mut Conn, q: &Queued, reason: &str) -> Result<(), Error> {
+        tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), error = %reason,
+            "event moved to the dead letters");
         sqlx::query(
-            "INSERT INTO event_failures (source, event_id, body, error, failed_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO event_failures (source, event_id, body, error, failed_at, verified, attempts)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(source)
-        .bind(event_id)
-        .bind(body)
-        .bind(error)
+        .bind(&q.source)
+        .bind(&q.event_id)
+        .bind(&q.body)
+        .bind(scrub(reason))
         .bind(self.now_ms())
+        .bind(&q.verified)
+        .bind(q.attempts)
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -351,49 +419,111 @@ impl Engine {
     }
 }
 
-/// A claimed `event_queue` row: id, source, sender's id, body, verified identifiers (JSON).
-type QueuedRow = (i64, String, Option<String>, String, Option<String>);
+/// A claimed `event_queue` row: id, source, sender's id, body, verified identifiers (JSON),
+/// contact key, attempts so far.
+type QueuedRow = (i64, String, Option<String>, String, Option<String>, Option<String>, i64);
 
-/// Parses claimed rows into events, and the unreadable ones into failures.
-fn parse_rows(rows: &[QueuedRow]) -> (Vec<QueuedEvent>, Vec<Failure>) {
-    let mut events = Vec::with_capacity(rows.len());
-    let mut unreadable = Vec::new();
-    for (_, source, event_id, body, verified) in rows {
-        let verified = match verified {
-            Some(v) => serde_json::from_str::<Vec<Identifier>>(v),
-            None => Ok(Vec::new()),
-        };
-        match (serde_json::from_str::<EventKind>(body), verified) {
-            (Ok(kind), Ok(verified)) => events.push((source.clone(), event_id.clone(), body.clone(), kind, verified)),
-            (Err(e), _) | (_, Err(e)) => {
-                unreadable.push((source.clone(), event_id.clone(), body.clone(), format!("unreadable event: {e}")))
-            }
-        }
-    }
-    (events, unreadable)
+/// Tries of an event that fails for a reason neither its own nor the connection's before it
+/// is moved to the dead letters.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// A claimed queued event, as stored and as parsed (or why it cannot be read).
+#[derive(Debug, Clone)]
+struct Queued {
+    id: i64,
+    source: String,
+    event_id: Option<String>,
+    body: String,
+    verified: Option<String>,
+    contact_key: Option<String>,
+    attempts: i64,
+    parsed: Result<(EventKind, Vec<Identifier>), String>,
+}
+
+/// Parses claimed rows. A NUL character in a text (which PostgreSQL cannot store, and which
+/// intake now refuses or replaces) becomes U+FFFD here too, so an event queued before that
+/// rule is processed the same way on both backends instead of failing forever.
+fn parse_rows(rows: Vec<QueuedRow>) -> Vec<Queued> {
+    rows.into_iter()
+        .map(|(id, source, event_id, body, verified, contact_key, attempts)| {
+            let identifiers = match &verified {
+                Some(v) => serde_json::from_str::<Vec<Identifier>>(v),
+                None => Ok(Vec::new()),
+            };
+            let parsed = match (serde_json::from_str::<EventKind>(&body), identifiers) {
+                (Ok(mut kind), Ok(identifiers)) => {
+                    kind.replace_nul();
+                    Ok((kind, identifiers))
+                }
+                (Err(e), _) | (_, Err(e)) => Err(format!("unreadable event: {e}")),
+            };
+            Queued { id, source, event_id, body, verified, contact_key, attempts, parsed }
+        })
+        .collect()
 }
 
 /// The key that orders a contact's queued events (see `claim_events`).
-fn contact_key(contact: &ContactRef) -> String {
+pub(super) fn contact_key(contact: &ContactRef) -> String {
     match contact {
         ContactRef::Id(id) => format!("id:{id}"),
         ContactRef::Address { channel, address } => format!("{channel}:{address}"),
     }
 }
 
-/// A queued event: source, sender's id, the stored body, the parsed event and the
-/// identifiers its channel verified.
-type QueuedEvent = (String, Option<String>, String, EventKind, Vec<Identifier>);
-/// An event that could not be processed: source, id, body and why.
-type Failure = (String, Option<String>, String, String);
+/// A text as PostgreSQL can store it (no NUL).
+fn scrub(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
 
-/// Is this error the event's own fault (kept as a failure) rather than the database's (retried)?
-fn event_level(e: &Error) -> bool {
+/// Whose fault an error in processing an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blame {
+    /// The event's own: refused, or data the database will never take (SQLSTATE classes 22
+    /// and 23; SQLite's constraint, mismatch and too-big errors). Dead-lettered at once.
+    Event,
+    /// Not known to be the event's, but seen while applying it alone with the connection
+    /// intact: counted as an attempt, dead-lettered after [`MAX_ATTEMPTS`].
+    Attempt,
+    /// The connection, the server or a race (lost connection, shutdown, out of resources,
+    /// deadlock, the crash hook): the transaction fails and is tried again; no event is blamed.
+    Infrastructure,
+}
+
+fn blame(e: &Error, backend: crate::store::Backend) -> Blame {
     match e {
-        Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } => true,
-        Error::Db(sqlx::Error::Database(db)) => {
-            db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation()
+        Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } | Error::Field(_) => {
+            Blame::Event
         }
-        _ => false,
+        Error::Crashed | Error::Migrate(_) => Blame::Infrastructure,
+        Error::Db(sqlx::Error::Database(db)) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            match backend {
+                crate::store::Backend::Postgres => match code.get(..2).unwrap_or("") {
+                    "22" | "23" => Blame::Event,
+                    // Connection, contention, resources, operator intervention, system,
+                    // transaction state, internal errors.
+                    "08" | "40" | "53" | "57" | "58" | "25" | "XX" => Blame::Infrastructure,
+                    _ => Blame::Attempt,
+                },
+                crate::store::Backend::Sqlite => match code.parse::<i64>().map(|c| c & 0xff) {
+                    // SQLITE_TOOBIG, SQLITE_CONSTRAINT (any), SQLITE_MISMATCH, SQLITE_RANGE.
+                    Ok(18 | 19 | 20 | 25) => Blame::Event,
+                    // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
+                    Ok(5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 26) => Blame::Infrastructure,
+                    _ => Blame::Attempt,
+                },
+            }
+        }
+        Error::Db(
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Configuration(_),
+        ) => Blame::Infrastructure,
+        // Decoding a row, an encoding problem: something about this event's data.
+        Error::Db(_) => Blame::Attempt,
     }
 }

@@ -4,7 +4,7 @@
 //! allow it (once per contact, one active run, the loop guard) starts a run. Effects of runs
 //! (a tag a flow adds) fire the same way, carrying the chain of workflows that caused them.
 
-use super::advance::{Batch, Expect, Queued, Work, MAX_ORIGIN_DEPTH};
+use super::advance::{Batch, Expect, LoopGuard, Queued, Work};
 use super::cache::{ContactKey, MessageRow, OutboxRow};
 use super::events::{ContactRef, EventKind, Identifier};
 use super::records::{Agent, Contact, Conversation, Joined, CONTACT_COLUMNS};
@@ -760,9 +760,8 @@ impl Batch<'_> {
                 }
                 continue;
             }
-            if origin.iter().any(|w| w == &id) || origin.len() >= MAX_ORIGIN_DEPTH {
-                tracing::info!(workflow = %id, chain = %origin.join(" → "), "loop guard: not starting a workflow its own actions triggered");
-                self.handled.loop_guarded.push(id);
+            if let Some(guard) = LoopGuard::check(&id, &origin) {
+                self.loop_guarded(contact_id, &id, &origin, guard);
                 continue;
             }
             if !self.conditions_hold(&wf, contact_id, &trigger).await? {

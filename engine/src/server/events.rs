@@ -101,7 +101,8 @@ fn locate(event: &Value, problem: &str) -> Option<String> {
 
 /// Accepts events (202). Each is stored before the answer; a repeated id is reported as a
 /// duplicate and ignored. A batch with one bad event is refused whole (422 naming it), so
-/// that nothing is half accepted.
+/// that nothing is half accepted: a field too large or holding a NUL character, an event
+/// kind this endpoint does not take, a contact id that names no contact.
 pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<Value>) -> Result<Response, ApiError> {
     caller.require(&[Role::Integration])?;
     let (mut events, indexed) = parse_events(body)?;
@@ -164,6 +165,21 @@ pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<
         // Sources are namespaced so an integration cannot collide with the ids of signed
         // webhooks or of channel adapters.
         event.source = format!("api:{}", event.source);
+    }
+    // An event for a contact id that names nobody could only fail later, out of the
+    // sender's sight: refused here, naming the event. (A contact deleted between now and
+    // processing still ends in the dead letters.)
+    let ids: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e.kind.contact() {
+            Some(ContactRef::Id(id)) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    if let Some(unknown) = s.engine.unknown_contacts(&ids).await?.first() {
+        let i = events.iter().position(|e| e.kind.contact() == Some(&ContactRef::Id(*unknown))).unwrap_or(0);
+        let path = if indexed { format!("[{i}].contact.id") } else { "contact.id".to_owned() };
+        return Err(ApiError::invalid(path, format!("no contact has id {unknown}")));
     }
     for (session, when) in clocks {
         s.engine.set_test_clock(session, Some(when)).await?;
@@ -268,6 +284,15 @@ pub async fn webhook(
     }
     let payload: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    // The sender is verified, so it may learn that the workflow is stopped: said now rather
+    // than by a dead letter it never sees.
+    if !s.engine.is_live(&workflow).await? {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_published",
+            format!("workflow `{workflow}` is not published (or is stopped); the webhook was not queued"),
+        ));
+    }
     let event = Event::with_id(
         &format!("webhook:{workflow}"),
         &expected,

@@ -10,13 +10,14 @@
 //! the editor's test chat (`testchat.rs`), the contact's side of the simulator channel
 //! (`simulator.rs`), who the caller is (`/api/me`),
 //! channel connections and each channel's inbound webhook (`channels.rs`), workspace
-//! secrets (`secrets.rs`, write-only),
+//! secrets (`secrets.rs`, write-only), dead letters (`dead_letters.rs`: list, retry, discard),
 //! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
 //! `/` (`editor.rs`). Every answer carries `X-Content-Type-Options: nosniff`, `Referrer-Policy:
 //! no-referrer` and a Content-Security-Policy (`security_headers`).
 
 pub mod auth;
 mod channels;
+mod dead_letters;
 mod editor;
 pub mod error;
 mod events;
@@ -107,6 +108,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/channels/preview", post(channels::preview))
         .route("/api/channels/{id}", get(channels::detail).put(channels::put).delete(channels::delete))
         .route("/api/channels/{id}/webhook", get(channels::handshake).post(channels::inbound))
+        .route("/api/dead-letters", get(dead_letters::list))
+        .route("/api/dead-letters/{id}", axum::routing::delete(dead_letters::discard))
+        .route("/api/dead-letters/{id}/retry", post(dead_letters::retry))
         .route("/api/secrets", get(secrets::list))
         .route("/api/secrets/{name}", axum::routing::put(secrets::put).delete(secrets::delete))
         .fallback(editor::serve)

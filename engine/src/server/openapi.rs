@@ -3,7 +3,7 @@
 //! parameters come from the handlers' own types (schemars), so they cannot drift from what
 //! the server accepts. A test checks that the rows and the router list the same routes.
 
-use super::{channels, events, inbox, live, runs, secrets, simulator, testchat, tokens, workflows};
+use super::{channels, dead_letters, events, inbox, live, runs, secrets, simulator, testchat, tokens, workflows};
 use crate::runtime::AgentSpec;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -220,6 +220,15 @@ pub const OPERATIONS: &[Operation] = &[
         "A channel delivers messages and statuses (signed by the channel)",
         Access::ChannelSigned,
     ),
+    op(
+        "get",
+        "/api/dead-letters",
+        "Events that could not be processed, newest first, with reason and payload (cursor pages: X-Next-Cursor)",
+        OPS,
+    )
+    .query(schema::<dead_letters::DeadLetterQuery>),
+    op("delete", "/api/dead-letters/{id}", "Discard a dead letter", OPS).ok(204),
+    op("post", "/api/dead-letters/{id}/retry", "Queue a dead letter's event again (the dead letter is removed)", OPS),
     op("get", "/api/secrets", "Workspace secrets by name and date (never their values)", OPS),
     op(
         "put",
@@ -414,7 +423,7 @@ fn success_content(operation: &Operation) -> Value {
 fn numeric_path_parameter(path: &str, name: &str) -> bool {
     name == "version"
         || (name == "id"
-            && ["/api/runs/", "/api/contacts/", "/api/tokens/", "/api/test-sessions/"]
+            && ["/api/runs/", "/api/contacts/", "/api/tokens/", "/api/test-sessions/", "/api/dead-letters/"]
                 .iter()
                 .any(|p| path.starts_with(p)))
 }
