@@ -1,11 +1,12 @@
 // The pages, by path: `/console` the agent console, `/console/contact` the simulator's
 // contact page, anything else the editor (by hash: `#/` the workflows list, `#/w/<id>` one
-// workflow, `#/channels` the channel connections, `#/secrets` the workspace secrets). Each asks for its own token first (or again when the server refuses it).
+// workflow, `#/channels` the channel connections, `#/secrets` the workspace secrets, `#/dead-letters` events that could not be processed). Each asks for its own token first (or again when the server refuses it).
 
 import { useEffect, useState } from "react";
 import { ApiError, api, savedToken, saveToken, selectTokenFor } from "./api";
 import { Channels } from "./Channels";
 import { Secrets } from "./Secrets";
+import { DeadLetters } from "./DeadLetters";
 import { Console } from "./Console";
 import { ContactPage } from "./ContactPage";
 import { Editor } from "./Editor";
@@ -49,6 +50,7 @@ export function App() {
   if (page === "contact") return <ContactPage onSignOut={signOut} />;
   if (hash === "#/channels") return <Channels onSignOut={signOut} />;
   if (hash === "#/secrets") return <Secrets onSignOut={signOut} />;
+  if (hash === "#/dead-letters") return <DeadLetters onSignOut={signOut} />;
   const match = /^#\/w\/([^/]+)$/.exec(hash);
   return (
     <div className="app">

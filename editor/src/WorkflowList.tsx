@@ -95,6 +95,7 @@ export function WorkflowList({ onSignOut }: { onSignOut: () => void }) {
         <button onClick={() => fileInput.current?.click()}>Import YAML</button>
         <a href="#/channels">Channels</a>
         <a href="#/secrets">Secrets</a>
+        <a href="#/dead-letters">Dead letters</a>
         <input
           ref={fileInput}
           type="file"

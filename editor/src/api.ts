@@ -2,6 +2,7 @@
 // JSON in and out, and errors as `ApiError` with the server's `{code, message, details}`.
 
 import type { Connection, Preview, PreviewBody } from "./channels";
+import type { DeadLetter } from "./deadletters";
 import type { SecretInfo } from "./secrets";
 
 export interface Diagnostic {
@@ -291,7 +292,26 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
   return value as T;
 }
 
+/** A page of a list endpoint: its items and the cursor of the next page (`X-Next-Cursor`). */
+async function page<T>(path: string): Promise<{ items: T[]; next: string | null }> {
+  const headers: Record<string, string> = {};
+  const token = savedToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(path, { headers });
+  const text = await res.text();
+  const value = text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
+  if (!res.ok) {
+    const e = value && typeof value === "object" ? value : { code: "error", message: text || res.statusText };
+    throw new ApiError(res.status, e.code, e.message, e.details ?? null);
+  }
+  return { items: value as T[], next: res.headers.get("x-next-cursor") };
+}
+
 export const api = {
+  deadLetters: (after?: string | null) =>
+    page<DeadLetter>(`/api/dead-letters?limit=100${after ? `&after=${encodeURIComponent(after)}` : ""}`),
+  retryDeadLetter: (id: number) => call<unknown>("POST", `/api/dead-letters/${id}/retry`),
+  discardDeadLetter: (id: number) => call<unknown>("DELETE", `/api/dead-letters/${id}`),
   channels: () => call<{ connections: Connection[] }>("GET", "/api/channels"),
   putChannel: (id: string, body: Record<string, unknown>) =>
     call<Connection>("PUT", `/api/channels/${encodeURIComponent(id)}`, body),

@@ -490,6 +490,56 @@ scenario("secrets: an admin adds a secret, it is listed by name only and can be 
   await page.getByText("No secret yet.").waitFor();
   await shot("removed");
 });
+/** Polls `check` (an observed condition of the server, not a guessed delay) until it holds. */
+async function until(what, check) {
+  for (let i = 0; !(await check()); i++) {
+    assert.ok(i < 200, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+scenario("dead letters: an event that could not be processed is listed with its reason, retried and discarded", async (page, server, shot) => {
+  // Closing a conversation nobody opened is accepted at intake, then refused when processed.
+  const close = (address) => ({
+    source: "browser", type: "conversation_closed", closed_by: "agent:bob",
+    contact: { address: { channel: "simulator", address } },
+  });
+  assert.equal((await server.api("POST", "/api/events", [close("zed"), close("yan")])).status, 202);
+  // Only this scenario's (the server is shared with the other scenarios).
+  const deadLetters = async () =>
+    (await server.api("GET", "/api/dead-letters")).body.filter((d) => d.source === "api:browser");
+  await until("both events to become dead letters", async () => (await deadLetters()).length === 2);
+
+  await signIn(page, server);
+  await page.getByRole("link", { name: "Dead letters" }).click();
+  await page.getByRole("heading", { name: "Dead letters" }).waitFor();
+  const row = (address) => page.locator("tr[data-dead-letter]").filter({ hasText: `${address} on simulator` });
+  await row("zed").getByText("no open conversation").waitFor();
+  await row("yan").getByText("no open conversation").waitFor();
+  await row("zed").getByRole("button", { name: "Show payload" }).click();
+  await row("zed").getByLabel(/^Payload of dead letter/).getByText('"conversation_closed"').waitFor();
+  await shot("listed");
+
+  // Once zed has written (a conversation is open), Retry queues the close again and it works.
+  const said = await server.api("POST", "/api/simulator/messages", { address: "zed", text: "hello" });
+  assert.equal(said.status, 201);
+  await row("zed").getByRole("button", { name: "Retry" }).click();
+  await page.getByRole("status").getByText("was queued again").waitFor();
+  await row("zed").waitFor({ state: "detached" });
+  await until("the retried close to be processed", async () => {
+    const { body } = await server.api("GET", "/api/conversations?status=closed");
+    return Array.isArray(body) && body.some((c) => c.contact_id === said.body.contact_id);
+  });
+  assert.equal((await deadLetters()).length, 1, "the retried event did not fail again");
+  await shot("retried");
+
+  page.once("dialog", (d) => d.accept());
+  await row("yan").getByRole("button", { name: "Discard" }).click();
+  await row("yan").waitFor({ state: "detached" });
+  assert.deepEqual(await deadLetters(), []);
+  await shot("discarded");
+});
+
 /**
  * Collects what must not happen on any page of a context: uncaught errors, and anything the
  * Content-Security-Policy refused (Chromium reports it as a console error), which means the
