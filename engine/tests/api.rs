@@ -1433,6 +1433,12 @@ async fn a_reply_posted_twice_with_one_idempotency_key_is_sent_once_and_answered
     let (status, _, bad) = keyed(&api, &uri, &api.agent, "two words", json!({"text": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad["message"].as_str().is_some_and(|m| m.contains("Idempotency-Key")), "{bad}");
+    // A request refused before it acted (a path that is not a number) keeps no answer, and
+    // every answer, replayed or not, is JSON.
+    for _ in 0..2 {
+        let (status, _, body) = keyed(&api, "/api/contacts/g/open", &api.agent, "k-3", json!({})).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::BAD_REQUEST, json!("bad_request")), "{body}");
+    }
     // A day later the key is forgotten: the same request acts again.
     api.clock.advance(chrono::Duration::hours(25));
     let (status, replayed, _) = keyed(&api, &uri, &api.agent, "k-1", json!({"text": "On it"})).await;

@@ -90,7 +90,14 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
     parts.extensions.insert(caller);
     let res = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
     let (head, body) = res.into_parts();
-    if head.status.is_server_error() {
+    // Only the handler's own JSON answers are kept: a 5xx may be retried, and axum's plain-text
+    // rejections (a path that is not a number) come before anything acted.
+    let json = head
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if head.status.is_server_error() || !json {
         if let Err(e) = s.engine.release_idempotency_key(&claimed).await {
             tracing::warn!(error = %e, "releasing an idempotency key failed");
         }
