@@ -273,7 +273,17 @@ export function saveToken(token: string | null) {
 }
 
 async function call<T>(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<T> {
-  const headers: Record<string, string> = {};
+  return (await request<T>(method, path, body, contentType)).value;
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = "application/json",
+  extra: Record<string, string> = {},
+): Promise<{ value: T; next: string | null }> {
+  const headers: Record<string, string> = { ...extra };
   const token = savedToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = contentType;
@@ -289,7 +299,47 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
     const e = value && typeof value === "object" ? value : { code: "error", message: text || res.statusText };
     throw new ApiError(res.status, e.code, e.message, e.details ?? null);
   }
-  return value as T;
+  return { value: value as T, next: res.headers.get("x-next-cursor") };
+}
+
+/** Every item of a list, page by page (`X-Next-Cursor` → `after`), up to `max` items. */
+async function callAll<T>(path: string, max = 10_000): Promise<T[]> {
+  const items: T[] = [];
+  let after: string | null = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const url: string = after ? `${path}${sep}limit=1000&after=${encodeURIComponent(after)}` : `${path}${sep}limit=1000`;
+    const page: { value: T[]; next: string | null } = await request<T[]>("GET", url);
+    items.push(...page.value);
+    after = page.next;
+  } while (after && items.length < max);
+  return items;
+}
+
+/** How often an action is sent again when its answer did not arrive (a network error, a 5xx,
+ * or the server still handling the first copy). */
+const ACTION_ATTEMPTS = 3;
+
+/** A random UUID-like key; `crypto.randomUUID` exists only on HTTPS and localhost pages. */
+export function newKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A POST that acts (a reply, close, assign, a shortcut press, a simulator message): one fresh
+ * `Idempotency-Key` per user action, the same on every retry of it, so the server acts once. */
+async function act<T>(path: string, body?: unknown): Promise<T> {
+  const key = newKey();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await request<T>("POST", path, body, "application/json", { "idempotency-key": key })).value;
+    } catch (e) {
+      const retriable = !(e instanceof ApiError) || e.status >= 500 || e.code === "idempotency_key_in_use";
+      if (!retriable || attempt >= ACTION_ATTEMPTS) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  }
 }
 
 /** A page of a list endpoint: its items and the cursor of the next page (`X-Next-Cursor`). */
@@ -359,22 +409,22 @@ export const api = {
     call<{ version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/rollback`, { version }),
   me: () => call<Me>("GET", "/api/me"),
   conversations: (assignee?: string) =>
-    call<ConversationRow[]>("GET", `/api/conversations${assignee ? `?assignee=${encodeURIComponent(assignee)}` : ""}`),
+    callAll<ConversationRow>(`/api/conversations${assignee ? `?assignee=${encodeURIComponent(assignee)}` : ""}`),
   contact: (id: number) => call<ContactView>("GET", `/api/contacts/${id}`),
-  transcript: (id: number) => call<TimelineLine[]>("GET", `/api/contacts/${id}/messages`),
-  reply: (id: number, text: string) => call<unknown>("POST", `/api/contacts/${id}/messages`, { text }),
+  transcript: (id: number) => callAll<TimelineLine>(`/api/contacts/${id}/messages`),
+  reply: (id: number, text: string) => act<unknown>(`/api/contacts/${id}/messages`, { text }),
   close: (id: number, category: string, summary: string) =>
-    call<unknown>("POST", `/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
-  open: (id: number) => call<unknown>("POST", `/api/contacts/${id}/open`),
-  assign: (id: number, agentId: string | null) => call<unknown>("POST", `/api/contacts/${id}/assign`, { agent_id: agentId }),
+    act<unknown>(`/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
+  open: (id: number) => act<unknown>(`/api/contacts/${id}/open`),
+  assign: (id: number, agentId: string | null) => act<unknown>(`/api/contacts/${id}/assign`, { agent_id: agentId }),
   queue: () => call<QueuedContact[]>("GET", "/api/queue"),
   agents: () => call<Agent[]>("GET", "/api/agents"),
   setOnline: (id: string, online: boolean) => call<unknown>("POST", `/api/agents/${encodeURIComponent(id)}/online`, { online }),
   shortcuts: () => call<Shortcut[]>("GET", "/api/shortcuts"),
   press: (workflow: string, contactId: number, form: Record<string, unknown>) =>
-    call<{ started: number[] }>("POST", `/api/shortcuts/${encodeURIComponent(workflow)}`, { contact_id: contactId, form }),
+    act<{ started: number[] }>(`/api/shortcuts/${encodeURIComponent(workflow)}`, { contact_id: contactId, form }),
   simSay: (address: string, name: string, message: { text?: string; payload?: string }) =>
-    call<{ contact_id: number }>("POST", "/api/simulator/messages", { address, name, ...message }),
+    act<{ contact_id: number }>("/api/simulator/messages", { address, name, ...message }),
   simConversation: (address: string) =>
     call<{ contact_id: number; messages: TimelineLine[] }>("GET", `/api/simulator/contacts/${encodeURIComponent(address)}`),
   stop: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),

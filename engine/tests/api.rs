@@ -1523,4 +1523,271 @@ async fn dead_letters_are_listed_retried_and_discarded_by_ops() {
         .await
         .expect("xia's conversation");
     assert_eq!(status, "closed", "the retried close was applied");
+/// A request with an `Idempotency-Key`: status, the replay header and the JSON body.
+async fn keyed(api: &Api, uri: &str, token: &str, key: &str, body: Value) -> (StatusCode, bool, Value) {
+    let req = Request::post(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = api.app.clone().oneshot(req).await.expect("response");
+    let (status, replayed) = (res.status(), res.headers().get("idempotent-replayed").is_some());
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+    (status, replayed, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+async fn agent_lines(api: &Api, contact: i64) -> Vec<String> {
+    let (_, transcript) = api.call("GET", &format!("/api/contacts/{contact}/messages"), Some(&api.admin), None).await;
+    transcript
+        .as_array()
+        .expect("transcript")
+        .iter()
+        .filter(|m| m["sender"].as_str().is_some_and(|s| s.starts_with("agent")))
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reply_posted_twice_with_one_idempotency_key_is_sent_once_and_answered_alike() {
+    let api = api().await;
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let uri = format!("/api/contacts/{ana}/messages");
+    let (first, replayed_first, body1) = keyed(&api, &uri, &api.agent, "k-1", json!({"text": "On it"})).await;
+    let (second, replayed_second, body2) = keyed(&api, &uri, &api.agent, "k-1", json!({"text": "On it"})).await;
+    assert_eq!((first, second), (StatusCode::CREATED, StatusCode::CREATED), "{body1} {body2}");
+    assert_eq!(body1, body2, "the retry gets the first answer");
+    assert!(!replayed_first && replayed_second, "the retry says it is a replay");
+    assert_eq!(agent_lines(&api, ana).await, ["On it"], "one message was sent");
+    // The same key for another action is refused with a reason; a new key acts.
+    let (status, _, refused) = keyed(&api, &uri, &api.agent, "k-1", json!({"text": "Something else"})).await;
+    assert_eq!((status, refused["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("idempotency_key_reused")));
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("different request")), "{refused}");
+    let (status, _, _) = keyed(&api, &format!("/api/contacts/{ana}/close"), &api.agent, "k-1", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another route with the same key");
+    let (status, _, _) = keyed(&api, &uri, &api.agent, "k-2", json!({"text": "Something else"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(agent_lines(&api, ana).await, ["On it", "Something else"]);
+    // Keys are per token: another token's `k-1` is its own.
+    let other = api.agent_token("bob").await;
+    let (status, replayed, _) = keyed(&api, &uri, &other, "k-1", json!({"text": "On it"})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, false));
+    // A bad key is a 400 naming the header.
+    let (status, _, bad) = keyed(&api, &uri, &api.agent, "two words", json!({"text": "x"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad["message"].as_str().is_some_and(|m| m.contains("Idempotency-Key")), "{bad}");
+    // A request refused before it acted (a path that is not a number) keeps no answer, and
+    // every answer, replayed or not, is JSON.
+    for _ in 0..2 {
+        let (status, _, body) = keyed(&api, "/api/contacts/g/open", &api.agent, "k-3", json!({})).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::BAD_REQUEST, json!("bad_request")), "{body}");
+    }
+    // A day later the key is forgotten: the same request acts again.
+    api.clock.advance(chrono::Duration::hours(25));
+    let (status, replayed, _) = keyed(&api, &uri, &api.agent, "k-1", json!({"text": "On it"})).await;
+    assert_eq!((status, replayed), (StatusCode::CREATED, false));
+}
+
+#[tokio::test]
+async fn concurrent_copies_of_one_reply_act_once() {
+    let api = api().await;
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("ana").contact_id.expect("id");
+    let uri = format!("/api/contacts/{ana}/messages");
+    let copies = (0..4).map(|_| keyed(&api, &uri, &api.agent, "same", json!({"text": "Once"})));
+    let answers = futures_util::future::join_all(copies).await;
+    let created: Vec<&Value> = answers.iter().filter(|a| a.0 == StatusCode::CREATED).map(|a| &a.2).collect();
+    assert!(!created.is_empty(), "{answers:?}");
+    assert!(created.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert!(answers.iter().all(|a| a.0 == StatusCode::CREATED || a.0 == StatusCode::CONFLICT), "{answers:?}");
+    assert_eq!(agent_lines(&api, ana).await, ["Once"]);
+}
+
+#[tokio::test]
+async fn a_shortcut_pressed_twice_with_one_idempotency_key_starts_one_run() {
+    let api = api().await;
+    api.engine.publish(&reference("escalation-shortcut")).await.expect("publish");
+    let ana = api.engine.handle(says("ana", "hi")).await.expect("hi").contact_id.expect("contact");
+    let form = json!({"contact_id": ana, "form": {"reason": "Other", "priority": "high"}});
+    let uri = "/api/shortcuts/escalation-shortcut";
+    let (first, _, body1) = keyed(&api, uri, &api.agent, "press-1", form.clone()).await;
+    let (second, replayed, body2) = keyed(&api, uri, &api.agent, "press-1", form.clone()).await;
+    assert_eq!((first, second, replayed), (StatusCode::CREATED, StatusCode::CREATED, true), "{body1} {body2}");
+    assert_eq!(body1, body2);
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE workflow_id = 'escalation-shortcut'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("runs");
+    assert_eq!(runs, 1, "one press, one run");
+    let other = json!({"contact_id": ana, "form": {"reason": "Other", "priority": "low"}});
+    let (status, _, body) = keyed(&api, uri, &api.agent, "press-1", other).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("idempotency_key_reused")));
+}
+
+/// Every item of a list, following `X-Next-Cursor` (and checking `Link` agrees).
+async fn walk(api: &Api, path: &str, token: &str) -> (Vec<Value>, usize) {
+    let mut items = Vec::new();
+    let mut uri = path.to_owned();
+    let mut pages = 0;
+    loop {
+        let req =
+            Request::get(&uri).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("req");
+        let res = api.app.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let next = res.headers().get("x-next-cursor").map(|v| v.to_str().expect("ascii").to_owned());
+        let link = res.headers().get("link").map(|v| v.to_str().expect("ascii").to_owned());
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        let page: Vec<Value> = serde_json::from_slice(&bytes).expect("a JSON array");
+        pages += 1;
+        items.extend(page);
+        let Some(next) = next else {
+            assert!(link.is_none());
+            return (items, pages);
+        };
+        let link = link.expect("a Link with the cursor");
+        let target = link.strip_prefix('<').and_then(|l| l.split_once(">; rel=\"next\"")).expect("rel next").0;
+        assert!(target.ends_with(&format!("after={next}")), "{link}");
+        uri = target.to_owned();
+    }
+}
+
+#[tokio::test]
+async fn runs_contacts_conversations_messages_and_tokens_can_be_walked_page_by_page() {
+    let api = api().await;
+    api.engine
+        .publish("schema: 1\nid: hello\nname: Hello\ntrigger: { type: message_received }\nstart: hi\nsteps:\n  hi: { kind: send_message, text: 'Hello' }\n")
+        .await
+        .expect("publish");
+    const N: usize = 2_500;
+    for chunk in (0..N).collect::<Vec<_>>().chunks(500) {
+        let events: Vec<_> = chunk.iter().map(|i| webhook_says(&format!("c{i}"), "hi", &format!("e{i}"))).collect();
+        api.engine.enqueue(&events).await.expect("enqueue");
+        while api.engine.process_queue(500).await.expect("process") > 0 {}
+    }
+    let ids = |items: &[Value]| items.iter().map(|i| i["id"].as_i64().expect("id")).collect::<Vec<i64>>();
+    let descending = |ids: &[i64]| ids.windows(2).all(|w| w[0] > w[1]);
+
+    let (runs, pages) = walk(&api, "/api/runs?limit=1000", &api.ops).await;
+    let runs = ids(&runs);
+    assert_eq!((runs.len(), pages), (N, 3), "every run once, over three pages");
+    assert!(descending(&runs), "newest first, no duplicates");
+    let stored: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM runs ORDER BY id DESC").fetch_all(api.engine.pool()).await.expect("runs");
+    assert_eq!(runs, stored, "no gaps");
+    let (filtered, _) = walk(&api, "/api/runs?status=completed&workflow=hello&limit=999", &api.ops).await;
+    assert_eq!(filtered.len(), N, "filters hold on every page");
+
+    let (contacts, pages) = walk(&api, "/api/contacts?limit=1000", &api.agent).await;
+    let contacts = ids(&contacts);
+    assert_eq!((contacts.len(), pages), (N, 3));
+    assert!(descending(&contacts));
+
+    let closed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE status = 'closed'")
+        .fetch_one(api.engine.pool())
+        .await
+        .expect("closed");
+    let (conversations, _) = walk(&api, "/api/conversations?status=closed&limit=1000", &api.admin).await;
+    let conversation_ids: std::collections::BTreeSet<i64> = ids(&conversations).into_iter().collect();
+    assert_eq!((conversations.len(), conversation_ids.len()), (closed as usize, closed as usize));
+
+    let c0 = contacts[N - 1];
+    let (lines, pages) = walk(&api, &format!("/api/contacts/{c0}/messages?limit=1"), &api.admin).await;
+    assert_eq!(pages, lines.len(), "one message a page");
+    assert!(lines.len() >= 2, "{lines:?}");
+    assert!(ids(&lines).windows(2).all(|w| w[0] < w[1]), "oldest first");
+
+    let (tokens, pages) = walk(&api, "/api/tokens?limit=2", &api.admin).await;
+    assert_eq!((tokens.len(), pages), (4, 2), "{tokens:?}");
+}
+
+#[tokio::test]
+async fn unknown_filter_values_and_bad_pages_are_refused_by_name() {
+    let api = api().await;
+    for (uri, token, words) in [
+        ("/api/runs?status=bogus", &api.ops, vec!["status", "running", "failed", "cancelled"]),
+        ("/api/conversations?status=bogus", &api.admin, vec!["status", "open", "closed"]),
+        ("/api/runs?limit=0", &api.ops, vec!["`limit`", "1 to 1000"]),
+        ("/api/contacts?limit=5000", &api.agent, vec!["`limit`"]),
+        ("/api/runs?limit=many", &api.ops, vec!["limit"]),
+        ("/api/runs?after=bm90LWEtY3Vyc29y", &api.ops, vec!["`after`"]),
+        ("/api/conversations?after=%21%21", &api.admin, vec!["`after`"]),
+        ("/api/tokens?after=xyz", &api.admin, vec!["`after`"]),
+    ] {
+        let (status, body) = api.call("GET", uri, Some(token), None).await;
+        assert_eq!((status, body["code"].clone()), (StatusCode::BAD_REQUEST, json!("bad_request")), "{uri}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        for word in words {
+            assert!(message.contains(word), "{uri}: `{word}` not in {message}");
+        }
+    }
+}
+
+/// A channel on 127.0.0.1 that refuses the first message (HTTP 400: not worth retrying) and
+/// takes every later one; it records each request's `Idempotency-Key`.
+async fn flaky_channel() -> (Arc<Mutex<Vec<String>>>, String) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/channel",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let record = record.clone();
+            async move {
+                let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                let mut seen = record.lock().unwrap_or_else(|e| e.into_inner());
+                seen.push(key.clone());
+                let status = if seen.len() == 1 { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+                (status, axum::Json(json!({"id": key})))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/channel", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (seen, url)
+}
+
+#[tokio::test]
+async fn a_retried_run_sends_its_failed_message_again_under_the_original_key() {
+    use switchboard::runtime::Options;
+    let (seen, url) = flaky_channel().await;
+    let api = api_with(Options { webhook_url: Some(url), ..Options::default() }).await;
+    // The question's delivery fails and it has no `failure` port: the run fails.
+    api.engine
+        .publish("schema: 1\nid: ask\nname: Ask\ntrigger: { type: message_received }\nstart: q\nsteps:\n  q: { kind: ask, type: email, text: 'Your email?', save_to: fields.email, next: { answered: done } }\n  done: { kind: send_message, text: 'Thanks' }\n")
+        .await
+        .expect("publish");
+    api.engine.enqueue(&[webhook_says("ana", "hello", "e1")]).await.expect("enqueue");
+    api.engine.process_queue(10).await.expect("process");
+    let run: i64 = sqlx::query_scalar("SELECT id FROM runs").fetch_one(api.engine.pool()).await.expect("run");
+    flush(&api.engine).await;
+    let (_, detail) = api.call("GET", &format!("/api/runs/{run}"), Some(&api.ops), None).await;
+    assert_eq!(detail["run"]["status"], json!("failed"), "{detail}");
+    let first = seen.lock().expect("seen").clone();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let (status, body) = api.call("POST", &format!("/api/runs/{run}/retry"), Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    flush(&api.engine).await;
+    let keys = seen.lock().expect("seen").clone();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(keys[1], keys[0], "the retried question carries its original key");
+    let (_, detail) = api.call("GET", &format!("/api/runs/{run}"), Some(&api.ops), None).await;
+    assert_eq!(detail["run"]["status"], json!("waiting"), "the question went out: {detail}");
+    let retry = detail["journal"].as_array().expect("journal").iter().find(|e| e["kind"] == "retry").expect("retry");
+    assert_eq!(retry["data"]["by"], json!("ops"), "{retry}");
+    assert_eq!(retry["data"]["attempt"], json!(2), "{retry}");
+    let reused = retry["data"]["reused_keys"].as_array().expect("keys").clone();
+    assert_eq!(reused.len(), 1, "{retry}");
+    assert!(keys[0].ends_with(reused[0].as_str().unwrap_or("?")), "{keys:?} {retry}");
+    // The transcript keeps both attempts: the failed line and the one that went out.
+    let ana: i64 = detail["run"]["contact_id"].as_i64().expect("contact");
+    let (_, transcript) = api.call("GET", &format!("/api/contacts/{ana}/messages"), Some(&api.admin), None).await;
+    let questions: Vec<&str> = transcript
+        .as_array()
+        .expect("transcript")
+        .iter()
+        .filter(|m| m["text"] == "Your email?")
+        .filter_map(|m| m["status"].as_str())
+        .collect();
+    assert_eq!(questions, ["failed", "sent"], "{transcript}");
 }

@@ -158,6 +158,10 @@ pub(super) struct Batch<'a> {
     pub cache: Cache,
     /// Test chats' clock offsets (ms) read in this batch, by contact (see [`Batch::now_for`]).
     pub clocks: HashMap<i64, i64>,
+    /// Idempotency keys a retried run's next transition reuses, by run and effect index: an
+    /// effect retried after its outcome was a failure (or unknown) keeps its original key
+    /// (see [`Engine::retry`](super::Engine::retry)).
+    pub reuse_keys: HashMap<(i64, usize), String>,
 }
 
 /// Whose queued messages [`Batch::drop_queued_messages`] drops.
@@ -189,7 +193,16 @@ impl<'a> Batch<'a> {
             agents_changed: false,
             cache: Cache::default(),
             clocks: HashMap::new(),
+            reuse_keys: HashMap::new(),
         }
+    }
+
+    /// The idempotency key of effect `index` of the run's current transition: derived from
+    /// the run, step, visit, journal position and index, unless a retry carries it over.
+    fn effect_key(&mut self, run: &Run, step: &str, index: usize) -> String {
+        self.reuse_keys
+            .remove(&(run.id, index))
+            .unwrap_or_else(|| format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index))
     }
 
     /// How far the contact's clock is from the real time, in milliseconds: a test chat may
@@ -381,6 +394,10 @@ impl<'a> Batch<'a> {
                     outcome = Some(o);
                 }
             }
+            // Carried-over keys are for the retried transition only.
+            if !self.reuse_keys.is_empty() {
+                self.reuse_keys.retain(|(id, _), _| *id != run.id);
+            }
             let metrics = &self.engine.inner.metrics;
             metrics.step_seconds.observe(started.elapsed().as_secs_f64());
             metrics.transitions.inc();
@@ -518,7 +535,7 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::SendMessage { message } => {
-                let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
+                let key = self.effect_key(run, &step, index);
                 // A message with no open conversation opens one the run owns (see `end`).
                 let conversation = self.ensure_conversation(env, run, Opens::BotOwned).await?;
                 let channel = message
@@ -570,7 +587,7 @@ impl<'a> Batch<'a> {
                 Ok(None)
             }
             Effect::Http { request } => {
-                let key = format!("{}:{}:{}:{}:{}", run.id, step, run.visit, run.seq, index);
+                let key = self.effect_key(run, &step, index);
                 let payload = serde_json::to_value(request).unwrap_or(Value::Null);
                 self.outbox(run, "http", key, &payload, 1);
                 Ok(None)

@@ -2,6 +2,7 @@
 //! queue, for the API and the agent console. Writes go through events (`AgentReplied`, `ConversationClosed`,
 //! `Assigned`, ...), so they take the same path as everything else.
 
+use super::listing::{Page, MAX_PAGE};
 use super::records::{self, Agent, Contact};
 use super::{Engine, Error};
 use crate::clock::from_millis;
@@ -18,6 +19,18 @@ const VISIBLE_TO_AGENT: &str = "(v.assignee_id = $1
 /// Joins each contact `c` to its latest conversation `v` (none yet: `v.id IS NULL`).
 const LATEST_CONVERSATION: &str =
     "LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)";
+
+/// Which conversations an inbox lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationFilter<'a> {
+    /// `open` or `closed`.
+    pub status: &'a str,
+    /// An agent id, `unassigned`, or `None` for all.
+    pub assignee: Option<&'a str>,
+    pub team: Option<&'a str>,
+    /// The agent whose view this is (`None`: everything).
+    pub visible_to: Option<&'a str>,
+}
 
 /// A contact waiting in the assignment queue, as the console lists them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -70,24 +83,32 @@ impl Engine {
         Ok(out)
     }
 
-    /// Contacts, newest first (not the editor's test-chat contacts); with `visible_to`, only
-    /// those whose latest conversation that agent may see (see [`VISIBLE_TO_AGENT`]).
-    pub async fn contacts(&self, limit: i64, offset: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
+    /// Contacts, newest first (not the editor's test-chat contacts), `limit` after the contact
+    /// `after`; with `visible_to`, only those whose latest conversation that agent may see (see
+    /// [`VISIBLE_TO_AGENT`]).
+    pub async fn contacts(
+        &self,
+        limit: i64,
+        after: Option<i64>,
+        visible_to: Option<&str>,
+    ) -> Result<Page<Value, i64>, Error> {
         let sql = format!(
             "SELECT c.id FROM contacts c {LATEST_CONVERSATION}
              WHERE c.test_workflow IS NULL AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
-             ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+               AND ($3 IS NULL OR c.id < $3)
+             ORDER BY c.id DESC LIMIT $2"
         );
         let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(visible_to)
-            .bind(limit.clamp(1, 1000))
-            .bind(offset.max(0))
+            .bind(limit.clamp(1, MAX_PAGE) + 1)
+            .bind(after)
             .fetch_all(&self.inner.pool)
             .await?;
+        let page = Page::cut(ids, limit, |id| *id);
         let mut conn = self.inner.pool.acquire().await?;
-        let mut contacts = records::load_contacts(&mut conn, &ids).await?;
+        let mut contacts = records::load_contacts(&mut conn, &page.items).await?;
         contacts.sort_by_key(|c| std::cmp::Reverse(c.id));
-        Ok(contacts.iter().map(Contact::to_view).collect())
+        Ok(Page { items: contacts.iter().map(Contact::to_view).collect(), next: page.next })
     }
 
     /// Every message with the contact — theirs, agents', flows', internal notes and system
@@ -101,16 +122,36 @@ impl Engine {
     /// the contact's lines outside any conversation. Seeing a contact's latest conversation
     /// is no licence to read its earlier ones with another team.
     pub async fn transcript_for(&self, contact_id: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
+        Ok(self.transcript_page(contact_id, visible_to, i64::MAX, None).await?.items)
+    }
+
+    /// One page of [`Engine::transcript_for`]: `limit` messages after the message `after`
+    /// (oldest first). A `limit` past [`MAX_PAGE`] reads everything (internal callers).
+    pub async fn transcript_page(
+        &self,
+        contact_id: i64,
+        visible_to: Option<&str>,
+        limit: i64,
+        after: Option<i64>,
+    ) -> Result<Page<Value, i64>, Error> {
         let sql = format!(
             "SELECT m.id, m.conversation_id, m.direction, m.sender, m.channel, m.text, m.body, m.status, m.error,
                     m.created_at
              FROM messages m LEFT JOIN conversations v ON v.id = m.conversation_id
              WHERE m.contact_id = $2 AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
-             ORDER BY m.id"
+               AND ($3 IS NULL OR m.id > $3)
+             ORDER BY m.id LIMIT $4"
         );
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(visible_to).bind(contact_id).fetch_all(&self.inner.pool).await?;
-        rows.iter()
+        let everything = limit > MAX_PAGE;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(visible_to)
+            .bind(contact_id)
+            .bind(after)
+            .bind(if everything { i64::MAX } else { limit.max(1) + 1 })
+            .fetch_all(&self.inner.pool)
+            .await?;
+        let lines = rows
+            .iter()
             .map(|r| {
                 let body: String = r.try_get("body")?;
                 let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
@@ -129,7 +170,11 @@ impl Engine {
                     "at": from_millis(r.try_get("created_at")?).to_rfc3339(),
                 }))
             })
-            .collect()
+            .collect::<Result<Vec<Value>, Error>>()?;
+        if everything {
+            return Ok(Page { items: lines, next: None });
+        }
+        Ok(Page::cut(lines, limit, |m| m["id"].as_i64().unwrap_or_default()))
     }
 
     /// Whether the agent may see (and work) the contact: its latest conversation is
@@ -148,19 +193,20 @@ impl Engine {
     }
 
     /// Conversations for an inbox (test chats are not agents' work, nor open conversations a
-    /// workflow's run owns, see `Conversation::bot_run`): open ones by default; `assignee` is an agent id,
-    /// `unassigned`, or absent for all; `team` narrows to one team; with `visible_to`, only
-    /// those that agent may see.
+    /// workflow's run owns, see `Conversation::bot_run`), most urgent first, then newest;
+    /// `assignee` is an agent id, `unassigned`, or absent for all; `team` narrows to one team;
+    /// with `visible_to`, only those that agent may see. A page is `limit` conversations after
+    /// the sort key `after` (priority rank, id) of the previous page's last one.
     pub async fn conversations(
         &self,
-        status: &str,
-        assignee: Option<&str>,
-        team: Option<&str>,
-        visible_to: Option<&str>,
-    ) -> Result<Vec<Value>, Error> {
+        filter: &ConversationFilter<'_>,
+        limit: i64,
+        after: Option<(i64, i64)>,
+    ) -> Result<Page<Value, (i64, i64)>, Error> {
+        const RANK: &str = "CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
         let sql = format!(
             "SELECT v.id, v.contact_id, v.status, v.channel, v.assignee_id, v.team, v.priority, v.opened_at, v.closed_at,
-                    c.name, c.first_name,
+                    c.name, c.first_name, {RANK} AS rank,
                     (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
              FROM conversations v JOIN contacts c ON c.id = v.contact_id
              WHERE v.status = $2 AND c.test_workflow IS NULL
@@ -168,19 +214,25 @@ impl Engine {
                AND ($4 IS NULL OR v.team = $4)
                AND (v.bot_run_id IS NULL OR v.status <> 'open')
                AND ($1 IS NULL OR {VISIBLE_TO_AGENT})
-             ORDER BY CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, v.id DESC
-             LIMIT 500"
+               AND ($5 IS NULL OR {RANK} > $5 OR ({RANK} = $5 AND v.id < $6))
+             ORDER BY {RANK}, v.id DESC
+             LIMIT $7"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(visible_to)
-            .bind(status)
-            .bind(assignee)
-            .bind(team)
+            .bind(filter.visible_to)
+            .bind(filter.status)
+            .bind(filter.assignee)
+            .bind(filter.team)
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1))
+            .bind(limit.clamp(1, MAX_PAGE) + 1)
             .fetch_all(&self.inner.pool)
             .await?;
-        rows.iter()
+        let rows = rows
+            .iter()
             .map(|r| {
-                Ok(json!({
+                let rank: i64 = r.try_get("rank")?;
+                let row = json!({
                     "id": r.try_get::<i64, _>("id")?,
                     "contact_id": r.try_get::<i64, _>("contact_id")?,
                     "contact_name": r.try_get::<Option<String>, _>("name")?.or(r.try_get::<Option<String>, _>("first_name")?),
@@ -191,9 +243,12 @@ impl Engine {
                     "priority": r.try_get::<String, _>("priority")?,
                     "opened_at": from_millis(r.try_get("opened_at")?).to_rfc3339(),
                     "last_text": r.try_get::<Option<String>, _>("last_text")?,
-                }))
+                });
+                Ok((rank, row))
             })
-            .collect()
+            .collect::<Result<Vec<(i64, Value)>, Error>>()?;
+        let page = Page::cut(rows, limit, |(rank, row)| (*rank, row["id"].as_i64().unwrap_or_default()));
+        Ok(page.map(|(_, row)| row))
     }
 
     /// Contacts waiting in the assignment queue (runs on an `assign` or `escalate` step that

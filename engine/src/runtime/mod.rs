@@ -21,7 +21,9 @@ mod cache;
 mod channels;
 mod dead_letters;
 mod events;
+mod idempotency;
 mod inbox;
+mod listing;
 mod metrics;
 mod outbox;
 mod people;
@@ -39,7 +41,9 @@ pub use analytics::{path_of, VersionFigures};
 pub use dead_letters::{DeadLetter, DeadLetterPage};
 pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
-pub use inbox::QueuedContact;
+pub use idempotency::{Claim, Claimed, KEY_RETENTION};
+pub use inbox::{ConversationFilter, QueuedContact};
+pub use listing::{Page, RunFilter, RunRow, RunStatus, TokenRow, MAX_PAGE};
 pub use outbox::{Channel, SentMessage};
 pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
@@ -882,9 +886,18 @@ impl Engine {
         Ok(cancelled)
     }
 
-    /// Retries a failed run: it re-enters the step it failed in (a new visit, so new
-    /// idempotency keys) with its variables as they were.
-    pub async fn retry(&self, run_id: i64) -> Result<RunInfo, Error> {
+    /// Retries a failed run on an operator's say-so (`by`: who): it re-enters the step it
+    /// failed in (a new visit) with its variables as they were, and the journal says so
+    /// (`retry`: the step, the error it failed with, who retried, the attempt number and the
+    /// keys carried over).
+    ///
+    /// The policy for effects: the effects of the failed step's entry transition (the message
+    /// or HTTP call whose failure, or unknown outcome, failed the run) are performed again
+    /// under their original idempotency keys, index by index, so a receiver that deduplicates
+    /// sees one effect, never the same one under two keys. Their finished outbox rows give
+    /// the keys up (the journal keeps the history; the transcript keeps the old message line,
+    /// without its key). A run whose effect is still being performed cannot be retried yet.
+    pub async fn retry(&self, run_id: i64, by: &str) -> Result<RunInfo, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
         let mut run = batch.cache.run(batch.conn, run_id).await?;
@@ -897,17 +910,75 @@ impl Engine {
         let Some(step) = run.step.clone() else {
             return Err(Error::Refused(format!("run {run_id} failed before its first step")));
         };
+        let reused = self.retried_keys(&mut batch, &run, &step).await?;
+        let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_journal WHERE run_id = $1 AND kind = 'retry'")
+            .bind(run_id)
+            .fetch_one(&mut *batch.conn)
+            .await?;
         let reason = run.last_error.take();
         run.status = "running".into();
         run.ended_at = None;
         run.state = serde_json::Value::Null;
-        batch.cache.journal(&mut run, batch.now_ms, "retry", &serde_json::json!({"step": step, "after": reason}));
+        let keys: Vec<&String> = reused.values().collect();
+        let entry = serde_json::json!({
+            "step": step, "after": reason, "by": by, "attempt": earlier + 2, "reused_keys": keys,
+        });
+        batch.cache.journal(&mut run, batch.now_ms, "retry", &entry);
         advance::enter(&mut run, &step);
+        batch.reuse_keys = reused.into_iter().map(|(index, key)| ((run_id, index), key)).collect();
         batch.cache.put_run(run);
         batch.work.push_back(advance::Work::Start { run_id });
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await?;
+        tracing::info!(run = run_id, %step, %by, "failed run retried");
         self.run(run_id).await
+    }
+
+    /// The keys of the effects the failed visit of `step` began with, by effect index, freed
+    /// for the retry to carry over (see [`Engine::retry`]).
+    async fn retried_keys(
+        &self,
+        batch: &mut advance::Batch<'_>,
+        run: &records::Run,
+        step: &str,
+    ) -> Result<std::collections::BTreeMap<usize, String>, Error> {
+        // Keys are `run:step:visit:seq:index` (advance.rs); the entry transition has the lowest seq.
+        let prefix = format!("{}:{}:{}:", run.id, step, run.visit);
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT idempotency_key, status FROM outbox WHERE run_id = $1
+             UNION ALL SELECT idempotency_key, NULL FROM messages WHERE run_id = $1 AND idempotency_key IS NOT NULL",
+        )
+        .bind(run.id)
+        .fetch_all(&mut *batch.conn)
+        .await?;
+        let mut found: Vec<(i64, usize, String, Option<String>)> = rows
+            .into_iter()
+            .filter_map(|(key, status)| {
+                let (seq, index) = key.strip_prefix(&prefix)?.split_once(':')?;
+                Some((seq.parse().ok()?, index.parse().ok()?, key, status))
+            })
+            .collect();
+        let Some(first) = found.iter().map(|f| f.0).min() else { return Ok(Default::default()) };
+        found.retain(|f| f.0 == first);
+        if let Some((.., key, _)) = found.iter().find(|f| f.3.as_deref() == Some("pending")) {
+            return Err(Error::Refused(format!(
+                "run {}'s effect {key} is still being performed; retry the run once it is done",
+                run.id
+            )));
+        }
+        let mut keys = std::collections::BTreeMap::new();
+        for (_, index, key, _) in found {
+            if keys.contains_key(&index) {
+                continue;
+            }
+            sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1").bind(&key).execute(&mut *batch.conn).await?;
+            sqlx::query("UPDATE messages SET idempotency_key = NULL WHERE idempotency_key = $1")
+                .bind(&key)
+                .execute(&mut *batch.conn)
+                .await?;
+            keys.insert(index, key);
+        }
+        Ok(keys)
     }
 
     /// A run with "why is it waiting".

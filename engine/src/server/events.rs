@@ -320,6 +320,7 @@ pub struct ShortcutBody {
 pub async fn shortcut(
     State(s): State<AppState>,
     caller: Caller,
+    dedup: super::idempotency::Dedup,
     Path(workflow): Path<String>,
     Body(body): Body<ShortcutBody>,
 ) -> Result<Response, ApiError> {
@@ -331,6 +332,6 @@ pub async fn shortcut(
         .ok_or_else(|| ApiError::bad_request("this token acts as no agent; give `agent_id`"))?;
     super::inbox::guard_contact(&s, &caller, body.contact_id).await?;
     let kind = EventKind::Shortcut { contact: ContactRef::Id(body.contact_id), workflow, agent_id, form: body.form };
-    let handled = s.engine.handle(Event::new(kind)).await?;
+    let handled = s.engine.handle(dedup.event(kind)).await?;
     Ok((StatusCode::CREATED, Json(json!({"started": handled.started, "queued": handled.queued}))).into_response())
 }

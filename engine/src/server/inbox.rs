@@ -4,10 +4,12 @@
 
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
+use super::idempotency::Dedup;
+use super::page::PageParams;
 use super::AppState;
-use crate::runtime::{AgentSpec, ContactRef, Event, EventKind};
+use crate::runtime::{AgentSpec, ContactRef, ConversationFilter, EventKind};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -40,25 +42,27 @@ pub(super) async fn guard_contact(s: &AppState, caller: &Caller, contact_id: i64
     }
 }
 
+/// A page of a list (see `page.rs`).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
-    #[serde(default = "default_limit")]
-    limit: i64,
-    #[serde(default)]
-    offset: i64,
+    /// How many items a page holds (1 to 1,000; default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    limit: Option<i64>,
+    /// The `X-Next-Cursor` of the previous page.
+    after: Option<String>,
 }
 
-fn default_limit() -> i64 {
-    100
-}
-
+/// Contacts the caller may see, newest first, a page at a time.
 pub async fn contacts(
     State(s): State<AppState>,
     caller: Caller,
+    uri: Uri,
     Query(p): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(READ)?;
-    Ok(Json(json!(s.engine.contacts(p.limit, p.offset, bound_agent(&caller)).await?)))
+    let page = PageParams::new(p.limit, p.after)?;
+    let contacts = s.engine.contacts(page.limit, page.after()?, bound_agent(&caller)).await?;
+    Ok(super::page::respond(contacts, &uri))
 }
 
 pub async fn contact(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
@@ -67,14 +71,19 @@ pub async fn contact(State(s): State<AppState>, caller: Caller, Path(id): Path<i
     Ok(Json(s.engine.contact(id).await?))
 }
 
+/// The contact's messages, oldest first, a page at a time.
 pub async fn transcript(
     State(s): State<AppState>,
     caller: Caller,
+    uri: Uri,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+    Query(p): Query<Page>,
+) -> Result<Response, ApiError> {
     caller.require(READ)?;
     guard_contact(&s, &caller, id).await?;
-    Ok(Json(json!(s.engine.transcript_for(id, bound_agent(&caller)).await?)))
+    let page = PageParams::new(p.limit, p.after)?;
+    let lines = s.engine.transcript_page(id, bound_agent(&caller), page.limit, page.after()?).await?;
+    Ok(super::page::respond(lines, &uri))
 }
 
 /// The agent a request acts as: the token's agent, or (for admins) one named in the body.
@@ -96,6 +105,7 @@ pub struct ReplyBody {
 pub async fn reply(
     State(s): State<AppState>,
     caller: Caller,
+    dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<ReplyBody>,
 ) -> Result<Response, ApiError> {
@@ -107,7 +117,7 @@ pub async fn reply(
     let agent_id = acting_agent(&caller, b.agent_id)?;
     let handled = s
         .engine
-        .handle(Event::new(EventKind::AgentReplied { contact: ContactRef::Id(id), agent_id, text: b.text }))
+        .handle(dedup.event(EventKind::AgentReplied { contact: ContactRef::Id(id), agent_id, text: b.text }))
         .await?;
     Ok((StatusCode::CREATED, Json(json!({"exited": handled.exited}))).into_response())
 }
@@ -125,6 +135,7 @@ pub struct CloseBody {
 pub async fn close(
     State(s): State<AppState>,
     caller: Caller,
+    dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<CloseBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -138,16 +149,21 @@ pub async fn close(
         summary: b.summary,
         auto: false,
     };
-    let handled = s.engine.handle(Event::new(kind)).await?;
+    let handled = s.engine.handle(dedup.event(kind)).await?;
     Ok(Json(json!({"started": handled.started, "exited": handled.exited})))
 }
 
-pub async fn open(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn open(
+    State(s): State<AppState>,
+    caller: Caller,
+    dedup: Dedup,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Agent])?;
     guard_contact(&s, &caller, id).await?;
     let handled = s
         .engine
-        .handle(Event::new(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
+        .handle(dedup.event(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
         .await?;
     Ok(Json(json!({"started": handled.started})))
 }
@@ -161,43 +177,65 @@ pub struct AssignBody {
 pub async fn assign(
     State(s): State<AppState>,
     caller: Caller,
+    dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<AssignBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Agent, Role::Ops])?;
     guard_contact(&s, &caller, id).await?;
     s.engine
-        .handle(Event::new(EventKind::Assigned { contact: ContactRef::Id(id), agent_id: b.agent_id.clone() }))
+        .handle(dedup.event(EventKind::Assigned { contact: ContactRef::Id(id), agent_id: b.agent_id.clone() }))
         .await?;
     Ok(Json(json!({"contact_id": id, "assignee_id": b.agent_id})))
 }
 
+/// Which conversations to list: open or closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ConversationQuery {
-    #[serde(default = "default_status")]
-    status: String,
+    #[serde(default)]
+    status: ConversationStatus,
     /// An agent id, `me`, or `unassigned`.
     assignee: Option<String>,
     team: Option<String>,
+    /// How many conversations a page holds (1 to 1,000; default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    limit: Option<i64>,
+    /// The `X-Next-Cursor` of the previous page.
+    after: Option<String>,
 }
 
-fn default_status() -> String {
-    "open".into()
-}
-
+/// Conversations the caller may see, most urgent first, then newest; a page at a time.
 pub async fn conversations(
     State(s): State<AppState>,
     caller: Caller,
+    uri: Uri,
     Query(q): Query<ConversationQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(READ)?;
+    let page = PageParams::new(q.limit, q.after)?;
     let assignee = match q.assignee.as_deref() {
         Some("me") => Some(caller.agent_id.clone().ok_or_else(|| ApiError::bad_request("`me` needs an agent token"))?),
         other => other.map(str::to_owned),
     };
-    let visible =
-        s.engine.conversations(&q.status, assignee.as_deref(), q.team.as_deref(), bound_agent(&caller)).await?;
-    Ok(Json(json!(visible)))
+    let filter = ConversationFilter {
+        status: match q.status {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Closed => "closed",
+        },
+        assignee: assignee.as_deref(),
+        team: q.team.as_deref(),
+        visible_to: bound_agent(&caller),
+    };
+    let visible = s.engine.conversations(&filter, page.limit, page.after()?).await?;
+    Ok(super::page::respond(visible, &uri))
 }
 
 /// Contacts waiting in the assignment queue with how long they have waited; an agent sees

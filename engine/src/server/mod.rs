@@ -21,9 +21,11 @@ mod dead_letters;
 mod editor;
 pub mod error;
 mod events;
+pub mod idempotency;
 mod inbox;
 mod live;
 pub mod openapi;
+pub mod page;
 mod runs;
 mod secrets;
 mod simulator;
@@ -50,6 +52,8 @@ pub struct AppState {
 
 /// The API router.
 pub fn app(state: AppState) -> Router {
+    // The routes that act take an `Idempotency-Key` (see `idempotency.rs`).
+    let idem = axum::middleware::from_fn_with_state(state.clone(), idempotency::layer);
     Router::new()
         .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
@@ -73,13 +77,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/workflows/{id}/webhook-secret", post(events::webhook_secret))
         .route("/api/events", post(events::ingest))
         .route("/api/webhooks/{workflow}", post(events::webhook))
-        .route("/api/shortcuts/{workflow}", post(events::shortcut))
+        .route("/api/shortcuts/{workflow}", post(events::shortcut).route_layer(idem.clone()))
         .route("/api/contacts", get(inbox::contacts))
         .route("/api/contacts/{id}", get(inbox::contact))
-        .route("/api/contacts/{id}/messages", get(inbox::transcript).post(inbox::reply))
-        .route("/api/contacts/{id}/close", post(inbox::close))
-        .route("/api/contacts/{id}/open", post(inbox::open))
-        .route("/api/contacts/{id}/assign", post(inbox::assign))
+        .route("/api/contacts/{id}/messages", get(inbox::transcript).post(inbox::reply).route_layer(idem.clone()))
+        .route("/api/contacts/{id}/close", post(inbox::close).route_layer(idem.clone()))
+        .route("/api/contacts/{id}/open", post(inbox::open).route_layer(idem.clone()))
+        .route("/api/contacts/{id}/assign", post(inbox::assign).route_layer(idem.clone()))
         .route("/api/conversations", get(inbox::conversations))
         .route("/api/queue", get(inbox::queue))
         .route("/api/agents", get(inbox::agents))
@@ -93,7 +97,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/retry", post(runs::retry))
         .route("/api/me", get(tokens::me))
-        .route("/api/simulator/messages", post(simulator::say))
+        .route("/api/simulator/messages", post(simulator::say).route_layer(idem.clone()))
         .route("/api/simulator/contacts/{address}", get(simulator::conversation))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))

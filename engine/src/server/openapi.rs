@@ -46,6 +46,8 @@ pub struct Operation {
     pub input: Input,
     /// The status of a successful answer.
     pub ok: u16,
+    /// Takes an `Idempotency-Key` header (see `idempotency.rs`).
+    pub idempotent: bool,
 }
 
 fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
@@ -60,7 +62,7 @@ const AGENT_OR_OPS: Access = Access::Roles(&["agent", "ops"]);
 const ANY: Access = Access::Roles(&["ops", "agent", "integration"]);
 
 const fn op(method: &'static str, path: &'static str, summary: &'static str, access: Access) -> Operation {
-    Operation { method, path, summary, access, query: None, input: Input::None, ok: 200 }
+    Operation { method, path, summary, access, query: None, input: Input::None, ok: 200, idempotent: false }
 }
 
 /// Builders, so every row of `OPERATIONS` reads the same way:
@@ -89,6 +91,12 @@ impl Operation {
 
     const fn ok(mut self, status: u16) -> Operation {
         self.ok = status;
+        self
+    }
+
+    /// The operation acts, and a retry with the same `Idempotency-Key` acts once.
+    const fn idempotent(mut self) -> Operation {
+        self.idempotent = true;
         self
     }
 }
@@ -139,17 +147,23 @@ pub const OPERATIONS: &[Operation] = &[
     op("post", "/api/webhooks/{workflow}", "Signed webhook: starts the workflow", Access::Signed).ok(202),
     op("post", "/api/shortcuts/{workflow}", "An agent presses a shortcut on a conversation", AGENT)
         .body(schema::<events::ShortcutBody>)
-        .ok(201),
+        .ok(201)
+        .idempotent(),
     op("get", "/api/contacts", "Contacts the caller may see, newest first", AGENT).query(schema::<inbox::Page>),
     op("get", "/api/contacts/{id}", "A contact with conversation, tags, fields and runs", AGENT),
-    op("get", "/api/contacts/{id}/messages", "The contact's transcript", AGENT),
+    op("get", "/api/contacts/{id}/messages", "The contact's transcript, oldest first", AGENT)
+        .query(schema::<inbox::Page>),
     op("post", "/api/contacts/{id}/messages", "An agent replies to the contact", AGENT)
         .body(schema::<inbox::ReplyBody>)
-        .ok(201),
-    op("post", "/api/contacts/{id}/close", "Close the conversation", AGENT).body(schema::<inbox::CloseBody>),
-    op("post", "/api/contacts/{id}/open", "Open a conversation", AGENT),
+        .ok(201)
+        .idempotent(),
+    op("post", "/api/contacts/{id}/close", "Close the conversation", AGENT)
+        .body(schema::<inbox::CloseBody>)
+        .idempotent(),
+    op("post", "/api/contacts/{id}/open", "Open a conversation", AGENT).idempotent(),
     op("post", "/api/contacts/{id}/assign", "Assign or unassign the conversation", AGENT_OR_OPS)
-        .body(schema::<inbox::AssignBody>),
+        .body(schema::<inbox::AssignBody>)
+        .idempotent(),
     op("get", "/api/conversations", "Conversations the caller may see, by status, assignee, team", AGENT)
         .query(schema::<inbox::ConversationQuery>),
     op("get", "/api/queue", "Contacts waiting for an agent, with how long they have waited", AGENT_OR_OPS),
@@ -173,9 +187,10 @@ pub const OPERATIONS: &[Operation] = &[
         INTEGRATION,
     )
     .body(schema::<simulator::SimulatedMessage>)
-    .ok(201),
+    .ok(201)
+    .idempotent(),
     op("get", "/api/simulator/contacts/{address}", "What a simulator contact sees of their conversation", INTEGRATION),
-    op("get", "/api/tokens", "API tokens (never the tokens themselves)", ADMIN),
+    op("get", "/api/tokens", "API tokens (never the tokens themselves)", ADMIN).query(schema::<tokens::TokenQuery>),
     op("post", "/api/tokens", "Create an API token; the answer is the only time it is shown", ADMIN)
         .body(schema::<tokens::NewToken>)
         .ok(201),
@@ -354,6 +369,18 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
             parameters.push(json!({"name": name, "in": "header", "required": true, "description": what, "schema": {"type": "string"}}));
         }
     }
+    if operation.idempotent {
+        parameters.push(json!({
+            "name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "A key of the client's choosing (a fresh UUID per user action, the same on every retry of that \
+                action). The same key from the same token within 24 hours answers the first request's status and body \
+                again (with `Idempotent-Replayed: true`) and acts no second time; with another route or body it is a \
+                422 `idempotency_key_reused`; while the first request is still being handled, a 409 \
+                `idempotency_key_in_use`.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": super::idempotency::MAX_KEY_LEN, "pattern": "^[!-~]+$"}
+        }));
+    }
+    let paged = parameters.iter().any(|p| p["name"] == "after" && p["in"] == "query");
     let mut out = json!({
         "summary": operation.summary,
         "operationId": operation_id(operation),
@@ -365,6 +392,15 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
             }
         }
     });
+    if paged {
+        out["responses"][operation.ok.to_string()]["headers"] = json!({
+            "X-Next-Cursor": {
+                "description": "Present when another page follows: pass it as `after` to read that page",
+                "schema": {"type": "string"}
+            },
+            "Link": {"description": "The next page's URL, `rel=\"next\"` (with `X-Next-Cursor`)", "schema": {"type": "string"}}
+        });
+    }
     let links = links_of(operation);
     if !links.is_empty() {
         out["responses"][operation.ok.to_string()]["links"] = Value::Object(links);
@@ -522,11 +558,40 @@ mod tests {
     }
 
     #[test]
+    fn actions_take_idempotency_keys_and_lists_say_how_to_page() {
+        let doc = document();
+        for (path, method) in [
+            ("/api/contacts/{id}/messages", "post"),
+            ("/api/contacts/{id}/close", "post"),
+            ("/api/contacts/{id}/open", "post"),
+            ("/api/contacts/{id}/assign", "post"),
+            ("/api/shortcuts/{workflow}", "post"),
+            ("/api/simulator/messages", "post"),
+        ] {
+            let parameters = doc["paths"][path][method]["parameters"].as_array().cloned().unwrap_or_default();
+            assert!(
+                parameters.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+                "{method} {path}: {parameters:?}"
+            );
+        }
+        for path in ["/api/runs", "/api/contacts", "/api/conversations", "/api/contacts/{id}/messages", "/api/tokens"] {
+            let get = &doc["paths"][path]["get"];
+            let names: Vec<&str> =
+                get["parameters"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
+            assert!(names.contains(&"limit") && names.contains(&"after"), "{path}: {names:?}");
+            assert!(get["responses"]["200"]["headers"].get("X-Next-Cursor").is_some(), "{path}");
+        }
+        let runs = doc["paths"]["/api/runs"]["get"]["parameters"].to_string();
+        let statuses = format!("{runs}{}", doc["components"]["schemas"]["RunStatus"]);
+        assert!(statuses.contains("cancelled") && runs.contains("\"maximum\":1000"), "{statuses}");
+    }
+
+    #[test]
     fn query_structs_become_parameters() {
         let doc = document();
         let runs = &doc["paths"]["/api/runs"]["get"]["parameters"];
         let names: Vec<&str> = runs.as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
-        assert_eq!(names, ["workflow", "version", "contact", "status", "test", "limit"]);
+        assert_eq!(names, ["workflow", "version", "contact", "status", "test", "limit", "after"]);
         let diff = &doc["paths"]["/api/workflows/{id}/diff"]["get"]["parameters"];
         assert_eq!(diff[1]["name"], "from");
         assert_eq!(diff[1]["required"], true);

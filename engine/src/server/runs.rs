@@ -3,10 +3,12 @@
 
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
+use super::page::PageParams;
 use super::AppState;
-use crate::runtime::CancelFilter;
-use crate::store::Sql;
+use crate::runtime::{CancelFilter, RunFilter, RunStatus};
 use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,61 +18,30 @@ pub struct RunQuery {
     workflow: Option<String>,
     version: Option<i64>,
     contact: Option<i64>,
-    status: Option<String>,
+    status: Option<RunStatus>,
     /// Include the editor's test-chat runs (left out by default).
     #[serde(default)]
     test: bool,
-    #[serde(default = "default_limit")]
-    limit: i64,
+    /// How many runs a page holds (1 to 1,000; default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    limit: Option<i64>,
+    /// The `X-Next-Cursor` of the previous page.
+    after: Option<String>,
 }
 
-fn default_limit() -> i64 {
-    100
-}
-
+/// Runs, newest first, a page at a time (see `page.rs`).
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
+    uri: Uri,
     Query(q): Query<RunQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(&[Role::Ops])?;
-    let mut sql = Sql::new(
-        s.engine.backend(),
-        "SELECT id, workflow_id, version, contact_id, status, step, wait_kind, due_at, last_error, created_at FROM runs WHERE 1 = 1",
-    );
-    if let Some(w) = &q.workflow {
-        sql.push(" AND workflow_id = ").push_bind(w.clone());
-    }
-    if let Some(v) = q.version {
-        sql.push(" AND version = ").push_bind(v);
-    }
-    if let Some(c) = q.contact {
-        sql.push(" AND contact_id = ").push_bind(c);
-    }
-    if let Some(st) = &q.status {
-        sql.push(" AND status = ").push_bind(st.clone());
-    }
-    if !q.test {
-        sql.push(" AND version > 0");
-    }
-    sql.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit.clamp(1, 1000));
-    type Row = (i64, String, i64, i64, String, Option<String>, Option<String>, Option<i64>, Option<String>, i64);
-    let rows: Vec<Row> = sql
-        .build_query_as()
-        .fetch_all(s.engine.pool())
-        .await
-        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let runs: Vec<Value> = rows
-        .into_iter()
-        .map(|(id, workflow, version, contact, status, step, wait, due, error, created)| {
-            json!({
-                "id": id, "workflow_id": workflow, "version": version, "contact_id": contact, "status": status,
-                "step": step, "waiting_for": wait, "due_at": due.map(|t| crate::clock::from_millis(t).to_rfc3339()),
-                "last_error": error, "created_at": crate::clock::from_millis(created).to_rfc3339(),
-            })
-        })
-        .collect();
-    Ok(Json(json!(runs)))
+    let page = PageParams::new(q.limit, q.after)?;
+    let filter =
+        RunFilter { workflow: q.workflow, version: q.version, contact: q.contact, status: q.status, test: q.test };
+    let runs = s.engine.list_runs(&filter, page.limit, page.after()?).await?;
+    Ok(super::page::respond(runs, &uri))
 }
 
 pub async fn detail(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
@@ -88,10 +59,10 @@ pub async fn cancel(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
     Ok(Json(json!({"cancelled": n})))
 }
 
-/// Retries a failed run from the step it failed in.
+/// Retries a failed run from the step it failed in; the journal names the token that did.
 pub async fn retry(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
-    Ok(Json(json!(s.engine.retry(id).await?)))
+    Ok(Json(json!(s.engine.retry(id, &caller.name).await?)))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -7,7 +7,7 @@
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
-use crate::runtime::{ContactRef, Event, EventKind};
+use crate::runtime::{ContactRef, EventKind};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -57,6 +57,7 @@ pub(super) fn contact_message(text: Option<String>, payload: Option<String>) -> 
 pub async fn say(
     State(s): State<AppState>,
     caller: Caller,
+    dedup: super::idempotency::Dedup,
     Body(b): Body<SimulatedMessage>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Integration])?;
@@ -70,7 +71,7 @@ pub async fn say(
     let contact = ContactRef::Address { channel: CHANNEL.into(), address: b.address };
     let handled = s
         .engine
-        .handle(Event::new(EventKind::MessageReceived { contact, channel: CHANNEL.into(), message, profile }))
+        .handle(dedup.event(EventKind::MessageReceived { contact, channel: CHANNEL.into(), message, profile }))
         .await?;
     Ok((StatusCode::CREATED, Json(json!({"contact_id": handled.contact_id}))).into_response())
 }

@@ -5,15 +5,15 @@
 
 use super::auth::{internal, issue_token, Caller, Role};
 use super::error::{ApiError, Body};
+use super::page::PageParams;
 use super::AppState;
 use crate::clock::{from_millis, to_millis};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::Row;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,31 +55,32 @@ pub async fn create(State(s): State<AppState>, caller: Caller, Body(b): Body<New
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+/// A page of the tokens list (see `page.rs`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct TokenQuery {
+    /// How many tokens a page holds (1 to 1,000; default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    limit: Option<i64>,
+    /// The `X-Next-Cursor` of the previous page.
+    after: Option<String>,
+}
+
+/// API tokens in the order they were made, a page at a time; `current` marks the caller's.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, ApiError> {
     caller.require(&[])?;
-    let rows = sqlx::query(
-        "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id",
-    )
-    .fetch_all(s.engine.pool())
-    .await
-    .map_err(internal)?;
-    let time = |ms: Option<i64>| ms.map(|ms| from_millis(ms).to_rfc3339());
-    let tokens: Result<Vec<Value>, sqlx::Error> = rows
-        .iter()
-        .map(|r| {
-            Ok(json!({
-                "id": r.try_get::<i64, _>("id")?,
-                "name": r.try_get::<String, _>("name")?,
-                "role": r.try_get::<String, _>("role")?,
-                "agent_id": r.try_get::<Option<String>, _>("agent_id")?,
-                "created_at": time(r.try_get("created_at")?),
-                "last_used_at": time(r.try_get("last_used_at")?),
-                "revoked_at": time(r.try_get("revoked_at")?),
-                "current": r.try_get::<i64, _>("id")? == caller.token_id,
-            }))
-        })
-        .collect();
-    Ok(Json(json!(tokens.map_err(internal)?)))
+    let page = PageParams::new(q.limit, q.after)?;
+    let tokens = s.engine.list_tokens(page.limit, page.after()?).await?.map(|t| {
+        let current = t.id == caller.token_id;
+        let mut v = json!(t);
+        v["current"] = json!(current);
+        v
+    });
+    Ok(super::page::respond(tokens, &uri))
 }
 
 pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {

@@ -1,0 +1,134 @@
+//! Idempotency keys of API requests: the store behind the `Idempotency-Key` header (see
+//! `server/idempotency.rs`). A request is claimed before it acts (a row with no answer yet),
+//! so two concurrent copies cannot both act; its answer is recorded when it is known, so a
+//! retry within [`KEY_RETENTION`] gets the same status and body and acts no second time.
+
+use super::{Engine, Error};
+use std::time::Duration;
+
+/// How long a key is remembered.
+pub const KEY_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a claim may stay without an answer before another request with the same key may
+/// take it over (its process died between acting and recording the answer). The requests
+/// that take keys finish in well under a second; the effect itself is deduplicated by the
+/// claim's event id ([`Claimed::event_id`]), so a takeover does not act twice.
+pub const STALE_CLAIM: Duration = Duration::from_secs(60);
+
+/// A request this process now handles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub token_id: i64,
+    pub key: String,
+    /// When the key was first claimed (milliseconds): part of the event id, so a key reused
+    /// after it expired is a new request.
+    pub created_at: i64,
+}
+
+impl Claimed {
+    /// The source and id the claimed request's event carries: a takeover's event is a
+    /// duplicate of the first one's, so the effect happens once.
+    pub fn event_id(&self) -> (String, String) {
+        (format!("idempotency:{}", self.token_id), format!("{}@{}", self.key, self.created_at))
+    }
+}
+
+/// What a request with an idempotency key is to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Handle it, then [`Engine::record_idempotent_answer`] (or release the claim).
+    Claimed(Claimed),
+    /// It was answered before: answer the same.
+    Replay { status: u16, body: String },
+    /// Another request with this key is being handled now.
+    InProgress,
+    /// The key was used for a different request (another route or body).
+    Mismatch,
+}
+
+impl Engine {
+    /// Claims `key` for the token's request whose fingerprint (method, path, body) is
+    /// `fingerprint`. Expired keys are forgotten here, so no background task is needed.
+    pub async fn claim_idempotency_key(&self, token_id: i64, key: &str, fingerprint: &str) -> Result<Claim, Error> {
+        let now = self.now_ms();
+        let expired = now - KEY_RETENTION.as_millis() as i64;
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(expired)
+            .execute(&self.inner.pool)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (token_id, idempotency_key, fingerprint, created_at, claimed_at)
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(token_id)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(now)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
+        }
+        let row: Option<(String, Option<i64>, Option<String>, i64, i64)> = sqlx::query_as(
+            "SELECT fingerprint, status, body, created_at, claimed_at FROM idempotency_keys
+             WHERE token_id = $1 AND idempotency_key = $2",
+        )
+        .bind(token_id)
+        .bind(key)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        // Released between the insert and the read: the next try claims it.
+        let Some((stored, status, body, created_at, claimed_at)) = row else { return Ok(Claim::InProgress) };
+        if stored != fingerprint {
+            return Ok(Claim::Mismatch);
+        }
+        if let Some(status) = status {
+            let status = u16::try_from(status).unwrap_or(500);
+            return Ok(Claim::Replay { status, body: body.unwrap_or_default() });
+        }
+        if now - claimed_at < STALE_CLAIM.as_millis() as i64 {
+            return Ok(Claim::InProgress);
+        }
+        // One taker only: the update matches the claim time it read.
+        let taken = sqlx::query(
+            "UPDATE idempotency_keys SET claimed_at = $1
+             WHERE token_id = $2 AND idempotency_key = $3 AND status IS NULL AND claimed_at = $4",
+        )
+        .bind(now)
+        .bind(token_id)
+        .bind(key)
+        .bind(claimed_at)
+        .execute(&self.inner.pool)
+        .await?
+        .rows_affected();
+        Ok(if taken == 1 {
+            tracing::warn!(token_id, key, "an idempotency key's unanswered claim was taken over");
+            Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at })
+        } else {
+            Claim::InProgress
+        })
+    }
+
+    /// Records the answer to a claimed request.
+    pub async fn record_idempotent_answer(&self, claim: &Claimed, status: u16, body: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idempotency_key = $4")
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(claim.token_id)
+            .bind(&claim.key)
+            .execute(&self.inner.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Gives a claim up (the request failed on the server's side): a retry may act.
+    pub async fn release_idempotency_key(&self, claim: &Claimed) -> Result<(), Error> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE token_id = $1 AND idempotency_key = $2 AND status IS NULL")
+            .bind(claim.token_id)
+            .bind(&claim.key)
+            .execute(&self.inner.pool)
+            .await?;
+        Ok(())
+    }
+}
