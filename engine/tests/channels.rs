@@ -1016,8 +1016,8 @@ async fn a_send_that_times_out_on_a_channel_without_keys_is_unknown_and_not_sent
     let contact = contact_of(&api, "telegram", "1111111").await;
     let sends = || mock.calls().into_iter().filter(|c| c.0.ends_with("/sendMessage")).count();
     assert_eq!(sends(), 1);
-    let (id, status, error): (i64, String, Option<String>) =
-        sqlx::query_as("SELECT id, status, last_error FROM outbox").fetch_one(api.engine.pool()).await.expect("row");
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, last_error FROM outbox").fetch_one(api.engine.pool()).await.expect("row");
     assert_eq!(status, "unknown");
     assert!(error.as_deref().unwrap_or_default().contains("timed out"), "{error:?}");
     let transcript = api.engine.transcript(contact).await.expect("transcript");
@@ -1034,11 +1034,17 @@ async fn a_send_that_times_out_on_a_channel_without_keys_is_unknown_and_not_sent
 
     // An operator may send it again, explicitly, under its key.
     *mock.stall.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    assert!(api.engine.resend_unknown(id).await.expect("resend"));
+    let id = question["id"].as_i64().expect("message id");
+    let resend = format!("/api/messages/{id}/resend");
+    let (status, answer) = api.call("POST", &resend, Some(&api.agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "ops decide: {answer}");
+    let (status, answer) = api.call("POST", &resend, Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
     flush(&api.engine).await;
     assert_eq!(sends(), 2);
     let status: String =
         sqlx::query_scalar("SELECT status FROM outbox").fetch_one(api.engine.pool()).await.expect("row");
     assert_eq!(status, "done");
-    assert!(!api.engine.resend_unknown(id).await.expect("resend"), "only an unknown delivery is resent");
+    let (status, answer) = api.call("POST", &resend, Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only a message of unknown delivery is resent: {answer}");
 }

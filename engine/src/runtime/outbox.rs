@@ -621,30 +621,40 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends again, at an operator's explicit request, a message whose delivery is unknown:
-    /// the row goes back to pending under its original key. Nobody waits for it any more (its
-    /// run went on when the delivery became unknown). Returns whether there was such a row.
-    pub async fn resend_unknown(&self, outbox_id: i64) -> Result<bool, Error> {
+    /// Sends again, at an operator's explicit request, an outbound message whose delivery is
+    /// unknown (`POST /api/messages/{id}/resend`): its outbox row goes back to pending under
+    /// its original key. Nobody waits for it any more (its run went on when the delivery
+    /// became unknown). Only such a message can be resent.
+    pub async fn resend_unknown(&self, message_id: i64) -> Result<(), Error> {
+        let not_found = || Error::NotFound(format!("message {message_id} with an unknown delivery"));
         let now = self.now_ms();
         let mut tx = self.begin().await?;
         let key: Option<String> = sqlx::query_scalar(
+            "SELECT idempotency_key FROM messages WHERE id = $1 AND direction = 'out' AND status = 'unknown'",
+        )
+        .bind(message_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten();
+        let key = key.ok_or_else(not_found)?;
+        let outbox: Option<i64> = sqlx::query_scalar(
             "UPDATE outbox SET status = 'pending', awaited = 0, next_attempt_at = $1, done_at = NULL,
                lease_owner = NULL, lease_until = NULL
-             WHERE id = $2 AND status = 'unknown' RETURNING idempotency_key",
+             WHERE idempotency_key = $2 AND status = 'unknown' RETURNING id",
         )
         .bind(now)
-        .bind(outbox_id)
+        .bind(&key)
         .fetch_optional(tx.conn())
         .await?;
-        let Some(key) = key else { return Ok(false) };
-        sqlx::query("UPDATE messages SET status = 'pending', error = NULL WHERE idempotency_key = $1")
-            .bind(&key)
+        let outbox = outbox.ok_or_else(not_found)?;
+        sqlx::query("UPDATE messages SET status = 'pending', error = NULL WHERE id = $1")
+            .bind(message_id)
             .execute(tx.conn())
             .await?;
         self.commit(tx).await?;
-        tracing::info!(outbox = outbox_id, "a message whose delivery was unknown is sent again, as asked");
+        tracing::info!(message = message_id, outbox, "a message whose delivery was unknown is sent again, as asked");
         self.inner.outbox_wake.notify_one();
-        Ok(true)
+        Ok(())
     }
 
     /// When the next outbox row is due, if any.
