@@ -264,6 +264,9 @@ function Line({ line }: { line: TimelineLine }) {
         <div className="muted small">buttons: {(line.quick_replies ?? []).map((q) => q.title).join(" · ")}</div>
       )}
       {line.status === "failed" && <div className="error small">Not delivered: {line.error}</div>}
+      {line.status === "unknown" && (
+        <div className="muted small">May not have been delivered (not sent again): {line.error}</div>
+      )}
     </div>
   );
 }

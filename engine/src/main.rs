@@ -304,6 +304,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         crash_after: None,
         opt_out: args.opt_out.clone(),
         secret_keys: args.secret_keys.clone(),
+        ..Options::default()
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.workflows)

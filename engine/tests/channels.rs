@@ -10,7 +10,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
-use common::api::{api, Api};
+use common::api::Api;
 use common::*;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
@@ -32,6 +32,9 @@ struct Mock {
     /// A WhatsApp message `type` or an API path to answer once with this status (503: a
     /// channel's passing trouble, 400: a refusal); such a call is not recorded.
     fail_once: Arc<Mutex<Option<(&'static str, u16)>>>,
+    /// An API path whose calls are recorded, then answered only after a minute: slower than
+    /// the engine's channel timeout, as a channel under strain that still takes the message.
+    stall: Arc<Mutex<Option<&'static str>>>,
 }
 
 impl Mock {
@@ -62,6 +65,12 @@ impl Mock {
                         calls.push((path.clone(), body, auth));
                         calls.len()
                     };
+                    let stalled = *record.stall.lock().unwrap_or_else(|e| e.into_inner()) == Some(path.as_str());
+                    if stalled {
+                        // The injected fault (a channel slower than the timeout), not a wait
+                        // for anything in the test.
+                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    }
                     let answer = if path.ends_with("/messages") {
                         json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.OUT{n}")}]})
                     } else if path == "/v2/bot/message/push" {
@@ -111,7 +120,12 @@ steps:
 
 /// An API with the three channels connected to the mock, and the routing flow live.
 async fn connected(flow: &str) -> (Api, Mock) {
-    let api = api().await;
+    connected_with(flow, switchboard::runtime::Options::default()).await
+}
+
+/// [`connected`], on an engine with these options.
+async fn connected_with(flow: &str, options: switchboard::runtime::Options) -> (Api, Mock) {
+    let api = common::api::api_with(options).await;
     let (mock, url) = Mock::start().await;
     for (id, body) in [
         (
@@ -984,4 +998,53 @@ async fn a_phone_written_through_the_api_first_does_not_catch_the_whatsapp_conta
     // A Telegram account sharing that number later joins the WhatsApp contact, never the spy.
     from_channel(&api, "telegram", tg_shared_phone(3333333, 32000, "+16505551234", true)).await;
     assert_eq!(contact_of(&api, "telegram", "3333333").await, victim);
+}
+
+/// Issue 16, item 8: Telegram and WhatsApp Cloud ignore idempotency keys, and a send that
+/// timed out was sent again, so a slow but successful send reached the contact twice. Now the
+/// delivery is recorded as `unknown` (the outbox, the message, a metric), the run goes on as
+/// if it was sent, nothing is sent again by itself, and an operator may resend it.
+#[tokio::test]
+async fn a_send_that_times_out_on_a_channel_without_keys_is_unknown_and_not_sent_twice() {
+    let options = switchboard::runtime::Options {
+        channel_timeout: std::time::Duration::from_millis(300),
+        ..switchboard::runtime::Options::default()
+    };
+    let (api, mock) = connected_with(ROUTING, options).await;
+    *mock.stall.lock().unwrap_or_else(|e| e.into_inner()) = Some("/bot123:tg-bot-token/sendMessage");
+    from_channel(&api, "telegram", tg_text(1111111, 10000, 1365, "/start")).await;
+    let contact = contact_of(&api, "telegram", "1111111").await;
+    let sends = || mock.calls().into_iter().filter(|c| c.0.ends_with("/sendMessage")).count();
+    assert_eq!(sends(), 1);
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, last_error FROM outbox").fetch_one(api.engine.pool()).await.expect("row");
+    assert_eq!(status, "unknown");
+    assert!(error.as_deref().unwrap_or_default().contains("timed out"), "{error:?}");
+    let transcript = api.engine.transcript(contact).await.expect("transcript");
+    let question = transcript.iter().find(|m| m["direction"] == "out").expect("the question");
+    assert_eq!(question["status"], "unknown", "{question}");
+    assert!(api.engine.metrics().await.expect("metrics").contains(r#"kind="message",result="unknown""#));
+    // The run goes on as if it was sent: the question waits for its answer.
+    assert_eq!(runs(&api, contact).await[0].0, "waiting");
+
+    // Nothing is sent again by itself, however long we wait.
+    api.clock.advance(chrono::Duration::minutes(30));
+    flush(&api.engine).await;
+    assert_eq!(sends(), 1, "a send of unknown outcome is not repeated");
+
+    // An operator may send it again, explicitly, under its key.
+    *mock.stall.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    let id = question["id"].as_i64().expect("message id");
+    let resend = format!("/api/messages/{id}/resend");
+    let (status, answer) = api.call("POST", &resend, Some(&api.agent), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "ops decide: {answer}");
+    let (status, answer) = api.call("POST", &resend, Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    flush(&api.engine).await;
+    assert_eq!(sends(), 2);
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM outbox").fetch_one(api.engine.pool()).await.expect("row");
+    assert_eq!(status, "done");
+    let (status, answer) = api.call("POST", &resend, Some(&api.ops), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only a message of unknown delivery is resent: {answer}");
 }

@@ -92,7 +92,8 @@ async fn three_processes_share_the_work_and_a_killed_ones_is_taken_over() {
         !held.is_empty()
     })
     .await;
-    let held_keys: BTreeSet<String> = held.iter().map(|(_, k)| k.clone()).collect();
+    // On the wire each key starts with the installation's id.
+    let held_keys: BTreeSet<String> = held.iter().map(|(_, k)| format!("{}:{k}", client.installation_id())).collect();
     let held: Vec<i64> = held.into_iter().map(|(id, _)| id).collect();
     let completed_at_kill = count(&client, "SELECT COUNT(*) FROM runs WHERE status = 'completed'").await;
     victim.kill().expect("SIGKILL");

@@ -54,6 +54,16 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// Whether the channel recognises a repeated send as the same message (LINE, by its
+    /// `X-Line-Retry-Key`). WhatsApp Cloud and Telegram do not: a send whose outcome is
+    /// unknown is not repeated on them (see `runtime/outbox.rs`).
+    pub fn deduplicates(self) -> bool {
+        match self {
+            Kind::Line => true,
+            Kind::Whatsapp | Kind::Telegram => false,
+        }
+    }
+
     /// The adapter for this channel.
     pub fn adapter(self) -> &'static dyn ChannelAdapter {
         match self {

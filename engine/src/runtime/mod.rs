@@ -26,6 +26,7 @@ mod inbox;
 mod listing;
 mod metrics;
 mod outbox;
+mod outbox_pool;
 mod people;
 mod queue;
 pub mod records;
@@ -45,6 +46,7 @@ pub use idempotency::{Claim, Claimed, KEY_RETENTION};
 pub use inbox::{ConversationFilter, QueuedContact};
 pub use listing::{Page, RunFilter, RunRow, RunStatus, TokenRow, MAX_PAGE};
 pub use outbox::{Channel, SentMessage};
+pub use outbox_pool::PoolLimits;
 pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
 pub use replay::Rebuilt;
@@ -125,6 +127,11 @@ pub struct Options {
     /// next to an SQLite database (created on first start), a throwaway key for an in-memory
     /// one, none on PostgreSQL (secrets refused); see `crate::secrets::default_keyring`.
     pub secret_keys: Option<crate::secrets::Keyring>,
+    /// How many effects the outbox performs at once (see `outbox_pool.rs`).
+    pub outbox_pool: PoolLimits,
+    /// How long a send to a channel (the webhook channel, WhatsApp, LINE, Telegram) may take
+    /// before it counts as timed out.
+    pub channel_timeout: Duration,
 }
 
 impl std::fmt::Debug for Options {
@@ -139,6 +146,8 @@ impl std::fmt::Debug for Options {
             .field("crash_after", &self.crash_after)
             .field("opt_out", &self.opt_out)
             .field("secret_keys", &self.secret_keys.as_ref().map(|k| k.current_id().to_owned()))
+            .field("outbox_pool", &self.outbox_pool)
+            .field("channel_timeout", &self.channel_timeout)
             .finish()
     }
 }
@@ -205,6 +214,8 @@ impl Default for Options {
             crash_after: None,
             opt_out: OptOutKeywords::default(),
             secret_keys: None,
+            outbox_pool: PoolLimits::default(),
+            channel_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -248,6 +259,10 @@ struct Inner {
     /// engine behaves as if the process died. `None` in production.
     failpoint: Option<std::sync::atomic::AtomicI64>,
     channel: Channel,
+    /// How many effects the outbox pool performs at once.
+    pool_limits: PoolLimits,
+    /// This installation's id (kept in the store), the prefix of every idempotency key sent.
+    installation: String,
     /// The connected channel accounts (WhatsApp, LINE, Telegram).
     connections: Arc<crate::channels::Connections>,
     opt_out: OptOutKeywords,
@@ -323,6 +338,7 @@ impl Engine {
         secrets::reseal(&pool, keys.as_ref()).await?;
         let connections = Arc::new(crate::channels::Connections::new(keys.clone()));
         connections.load(&pool).await?;
+        let installation = outbox::installation_id(&pool).await?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 pool,
@@ -337,7 +353,9 @@ impl Engine {
                 schedule_wake: Notify::new(),
                 queue_wake: Notify::new(),
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
-                channel: Channel::new(options.webhook_url, connections.clone()),
+                channel: Channel::new(options.webhook_url, connections.clone()).with_timeout(options.channel_timeout),
+                pool_limits: options.outbox_pool,
+                installation,
                 connections,
                 opt_out: options.opt_out,
                 http: HttpCaller::new(policy),
@@ -392,6 +410,12 @@ impl Engine {
         tx.commit().await?;
         tracing::info!(worker = %self.inner.worker, backend = ?self.inner.backend, "engine process registered");
         Ok(())
+    }
+
+    /// This installation's id: made when the store was first opened and kept in it; every
+    /// idempotency key a receiver sees starts with it (`<installation>:<key>`).
+    pub fn installation_id(&self) -> &str {
+        &self.inner.installation
     }
 
     /// This process's id among the processes sharing the store.
@@ -1018,23 +1042,10 @@ impl Engine {
                 }
             }
         };
+        // The outbox pool claims, performs and records on its own (see `outbox_pool.rs`).
         let outbox = {
             let engine = self.clone();
-            async move {
-                loop {
-                    match engine.process_outbox(OUTBOX_BATCH).await {
-                        Ok(n) if n > 0 => continue,
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::error!(error = %e, "outbox failed");
-                            tokio::time::sleep(ERROR_BACKOFF).await;
-                            continue;
-                        }
-                    }
-                    let next = engine.next_outbox_due().await.ok().flatten();
-                    engine.sleep_until(next, &engine.inner.outbox_wake).await;
-                }
-            }
+            async move { engine.run_outbox_pool(engine.inner.pool_limits).await }
         };
         let queue = {
             let engine = self.clone();

@@ -17,6 +17,9 @@ const RECORD_EVERY: usize = 16;
 /// (it died, or stalled) loses its rows to another after this.
 pub const LEASE_MS: i64 = 10_000;
 
+/// The message id a run sees for a message whose delivery is unknown (in its journal).
+pub const UNKNOWN_MESSAGE_ID: &str = "unknown";
+
 /// Attempts at delivering a message before it is declared failed.
 const MAX_SEND_ATTEMPTS: i64 = 8;
 
@@ -27,6 +30,8 @@ pub struct Channel {
     webhook_url: Option<String>,
     /// Connected WhatsApp, LINE and Telegram accounts, by channel name.
     connections: std::sync::Arc<crate::channels::Connections>,
+    /// How long one call to a channel may take (`Options::channel_timeout`).
+    timeout: std::time::Duration,
 }
 
 /// A message as the webhook channel posts it.
@@ -46,11 +51,20 @@ pub struct DeliveryError {
     /// Of a message sent in several calls (attachments, then the text): how many calls the
     /// channel accepted, so a retry goes on from there instead of sending them again.
     pub progress: i64,
+    /// The request went out but no answer came back (a timeout, a connection reset), on a
+    /// channel that does not deduplicate by key: the contact may have the message, and a
+    /// resend could reach them twice. Such a delivery is recorded as `unknown`, not retried.
+    pub unknown: bool,
 }
 
 impl Channel {
     pub fn new(webhook_url: Option<String>, connections: std::sync::Arc<crate::channels::Connections>) -> Channel {
-        Channel { webhook_url, connections }
+        Channel { webhook_url, connections, timeout: std::time::Duration::from_secs(10) }
+    }
+
+    /// The same channel with another time limit per call.
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Channel {
+        Channel { timeout, ..self }
     }
 
     /// Delivers one message; `Ok` carries the channel's id for it. `progress`: calls of a
@@ -61,13 +75,14 @@ impl Channel {
             return Ok(format!("sim-{key}"));
         }
         if let Some(conn) = self.connections.get(channel) {
-            return deliver_native(&conn, key, payload, progress).await;
+            return deliver_native(&conn, key, payload, progress, self.timeout).await;
         }
         let Some(url) = &self.webhook_url else {
             return Err(DeliveryError {
                 reason: format!("no channel adapter is configured for `{channel}`"),
                 retry: false,
                 progress: 0,
+                unknown: false,
             });
         };
         let body = SentMessage {
@@ -76,7 +91,15 @@ impl Channel {
             channel,
             message: payload.get("message").unwrap_or(&Value::Null),
         };
-        let response = crate::channels::client().post(url).header("Idempotency-Key", key).json(&body).send().await;
+        // The webhook channel deduplicates by key (that is its contract), so a send whose
+        // outcome is unknown is simply tried again under the same key.
+        let response = crate::channels::client()
+            .post(url)
+            .timeout(self.timeout)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await;
         match response {
             Ok(r) if r.status().is_success() => {
                 let id =
@@ -89,12 +112,14 @@ impl Channel {
                     reason: format!("the channel answered HTTP {}", status.as_u16()),
                     retry: status.is_server_error() || status.as_u16() == 429,
                     progress: 0,
+                    unknown: false,
                 })
             }
             Err(e) => Err(DeliveryError {
                 reason: format!("could not reach the channel: {}", short(&e)),
                 retry: true,
                 progress: 0,
+                unknown: false,
             }),
         }
     }
@@ -107,8 +132,9 @@ async fn deliver_native(
     key: &str,
     payload: &Value,
     progress: i64,
+    timeout: std::time::Duration,
 ) -> Result<String, DeliveryError> {
-    deliver_through(conn, key, payload, progress)
+    deliver_through(conn, key, payload, progress, timeout)
         .await
         .map_err(|e| DeliveryError { reason: conn.redact(&e.reason), ..e })
 }
@@ -118,8 +144,9 @@ async fn deliver_through(
     key: &str,
     payload: &Value,
     progress: i64,
+    timeout: std::time::Duration,
 ) -> Result<String, DeliveryError> {
-    let permanent = |reason: String| DeliveryError { reason, retry: false, progress };
+    let permanent = |reason: String| DeliveryError { reason, retry: false, progress, unknown: false };
     let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
     let message: steps::message::OutboundMessage =
         serde_json::from_value(payload.get("message").cloned().unwrap_or_default())
@@ -136,14 +163,18 @@ async fn deliver_through(
         let failed = |reason: String, retry: bool| {
             // Part of the message is already with the contact: say so.
             let reason = if done > 0 { format!("{reason} (after {done} of {calls} parts went out)") } else { reason };
-            DeliveryError { reason, retry, progress: done }
+            DeliveryError { reason, retry, progress: done, unknown: false }
         };
         let request = adapter.authorize(conn, call, &format!("{key}:{i}")).map_err(|r| failed(r, false))?;
-        let response = request
-            .header("Idempotency-Key", format!("{key}:{i}"))
-            .send()
-            .await
-            .map_err(|e| failed(format!("could not reach {}: {}", conn.kind.as_str(), short(&e)), true))?;
+        let response =
+            request.timeout(timeout).header("Idempotency-Key", format!("{key}:{i}")).send().await.map_err(|e| {
+                let error = failed(format!("could not reach {}: {}", conn.kind.as_str(), short(&e)), true);
+                // Not connected (or not built): nothing went out, trying again is safe. Otherwise
+                // the request may have arrived; a channel that ignores keys would show a resend
+                // to the contact twice.
+                let sent = !(e.is_connect() || e.is_builder());
+                DeliveryError { unknown: sent && !conn.kind.deduplicates(), ..error }
+            })?;
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         id = adapter.read_answer(status, &body).map_err(|r| failed(r.reason, r.retry))?;
@@ -163,25 +194,25 @@ fn short(e: &reqwest::Error) -> &'static str {
 
 /// One pending outbox row.
 #[derive(Debug, Clone)]
-struct Pending {
-    id: i64,
-    run_id: Option<i64>,
-    kind: String,
-    key: String,
-    payload: Value,
+pub(super) struct Pending {
+    pub(super) id: i64,
+    pub(super) run_id: Option<i64>,
+    pub(super) kind: String,
+    pub(super) key: String,
+    pub(super) payload: Value,
     /// 0: nobody waits; 1: the run waits for the outcome; 2: only a failure concerns it.
-    awaited: i64,
-    token: i64,
-    attempts: i64,
+    pub(super) awaited: i64,
+    pub(super) token: i64,
+    pub(super) attempts: i64,
     /// The lease's fencing token: the outcome is recorded only if the row still carries it.
-    epoch: i64,
+    pub(super) epoch: i64,
     /// Calls of a multi-call message already made by an earlier attempt.
-    progress: i64,
+    pub(super) progress: i64,
 }
 
 /// What performing a row came to.
 #[derive(Debug)]
-enum Done {
+pub(super) enum Done {
     Sent {
         external_id: String,
     },
@@ -196,31 +227,25 @@ enum Done {
     /// Claimed but not performed (an earlier message to the contact failed): only the lease
     /// is given back.
     NotTried,
+    /// The message may or may not have reached the contact (see [`DeliveryError::unknown`]):
+    /// recorded as `unknown`, not sent again.
+    Unknown {
+        reason: String,
+        progress: i64,
+    },
 }
 
 impl Engine {
-    /// Performs every outbox row that is due (up to `limit`), concurrently, then records the
-    /// outcomes in one transaction. Returns how many rows it performed.
+    /// One pass over the outbox: performs every row that is due (up to `limit`),
+    /// concurrently, and records the outcomes as they arrive. Returns how many rows it
+    /// performed. The background loop uses the continuous pool instead (`outbox_pool.rs`);
+    /// this pass drives the outbox step by step in tests and benchmarks.
     pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
-        let rows = self.claim_outbox(limit).await?;
+        let rows = self.claim_pending(limit, None).await?;
         let mut groups: std::collections::BTreeMap<(i64, i64), Vec<Pending>> = Default::default();
-        for r in rows {
-            let payload: String = r.try_get("payload")?;
-            let p = Pending {
-                id: r.try_get("id")?,
-                run_id: r.try_get("run_id")?,
-                kind: r.try_get("kind")?,
-                key: r.try_get("idempotency_key")?,
-                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                awaited: r.try_get("awaited")?,
-                token: r.try_get("token")?,
-                attempts: r.try_get("attempts")?,
-                epoch: r.try_get("lease_epoch")?,
-                progress: r.try_get("progress")?,
-            };
+        for (p, contact) in rows {
             // Messages are grouped per contact and sent one after the other; HTTP calls each
             // get a group of their own and run concurrently.
-            let contact: Option<i64> = r.try_get("contact_id")?;
             let group = if p.kind == "message" { (contact.unwrap_or_default(), 0) } else { (-1, p.id) };
             groups.entry(group).or_default().push(p);
         }
@@ -263,17 +288,45 @@ impl Engine {
             }
             if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
                 count += results.iter().filter(|r| !matches!(r.1, Done::NotTried)).count();
-                self.record(std::mem::take(&mut results)).await?;
+                self.record_results(&std::mem::take(&mut results)).await?;
             }
         }
         Ok(count)
+    }
+
+    /// Leases up to `limit` due rows (of one kind, `message` or `http`, or any) and reads
+    /// them, each with its contact, oldest first.
+    pub(super) async fn claim_pending(
+        &self,
+        limit: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<(Pending, Option<i64>)>, Error> {
+        let rows = self.claim_outbox(limit, kind).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let payload: String = r.try_get("payload")?;
+            let p = Pending {
+                id: r.try_get("id")?,
+                run_id: r.try_get("run_id")?,
+                kind: r.try_get("kind")?,
+                key: r.try_get("idempotency_key")?,
+                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+                awaited: r.try_get("awaited")?,
+                token: r.try_get("token")?,
+                attempts: r.try_get("attempts")?,
+                epoch: r.try_get("lease_epoch")?,
+                progress: r.try_get("progress")?,
+            };
+            out.push((p, r.try_get("contact_id")?));
+        }
+        Ok(out)
     }
 
     /// Leases up to `limit` due rows to this process: each gets a new epoch and is ours
     /// until `lease_until` (renewed by the heartbeat while we perform it). Rows leased by a
     /// process that stopped renewing are due again once their lease has run out. On
     /// PostgreSQL, rows another process is claiming at this moment are skipped, not waited for.
-    async fn claim_outbox(&self, limit: i64) -> Result<Vec<sqlx::any::AnyRow>, Error> {
+    async fn claim_outbox(&self, limit: i64, kind: Option<&str>) -> Result<Vec<sqlx::any::AnyRow>, Error> {
         let now = self.now_ms();
         // A contact's messages go out in order: a row waits while an earlier message to the
         // same contact is still pending and backing off after a failure, or is in flight
@@ -283,6 +336,7 @@ impl Engine {
              WHERE id IN (
                SELECT id FROM outbox o
                WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                 AND ($5 = '' OR kind = $5)
                  AND NOT (kind = 'message' AND EXISTS (
                      SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
                        AND e.contact_id = o.contact_id AND e.id < o.id
@@ -297,6 +351,7 @@ impl Engine {
             .bind(now + LEASE_MS)
             .bind(now)
             .bind(limit)
+            .bind(kind.unwrap_or_default())
             .fetch_all(tx.conn())
             .await?;
         tx.commit().await?;
@@ -342,11 +397,14 @@ impl Engine {
         Ok(freed)
     }
 
-    async fn perform(&self, p: &Pending) -> Done {
+    pub(super) async fn perform(&self, p: &Pending) -> Done {
         if self.durable_step().is_err() {
             // The simulated process died before the call went out.
             return Done::Retry { reason: "crashed".into(), progress: p.progress };
         }
+        // Keys are unique within one store; on the wire they carry the installation's id so
+        // two installations (a restored copy, a second workspace) never share one.
+        let key = format!("{}:{}", self.inner.installation, p.key);
         match p.kind.as_str() {
             "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
                 // Secrets are filled in here, in memory, for this call only: the outbox row
@@ -354,15 +412,16 @@ impl Engine {
                 // since an error or an echoing server may quote what it was sent.
                 Ok(request) => match self.fill_secrets(&request).await {
                     Ok((filled, values)) => {
-                        let outcome = self.inner.http.call(&filled, &p.key).await;
+                        let outcome = self.inner.http.call(&filled, &key).await;
                         Done::Http(redact_outcome(outcome, &values))
                     }
                     Err(reason) => Done::Http(Outcome::HttpFailed { reason }),
                 },
                 Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
             },
-            _ => match self.inner.channel.deliver(&p.key, &p.payload, p.progress).await {
+            _ => match self.inner.channel.deliver(&key, &p.payload, p.progress).await {
                 Ok(external_id) => Done::Sent { external_id },
+                Err(e) if e.unknown => Done::Unknown { reason: e.reason, progress: e.progress },
                 Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => {
                     Done::Retry { reason: e.reason, progress: e.progress }
                 }
@@ -371,8 +430,9 @@ impl Engine {
         }
     }
 
-    async fn record(&self, results: Vec<(Pending, Done)>) -> Result<(), Error> {
-        self.retry_contention(|| self.record_once(&results)).await
+    /// Records outcomes in one transaction (tried again after losing a race).
+    pub(super) async fn record_results(&self, results: &[(Pending, Done)]) -> Result<(), Error> {
+        self.retry_contention(|| self.record_once(results)).await
     }
 
     /// Drops the outcomes whose lease was lost (another process claimed the row after ours
@@ -423,6 +483,7 @@ impl Engine {
                 Done::Failed { .. } => "failed",
                 Done::Http(Outcome::HttpResponse { .. }) => "response",
                 Done::Http(_) => "failed",
+                Done::Unknown { .. } => "unknown",
                 Done::NotTried => continue,
             };
             let labels = vec![("kind".to_owned(), p.kind.clone()), ("result".to_owned(), result.to_owned())];
@@ -469,6 +530,29 @@ impl Engine {
                 Done::Http(outcome) => {
                     delivered.push((p, None));
                     outcome.clone()
+                }
+                Done::Unknown { reason, progress } => {
+                    // Not sent again (the channel would not recognise the resend); an operator
+                    // may resend it (`Engine::resend_unknown`). The run goes on as if it was
+                    // sent: a send that timed out after going out has reached the contact far
+                    // more often than not.
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'unknown', attempts = attempts + 1, last_error = $1, progress = $2,
+                           done_at = $3 WHERE id = $4",
+                    )
+                    .bind(reason)
+                    .bind(progress.max(&p.progress))
+                    .bind(now)
+                    .bind(p.id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+                    sqlx::query("UPDATE messages SET status = 'unknown', error = $1 WHERE idempotency_key = $2")
+                        .bind(reason)
+                        .bind(&p.key)
+                        .execute(&mut *batch.conn)
+                        .await?;
+                    tracing::warn!(outbox = p.id, %reason, "the message may or may not have reached the contact; not resent");
+                    Outcome::Sent { message_id: UNKNOWN_MESSAGE_ID.into() }
                 }
             };
             match (p.awaited, p.run_id, &outcome) {
@@ -537,6 +621,42 @@ impl Engine {
         Ok(())
     }
 
+    /// Sends again, at an operator's explicit request, an outbound message whose delivery is
+    /// unknown (`POST /api/messages/{id}/resend`): its outbox row goes back to pending under
+    /// its original key. Nobody waits for it any more (its run went on when the delivery
+    /// became unknown). Only such a message can be resent.
+    pub async fn resend_unknown(&self, message_id: i64) -> Result<(), Error> {
+        let not_found = || Error::NotFound(format!("message {message_id} with an unknown delivery"));
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        let key: Option<String> = sqlx::query_scalar(
+            "SELECT idempotency_key FROM messages WHERE id = $1 AND direction = 'out' AND status = 'unknown'",
+        )
+        .bind(message_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten();
+        let key = key.ok_or_else(not_found)?;
+        let outbox: Option<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET status = 'pending', awaited = 0, next_attempt_at = $1, done_at = NULL,
+               lease_owner = NULL, lease_until = NULL
+             WHERE idempotency_key = $2 AND status = 'unknown' RETURNING id",
+        )
+        .bind(now)
+        .bind(&key)
+        .fetch_optional(tx.conn())
+        .await?;
+        let outbox = outbox.ok_or_else(not_found)?;
+        sqlx::query("UPDATE messages SET status = 'pending', error = NULL WHERE id = $1")
+            .bind(message_id)
+            .execute(tx.conn())
+            .await?;
+        self.commit(tx).await?;
+        tracing::info!(message = message_id, outbox, "a message whose delivery was unknown is sent again, as asked");
+        self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
     /// When the next outbox row is due, if any.
     pub async fn next_outbox_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
         let due: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
@@ -577,4 +697,16 @@ fn redact_outcome(outcome: Outcome, secrets: &[String]) -> Outcome {
                 .unwrap_or(Outcome::HttpFailed { reason: "the response quoted a secret and was dropped".into() })
         }
     }
+}
+
+/// This installation's id, made once and kept in the store (`settings`), so idempotency
+/// keys from two installations never collide at a receiver.
+pub(super) async fn installation_id(pool: &crate::store::Pool) -> Result<String, Error> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| Error::Refused(format!("no randomness for the installation id: {e}")))?;
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('installation_id', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(format!("sb{}", hex::encode(random)))
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = 'installation_id'").fetch_one(pool).await?)
 }

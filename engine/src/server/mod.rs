@@ -26,6 +26,7 @@ mod inbox;
 mod live;
 pub mod openapi;
 pub mod page;
+mod outbox;
 mod runs;
 mod secrets;
 mod simulator;
@@ -96,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/runs/{id}", get(runs::detail))
         .route("/api/runs/{id}/cancel", post(runs::cancel))
         .route("/api/runs/{id}/retry", post(runs::retry))
+        .route("/api/messages/{id}/resend", post(outbox::resend))
         .route("/api/me", get(tokens::me))
         .route("/api/simulator/messages", post(simulator::say).route_layer(idem.clone()))
         .route("/api/simulator/contacts/{address}", get(simulator::conversation))

@@ -179,6 +179,12 @@ pub const OPERATIONS: &[Operation] = &[
     op("get", "/api/runs/{id}", "A run with its journal, its path and why it is waiting", OPS),
     op("post", "/api/runs/{id}/cancel", "Cancel a run", OPS),
     op("post", "/api/runs/{id}/retry", "Retry a failed run from the step that failed", OPS),
+    op(
+        "post",
+        "/api/messages/{id}/resend",
+        "Send again a message whose delivery is unknown (a channel that cannot deduplicate timed out)",
+        OPS,
+    ),
     op("get", "/api/me", "Who the caller is: token name, role, and the agent of an agent token", ANY),
     op(
         "post",

@@ -332,12 +332,16 @@ pub async fn assert_durable_runs_completed_once(
     for run in &ids {
         assert_eq!(journals.get(run).cloned().unwrap_or_default(), expected, "run {run}");
     }
-    let keys: std::collections::BTreeSet<String> = sqlx::query_scalar("SELECT idempotency_key FROM outbox")
-        .fetch_all(engine.pool())
-        .await
-        .expect("keys")
-        .into_iter()
-        .collect();
+    // On the wire each key starts with the installation's id (the store keeps it once).
+    let installation = engine.installation_id();
+    let keys: std::collections::BTreeSet<String> =
+        sqlx::query_scalar::<_, String>("SELECT idempotency_key FROM outbox")
+            .fetch_all(engine.pool())
+            .await
+            .expect("keys")
+            .into_iter()
+            .map(|k| format!("{installation}:{k}"))
+            .collect();
     assert_eq!(keys.len(), runs * 3);
     assert_eq!(receiver.keys(), keys, "each idempotency key's effect was seen");
     let messages = count("SELECT COUNT(*) FROM messages WHERE direction = 'out'").await;

@@ -1,0 +1,319 @@
+//! The outbox as a continuous pool: rows are claimed while there is room, performed in two
+//! lanes (channel messages apart from HTTP calls, each with its own cap) with a limit per
+//! destination (an HTTP call's host, a message's channel connection), and each outcome is
+//! recorded as soon as it is known. A slow endpoint therefore holds only its own calls: other
+//! hosts' calls and every contact's messages go on around it.
+//!
+//! Guarantees kept from the one-pass outbox (`outbox.rs`, which the tests still drive
+//! directly): a contact's messages are performed in order, one at a time, and a failure holds
+//! back that contact's later messages (the claim query and the per-contact job see to it);
+//! every row is leased with a fencing epoch (renewed by the heartbeat, checked when the
+//! outcome is recorded); every effect carries its idempotency key.
+//!
+//! Bound on re-performed effects after a crash: a job (one HTTP call, or one contact's
+//! messages) performs its next effect only once the previous one's outcome is committed, and
+//! its slot is freed only then; so at any moment at most [`PoolLimits::total`] effects are
+//! performed but not recorded, and that is all a crash can make the next process perform again.
+
+use super::outbox::{Done, Pending};
+use super::{Engine, Error};
+use std::collections::{HashMap, VecDeque};
+use tokio::sync::{mpsc, oneshot};
+
+/// How many effects the pool performs at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolLimits {
+    /// Messages in flight (channel sends), all channels together.
+    pub messages: usize,
+    /// HTTP calls in flight, all hosts together.
+    pub http: usize,
+    /// In flight to one destination: one HTTP host, or one channel connection.
+    pub per_destination: usize,
+    /// Rows held claimed (leased, renewed) while they wait for their destination, per lane.
+    /// When this many wait, the lane claims nothing more until some are performed.
+    pub backlog: usize,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        PoolLimits { messages: 32, http: 32, per_destination: 16, backlog: 2000 }
+    }
+}
+
+impl PoolLimits {
+    /// The pool's size: effects in flight (performed or being performed, outcome not yet
+    /// recorded) at any moment, at most.
+    pub fn total(&self) -> usize {
+        self.messages + self.http
+    }
+}
+
+/// The two lanes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Messages,
+    Http,
+}
+
+impl Lane {
+    fn index(self) -> usize {
+        match self {
+            Lane::Messages => 0,
+            Lane::Http => 1,
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Lane::Messages => "message",
+            Lane::Http => "http",
+        }
+    }
+}
+
+/// Work for one task: one HTTP call, or one contact's messages (performed in order).
+struct Job {
+    destination: String,
+    rows: Vec<Pending>,
+}
+
+/// One lane's state, owned by the pool's loop (no locks: only the loop changes it).
+#[derive(Default)]
+struct LaneState {
+    running: usize,
+    waiting: usize,
+    destinations: HashMap<String, Destination>,
+}
+
+#[derive(Default)]
+struct Destination {
+    running: usize,
+    queue: VecDeque<Job>,
+}
+
+/// An outcome on its way to the recorder; `ack` says when it is committed.
+struct Outcome {
+    pending: Pending,
+    done: Done,
+    ack: oneshot::Sender<()>,
+}
+
+/// Outcomes recorded per transaction at most.
+const RECORD_MAX: usize = 200;
+
+impl Engine {
+    /// Performs the outbox continuously until the future is dropped (see the module's
+    /// documentation). The background loop's outbox task is this one call.
+    pub async fn run_outbox_pool(&self, limits: PoolLimits) {
+        let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel::<Outcome>();
+        let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<(Lane, String)>();
+        // Tasks live as long as this future: dropping it (shutdown) aborts them.
+        let mut tasks = tokio::task::JoinSet::new();
+        {
+            let engine = self.clone();
+            tasks.spawn(async move { engine.record_outcomes(outcomes_rx).await });
+        }
+        let mut lanes = [(Lane::Messages, LaneState::default()), (Lane::Http, LaneState::default())];
+        let finish = |lanes: &mut [(Lane, LaneState); 2], lane: Lane, destination: String| {
+            let state = &mut lanes[lane.index()].1;
+            state.running -= 1;
+            if let Some(d) = state.destinations.get_mut(&destination) {
+                d.running -= 1;
+            }
+        };
+        let cap = |lane: Lane| match lane {
+            Lane::Messages => limits.messages.max(1),
+            Lane::Http => limits.http.max(1),
+        };
+        loop {
+            while let Ok((lane, destination)) = finished_rx.try_recv() {
+                finish(&mut lanes, lane, destination);
+            }
+            // Reap finished task handles (they return nothing of interest).
+            while tasks.try_join_next().is_some() {}
+            let mut failed = false;
+            for (lane, state) in lanes.iter_mut() {
+                let lane = *lane;
+                self.dispatch(lane, state, cap(lane), limits, &mut tasks, &outcomes_tx, &finished_tx);
+                // Claim while a job could start now and the backlog has room.
+                loop {
+                    let free = cap(lane).saturating_sub(state.running);
+                    if free == 0 || state.waiting >= limits.backlog {
+                        break;
+                    }
+                    let jobs = match self.claim_jobs(lane, free as i64).await {
+                        Ok(jobs) => jobs,
+                        Err(e) => {
+                            tracing::error!(error = %e, "claiming outbox rows failed");
+                            failed = true;
+                            break;
+                        }
+                    };
+                    let claimed = jobs.iter().map(|j| j.rows.len()).sum::<usize>();
+                    for job in jobs {
+                        state.waiting += 1;
+                        state.destinations.entry(job.destination.clone()).or_default().queue.push_back(job);
+                    }
+                    self.dispatch(lane, state, cap(lane), limits, &mut tasks, &outcomes_tx, &finished_tx);
+                    if claimed < free {
+                        break;
+                    }
+                }
+                state.destinations.retain(|_, d| d.running > 0 || !d.queue.is_empty());
+            }
+            if failed {
+                tokio::time::sleep(super::ERROR_BACKOFF).await;
+                continue;
+            }
+            // Wait for a finished job (room, and perhaps a contact's next message), a new row,
+            // or the next retry coming due.
+            let next = self.next_outbox_retry().await.ok().flatten();
+            tokio::select! {
+                Some((lane, destination)) = finished_rx.recv() => finish(&mut lanes, lane, destination),
+                _ = self.sleep_until(next, &self.inner.outbox_wake) => {}
+            }
+        }
+    }
+
+    /// Starts every queued job whose lane and destination have room.
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &self,
+        lane: Lane,
+        state: &mut LaneState,
+        cap: usize,
+        limits: PoolLimits,
+        tasks: &mut tokio::task::JoinSet<()>,
+        outcomes: &mpsc::UnboundedSender<Outcome>,
+        finished: &mpsc::UnboundedSender<(Lane, String)>,
+    ) {
+        if state.running >= cap {
+            return;
+        }
+        // Oldest first across destinations: the job whose first row is oldest goes first.
+        let mut ready: Vec<(i64, String)> = state
+            .destinations
+            .iter()
+            .filter(|(_, d)| d.running < limits.per_destination.max(1))
+            .filter_map(|(name, d)| d.queue.front().map(|j| (j.rows[0].id, name.clone())))
+            .collect();
+        ready.sort();
+        let mut ready: VecDeque<(i64, String)> = ready.into();
+        while state.running < cap {
+            let Some((_, name)) = ready.pop_front() else { break };
+            let Some(d) = state.destinations.get_mut(&name) else { continue };
+            let Some(job) = d.queue.pop_front() else { continue };
+            d.running += 1;
+            state.running += 1;
+            state.waiting -= 1;
+            if d.running < limits.per_destination.max(1) {
+                if let Some(next) = d.queue.front() {
+                    // Keep the order by age among what is left.
+                    let id = next.rows[0].id;
+                    let at = ready.iter().position(|(i, _)| *i > id).unwrap_or(ready.len());
+                    ready.insert(at, (id, name.clone()));
+                }
+            }
+            let engine = self.clone();
+            let outcomes = outcomes.clone();
+            let finished = finished.clone();
+            tasks.spawn(async move {
+                engine.perform_job(&job, &outcomes).await;
+                let _ = finished.send((lane, job.destination));
+            });
+        }
+    }
+
+    /// Performs a job's rows in order, each only after the previous one's outcome is
+    /// committed; after a failure the rest are given back unperformed (the contact's order).
+    async fn perform_job(&self, job: &Job, outcomes: &mpsc::UnboundedSender<Outcome>) {
+        let mut stopped = false;
+        for p in &job.rows {
+            let done = if stopped { Done::NotTried } else { self.perform(p).await };
+            stopped = stopped || !matches!(done, Done::Sent { .. } | Done::Http(_));
+            let (ack, acked) = oneshot::channel();
+            if outcomes.send(Outcome { pending: p.clone(), done, ack }).is_err() {
+                return;
+            }
+            // Dropped unacknowledged only when the recorder is gone (shutdown).
+            if acked.await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Records outcomes as they arrive: whatever is waiting goes in one transaction, so an
+    /// effect that finished never waits for a slow one.
+    async fn record_outcomes(&self, mut rx: mpsc::UnboundedReceiver<Outcome>) {
+        while let Some(first) = rx.recv().await {
+            let mut group = vec![first];
+            while group.len() < RECORD_MAX {
+                match rx.try_recv() {
+                    Ok(o) => group.push(o),
+                    Err(_) => break,
+                }
+            }
+            let (results, acks): (Vec<(Pending, Done)>, Vec<oneshot::Sender<()>>) =
+                group.into_iter().map(|o| ((o.pending, o.done), o.ack)).unzip();
+            // An outcome is never dropped: the store is tried until it takes it (a row whose
+            // lease ran out meanwhile is dropped by the fence, as another process has it).
+            loop {
+                match self.record_results(&results).await {
+                    Ok(()) => break,
+                    Err(Error::Crashed) => return,
+                    Err(e) => {
+                        tracing::error!(error = %e, "recording outbox outcomes failed; trying again");
+                        tokio::time::sleep(super::ERROR_BACKOFF).await;
+                    }
+                }
+            }
+            for ack in acks {
+                let _ = ack.send(());
+            }
+        }
+    }
+
+    /// Claims up to `limit` due rows of one lane, as jobs: a contact's messages together,
+    /// each HTTP call alone.
+    async fn claim_jobs(&self, lane: Lane, limit: i64) -> Result<Vec<Job>, Error> {
+        let rows = self.claim_pending(limit, Some(lane.kind())).await?;
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut by_contact: HashMap<i64, usize> = HashMap::new();
+        for (p, contact) in rows {
+            match lane {
+                Lane::Http => jobs.push(Job { destination: http_destination(&p), rows: vec![p] }),
+                Lane::Messages => match by_contact.get(&contact.unwrap_or_default()) {
+                    Some(&i) => jobs[i].rows.push(p),
+                    None => {
+                        by_contact.insert(contact.unwrap_or_default(), jobs.len());
+                        let destination = p.payload["channel"].as_str().unwrap_or("simulator").to_owned();
+                        jobs.push(Job { destination: format!("channel:{destination}"), rows: vec![p] });
+                    }
+                },
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// When the next row backing off after a failure is due (rows due now are claimed as soon
+    /// as there is room, which a finished job announces).
+    async fn next_outbox_retry(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at > $1",
+        )
+        .bind(self.now_ms())
+        .fetch_one(&self.inner.pool)
+        .await?;
+        Ok(due.map(crate::clock::from_millis))
+    }
+}
+
+/// An HTTP call's destination: its URL's host and port (an unreadable URL fails at once, on
+/// a destination of its own).
+fn http_destination(p: &Pending) -> String {
+    let url = p.payload.get("url").and_then(|u| u.as_str()).unwrap_or_default();
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) => format!("http:{}:{}", u.host_str().unwrap_or_default(), u.port_or_known_default().unwrap_or_default()),
+        Err(_) => "http:".to_owned(),
+    }
+}
