@@ -30,6 +30,23 @@ pub struct FileSettings {
     pub secret_key: Option<String>,
     /// Previous keys still accepted for reading while rotating.
     pub secret_key_previous: Option<Vec<String>>,
+    /// Readiness thresholds, in seconds (`/readyz`).
+    pub ready: Option<ReadySettings>,
+}
+
+/// The `ready:` block: how late background work may run, in whole seconds, before `/readyz`
+/// answers 503. Each key optional (see `crate::runtime::ReadyThresholds` for the defaults).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadySettings {
+    /// A background loop busy in one iteration for longer than this.
+    pub loop_silent: Option<u64>,
+    /// The oldest queued event.
+    pub queued_event: Option<u64>,
+    /// The oldest outbox row that is due.
+    pub outbox_due: Option<u64>,
+    /// The most overdue timer.
+    pub timer_overdue: Option<u64>,
 }
 
 impl std::fmt::Debug for FileSettings {
@@ -48,6 +65,7 @@ impl std::fmt::Debug for FileSettings {
             .field("opt_out", &self.opt_out)
             .field("secret_key", &hidden(self.secret_key.is_some()))
             .field("secret_key_previous", &hidden(self.secret_key_previous.is_some()))
+            .field("ready", &self.ready)
             .finish()
     }
 }
@@ -87,8 +105,15 @@ impl FileSettings {
         for (key, v) in object {
             let one = serde_json::Value::Object([(key.clone(), v.clone())].into_iter().collect());
             if let Err(e) = serde_json::from_value::<FileSettings>(one) {
-                let pointer = format!("/{key}");
-                let pos = if e.to_string().starts_with("unknown field") {
+                let mut pointer = format!("/{key}");
+                let text = e.to_string();
+                // An unknown key inside a block (`ready: {loop_quiet: 1}`) points at that key.
+                if let Some(inner) = text.strip_prefix("unknown field `").and_then(|t| t.split('`').next()) {
+                    if v.get(inner).is_some() {
+                        pointer = format!("/{key}/{inner}");
+                    }
+                }
+                let pos = if text.starts_with("unknown field") {
                     loaded.map.key_pos(&pointer)
                 } else {
                     loaded.map.value_pos(&pointer)
@@ -129,6 +154,16 @@ mod tests {
         assert_eq!(settings.http_allow, Some(vec!["10.0.0.0/8".to_owned()]));
         assert_eq!(settings.log_json, Some(true));
         assert_eq!(settings.timezone, None);
+    }
+
+    #[test]
+    fn readiness_thresholds_are_read_and_unknown_ones_refused() {
+        let settings =
+            FileSettings::parse("ready:\n  loop_silent: 10\n  timer_overdue: 5\n", "sb.yaml").expect("valid");
+        let ready = settings.ready.expect("a ready block");
+        assert_eq!((ready.loop_silent, ready.timer_overdue, ready.queued_event), (Some(10), Some(5), None));
+        let err = FileSettings::parse("ready:\n  loop_quiet: 10\n", "sb.yaml").expect_err("unknown key");
+        assert!(err.starts_with("sb.yaml:2:3: `ready`: unknown field `loop_quiet`"), "{err}");
     }
 
     #[test]

@@ -98,6 +98,20 @@ struct RunArgs {
     /// everything they sealed is sealed again with the current key at start.
     #[arg(long, env = "SWITCHBOARD_SECRET_KEY_PREVIOUS", value_delimiter = ',', hide_env_values = true)]
     secret_key_previous: Vec<String>,
+    /// `/readyz` fails when a background loop is busy in one iteration for longer than this
+    /// many seconds [default: 30].
+    #[arg(long, env = "SWITCHBOARD_READY_LOOP_SILENT", value_parser = clap::value_parser!(u64).range(1..))]
+    ready_loop_silent: Option<u64>,
+    /// `/readyz` fails when the oldest queued event is older than this many seconds [default: 60].
+    #[arg(long, env = "SWITCHBOARD_READY_QUEUED_EVENT", value_parser = clap::value_parser!(u64).range(1..))]
+    ready_queued_event: Option<u64>,
+    /// `/readyz` fails when an outbox row has been due for longer than this many seconds
+    /// [default: 60].
+    #[arg(long, env = "SWITCHBOARD_READY_OUTBOX_DUE", value_parser = clap::value_parser!(u64).range(1..))]
+    ready_outbox_due: Option<u64>,
+    /// `/readyz` fails when a timer is overdue by more than this many seconds [default: 60].
+    #[arg(long, env = "SWITCHBOARD_READY_TIMER_OVERDUE", value_parser = clap::value_parser!(u64).range(1..))]
+    ready_timer_overdue: Option<u64>,
 }
 
 /// The settings in force: flags and environment over the config file over the defaults.
@@ -114,6 +128,9 @@ struct Settings {
     opt_out: switchboard::runtime::OptOutKeywords,
     /// `None`: the engine's default (`switchboard::secrets::default_keyring`).
     secret_keys: Option<switchboard::secrets::Keyring>,
+    ready: switchboard::runtime::ReadyThresholds,
+    /// Test-only fault injection: loops to make panic once, each after a delay.
+    chaos: Vec<(switchboard::runtime::Loop, std::time::Duration)>,
 }
 
 impl Settings {
@@ -145,6 +162,34 @@ impl Settings {
             ),
             None => None,
         };
+        let file_ready = file.ready.unwrap_or_default();
+        let defaults = switchboard::runtime::ReadyThresholds::default();
+        let seconds =
+            |flag: Option<u64>, file: Option<u64>, default: std::time::Duration, key: &str| match flag.or(file) {
+                Some(0) => anyhow::bail!("config `ready.{key}`: a threshold is at least 1 second"),
+                Some(n) => Ok(std::time::Duration::from_secs(n)),
+                None => Ok(default),
+            };
+        let ready = switchboard::runtime::ReadyThresholds {
+            loop_silent: seconds(run.ready_loop_silent, file_ready.loop_silent, defaults.loop_silent, "loop_silent")?,
+            queued_event: seconds(
+                run.ready_queued_event,
+                file_ready.queued_event,
+                defaults.queued_event,
+                "queued_event",
+            )?,
+            outbox_due: seconds(run.ready_outbox_due, file_ready.outbox_due, defaults.outbox_due, "outbox_due")?,
+            timer_overdue: seconds(
+                run.ready_timer_overdue,
+                file_ready.timer_overdue,
+                defaults.timer_overdue,
+                "timer_overdue",
+            )?,
+        };
+        let chaos = match std::env::var(switchboard::runtime::CHAOS_ENV) {
+            Ok(text) => switchboard::runtime::chaos_plan(&text).map_err(anyhow::Error::msg)?,
+            Err(_) => Vec::new(),
+        };
         Ok(Settings {
             listen,
             admin_token: admin_token.or(file.admin_token),
@@ -157,6 +202,8 @@ impl Settings {
             reply_to_closed: run.reply_to_closed.or(file.reply_to_closed).unwrap_or_default(),
             opt_out: file.opt_out.unwrap_or_default(),
             secret_keys,
+            ready,
+            chaos,
         })
     }
 }
@@ -304,6 +351,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         crash_after: None,
         opt_out: args.opt_out.clone(),
         secret_keys: args.secret_keys.clone(),
+        ready: args.ready,
         ..Options::default()
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;
@@ -325,6 +373,16 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    // Test-only fault injection (SWITCHBOARD_CHAOS_PANIC): each named loop panics once, at
+    // its first iteration after the delay; its supervisor logs it and starts it again.
+    for &(which, delay) in &args.chaos {
+        tracing::warn!(loop_name = %which, delay_ms = delay.as_millis() as u64, "{} is set: fault injection", switchboard::runtime::CHAOS_ENV);
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            engine.inject_panic(which);
+        });
     }
     Ok(engine)
 }

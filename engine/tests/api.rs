@@ -1790,4 +1790,194 @@ async fn a_retried_run_sends_its_failed_message_again_under_the_original_key() {
         .filter_map(|m| m["status"].as_str())
         .collect();
     assert_eq!(questions, ["failed", "sent"], "{transcript}");
+/// Issue 16, item 6: a panic in one background loop used to end all background work (one
+/// task ran every loop) while `/readyz` said ready. Now the queue loop alone goes down, is
+/// reported, and comes back after its backoff (on the engine's clock); the others never stop.
+#[tokio::test]
+async fn a_panicking_queue_loop_is_restarted_and_later_events_are_still_processed() {
+    use switchboard::runtime::{Loop, LoopState};
+    let api = api().await;
+    api.engine.publish(&reference("faq-menu")).await.expect("publish");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let background = api.engine.clone();
+    let loops = tokio::spawn(async move {
+        background
+            .run_background(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let state = |which: Loop| {
+        let engine = api.engine.clone();
+        move || engine.loop_health().into_iter().find(|l| l.name == which).expect("every loop is listed")
+    };
+    let queue = state(Loop::Queue);
+    eventually(std::time::Duration::from_secs(10), "the loops to start", async || {
+        api.engine.loop_health().iter().all(|l| l.state != LoopState::NotStarted)
+    })
+    .await;
+    assert_eq!(api.call("GET", "/readyz", None, None).await.0, StatusCode::OK);
+
+    api.engine.inject_panic(Loop::Queue);
+    eventually(std::time::Duration::from_secs(10), "the queue loop to panic", async || {
+        queue().state == LoopState::Restarting
+    })
+    .await;
+    assert_eq!((queue().restarts, queue().last_failure.is_some()), (1, true));
+    assert!(queue().last_failure.unwrap_or_default().contains("injected panic in the queue loop"));
+    // While it is down, events are still accepted, and readiness says what is wrong.
+    let event = json!({"source": "crm", "id": "after-the-panic", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "ana"}}, "channel": "simulator",
+        "message": {"text": "menu"}});
+    let (status, _) = api.call("POST", "/api/events", Some(&api.integration), Some(event)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!((status, body["code"].clone()), (StatusCode::SERVICE_UNAVAILABLE, json!("not_ready")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("the queue loop is down")), "{body}");
+    let reported = body["details"]["loops"].as_array().expect("loops").iter().find(|l| l["name"] == "queue").cloned();
+    assert_eq!(reported.map(|l| (l["state"].clone(), l["restarts"].clone())), Some((json!("restarting"), json!(1))));
+    assert!(!body.to_string().contains("injected panic"), "failure messages stay in the log: {body}");
+
+    // The backoff passes on the engine's clock: the loop is back and processes the event.
+    api.clock.advance(chrono::Duration::seconds(1));
+    eventually(std::time::Duration::from_secs(10), "the queued event to start a run", async || {
+        let (_, runs) = api.call("GET", "/api/runs?workflow=faq-menu", Some(&api.ops), None).await;
+        runs.as_array().is_some_and(|runs| runs.len() == 1)
+    })
+    .await;
+    eventually(std::time::Duration::from_secs(10), "readiness", async || {
+        api.call("GET", "/readyz", None, None).await.0 == StatusCode::OK
+    })
+    .await;
+    for other in [Loop::Outbox, Loop::Timers, Loop::Schedules, Loop::Leases, Loop::Peers] {
+        assert_eq!(state(other)().restarts, 0, "the {other} loop ran on");
+    }
+    let (_, metrics) = api.call("GET", "/metrics", None, None).await;
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    assert!(metrics.contains("switchboard_loop_restarts_total{loop=\"queue\"} 1"), "{metrics}");
+    assert!(metrics.contains("switchboard_loop_up{loop=\"queue\"} 1"), "{metrics}");
+    let _ = stop.send(());
+    loops.await.expect("the background loops stop");
+    assert_eq!(queue().state, LoopState::Stopped);
+}
+
+/// Issue 16, item 6: `/readyz` fails (503) while the oldest queued event or the most overdue
+/// timer is older than its threshold (60 s by default), and says which; `/metrics` has the ages.
+#[tokio::test]
+async fn readiness_fails_while_queued_events_or_timers_are_older_than_their_thresholds() {
+    let api = api().await;
+    let wait = "schema: 1\nid: later\nname: Later\ntrigger: { type: message_received, keywords: [later] }\nstart: pause\nsteps:\n  pause: { kind: wait, for: 10s }\n";
+    api.engine.publish(wait).await.expect("publish");
+    // No background loops run here: the event stays queued while the clock moves.
+    let event = json!({"source": "crm", "id": "e-1", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "ana"}}, "channel": "simulator",
+        "message": {"text": "later"}});
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(event)).await.0, StatusCode::ACCEPTED);
+    let (status, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!((status, body["status"].clone()), (StatusCode::OK, json!("ready")));
+    assert_eq!(
+        body["thresholds"],
+        json!({"loop_silent": 30.0, "queued_event": 60.0, "outbox_due": 60.0, "timer_overdue": 60.0})
+    );
+    api.clock.advance(chrono::Duration::seconds(59));
+    assert_eq!(api.call("GET", "/readyz", None, None).await.0, StatusCode::OK, "within the threshold");
+    api.clock.advance(chrono::Duration::seconds(2));
+    let (status, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["message"], json!("the oldest queued event is 61.0 s old (threshold 60 s)"));
+    assert_eq!(body["details"]["backlog"]["oldest_queued_event_seconds"], json!(61.0));
+    let (_, metrics) = api.call("GET", "/metrics", None, None).await;
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    assert!(metrics.contains("switchboard_oldest_seconds{queue=\"events\"} 61"), "{metrics}");
+    assert!(metrics.contains("switchboard_process_ready 0"), "{metrics}");
+
+    // Processed: the run waits on a 10 s timer, and readiness is back.
+    assert_eq!(api.engine.process_queue(10).await.expect("process"), 1);
+    assert_eq!(api.call("GET", "/readyz", None, None).await.0, StatusCode::OK);
+    // The timer is 10 s due, then 70 s overdue.
+    api.clock.advance(chrono::Duration::seconds(20));
+    let (_, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!(body["backlog"]["most_overdue_timer_seconds"], json!(10.0));
+    api.clock.advance(chrono::Duration::seconds(60));
+    let (status, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["message"], json!("the most overdue timer is 70.0 s old (threshold 60 s)"));
+    assert_eq!(api.engine.fire_due_timers(10).await.expect("fire"), 1);
+    assert_eq!(api.call("GET", "/readyz", None, None).await.0, StatusCode::OK);
+}
+
+/// Thresholds are settings: a tighter one fails sooner.
+#[tokio::test]
+async fn readiness_thresholds_are_configurable() {
+    let ready =
+        switchboard::runtime::ReadyThresholds { queued_event: std::time::Duration::from_secs(5), ..Default::default() };
+    let api = api_with(switchboard::runtime::Options { ready, ..Default::default() }).await;
+    let event = json!({"source": "crm", "id": "e-1", "type": "message_received",
+        "contact": {"address": {"channel": "simulator", "address": "ana"}}, "channel": "simulator",
+        "message": {"text": "hi"}});
+    assert_eq!(api.call("POST", "/api/events", Some(&api.integration), Some(event)).await.0, StatusCode::ACCEPTED);
+    api.clock.advance(chrono::Duration::seconds(6));
+    let (status, body) = api.call("GET", "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["message"], json!("the oldest queued event is 6.0 s old (threshold 5 s)"));
+}
+
+/// Issue 16, item 7: compiling ran on the async threads, so three compiles of a 780 KB
+/// workflow held `/healthz` for 2.7 s. Now compiles run on the blocking pool: with every
+/// worker thread's request inside a large compile, `/healthz` still answers before any of
+/// them finishes. (On the old code the two workers compile and `/healthz` waits its turn.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_answers_while_large_workflows_compile() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use switchboard::server::auth::{create_token, Role};
+    // One per worker thread: on the old code each held a worker for the whole compile.
+    const COMPILES: usize = 2;
+    let api = api().await;
+    let source = steps::generate::large_workflow(2000);
+    assert!(source.len() > 250_000, "a large workflow: {} bytes", source.len());
+    let body = json!({"source": source}).to_string();
+    assert!(body.len() < switchboard::server::MAX_BODY);
+    let now = switchboard::clock::to_millis(api.engine.clock().now());
+    let finished = Arc::new(AtomicUsize::new(0));
+    let mut compiles = Vec::new();
+    for i in 0..COMPILES {
+        // A token each: its first use is recorded, which says the request is past
+        // authentication and on its way into the compiler.
+        let token =
+            create_token(api.engine.pool(), &format!("compile-{i}"), Role::Ops, None, now).await.expect("token");
+        let request = Request::post("/api/compile")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone()))
+            .expect("request");
+        let (app, finished) = (api.app.clone(), finished.clone());
+        compiles.push(tokio::spawn(async move {
+            let status = app.oneshot(request).await.expect("response").status();
+            finished.fetch_add(1, Ordering::SeqCst);
+            status
+        }));
+    }
+    eventually(std::time::Duration::from_secs(30), "every compile request to be authenticated", async || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM api_tokens WHERE name LIKE 'compile-%' AND last_used_at IS NOT NULL",
+        )
+        .fetch_one(api.engine.pool())
+        .await
+        .is_ok_and(|n| n == COMPILES as i64)
+    })
+    .await;
+    let health = {
+        let (app, finished) = (api.app.clone(), finished.clone());
+        tokio::spawn(async move {
+            let response = app.oneshot(Request::get("/healthz").body(Body::empty()).expect("request")).await;
+            (response.expect("response").status(), finished.load(Ordering::SeqCst))
+        })
+    };
+    let (status, compiles_finished) = health.await.expect("healthz task");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(compiles_finished, 0, "/healthz waited for a compile to finish");
+    for compile in compiles {
+        assert_eq!(compile.await.expect("compile task"), StatusCode::OK);
+    }
 }

@@ -157,3 +157,61 @@ fn logs_to_a_pipe_have_no_colour_codes() {
     assert!(stderr.contains("published"), "the log says what was published: {stderr}");
     assert!(!stderr.contains("\x1b["), "no colour codes in piped logs: {stderr:?}");
 }
+
+/// Fault injection for the chaos test (issue 16): `SWITCHBOARD_CHAOS_PANIC=queue` makes the
+/// queue loop of a real `switchboard run` panic once; the log says so, the supervisor starts
+/// it again and the process keeps running. A malformed value stops the start with an error.
+#[test]
+fn chaos_panic_makes_a_loop_panic_once_and_it_is_restarted() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("switchboard-cli-chaos-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("workflows")).expect("temp dir");
+    let db = dir.join("sb.db").display().to_string();
+    let out = switchboard()
+        .args(["run", "--db", &db, "--workflows", &dir.join("workflows").display().to_string()])
+        .env("SWITCHBOARD_CHAOS_PANIC", "queue@soon")
+        .output()
+        .expect("run switchboard");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("SWITCHBOARD_CHAOS_PANIC: `soon` is not a delay like `500ms` or `5s`"), "{stderr}");
+
+    let mut child = switchboard()
+        .args(["run", "--db", &db, "--workflows", &dir.join("workflows").display().to_string()])
+        .env("SWITCHBOARD_CHAOS_PANIC", "queue@200ms")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard");
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let restarted = loop {
+        match seen.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(line) if line.contains("a background loop stopped") => {
+                log.push(line);
+                break true;
+            }
+            Ok(line) => log.push(line),
+            Err(_) => break false,
+        }
+    };
+    let alive = child.try_wait().expect("status").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let log = log.join("\n");
+    assert!(restarted, "the supervisor logged the loop's failure: {log}");
+    assert!(log.contains("SWITCHBOARD_CHAOS_PANIC is set: fault injection"), "{log}");
+    assert!(log.contains("loop_name=queue"), "{log}");
+    assert!(log.contains("injected panic in the queue loop (fault injection)"), "{log}");
+    assert!(alive, "the process runs on: {log}");
+}

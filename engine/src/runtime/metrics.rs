@@ -2,13 +2,17 @@
 //! guard's refusals, and, read from the store when scraped, runs by status, the depth of the
 //! work waiting to be done and the dead letters (count, oldest age).
 
-use super::{Engine, Error};
+use super::{Engine, Error, LoopState};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+/// Labels of a family: `[(name, value)]`.
+type Labels = Vec<(String, String)>;
 
 /// The engine's instruments.
 #[derive(Debug)]
@@ -28,6 +32,12 @@ pub(super) struct Metrics {
     dead_letter_oldest_age_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
     runs: Family<Vec<(String, String)>, Gauge>,
     ready: Family<Vec<(String, String)>, Gauge>,
+    /// Restarts of a background loop after a panic or an error, by loop.
+    pub loop_restarts: Family<Labels, Counter>,
+    loop_up: Family<Labels, Gauge>,
+    loop_busy_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
+    oldest_seconds: Family<Labels, Gauge<f64, AtomicU64>>,
+    process_ready: Gauge,
 }
 
 impl Default for Metrics {
@@ -106,6 +116,32 @@ impl Default for Metrics {
             "Work waiting to be done: queued events, due timers, due outbox rows",
             ready.clone(),
         );
+        let loop_restarts = Family::<Labels, Counter>::default();
+        let loop_up = Family::<Labels, Gauge>::default();
+        let loop_busy_seconds = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        let oldest_seconds = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        let process_ready = Gauge::default();
+        registry.register(
+            "switchboard_loop_restarts",
+            "Background loops started again after a panic or an error, by loop",
+            loop_restarts.clone(),
+        );
+        registry.register(
+            "switchboard_loop_up",
+            "1 while a background loop runs (working or waiting for work), 0 while it restarts or is stopped",
+            loop_up.clone(),
+        );
+        registry.register(
+            "switchboard_loop_busy_seconds",
+            "How long a background loop has been working on its current iteration (0 while it waits for work)",
+            loop_busy_seconds.clone(),
+        );
+        registry.register(
+            "switchboard_oldest_seconds",
+            "Age of the oldest waiting work: queued event, due outbox row, overdue timer",
+            oldest_seconds.clone(),
+        );
+        registry.register("switchboard_process_ready", "1 when /readyz answers 200, else 0", process_ready.clone());
         Metrics {
             registry,
             step_seconds,
@@ -121,6 +157,11 @@ impl Default for Metrics {
             dead_letter_oldest_age_seconds,
             runs,
             ready,
+            loop_restarts,
+            loop_up,
+            loop_busy_seconds,
+            oldest_seconds,
+            process_ready,
         }
     }
 }
@@ -151,6 +192,25 @@ impl Engine {
         let (dead, oldest) = self.dead_letter_stats().await?;
         m.dead_letters.set(dead);
         m.dead_letter_oldest_age_seconds.set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+        let readiness = self.readiness().await?;
+        for l in &readiness.loops {
+            let labels = vec![("loop".to_owned(), l.health.name.as_str().to_owned())];
+            let up = matches!(l.health.state, LoopState::Busy | LoopState::Idle);
+            m.loop_up.get_or_create(&labels).set(i64::from(up));
+            let busy = if l.health.state == LoopState::Busy { l.for_seconds } else { 0.0 };
+            m.loop_busy_seconds.get_or_create(&labels).set(busy);
+            // Every loop is listed, restarted or not.
+            let _ = m.loop_restarts.get_or_create(&labels);
+        }
+        let b = &readiness.backlog;
+        for (what, age) in [
+            ("events", b.oldest_queued_event_seconds),
+            ("outbox", b.oldest_due_outbox_seconds),
+            ("timers", b.most_overdue_timer_seconds),
+        ] {
+            m.oldest_seconds.get_or_create(&vec![("queue".to_owned(), what.to_owned())]).set(age);
+        }
+        m.process_ready.set(i64::from(readiness.ready));
         let mut out = String::new();
         encode(&mut out, &m.registry).map_err(|e| Error::Refused(format!("metrics: {e}")))?;
         Ok(out)

@@ -19,8 +19,10 @@ mod analytics;
 mod assign;
 mod cache;
 mod channels;
+mod compiler;
 mod dead_letters;
 mod events;
+mod health;
 mod idempotency;
 mod inbox;
 mod listing;
@@ -34,14 +36,17 @@ mod registry;
 mod replay;
 mod schedule;
 mod secrets;
+mod supervise;
 mod testchat;
 mod triggers;
 mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
 pub use dead_letters::{DeadLetter, DeadLetterPage};
+pub use compiler::compile_slots;
 pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
+pub use health::{Backlog, LoopReport, Readiness, ReadyThresholds};
 pub use idempotency::{Claim, Claimed, KEY_RETENTION};
 pub use inbox::{ConversationFilter, QueuedContact};
 pub use listing::{Page, RunFilter, RunRow, RunStatus, TokenRow, MAX_PAGE};
@@ -51,6 +56,7 @@ pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
 pub use replay::Rebuilt;
 pub use secrets::SecretInfo;
+pub use supervise::{chaos_plan, Loop, LoopHealth, LoopState, CHAOS_ENV};
 pub use testchat::{TestClock, TestStarted, TestTrigger};
 pub use workflows::{diff, DraftBase, DraftSaved, Published, VersionInfo, WorkflowDetail, WorkflowSummary};
 
@@ -132,6 +138,8 @@ pub struct Options {
     /// How long a send to a channel (the webhook channel, WhatsApp, LINE, Telegram) may take
     /// before it counts as timed out.
     pub channel_timeout: Duration,
+    /// How late background work may run before `/readyz` fails.
+    pub ready: ReadyThresholds,
 }
 
 impl std::fmt::Debug for Options {
@@ -148,6 +156,7 @@ impl std::fmt::Debug for Options {
             .field("secret_keys", &self.secret_keys.as_ref().map(|k| k.current_id().to_owned()))
             .field("outbox_pool", &self.outbox_pool)
             .field("channel_timeout", &self.channel_timeout)
+            .field("ready", &self.ready)
             .finish()
     }
 }
@@ -216,6 +225,7 @@ impl Default for Options {
             secret_keys: None,
             outbox_pool: PoolLimits::default(),
             channel_timeout: Duration::from_secs(10),
+            ready: ReadyThresholds::default(),
         }
     }
 }
@@ -280,6 +290,10 @@ struct Inner {
     database_url: crate::store::DatabaseUrl,
     /// Seals and opens secrets at rest; `None` refuses new secrets (PostgreSQL without a key).
     keys: Option<crate::secrets::Keyring>,
+    /// The background loops' liveness records (`supervise.rs`).
+    loops: supervise::Loops,
+    /// Readiness thresholds (`health.rs`).
+    ready: ReadyThresholds,
 }
 
 /// Events taken per transaction by the background loop (and the benchmark).
@@ -366,6 +380,8 @@ impl Engine {
                 worker: worker_id(),
                 database_url: crate::store::DatabaseUrl::new(&options.database_url),
                 keys,
+                loops: supervise::Loops::default(),
+                ready: options.ready,
             }),
         };
         engine.register_worker().await?;
@@ -727,7 +743,7 @@ impl Engine {
     /// The comparison is made under the publishing lock, so two people publishing the same
     /// unchanged draft at once do not make two versions either.
     async fn publish_new(&self, source: &str, keep_unchanged: bool) -> Result<(String, i64, bool), Error> {
-        let compiled = steps::compile(source);
+        let compiled = self.compile(source).await;
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
         };
@@ -813,7 +829,7 @@ impl Engine {
     /// server with the same `workflows/` folder does not pile up versions). Returns the id,
     /// the live version and whether a new one was published.
     pub async fn publish_if_changed(&self, source: &str) -> Result<(String, i64, bool), Error> {
-        let compiled = steps::compile(source);
+        let compiled = self.compile(source).await;
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
         };
@@ -1024,68 +1040,78 @@ impl Engine {
         records::load_journal(&mut conn, run_id).await
     }
 
-    /// Runs the engine's background work until `shutdown` resolves: the timer scheduler
-    /// (sleeps until the next due timer or until a new one is set, fires them in batches) and
-    /// the outbox worker.
+    /// Runs the engine's background work until `shutdown` resolves: the event queue, the
+    /// outbox, the timer scheduler (sleeps until the next due timer or until a new one is
+    /// set, fires them in batches), cron schedules, leases and, on PostgreSQL, the listener
+    /// for other processes. Each loop is its own supervised task (`supervise.rs`): one that
+    /// panics or fails is logged and started again with backoff while the others run on.
     pub async fn run_background(&self, shutdown: impl std::future::Future<Output = ()>) {
-        let timers = {
+        let timers = self.supervise(Loop::Timers, |pulse| {
             let engine = self.clone();
             async move {
                 loop {
+                    pulse.beat();
                     if let Err(e) = engine.fire_due_timers(TIMER_BATCH).await {
                         tracing::error!(error = %e, "firing timers failed");
-                        tokio::time::sleep(ERROR_BACKOFF).await;
+                        pulse.idle(tokio::time::sleep(ERROR_BACKOFF)).await;
                         continue;
                     }
                     let next = engine.next_timer_due().await.ok().flatten();
-                    engine.sleep_until(next, &engine.inner.timer_wake).await;
+                    pulse.idle(engine.sleep_until(next, &engine.inner.timer_wake)).await;
                 }
             }
-        };
+        });
         // The outbox pool claims, performs and records on its own (see `outbox_pool.rs`).
-        let outbox = {
+        let outbox = self.supervise(Loop::Outbox, |pulse| {
             let engine = self.clone();
-            async move { engine.run_outbox_pool(engine.inner.pool_limits).await }
-        };
-        let queue = {
+            async move {
+                engine.run_outbox_pool(engine.inner.pool_limits, pulse).await;
+                Ok(())
+            }
+        });
+        let queue = self.supervise(Loop::Queue, |pulse| {
             let engine = self.clone();
             async move {
                 loop {
+                    pulse.beat();
                     match engine.process_queue(QUEUE_BATCH).await {
                         Ok(n) if n > 0 => continue,
                         Ok(_) => {}
                         Err(e) => {
                             tracing::error!(error = %e, "processing events failed");
-                            tokio::time::sleep(ERROR_BACKOFF).await;
+                            pulse.idle(tokio::time::sleep(ERROR_BACKOFF)).await;
                             continue;
                         }
                     }
                     // Another process (or a crashed one's leftovers) may have queued events
                     // without waking us, so idle polling is short.
-                    let _ = tokio::time::timeout(Duration::from_millis(100), engine.inner.queue_wake.notified()).await;
+                    let wake = engine.inner.queue_wake.notified();
+                    let _ = pulse.idle(tokio::time::timeout(Duration::from_millis(100), wake)).await;
                 }
             }
-        };
+        });
         // Schedules walk many contacts; on their own task they never hold up timers.
-        let schedules = {
+        let schedules = self.supervise(Loop::Schedules, |pulse| {
             let engine = self.clone();
             async move {
                 loop {
+                    pulse.beat();
                     if let Err(e) = engine.fire_due_schedules().await {
                         tracing::error!(error = %e, "firing schedules failed");
-                        tokio::time::sleep(ERROR_BACKOFF).await;
+                        pulse.idle(tokio::time::sleep(ERROR_BACKOFF)).await;
                         continue;
                     }
                     let next = engine.next_schedule_due().await.ok().flatten();
-                    engine.sleep_until(next, &engine.inner.schedule_wake).await;
+                    pulse.idle(engine.sleep_until(next, &engine.inner.schedule_wake)).await;
                 }
             }
-        };
-        let leases = {
+        });
+        let leases = self.supervise(Loop::Leases, |pulse| {
             let engine = self.clone();
             async move {
                 let mut pruned_at: Option<std::time::Instant> = None;
                 loop {
+                    pulse.beat();
                     if let Err(e) = engine.renew_and_reap_leases().await {
                         tracing::error!(error = %e, "renewing leases failed");
                     }
@@ -1109,20 +1135,22 @@ impl Engine {
                             tracing::warn!(error = %e, "reloading the channel connections failed");
                         }
                     }
-                    tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4)).await;
+                    pulse.idle(tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4))).await;
                 }
             }
-        };
-        let peers = {
+        });
+        let peers = self.supervise(Loop::Peers, |pulse| {
             let engine = self.clone();
             async move {
+                // Waiting for notifications is the loop's idle state.
                 if engine.inner.backend == Backend::Postgres {
-                    engine.listen_to_peers().await;
+                    pulse.idle(engine.listen_to_peers()).await;
                 } else {
-                    std::future::pending::<()>().await;
+                    pulse.idle(std::future::pending::<()>()).await;
                 }
+                Ok(())
             }
-        };
+        });
         tokio::select! {
             _ = leases => {}
             _ = peers => {}

@@ -104,7 +104,7 @@ const RECORD_MAX: usize = 200;
 impl Engine {
     /// Performs the outbox continuously until the future is dropped (see the module's
     /// documentation). The background loop's outbox task is this one call.
-    pub async fn run_outbox_pool(&self, limits: PoolLimits) {
+    pub(super) async fn run_outbox_pool(&self, limits: PoolLimits, pulse: super::supervise::Pulse) {
         let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel::<Outcome>();
         let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<(Lane, String)>();
         // Tasks live as long as this future: dropping it (shutdown) aborts them.
@@ -126,6 +126,7 @@ impl Engine {
             Lane::Http => limits.http.max(1),
         };
         loop {
+            pulse.beat();
             while let Ok((lane, destination)) = finished_rx.try_recv() {
                 finish(&mut lanes, lane, destination);
             }
@@ -162,15 +163,22 @@ impl Engine {
                 state.destinations.retain(|_, d| d.running > 0 || !d.queue.is_empty());
             }
             if failed {
-                tokio::time::sleep(super::ERROR_BACKOFF).await;
+                pulse.idle(tokio::time::sleep(super::ERROR_BACKOFF)).await;
                 continue;
             }
             // Wait for a finished job (room, and perhaps a contact's next message), a new row,
             // or the next retry coming due.
             let next = self.next_outbox_retry().await.ok().flatten();
-            tokio::select! {
-                Some((lane, destination)) = finished_rx.recv() => finish(&mut lanes, lane, destination),
-                _ = self.sleep_until(next, &self.inner.outbox_wake) => {}
+            let woke = pulse
+                .idle(async {
+                    tokio::select! {
+                        finished = finished_rx.recv() => finished,
+                        _ = self.sleep_until(next, &self.inner.outbox_wake) => None,
+                    }
+                })
+                .await;
+            if let Some((lane, destination)) = woke {
+                finish(&mut lanes, lane, destination);
             }
         }
     }

@@ -22,8 +22,9 @@ struct State {
 
 /// Compiles a stored version; stored versions passed the compiler when published, so a
 /// failure here means the compiler changed under them, which we report instead of panicking.
-pub(super) fn compile_stored(id: &str, version: i64, source: &str) -> Result<Arc<CompiledWorkflow>, Error> {
-    steps::compile(source)
+pub(super) async fn compile_stored(id: &str, version: i64, source: &str) -> Result<Arc<CompiledWorkflow>, Error> {
+    super::compiler::compile(source)
+        .await
         .workflow
         .ok_or_else(|| Error::Refused(format!("stored workflow {id} v{version} no longer compiles")))
 }
@@ -42,7 +43,7 @@ impl Registry {
             let id: String = row.try_get("id")?;
             let version: i64 = row.try_get("current_version")?;
             let source: String = row.try_get("source")?;
-            let wf = compile_stored(&id, version, &source)?;
+            let wf = compile_stored(&id, version, &source).await?;
             self.set_live(&id, version, wf);
         }
         Ok(())
@@ -100,7 +101,7 @@ impl Registry {
             .fetch_optional(&mut *c)
             .await?
             .ok_or_else(|| Error::NotFound(format!("workflow {id} v{version}")))?;
-        let wf = compile_stored(id, version, &source)?;
+        let wf = compile_stored(id, version, &source).await?;
         self.write().versions.insert((id.to_owned(), version), wf.clone());
         Ok(wf)
     }

@@ -177,7 +177,7 @@ impl Engine {
         trigger: Option<TestTrigger>,
         at: Option<DateTime<Utc>>,
     ) -> Result<TestStarted, Error> {
-        let compiled = steps::compile(source);
+        let compiled = self.compile(source).await;
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
         };

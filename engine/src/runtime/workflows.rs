@@ -136,7 +136,7 @@ impl Engine {
         .await?
         .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
         let draft: String = row.try_get("draft")?;
-        let diagnostics = steps::compile(&draft).diagnostics;
+        let diagnostics = self.compile(&draft).await.diagnostics;
         Ok(WorkflowDetail { summary: summary(&row)?, draft, diagnostics })
     }
 
@@ -144,7 +144,9 @@ impl Engine {
     /// and name a valid id. `base` says what the caller edited (see [`DraftBase`]); a save over
     /// a newer draft is refused (409) with the diff from the base to theirs.
     pub async fn save_draft(&self, source: &str, base: DraftBase, by: &str) -> Result<DraftSaved, Error> {
-        let compiled = steps::compile(source);
+        // The compiler and the parse for the id and name, both off the async threads.
+        let (compiled, value) =
+            self.compile_with(source, |source| (steps::compile(source), steps::source::load(source).value)).await;
         let fatal: Vec<steps::Diagnostic> = compiled
             .diagnostics
             .iter()
@@ -155,7 +157,6 @@ impl Engine {
             })
             .cloned()
             .collect();
-        let value = steps::source::load(source).value;
         let id = value.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str).map(str::to_owned);
         let Some(id) = id.filter(|id| steps::compile::is_valid_workflow_id(id) && fatal.is_empty()) else {
             return Err(Error::Invalid(if fatal.is_empty() { compiled.diagnostics } else { fatal }));
@@ -318,7 +319,7 @@ impl Engine {
             .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
         let version = current.ok_or_else(|| Error::Refused(format!("workflow `{id}` was never published")))?;
         let source = self.version(id, version).await?.source.unwrap_or_default();
-        let wf = super::registry::compile_stored(id, version, &source)?;
+        let wf = super::registry::compile_stored(id, version, &source).await?;
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE workflows SET status = 'published', updated_at = $1 WHERE id = $2")
             .bind(self.now_ms())

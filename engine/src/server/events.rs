@@ -196,7 +196,7 @@ pub async fn webhook_secret(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
     let wf = s.engine.workflow(&id).await?;
-    let trigger = steps::compile(&wf.draft).workflow.map(|w| w.trigger.kind.name());
+    let trigger = s.engine.compile(&wf.draft).await.workflow.map(|w| w.trigger.kind.name());
     if wf.summary.trigger_type.as_deref() != Some("webhook") && trigger != Some("webhook") {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -306,7 +306,7 @@ pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json
     {
         let Some(version) = wf.current_version else { continue };
         let source = s.engine.version(&wf.id, version).await?.source.unwrap_or_default();
-        let Some(compiled) = steps::compile(&source).workflow else { continue };
+        let Some(compiled) = s.engine.compile(&source).await.workflow else { continue };
         if let steps::trigger::TriggerKind::Shortcut { label, form, teams: allowed } = &compiled.trigger.kind {
             if caller.role == Role::Agent && !allowed.is_empty() && !teams.iter().any(|t| allowed.contains(t)) {
                 continue;

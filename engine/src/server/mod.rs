@@ -190,11 +190,23 @@ async fn metrics(
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }
 
+/// Ready: the database answers, every background loop runs, and the oldest waiting work is
+/// within its threshold. Otherwise 503 in the error shape, the problems in `message` and the
+/// whole report in `details`.
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<axum::Json<serde_json::Value>, error::ApiError> {
-    sqlx::query("SELECT 1").execute(state.engine.pool()).await.map_err(|e| {
+) -> Result<axum::response::Response, error::ApiError> {
+    use axum::response::IntoResponse;
+    let report = state.engine.readiness().await.map_err(|e| {
         error::ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("database: {e}"))
     })?;
-    Ok(axum::Json(json!({"status": "ready"})))
+    if report.ready {
+        let mut body = json!(report);
+        body["status"] = json!("ready");
+        return Ok(axum::Json(body).into_response());
+    }
+    // Built here rather than through `ApiError`, which keeps a 5xx's details out of the answer:
+    // these are the point of the endpoint, and hold no data (failure messages stay in the log).
+    let body = json!({"code": "not_ready", "message": report.problems.join("; "), "details": report});
+    Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response())
 }

@@ -104,7 +104,7 @@ impl Operation {
 /// Every route the server answers, in the router's order.
 pub const OPERATIONS: &[Operation] = &[
     op("get", "/healthz", "Liveness: the process answers", Access::Public),
-    op("get", "/readyz", "Readiness: the database answers", Access::Public),
+    op("get", "/readyz", "Readiness: the database answers, every background loop runs and no waiting work is older than its threshold (503 `not_ready` otherwise, with the report in `details`)", Access::Public),
     op("get", "/metrics", "Prometheus metrics (text exposition format)", Access::Public),
     op("get", "/api/openapi.json", "This document", Access::Public),
     op("get", "/api/kinds", "The step kinds, their ports, settings and outputs", Access::Public),

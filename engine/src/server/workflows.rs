@@ -77,8 +77,12 @@ pub async fn save_draft(
     Body(body): Body<DraftBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
-    let named =
-        steps::source::load(&body.source).value.and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+    let named = s
+        .engine
+        .compile_with(&body.source, |source| {
+            steps::source::load(source).value.and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+        })
+        .await;
     if named.as_deref().is_some_and(|n| n != id) {
         return Err(ApiError::bad_request(format!("the file's `id` ({}) is not `{id}`", named.unwrap_or_default())));
     }
@@ -266,14 +270,21 @@ pub async fn compile(
     Body(body): Body<CompileBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(READ)?;
-    let compiled = steps::compile(&body.source);
-    let loaded = steps::source::load(&body.source);
-    let mut ports = serde_json::Map::new();
-    if let Some(step_map) = loaded.value.as_ref().and_then(|v| v.get("steps")).and_then(Value::as_object) {
-        for (id, step) in step_map {
-            ports.insert(id.clone(), json!(steps::compile::step_ports(step)));
-        }
-    }
+    // All of it reads the whole text: off the async threads, in one compile slot.
+    let (compiled, loaded, ports) = s
+        .engine
+        .compile_with(&body.source, |source| {
+            let compiled = steps::compile(source);
+            let loaded = steps::source::load(source);
+            let mut ports = serde_json::Map::new();
+            if let Some(step_map) = loaded.value.as_ref().and_then(|v| v.get("steps")).and_then(Value::as_object) {
+                for (id, step) in step_map {
+                    ports.insert(id.clone(), json!(steps::compile::step_ports(step)));
+                }
+            }
+            (compiled, loaded, ports)
+        })
+        .await;
     let warnings: Vec<Value> = match &compiled.workflow {
         Some(wf) => s
             .engine
