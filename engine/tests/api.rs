@@ -1790,6 +1790,8 @@ async fn a_retried_run_sends_its_failed_message_again_under_the_original_key() {
         .filter_map(|m| m["status"].as_str())
         .collect();
     assert_eq!(questions, ["failed", "sent"], "{transcript}");
+}
+
 /// Issue 16, item 6: a panic in one background loop used to end all background work (one
 /// task ran every loop) while `/readyz` said ready. Now the queue loop alone goes down, is
 /// reported, and comes back after its backoff (on the engine's clock); the others never stop.
