@@ -1482,6 +1482,7 @@ async fn dead_letters_are_listed_retried_and_discarded_by_ops() {
     assert_eq!(newest["source"], json!("api:crm"));
     assert!(newest["reason"].as_str().unwrap_or_default().contains("no open conversation"), "{newest}");
     assert_eq!(newest["payload"]["type"], json!("conversation_closed"));
+    assert_eq!(newest["attempts"], json!(0), "refused at once, not tried again");
     assert_eq!(newest["payload"]["contact"]["address"]["address"], json!("xia"), "newest first");
     assert!(newest["failed_at"].as_str().unwrap_or_default().starts_with("2026-11-23T10:00:00"), "{newest}");
 

@@ -416,14 +416,24 @@ fn replace_nul_in(value: &mut Value) -> bool {
             *s = s.replace('\0', REPLACEMENT);
             true
         }
-        Value::Array(items) => items.iter_mut().fold(false, |changed, v| replace_nul_in(v) || changed),
+        Value::Array(items) => {
+            // Every item is visited (no short circuit): each may hold a NUL.
+            let mut changed = false;
+            for v in items {
+                changed |= replace_nul_in(v);
+            }
+            changed
+        }
         Value::Object(map) => {
             let mut changed = false;
             if map.keys().any(|k| k.contains('\0')) {
                 *map = std::mem::take(map).into_iter().map(|(k, v)| (k.replace('\0', REPLACEMENT), v)).collect();
                 changed = true;
             }
-            map.values_mut().fold(changed, |changed, v| replace_nul_in(v) || changed)
+            for v in map.values_mut() {
+                changed |= replace_nul_in(v);
+            }
+            changed
         }
         _ => false,
     }

@@ -360,7 +360,8 @@ impl Engine {
             sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
             let attempts = q.attempts + 1;
             if blamed == Blame::Event {
-                self.dead_letter(conn, &Queued { attempts, ..q.clone() }, &e.to_string()).await?;
+                // Refused at once: only earlier tries that failed for an unclear reason count.
+                self.dead_letter(conn, q, &e.to_string()).await?;
                 done.push(q.id);
             } else if attempts >= MAX_ATTEMPTS {
                 let reason = format!("failed {attempts} times; the last time: {e}");

@@ -522,7 +522,7 @@ impl Batch<'_> {
                 self.handled.contact_id = Some(contact_id);
                 let open = self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open");
                 let Some(mut conv) = open else {
-                    return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
+                    return Err(Error::Refused(format!("{} has no open conversation", named(&contact, contact_id))));
                 };
                 conv.status = "closed".into();
                 conv.closed_at = Some(self.now_ms);
@@ -549,7 +549,7 @@ impl Batch<'_> {
                 }
                 let open = self.cache.latest_conversation(self.conn, contact_id).await?.filter(|c| c.status == "open");
                 let Some(mut conv) = open else {
-                    return Err(Error::Refused(format!("contact {contact_id} has no open conversation")));
+                    return Err(Error::Refused(format!("{} has no open conversation", named(&contact, contact_id))));
                 };
                 let previous = std::mem::replace(&mut conv.assignee_id, agent_id.clone());
                 // Assigned (or explicitly unassigned) by a person: no longer the bot's.
@@ -871,6 +871,15 @@ fn unique_suffix() -> String {
         return format!("{:?}", std::time::SystemTime::now());
     }
     hex::encode(bytes)
+}
+
+/// A contact as a refusal names it: by the address the event gave (the id of a contact the
+/// refused event itself created means nothing once it is rolled back), else by id.
+fn named(contact: &ContactRef, id: i64) -> String {
+    match contact {
+        ContactRef::Address { channel, address } => format!("the contact at `{address}` on {channel}"),
+        ContactRef::Id(_) => format!("contact {id}"),
+    }
 }
 
 #[cfg(test)]
