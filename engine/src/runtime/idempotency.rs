@@ -33,6 +33,10 @@ impl Claimed {
     }
 }
 
+/// A stored key: fingerprint, answer status and body (none yet while claimed), created and
+/// claimed at.
+type KeyRow = (String, Option<i64>, Option<String>, i64, i64);
+
 /// What a request with an idempotency key is to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -70,7 +74,7 @@ impl Engine {
         if inserted == 1 {
             return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
         }
-        let row: Option<(String, Option<i64>, Option<String>, i64, i64)> = sqlx::query_as(
+        let row: Option<KeyRow> = sqlx::query_as(
             "SELECT fingerprint, status, body, created_at, claimed_at FROM idempotency_keys
              WHERE token_id = $1 AND idempotency_key = $2",
         )
