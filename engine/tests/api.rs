@@ -1524,6 +1524,8 @@ async fn dead_letters_are_listed_retried_and_discarded_by_ops() {
         .await
         .expect("xia's conversation");
     assert_eq!(status, "closed", "the retried close was applied");
+}
+
 /// A request with an `Idempotency-Key`: status, the replay header and the JSON body.
 async fn keyed(api: &Api, uri: &str, token: &str, key: &str, body: Value) -> (StatusCode, bool, Value) {
     let req = Request::post(uri)
