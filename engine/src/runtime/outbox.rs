@@ -266,7 +266,7 @@ impl Engine {
                         continue;
                     }
                     let result = engine.perform(&p).await;
-                    stopped = !matches!(result, Done::Sent { .. } | Done::Http(_));
+                    stopped = !matches!(result, Done::Sent { .. } | Done::Http(_) | Done::Unknown { .. });
                     done.push((p, result));
                 }
                 done

@@ -238,7 +238,9 @@ impl Engine {
         let mut stopped = false;
         for p in &job.rows {
             let done = if stopped { Done::NotTried } else { self.perform(p).await };
-            stopped = stopped || !matches!(done, Done::Sent { .. } | Done::Http(_));
+            // An unknown delivery does not hold back the next ones: the run went on as if it
+            // was sent.
+            stopped = stopped || !matches!(done, Done::Sent { .. } | Done::Http(_) | Done::Unknown { .. });
             let (ack, acked) = oneshot::channel();
             if outcomes.send(Outcome { pending: p.clone(), done, ack }).is_err() {
                 return;
