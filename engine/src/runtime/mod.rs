@@ -42,8 +42,8 @@ mod triggers;
 mod workflows;
 
 pub use analytics::{path_of, VersionFigures};
-pub use dead_letters::{DeadLetter, DeadLetterPage};
 pub use compiler::compile_slots;
+pub use dead_letters::{DeadLetter, DeadLetterPage};
 pub use events::{limits as event_limits, ContactRef, Event, EventKind, FieldError, Handled, Identifier};
 
 pub use health::{Backlog, LoopReport, Readiness, ReadyThresholds};
