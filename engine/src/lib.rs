@@ -1,23 +1,22 @@
-//! # switchboard: the engine
+//! # switchboard: the command
 //!
-//! The durable interpreter, its store, the HTTP server and the `switchboard` command are
-//! built here on top of the pure core in `switchboard-steps` (imported as `steps`).
+//! The `switchboard` binary (`main.rs`) and what only it needs: the command line's workflow
+//! tools ([`cli`]) and settings from flags, the environment and a config file ([`config`]).
+//! The engine itself is in the crates under `engine/`, whose dependencies point one way:
 //!
-//! - [`runtime`] — the durable interpreter and its store;
-//! - [`channels`] — WhatsApp, LINE and Telegram adapters and the channel connections;
-//! - [`clock`] — injected time;
-//! - [`http_call`] — the HTTP step's client, with its private-address guard;
-//! - [`cli`] — the command line's workflow tools;
-//! - [`config`] — settings from flags, the environment and a config file;
-//! - [`secrets`] — the secret key and values sealed at rest;
-//! - [`server`] — the HTTP API.
+//! - `steps` (`steps/`) — the language, compiler and step state machines; pure;
+//! - [`store`] (`engine/store`) — the database: pools, migrations, rows, the unit of work;
+//! - [`channels`] (`engine/channels`) — WhatsApp, LINE and Telegram adapters; no database;
+//! - [`runtime`] (`engine/runtime`) — the durable interpreter;
+//! - [`server`] (`engine/server`) — the HTTP API and the embedded editor.
+//!
+//! They are re-exported here under their names, with the runtime's [`clock`], [`http_call`]
+//! and [`secrets`] (the keyring) at the top, so tests and tools have one crate to import.
 
-pub mod channels;
 pub mod cli;
-pub mod clock;
 pub mod config;
-pub mod http_call;
-pub mod runtime;
-pub mod secrets;
-pub mod server;
-pub mod store;
+
+pub use runtime::channels;
+pub use runtime::keyring as secrets;
+pub use runtime::{clock, http_call};
+pub use {runtime, server, store};

@@ -280,7 +280,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             println!("First start: an admin token was created. Keep it; it is not shown again:\n\n    {token}\n");
         }
         Ok(None) => {}
-        Err(e) => anyhow::bail!("could not set up the admin token: {}", e.message),
+        Err(e) => anyhow::bail!("could not set up the admin token: {e}"),
     }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     tracing::info!(listen = %settings.listen, db = %switchboard::store::redact(&settings.database_url), "serving");

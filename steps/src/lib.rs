@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod expr;
 pub mod generate;
+pub mod identifier;
 pub mod kinds;
 pub mod machine;
 pub mod message;

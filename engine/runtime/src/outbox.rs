@@ -1,0 +1,707 @@
+//! Performing outbound effects. The outbox holds every message and HTTP call a run decided
+//! on, written in the same transaction as the decision; this module performs them outside
+//! any transaction (with their idempotency key, so a retry after a crash is recognised by
+//! the receiver), then records each outcome and resumes the run that waits for it.
+
+use super::advance::{Batch, Expect, Work};
+use super::{Engine, Error};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use steps::machine::{HttpRequest, Input, Outcome};
+
+/// Record outcomes once this many have arrived (or when nothing else is in flight).
+const RECORD_EVERY: usize = 16;
+
+/// How long a claimed outbox row stays ours without renewal; a process that stops renewing
+/// (it died, or stalled) loses its rows to another after this.
+pub const LEASE_MS: i64 = 10_000;
+
+/// The message id a run sees for a message whose delivery is unknown (in its journal).
+pub const UNKNOWN_MESSAGE_ID: &str = "unknown";
+
+/// Attempts at delivering a message before it is declared failed.
+const MAX_SEND_ATTEMPTS: i64 = 8;
+
+/// Where outbound messages go: the simulator keeps them in the store (the editor's test chat
+/// and the tests read them there); the webhook channel POSTs them to a configured URL.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    webhook_url: Option<String>,
+    /// Connected WhatsApp, LINE and Telegram accounts, by channel name.
+    connections: std::sync::Arc<crate::connections::Connections>,
+    /// How long one call to a channel may take (`Options::channel_timeout`).
+    timeout: std::time::Duration,
+}
+
+/// A message as the webhook channel posts it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentMessage<'a> {
+    pub idempotency_key: &'a str,
+    pub contact_id: i64,
+    pub channel: &'a str,
+    pub message: &'a Value,
+}
+
+/// Why a delivery did not succeed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    pub reason: String,
+    pub retry: bool,
+    /// Of a message sent in several calls (attachments, then the text): how many calls the
+    /// channel accepted, so a retry goes on from there instead of sending them again.
+    pub progress: i64,
+    /// The request went out but no answer came back (a timeout, a connection reset), on a
+    /// channel that does not deduplicate by key: the contact may have the message, and a
+    /// resend could reach them twice. Such a delivery is recorded as `unknown`, not retried.
+    pub unknown: bool,
+}
+
+impl Channel {
+    pub fn new(webhook_url: Option<String>, connections: std::sync::Arc<crate::connections::Connections>) -> Channel {
+        Channel { webhook_url, connections, timeout: std::time::Duration::from_secs(10) }
+    }
+
+    /// The same channel with another time limit per call.
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Channel {
+        Channel { timeout, ..self }
+    }
+
+    /// Delivers one message; `Ok` carries the channel's id for it. `progress`: calls of a
+    /// multi-call message an earlier attempt already made.
+    pub async fn deliver(&self, key: &str, payload: &Value, progress: i64) -> Result<String, DeliveryError> {
+        let channel = payload.get("channel").and_then(Value::as_str).unwrap_or("simulator");
+        if channel == "simulator" {
+            return Ok(format!("sim-{key}"));
+        }
+        if let Some(conn) = self.connections.get(channel) {
+            return deliver_native(&conn, key, payload, progress, self.timeout).await;
+        }
+        let Some(url) = &self.webhook_url else {
+            return Err(DeliveryError {
+                reason: format!("no channel adapter is configured for `{channel}`"),
+                retry: false,
+                progress: 0,
+                unknown: false,
+            });
+        };
+        let body = SentMessage {
+            idempotency_key: key,
+            contact_id: payload.get("contact_id").and_then(Value::as_i64).unwrap_or_default(),
+            channel,
+            message: payload.get("message").unwrap_or(&Value::Null),
+        };
+        // The webhook channel deduplicates by key (that is its contract), so a send whose
+        // outcome is unknown is simply tried again under the same key.
+        let response =
+            channels::client().post(url).timeout(self.timeout).header("Idempotency-Key", key).json(&body).send().await;
+        match response {
+            Ok(r) if r.status().is_success() => {
+                let id =
+                    r.json::<Value>().await.ok().and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));
+                Ok(id.unwrap_or_else(|| key.to_owned()))
+            }
+            Ok(r) => {
+                let status = r.status();
+                Err(DeliveryError {
+                    reason: format!("the channel answered HTTP {}", status.as_u16()),
+                    retry: status.is_server_error() || status.as_u16() == 429,
+                    progress: 0,
+                    unknown: false,
+                })
+            }
+            Err(e) => Err(DeliveryError {
+                reason: format!("could not reach the channel: {}", short(&e)),
+                retry: true,
+                progress: 0,
+                unknown: false,
+            }),
+        }
+    }
+}
+
+/// Sends a message through a connected channel's own API (see `channels/`), skipping the
+/// `progress` calls an earlier attempt made.
+async fn deliver_native(
+    conn: &channels::Connection,
+    key: &str,
+    payload: &Value,
+    progress: i64,
+    timeout: std::time::Duration,
+) -> Result<String, DeliveryError> {
+    deliver_through(conn, key, payload, progress, timeout)
+        .await
+        .map_err(|e| DeliveryError { reason: conn.redact(&e.reason), ..e })
+}
+
+async fn deliver_through(
+    conn: &channels::Connection,
+    key: &str,
+    payload: &Value,
+    progress: i64,
+    timeout: std::time::Duration,
+) -> Result<String, DeliveryError> {
+    let permanent = |reason: String| DeliveryError { reason, retry: false, progress, unknown: false };
+    let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
+    let message: steps::message::OutboundMessage =
+        serde_json::from_value(payload.get("message").cloned().unwrap_or_default())
+            .map_err(|e| permanent(format!("unreadable message: {e}")))?;
+    let template = payload.get("template").and_then(Value::as_bool).unwrap_or(false);
+    let adapter = conn.kind.adapter();
+    let rendered = adapter.render(conn, to, &message, template).map_err(permanent)?;
+    let mut id = String::new();
+    // Attachments go first, the text (with its buttons) last; the last call's id is the
+    // message's id.
+    let calls = rendered.calls.len() as i64;
+    for (i, call) in rendered.calls.iter().enumerate().skip(progress.clamp(0, calls) as usize) {
+        let done = i as i64;
+        let failed = |reason: String, retry: bool| {
+            // Part of the message is already with the contact: say so.
+            let reason = if done > 0 { format!("{reason} (after {done} of {calls} parts went out)") } else { reason };
+            DeliveryError { reason, retry, progress: done, unknown: false }
+        };
+        let request = adapter.authorize(conn, call, &format!("{key}:{i}")).map_err(|r| failed(r, false))?;
+        let response =
+            request.timeout(timeout).header("Idempotency-Key", format!("{key}:{i}")).send().await.map_err(|e| {
+                let error = failed(format!("could not reach {}: {}", conn.kind.as_str(), short(&e)), true);
+                // Not connected (or not built): nothing went out, trying again is safe. Otherwise
+                // the request may have arrived; a channel that ignores keys would show a resend
+                // to the contact twice.
+                let sent = !(e.is_connect() || e.is_builder());
+                DeliveryError { unknown: sent && !conn.kind.deduplicates(), ..error }
+            })?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        id = adapter.read_answer(status, &body).map_err(|r| failed(r.reason, r.retry))?;
+    }
+    Ok(id)
+}
+
+fn short(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    }
+}
+
+/// One pending outbox row.
+#[derive(Debug, Clone)]
+pub(super) struct Pending {
+    pub(super) id: i64,
+    pub(super) run_id: Option<i64>,
+    pub(super) kind: String,
+    pub(super) key: String,
+    pub(super) payload: Value,
+    /// 0: nobody waits; 1: the run waits for the outcome; 2: only a failure concerns it.
+    pub(super) awaited: i64,
+    pub(super) token: i64,
+    pub(super) attempts: i64,
+    /// The lease's fencing token: the outcome is recorded only if the row still carries it.
+    pub(super) epoch: i64,
+    /// Calls of a multi-call message already made by an earlier attempt.
+    pub(super) progress: i64,
+}
+
+/// What performing a row came to.
+#[derive(Debug)]
+pub(super) enum Done {
+    Sent {
+        external_id: String,
+    },
+    Retry {
+        reason: String,
+        progress: i64,
+    },
+    Failed {
+        reason: String,
+    },
+    Http(Outcome),
+    /// Claimed but not performed (an earlier message to the contact failed): only the lease
+    /// is given back.
+    NotTried,
+    /// The message may or may not have reached the contact (see [`DeliveryError::unknown`]):
+    /// recorded as `unknown`, not sent again.
+    Unknown {
+        reason: String,
+        progress: i64,
+    },
+}
+
+impl Engine {
+    /// One pass over the outbox: performs every row that is due (up to `limit`),
+    /// concurrently, and records the outcomes as they arrive. Returns how many rows it
+    /// performed. The background loop uses the continuous pool instead (`outbox_pool.rs`);
+    /// this pass drives the outbox step by step in tests and benchmarks.
+    pub async fn process_outbox(&self, limit: i64) -> Result<usize, Error> {
+        let rows = self.claim_pending(limit, None).await?;
+        let mut groups: std::collections::BTreeMap<(i64, i64), Vec<Pending>> = Default::default();
+        for (p, contact) in rows {
+            // Messages are grouped per contact and sent one after the other; HTTP calls each
+            // get a group of their own and run concurrently.
+            let group = if p.kind == "message" { (contact.unwrap_or_default(), 0) } else { (-1, p.id) };
+            groups.entry(group).or_default().push(p);
+        }
+        if groups.is_empty() {
+            return Ok(0);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (_, group) in groups {
+            let engine = self.clone();
+            tasks.spawn(async move {
+                let mut done = Vec::with_capacity(group.len());
+                let mut stopped = false;
+                for p in group {
+                    // After a failure the contact's later messages wait, to keep the order;
+                    // their leases are given back.
+                    if stopped {
+                        done.push((p, Done::NotTried));
+                        continue;
+                    }
+                    let result = engine.perform(&p).await;
+                    stopped = !matches!(result, Done::Sent { .. } | Done::Http(_) | Done::Unknown { .. });
+                    done.push((p, result));
+                }
+                done
+            });
+        }
+        // Outcomes are recorded in small groups as they arrive: a crash between performing an
+        // effect and recording it means a redelivery (with the same key), so the window is
+        // kept short without paying a commit per effect.
+        let mut results = Vec::new();
+        let mut count = 0;
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(r) = joined {
+                results.extend(r);
+            }
+            while let Some(joined) = tasks.try_join_next() {
+                if let Ok(r) = joined {
+                    results.extend(r);
+                }
+            }
+            if results.len() >= RECORD_EVERY || (tasks.is_empty() && !results.is_empty()) {
+                count += results.iter().filter(|r| !matches!(r.1, Done::NotTried)).count();
+                self.record_results(&std::mem::take(&mut results)).await?;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Leases up to `limit` due rows (of one kind, `message` or `http`, or any) and reads
+    /// them, each with its contact, oldest first.
+    pub(super) async fn claim_pending(
+        &self,
+        limit: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<(Pending, Option<i64>)>, Error> {
+        let rows = self.claim_outbox(limit, kind).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let payload: String = r.try_get("payload")?;
+            let p = Pending {
+                id: r.try_get("id")?,
+                run_id: r.try_get("run_id")?,
+                kind: r.try_get("kind")?,
+                key: r.try_get("idempotency_key")?,
+                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+                awaited: r.try_get("awaited")?,
+                token: r.try_get("token")?,
+                attempts: r.try_get("attempts")?,
+                epoch: r.try_get("lease_epoch")?,
+                progress: r.try_get("progress")?,
+            };
+            out.push((p, r.try_get("contact_id")?));
+        }
+        Ok(out)
+    }
+
+    /// Leases up to `limit` due rows to this process: each gets a new epoch and is ours
+    /// until `lease_until` (renewed by the heartbeat while we perform it). Rows leased by a
+    /// process that stopped renewing are due again once their lease has run out. On
+    /// PostgreSQL, rows another process is claiming at this moment are skipped, not waited for.
+    async fn claim_outbox(&self, limit: i64, kind: Option<&str>) -> Result<Vec<sqlx::any::AnyRow>, Error> {
+        let now = self.now_ms();
+        // A contact's messages go out in order: a row waits while an earlier message to the
+        // same contact is still pending and backing off after a failure, or is in flight
+        // (leased, perhaps by another process).
+        let sql = format!(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2, lease_epoch = lease_epoch + 1
+             WHERE id IN (
+               SELECT id FROM outbox o
+               WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+                 AND ($5 = '' OR kind = $5)
+                 AND NOT (kind = 'message' AND EXISTS (
+                     SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
+                       AND e.contact_id = o.contact_id AND e.id < o.id
+                       AND (e.next_attempt_at > $3 OR e.lease_until >= $3)))
+               ORDER BY id LIMIT $4{})
+             RETURNING id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts, lease_epoch, progress",
+            self.inner.backend.skip_locked()
+        );
+        let mut tx = self.begin().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&self.inner.worker)
+            .bind(now + LEASE_MS)
+            .bind(now)
+            .bind(limit)
+            .bind(kind.unwrap_or_default())
+            .fetch_all(tx.conn())
+            .await?;
+        tx.commit().await?;
+        // RETURNING does not promise an order; messages to one contact must keep theirs.
+        rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
+        Ok(rows)
+    }
+
+    /// Keeps this process's leases alive (and says it is alive), then frees leases whose
+    /// process stopped renewing them, so another process performs those rows. Returns how
+    /// many leases it freed.
+    pub async fn renew_and_reap_leases(&self) -> Result<u64, Error> {
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = 'pending' AND lease_until >= $3",
+        )
+        .bind(now + LEASE_MS)
+        .bind(&self.inner.worker)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query("UPDATE workers SET heartbeat_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&self.inner.worker)
+            .execute(tx.conn())
+            .await?;
+        let freed = sqlx::query(
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL
+             WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1",
+        )
+        .bind(now)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1").bind(now - 3 * LEASE_MS).execute(tx.conn()).await?;
+        tx.commit().await?;
+        if freed > 0 {
+            tracing::warn!(freed, "took over outbox rows whose process stopped renewing its lease");
+            self.inner.metrics.leases_taken_over.inc_by(freed);
+            self.inner.outbox_wake.notify_one();
+        }
+        Ok(freed)
+    }
+
+    pub(super) async fn perform(&self, p: &Pending) -> Done {
+        if self.durable_step().is_err() {
+            // The simulated process died before the call went out.
+            return Done::Retry { reason: "crashed".into(), progress: p.progress };
+        }
+        // Keys are unique within one store; on the wire they carry the installation's id so
+        // two installations (a restored copy, a second workspace) never share one.
+        let key = format!("{}:{}", self.inner.installation, p.key);
+        match p.kind.as_str() {
+            "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
+                // Secrets are filled in here, in memory, for this call only: the outbox row
+                // and the journal keep the placeholders. What comes back is redacted of them,
+                // since an error or an echoing server may quote what it was sent.
+                Ok(request) => match self.fill_secrets(&request).await {
+                    Ok((filled, values)) => {
+                        let outcome = self.inner.http.call(&filled, &key).await;
+                        Done::Http(redact_outcome(outcome, &values))
+                    }
+                    Err(reason) => Done::Http(Outcome::HttpFailed { reason }),
+                },
+                Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
+            },
+            _ => match self.inner.channel.deliver(&key, &p.payload, p.progress).await {
+                Ok(external_id) => Done::Sent { external_id },
+                Err(e) if e.unknown => Done::Unknown { reason: e.reason, progress: e.progress },
+                Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => {
+                    Done::Retry { reason: e.reason, progress: e.progress }
+                }
+                Err(e) => Done::Failed { reason: e.reason },
+            },
+        }
+    }
+
+    /// Records outcomes in one transaction (tried again after losing a race).
+    pub(super) async fn record_results(&self, results: &[(Pending, Done)]) -> Result<(), Error> {
+        self.retry_contention(|| self.record_once(results)).await
+    }
+
+    /// Drops the outcomes whose lease was lost (another process claimed the row after ours
+    /// ran out, so that process records it), and ends the leases of the others. The rows
+    /// stay locked until the transaction commits, so nobody claims them in between.
+    async fn fence(&self, conn: &mut store::Conn, results: &[(Pending, Done)]) -> Result<Vec<usize>, Error> {
+        let mut kept = std::collections::HashSet::new();
+        for chunk in results.chunks(200) {
+            let mut q = store::Sql::new(
+                self.inner.backend,
+                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ",
+            );
+            q.push_bind(self.inner.worker.clone()).push(" AND (");
+            let mut sep = q.separated(" OR ");
+            for (p, _) in chunk {
+                sep.push("(id = ").push_bind_unseparated(p.id);
+                sep.push_unseparated(" AND lease_epoch = ").push_bind_unseparated(p.epoch).push_unseparated(")");
+            }
+            q.push(") RETURNING id");
+            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+            kept.extend(ids);
+        }
+        let mut out = Vec::with_capacity(results.len());
+        for (i, (p, _)) in results.iter().enumerate() {
+            if kept.contains(&p.id) {
+                out.push(i);
+            } else {
+                tracing::warn!(outbox = p.id, epoch = p.epoch, "lease lost before the outcome was recorded; dropped");
+                self.inner.metrics.leases_lost.inc();
+            }
+        }
+        Ok(out)
+    }
+
+    async fn record_once(&self, results: &[(Pending, Done)]) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        let kept = self.fence(tx.conn(), results).await?;
+        let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
+        let mut batch = Batch::new(self, tx.conn());
+        let now = batch.now_ms;
+        // Each delivered row, with the channel's id for a message.
+        let mut delivered: Vec<(&Pending, Option<&str>)> = Vec::new();
+        let mut resumes = Vec::new();
+        for (p, done) in results.iter().map(|r| (&r.0, &r.1)) {
+            let result = match done {
+                Done::Sent { .. } => "sent",
+                Done::Retry { .. } => "retry",
+                Done::Failed { .. } => "failed",
+                Done::Http(Outcome::HttpResponse { .. }) => "response",
+                Done::Http(_) => "failed",
+                Done::Unknown { .. } => "unknown",
+                Done::NotTried => continue,
+            };
+            let labels = vec![("kind".to_owned(), p.kind.clone()), ("result".to_owned(), result.to_owned())];
+            self.inner.metrics.deliveries.get_or_create(&labels).inc();
+            let outcome = match done {
+                Done::NotTried => continue,
+                Done::Retry { reason, progress } => {
+                    // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
+                    let delay = 1000_i64 << p.attempts.clamp(0, 7);
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, progress = $3
+                         WHERE id = $4",
+                    )
+                    .bind(now + delay)
+                    .bind(reason)
+                    .bind(progress.max(&p.progress))
+                    .bind(p.id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+                    tracing::info!(outbox = p.id, attempt = p.attempts + 1, %reason, "delivery will be retried");
+                    self.inner.metrics.effect_retries.inc();
+                    continue;
+                }
+                Done::Sent { external_id } => {
+                    delivered.push((p, Some(external_id.as_str())));
+                    Outcome::Sent { message_id: external_id.clone() }
+                }
+                Done::Failed { reason } => {
+                    sqlx::query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3")
+                        .bind(reason)
+                        .bind(now)
+                        .bind(p.id)
+                        .execute(&mut *batch.conn)
+                        .await?;
+                    sqlx::query("UPDATE messages SET status = 'failed', error = $1 WHERE idempotency_key = $2")
+                        .bind(reason)
+                        .bind(&p.key)
+                        .execute(&mut *batch.conn)
+                        .await?;
+                    tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
+                    super::channel_rules::give_back_quota(batch.conn, std::slice::from_ref(&p.payload)).await?;
+                    Outcome::SendFailed { reason: reason.clone() }
+                }
+                Done::Http(outcome) => {
+                    delivered.push((p, None));
+                    outcome.clone()
+                }
+                Done::Unknown { reason, progress } => {
+                    // Not sent again (the channel would not recognise the resend); an operator
+                    // may resend it (`Engine::resend_unknown`). The run goes on as if it was
+                    // sent: a send that timed out after going out has reached the contact far
+                    // more often than not.
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'unknown', attempts = attempts + 1, last_error = $1, progress = $2,
+                           done_at = $3 WHERE id = $4",
+                    )
+                    .bind(reason)
+                    .bind(progress.max(&p.progress))
+                    .bind(now)
+                    .bind(p.id)
+                    .execute(&mut *batch.conn)
+                    .await?;
+                    sqlx::query("UPDATE messages SET status = 'unknown', error = $1 WHERE idempotency_key = $2")
+                        .bind(reason)
+                        .bind(&p.key)
+                        .execute(&mut *batch.conn)
+                        .await?;
+                    tracing::warn!(outbox = p.id, %reason, "the message may or may not have reached the contact; not resent");
+                    Outcome::Sent { message_id: UNKNOWN_MESSAGE_ID.into() }
+                }
+            };
+            match (p.awaited, p.run_id, &outcome) {
+                (1, Some(run_id), _) => resumes.push(Work::Resume {
+                    run_id,
+                    input: Input::Outcome { outcome },
+                    expect: Expect::Outcome { token: p.token },
+                }),
+                // A question that never reached the contact: the step must not wait forever.
+                (2, Some(run_id), Outcome::SendFailed { .. }) => resumes.push(Work::Resume {
+                    run_id,
+                    input: Input::Outcome { outcome },
+                    expect: Expect::Undelivered { token: p.token },
+                }),
+                _ => {}
+            }
+        }
+        // Successes are marked in bulk: one statement for the outbox, one for the messages.
+        for chunk in delivered.chunks(400) {
+            let mut q = store::Sql::new(
+                self.inner.backend,
+                "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ",
+            );
+            q.push_bind(now).push(" WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for (p, _) in chunk {
+                sep.push_bind(p.id);
+            }
+            q.push(")");
+            q.build().execute(&mut *batch.conn).await?;
+            let messages: Vec<(&str, &str)> =
+                chunk.iter().filter_map(|(p, id)| Some((p.key.as_str(), (*id)?))).collect();
+            if messages.is_empty() {
+                continue;
+            }
+            // The channel's id is kept so its delivery and read statuses find the message.
+            let mut q = store::Sql::new(
+                self.inner.backend,
+                "UPDATE messages SET status = 'sent', external_id = CASE idempotency_key",
+            );
+            for (key, id) in &messages {
+                q.push(" WHEN ").push_bind(key.to_string()).push(" THEN ").push_bind(id.to_string());
+            }
+            q.push(" END WHERE idempotency_key IN (");
+            let mut sep = q.separated(", ");
+            for (key, _) in &messages {
+                sep.push_bind(key.to_string());
+            }
+            q.push(")");
+            q.build().execute(&mut *batch.conn).await?;
+            // Only connected channels report statuses (not the simulator or the webhook channel).
+            let ids: Vec<String> = chunk
+                .iter()
+                .filter(|(p, _)| p.payload["channel"].as_str().is_some_and(|c| self.inner.connections.get(c).is_some()))
+                .filter_map(|(_, id)| id.map(str::to_owned))
+                .collect();
+            batch.apply_parked_statuses(&ids).await?;
+        }
+        batch.work.extend(resumes);
+        let mut concluded = batch.conclude().await?;
+        // Delivered messages changed status: their transcripts are news too.
+        let contacts: std::collections::BTreeSet<i64> =
+            results.iter().filter_map(|r| r.0.payload.get("contact_id").and_then(Value::as_i64)).collect();
+        concluded.changes.extend(contacts.into_iter().map(|contact_id| super::LiveEvent::Messages { contact_id }));
+        self.commit_concluded(tx, concluded).await?;
+        Ok(())
+    }
+
+    /// Sends again, at an operator's explicit request, an outbound message whose delivery is
+    /// unknown (`POST /api/messages/{id}/resend`): its outbox row goes back to pending under
+    /// its original key. Nobody waits for it any more (its run went on when the delivery
+    /// became unknown). Only such a message can be resent.
+    pub async fn resend_unknown(&self, message_id: i64) -> Result<(), Error> {
+        let not_found = || Error::NotFound(format!("message {message_id} with an unknown delivery"));
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        let key: Option<String> = sqlx::query_scalar(
+            "SELECT idempotency_key FROM messages WHERE id = $1 AND direction = 'out' AND status = 'unknown'",
+        )
+        .bind(message_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .flatten();
+        let key = key.ok_or_else(not_found)?;
+        let outbox: Option<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET status = 'pending', awaited = 0, next_attempt_at = $1, done_at = NULL,
+               lease_owner = NULL, lease_until = NULL
+             WHERE idempotency_key = $2 AND status = 'unknown' RETURNING id",
+        )
+        .bind(now)
+        .bind(&key)
+        .fetch_optional(tx.conn())
+        .await?;
+        let outbox = outbox.ok_or_else(not_found)?;
+        sqlx::query("UPDATE messages SET status = 'pending', error = NULL WHERE id = $1")
+            .bind(message_id)
+            .execute(tx.conn())
+            .await?;
+        self.commit(tx).await?;
+        tracing::info!(message = message_id, outbox, "a message whose delivery was unknown is sent again, as asked");
+        self.inner.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// When the next outbox row is due, if any.
+    pub async fn next_outbox_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let due: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.inner.pool)
+            .await?;
+        Ok(due.map(crate::clock::from_millis))
+    }
+
+    /// Outbound messages to a contact as the simulator channel holds them, oldest first.
+    pub async fn simulator_messages(&self, contact_id: i64) -> Result<Vec<Value>, Error> {
+        Ok(self.transcript(contact_id).await?.into_iter().filter(|m| m["direction"] == "out").collect())
+    }
+}
+
+/// An HTTP outcome without the values of the secrets the request carried: in an error's
+/// reason, and in a response that echoes them (its headers and body become step outputs).
+fn redact_outcome(outcome: Outcome, secrets: &[String]) -> Outcome {
+    if secrets.is_empty() {
+        return outcome;
+    }
+    match outcome {
+        Outcome::HttpFailed { reason } => Outcome::HttpFailed { reason: crate::keyring::redact(&reason, secrets) },
+        other => {
+            // Redacted in the JSON text, each secret as JSON spells it inside a string.
+            let spelled: Vec<String> = secrets
+                .iter()
+                .map(|v| {
+                    let quoted = serde_json::Value::String(v.clone()).to_string();
+                    quoted[1..quoted.len() - 1].to_owned()
+                })
+                .collect();
+            let text = serde_json::to_string(&other).unwrap_or_default();
+            let redacted = crate::keyring::redact(&text, &spelled);
+            if redacted == text {
+                return other;
+            }
+            serde_json::from_str(&redacted)
+                .unwrap_or(Outcome::HttpFailed { reason: "the response quoted a secret and was dropped".into() })
+        }
+    }
+}
+
+/// This installation's id, made once and kept in the store (`settings`), so idempotency
+/// keys from two installations never collide at a receiver.
+pub(super) async fn installation_id(pool: &store::Pool) -> Result<String, Error> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| Error::Refused(format!("no randomness for the installation id: {e}")))?;
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('installation_id', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(format!("sb{}", hex::encode(random)))
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = 'installation_id'").fetch_one(pool).await?)
+}

@@ -1,0 +1,530 @@
+//! The event queue: accepting an event is one durable insert (deduplicated by the sender's
+//! id), and processing takes many queued events in one transaction — group commit — so the
+//! cost of a synchronous commit is shared. If anything in such a batch fails, it is rolled
+//! back whole and its events are applied one by one under a savepoint each: an event that
+//! fails for a reason of its own leaves no trace and moves to the dead letters
+//! (`event_failures`, see `dead_letters.rs`) with the reason, and the others commit. An event
+//! that fails for an unclear reason is tried again up to [`MAX_ATTEMPTS`] times, the same
+//! contact's later events waiting behind it, before it is dead-lettered too.
+
+use super::advance::Batch;
+use super::events::{ContactRef, Event, EventKind, Identifier};
+use super::{Engine, Error, WriteTx};
+use std::collections::HashSet;
+use store::{Conn, Sql};
+
+/// The advisory lock space (first key of the two-key form) of contacts' queued events.
+const EVENT_KEY_LOCKS: i32 = 7;
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 400;
+
+/// How long a sender's event id is remembered, so that a redelivery within it is recognised
+/// as a duplicate. Channels redeliver for hours to days (Meta retries webhooks for up to 7
+/// days); a week keeps every such retry out while the table stays bounded.
+pub const DEDUP_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Event ids forgotten per statement when pruning, so a large backlog never holds the writer
+/// for long.
+const PRUNE_PAGE: i64 = 5_000;
+
+/// What accepting an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Accepted {
+    /// The sender's id was seen before; nothing was queued.
+    pub duplicate: bool,
+}
+
+impl Engine {
+    /// Accepts events durably, in one transaction and a few statements. Returns, per event,
+    /// whether it was a duplicate (same source and id as an event accepted before, or earlier
+    /// in the same call).
+    pub async fn enqueue(&self, events: &[Event]) -> Result<Vec<Accepted>, Error> {
+        // An oversized event is refused whole before anything is stored. A channel's delivery
+        // is exempt: it is verified, bounded by the channel itself, and may carry many
+        // contacts' messages, which one refusal would hold back (and the channel retry).
+        for event in events.iter().filter(|e| !e.source.starts_with("channel:")) {
+            event.check_limits()?;
+        }
+        // Nor is it refused for a NUL character, which PostgreSQL cannot store (SQLite can):
+        // it becomes U+FFFD, so one delivery gives the same result on both backends.
+        let replaced: Vec<Event>;
+        let events = if events.iter().any(|e| e.source.starts_with("channel:")) {
+            replaced = events
+                .iter()
+                .cloned()
+                .map(|mut e| {
+                    if e.source.starts_with("channel:") {
+                        e.replace_nul();
+                    }
+                    e
+                })
+                .collect();
+            &replaced[..]
+        } else {
+            events
+        };
+        let mut tx = self.begin().await?;
+        let now = self.now_ms();
+        let mut fresh: HashSet<(String, String)> = HashSet::new();
+        let with_ids: Vec<(&str, &str)> =
+            events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
+        for chunk in with_ids.chunks(CHUNK) {
+            let mut q = Sql::new(self.inner.backend, "INSERT INTO inbox (source, event_id, received_at) ");
+            q.push_values(chunk.iter(), |mut b, (source, id)| {
+                b.push_bind(*source).push_bind(*id).push_bind(now);
+            });
+            q.push(" ON CONFLICT DO NOTHING RETURNING source, event_id");
+            let inserted: Vec<(String, String)> = q.build_query_as().fetch_all(tx.conn()).await?;
+            fresh.extend(inserted);
+        }
+        let mut out = Vec::with_capacity(events.len());
+        let mut queued: Vec<(&Event, String, Option<String>)> = Vec::with_capacity(events.len());
+        for event in events {
+            let accept = match &event.id {
+                // The first occurrence takes the fresh slot; a repeat in the same call is a duplicate.
+                Some(id) => fresh.remove(&(event.source.clone(), id.clone())),
+                None => true,
+            };
+            if accept {
+                let body = serde_json::to_string(&event.kind).map_err(|e| Error::Refused(e.to_string()))?;
+                let verified = match event.verified.is_empty() {
+                    true => None,
+                    false => Some(serde_json::to_string(&event.verified).map_err(|e| Error::Refused(e.to_string()))?),
+                };
+                queued.push((event, body, verified));
+            }
+            out.push(Accepted { duplicate: !accept });
+        }
+        for chunk in queued.chunks(CHUNK) {
+            let mut q = Sql::new(
+                self.inner.backend,
+                "INSERT INTO event_queue (source, event_id, body, received_at, contact_key, verified) ",
+            );
+            q.push_values(chunk.iter(), |mut b, (event, body, verified)| {
+                b.push_bind(event.source.clone())
+                    .push_bind(event.id.clone())
+                    .push_bind(body.clone())
+                    .push_bind(now)
+                    .push_bind(event.kind.contact().map(contact_key))
+                    .push_bind(verified.clone());
+            });
+            q.build().execute(tx.conn()).await?;
+        }
+        self.commit(tx).await?;
+        self.inner.queue_wake.notify_one();
+        self.notify_peers(super::Wake::Queue);
+        Ok(out)
+    }
+
+    /// Forgets event ids received longer than [`DEDUP_RETENTION`] ago, a page at a time.
+    /// Returns how many were forgotten.
+    pub async fn prune_dedup(&self) -> Result<u64, Error> {
+        let cutoff = self.now_ms() - DEDUP_RETENTION.as_millis() as i64;
+        let mut forgotten = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let done = sqlx::query(
+                "DELETE FROM inbox WHERE (source, event_id) IN
+                     (SELECT source, event_id FROM inbox WHERE received_at < $1 LIMIT $2)",
+            )
+            .bind(cutoff)
+            .bind(PRUNE_PAGE)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+            self.commit(tx).await?;
+            forgotten += done;
+            if done < PRUNE_PAGE as u64 {
+                return Ok(forgotten);
+            }
+        }
+    }
+
+    /// Processes up to `limit` queued events in one transaction. Returns how many it took.
+    ///
+    /// The fast path handles them all in one batch (bulk reads, bulk writes). If any event
+    /// fails (an unknown contact, a stopped workflow, a database constraint), the
+    /// transaction is rolled back and the events are handled one by one, each under a
+    /// savepoint, so the good ones commit and the bad one leaves no trace but a dead letter.
+    pub async fn process_queue(&self, limit: i64) -> Result<usize, Error> {
+        self.retry_contention(|| self.process_queue_once(limit)).await
+    }
+
+    /// Claims queued events for this transaction. SQLite (one process) takes them in order.
+    /// On PostgreSQL, processes share the queue by contact: among the oldest events, this
+    /// transaction takes the advisory lock of up to `limit` contacts that no other process
+    /// holds (`pg_try_advisory_xact_lock`, never waiting) and claims those contacts' events
+    /// (and events about no contact) with `FOR UPDATE SKIP LOCKED`. A contact's events are
+    /// so handled in order and by one process at a time; a process that dies releases its
+    /// locks and claims with its transaction.
+    async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
+        let rows = match self.inner.backend {
+            store::Backend::Sqlite => {
+                sqlx::query_as("SELECT id, source, event_id, body, verified, contact_key, attempts FROM event_queue ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            store::Backend::Postgres => {
+                sqlx::query_as(
+                    "WITH window_ AS MATERIALIZED (
+                         SELECT id, contact_key FROM event_queue ORDER BY id LIMIT $1),
+                     mine AS MATERIALIZED (
+                         SELECT contact_key FROM (
+                             SELECT contact_key, MIN(id) AS first FROM window_ WHERE contact_key IS NOT NULL
+                             GROUP BY contact_key ORDER BY first) AS keys
+                         WHERE pg_try_advisory_xact_lock($2, hashtext(contact_key)) LIMIT $3)
+                     SELECT e.id, e.source, e.event_id, e.body, e.verified, e.contact_key, e.attempts FROM event_queue e
+                     WHERE e.id IN (SELECT id FROM window_ w
+                                    WHERE w.contact_key IS NULL OR w.contact_key IN (SELECT contact_key FROM mine))
+                     ORDER BY e.id FOR UPDATE SKIP LOCKED",
+                )
+                .bind(limit * 4)
+                .bind(EVENT_KEY_LOCKS)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Claims these events again (after a rolled-back attempt released them); those another
+    /// process took meanwhile are left out.
+    async fn reclaim_events(&self, conn: &mut Conn, rows: &[Queued]) -> Result<HashSet<i64>, Error> {
+        let mut out = HashSet::new();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = Sql::new(self.inner.backend, "SELECT id FROM event_queue WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for row in chunk {
+                sep.push_bind(row.id);
+            }
+            q.push(")").push(self.inner.backend.skip_locked());
+            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+            out.extend(ids);
+        }
+        Ok(out)
+    }
+
+    async fn process_queue_once(&self, limit: i64) -> Result<usize, Error> {
+        let mut tx = self.begin().await?;
+        self.pending_live().clear();
+        let rows = self.claim_events(tx.conn(), limit).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let claimed = rows.len();
+        let mut queued = parse_rows(rows);
+        let (wake, done) = match self.apply_all(tx.conn(), &queued).await {
+            Ok(wake) => {
+                for q in &queued {
+                    if let Err(reason) = &q.parsed {
+                        self.dead_letter(tx.conn(), q, reason).await?;
+                    }
+                }
+                (wake, queued.iter().map(|q| q.id).collect::<Vec<_>>())
+            }
+            Err(e) if blame(&e, self.inner.backend) == Blame::Infrastructure => return Err(e),
+            Err(e) => {
+                self.pending_live().clear();
+                // Something in the batch failed (a refusal, a constraint): nothing of the
+                // batch is kept, not even the contacts and addresses it created in memory.
+                // Start over, one event at a time under a savepoint each, so the event at
+                // fault is told apart from the good ones and leaves no trace.
+                tracing::info!(error = %e, "batch failed; processing its events one by one");
+                // Rolled back now, not when the connection is next used: until then its row
+                // and contact locks would make the reclaim below skip every one of these events.
+                let WriteTx { _guard: guard, tx: inner } = tx;
+                if let Err(rollback) = inner.rollback().await {
+                    tracing::warn!(error = %rollback, "rolling back the failed batch failed");
+                }
+                drop(guard);
+                tx = self.begin().await?;
+                let still_ours = self.reclaim_events(tx.conn(), &queued).await?;
+                queued.retain(|q| still_ours.contains(&q.id));
+                self.apply_one_by_one(tx.conn(), &queued).await?
+            }
+        };
+        for chunk in done.chunks(CHUNK) {
+            let mut q = Sql::new(self.inner.backend, "DELETE FROM event_queue WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(tx.conn()).await?;
+        }
+        let committed = self.commit(tx).await;
+        let changes = std::mem::take(&mut *self.pending_live());
+        committed?;
+        self.after_commit(wake.0, wake.1);
+        self.announce(changes);
+        Ok(claimed)
+    }
+
+    /// Applies every readable event in one batch. Any error fails the batch (the caller
+    /// rolls it back): a refused event must leave no trace, and the batch's cache holds its
+    /// changes (a new contact, an address) together with everyone else's.
+    async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(bool, bool), Error> {
+        let events: Vec<(&EventKind, &Vec<Identifier>)> =
+            queued.iter().filter_map(|q| q.parsed.as_ref().ok().map(|(k, v)| (k, v))).collect();
+        let mut batch = Batch::new(self, conn);
+        let addresses: Vec<(String, String)> = events
+            .iter()
+            .filter_map(|(e, _)| match e.contact() {
+                Some(ContactRef::Address { channel, address }) => Some((channel.clone(), address.clone())),
+                _ => None,
+            })
+            .collect();
+        batch.cache.prefetch_addresses(batch.conn, &addresses).await?;
+        let identifiers: Vec<Identifier> = events.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
+        batch.cache.prefetch_identifiers(batch.conn, &identifiers).await?;
+        let mut ids: Vec<i64> = Vec::with_capacity(events.len());
+        for (e, _) in &events {
+            match e.contact() {
+                Some(ContactRef::Id(id)) => ids.push(*id),
+                Some(ContactRef::Address { channel, address }) => {
+                    if let Some(id) = batch.cache.address(batch.conn, channel, address).await? {
+                        ids.push(id);
+                    }
+                }
+                None => {}
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        batch.cache.prefetch(batch.conn, &ids).await?;
+        for (kind, verified) in events {
+            batch.apply_event(kind.clone(), verified).await?;
+            batch.drain().await?;
+        }
+        batch.finish().await?;
+        self.announce_later(batch.cache.changes());
+        Ok((batch.wake_outbox, batch.wake_timers))
+    }
+
+    /// Applies the events one at a time, each under a savepoint. Returns the wake-ups and
+    /// the ids of the queue rows that are done with (applied or dead-lettered).
+    ///
+    /// An event that fails for a reason of its own (a refusal, a data error) is rolled back
+    /// and moved to the dead letters at once. One that fails otherwise, though its savepoint
+    /// could be rolled back (so the connection is fine), is counted an attempt and stays
+    /// queued, and the same contact's later events wait behind it so they keep their order;
+    /// after [`MAX_ATTEMPTS`] it is dead-lettered too. Other contacts' events go on either way.
+    /// A lost connection is nobody's fault: the whole transaction fails and is tried again.
+    async fn apply_one_by_one(&self, conn: &mut Conn, queued: &[Queued]) -> Result<((bool, bool), Vec<i64>), Error> {
+        let (mut wake_outbox, mut wake_timers) = (false, false);
+        let mut done = Vec::with_capacity(queued.len());
+        let mut held_back: HashSet<&str> = HashSet::new();
+        for q in queued {
+            if q.contact_key.as_deref().is_some_and(|k| held_back.contains(k)) {
+                continue;
+            }
+            let (kind, verified) = match &q.parsed {
+                Ok(parsed) => parsed,
+                Err(reason) => {
+                    self.dead_letter(conn, q, reason).await?;
+                    done.push(q.id);
+                    continue;
+                }
+            };
+            sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
+            let mut batch = Batch::new(self, &mut *conn);
+            let result = async {
+                batch.apply_event(kind.clone(), verified).await?;
+                batch.finish().await
+            }
+            .await;
+            let (outbox, timers) = (batch.wake_outbox, batch.wake_timers);
+            let changes = batch.cache.changes();
+            let e = match result {
+                Ok(()) => {
+                    sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                    wake_outbox |= outbox;
+                    wake_timers |= timers;
+                    self.announce_later(changes);
+                    done.push(q.id);
+                    continue;
+                }
+                Err(e) => e,
+            };
+            let blamed = blame(&e, self.inner.backend);
+            if blamed == Blame::Infrastructure {
+                return Err(e);
+            }
+            // If even the rollback fails, the connection is gone: the original error says why.
+            if sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await.is_err() {
+                return Err(e);
+            }
+            sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+            let attempts = q.attempts + 1;
+            if blamed == Blame::Event {
+                // Refused at once: only earlier tries that failed for an unclear reason count.
+                self.dead_letter(conn, q, &e.to_string()).await?;
+                done.push(q.id);
+            } else if attempts >= MAX_ATTEMPTS {
+                let reason = format!("failed {attempts} times; the last time: {e}");
+                self.dead_letter(conn, &Queued { attempts, ..q.clone() }, &reason).await?;
+                done.push(q.id);
+            } else {
+                tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), attempts,
+                    error = %e, "event failed; it is tried again, and the contact's later events wait behind it");
+                sqlx::query("UPDATE event_queue SET attempts = $1, last_error = $2 WHERE id = $3")
+                    .bind(attempts)
+                    .bind(scrub(&e.to_string()))
+                    .bind(q.id)
+                    .execute(&mut *conn)
+                    .await?;
+                if let Some(key) = q.contact_key.as_deref() {
+                    held_back.insert(key);
+                }
+            }
+        }
+        Ok(((wake_outbox, wake_timers), done))
+    }
+
+    /// Moves a queued event to the dead letters (`event_failures`) with the reason.
+    async fn dead_letter(&self, conn: &mut Conn, q: &Queued, reason: &str) -> Result<(), Error> {
+        tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), error = %reason,
+            "event moved to the dead letters");
+        sqlx::query(
+            "INSERT INTO event_failures (source, event_id, body, error, failed_at, verified, attempts)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&q.source)
+        .bind(&q.event_id)
+        .bind(&q.body)
+        .bind(scrub(reason))
+        .bind(self.now_ms())
+        .bind(&q.verified)
+        .bind(q.attempts)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Changes of this queue transaction, announced once it commits. Only the writer (who
+    /// holds the write lock) touches them.
+    fn pending_live(&self) -> std::sync::MutexGuard<'_, Vec<super::LiveEvent>> {
+        self.inner.pending_live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn announce_later(&self, changes: Vec<super::LiveEvent>) {
+        self.pending_live().extend(changes);
+    }
+
+    /// Events waiting to be processed.
+    pub async fn queue_depth(&self) -> Result<i64, Error> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(&self.inner.pool).await?)
+    }
+}
+
+/// A claimed `event_queue` row: id, source, sender's id, body, verified identifiers (JSON),
+/// contact key, attempts so far.
+type QueuedRow = (i64, String, Option<String>, String, Option<String>, Option<String>, i64);
+
+/// Tries of an event that fails for a reason neither its own nor the connection's before it
+/// is moved to the dead letters.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// A claimed queued event, as stored and as parsed (or why it cannot be read).
+#[derive(Debug, Clone)]
+struct Queued {
+    id: i64,
+    source: String,
+    event_id: Option<String>,
+    body: String,
+    verified: Option<String>,
+    contact_key: Option<String>,
+    attempts: i64,
+    parsed: Result<(EventKind, Vec<Identifier>), String>,
+}
+
+/// Parses claimed rows. A NUL character in a text (which PostgreSQL cannot store, and which
+/// intake now refuses or replaces) becomes U+FFFD here too, so an event queued before that
+/// rule is processed the same way on both backends instead of failing forever.
+fn parse_rows(rows: Vec<QueuedRow>) -> Vec<Queued> {
+    rows.into_iter()
+        .map(|(id, source, event_id, body, verified, contact_key, attempts)| {
+            let identifiers = match &verified {
+                Some(v) => serde_json::from_str::<Vec<Identifier>>(v),
+                None => Ok(Vec::new()),
+            };
+            let parsed = match (serde_json::from_str::<EventKind>(&body), identifiers) {
+                (Ok(mut kind), Ok(identifiers)) => {
+                    kind.replace_nul();
+                    Ok((kind, identifiers))
+                }
+                (Err(e), _) | (_, Err(e)) => Err(format!("unreadable event: {e}")),
+            };
+            Queued { id, source, event_id, body, verified, contact_key, attempts, parsed }
+        })
+        .collect()
+}
+
+/// The key that orders a contact's queued events (see `claim_events`).
+pub(super) fn contact_key(contact: &ContactRef) -> String {
+    match contact {
+        ContactRef::Id(id) => format!("id:{id}"),
+        ContactRef::Address { channel, address } => format!("{channel}:{address}"),
+    }
+}
+
+/// A text as PostgreSQL can store it (no NUL).
+fn scrub(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
+/// Whose fault an error in processing an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blame {
+    /// The event's own: refused, or data the database will never take (SQLSTATE classes 22
+    /// and 23; SQLite's constraint, mismatch and too-big errors). Dead-lettered at once.
+    Event,
+    /// Not known to be the event's, but seen while applying it alone with the connection
+    /// intact: counted as an attempt, dead-lettered after [`MAX_ATTEMPTS`].
+    Attempt,
+    /// The connection, the server or a race (lost connection, shutdown, out of resources,
+    /// deadlock, the crash hook): the transaction fails and is tried again; no event is blamed.
+    Infrastructure,
+}
+
+fn blame(e: &Error, backend: store::Backend) -> Blame {
+    match e {
+        Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } | Error::Field(_) => {
+            Blame::Event
+        }
+        Error::Crashed | Error::Migrate(_) => Blame::Infrastructure,
+        Error::Db(sqlx::Error::Database(db)) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            match backend {
+                store::Backend::Postgres => match code.get(..2).unwrap_or("") {
+                    "22" | "23" => Blame::Event,
+                    // Connection, contention, resources, operator intervention, system,
+                    // transaction state, internal errors.
+                    "08" | "40" | "53" | "57" | "58" | "25" | "XX" => Blame::Infrastructure,
+                    _ => Blame::Attempt,
+                },
+                store::Backend::Sqlite => match code.parse::<i64>().map(|c| c & 0xff) {
+                    // SQLITE_TOOBIG, SQLITE_CONSTRAINT (any), SQLITE_MISMATCH, SQLITE_RANGE.
+                    Ok(18 | 19 | 20 | 25) => Blame::Event,
+                    // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
+                    Ok(5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 26) => Blame::Infrastructure,
+                    _ => Blame::Attempt,
+                },
+            }
+        }
+        Error::Db(
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Configuration(_),
+        ) => Blame::Infrastructure,
+        // Decoding a row, an encoding problem: something about this event's data.
+        Error::Db(_) => Blame::Attempt,
+    }
+}
