@@ -58,7 +58,7 @@ impl Kind {
 
     /// Whether the channel recognises a repeated send as the same message (LINE, by its
     /// `X-Line-Retry-Key`). WhatsApp Cloud and Telegram do not: a send whose outcome is
-    /// unknown is not repeated on them (see `runtime/outbox.rs`).
+    /// unknown is not repeated on them (see `engine/runtime/src/outbox.rs`).
     pub fn deduplicates(self) -> bool {
         match self {
             Kind::Line => true,

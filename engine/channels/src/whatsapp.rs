@@ -1,5 +1,5 @@
 //! WhatsApp Cloud API: `X-Hub-Signature-256` (HMAC-SHA256 of the body with the app secret)
-//! on webhooks, the `hub.verify_token` handshake (in `server/channels.rs`), messages and
+//! on webhooks, the `hub.verify_token` handshake (in `engine/server/src/channels.rs`), messages and
 //! statuses from `entry[].changes[].value`, sends to `/{version}/{phone_number_id}/messages`.
 //! Up to 3 options become reply buttons, up to 10 a list, more are written out as text.
 

@@ -1,6 +1,6 @@
 //! `/api/dead-letters`: events that could not be processed, with their reason and payload.
 //! Ops and admins list them (newest first, cursor pages), retry one (queued again as it came)
-//! or discard it. The SQL lives in `runtime/dead_letters.rs`.
+//! or discard it. The engine side is `engine/runtime/src/dead_letters.rs`.
 //!
 //! Pages follow the shared list convention (issue 16, item 9): a JSON array, `limit` 1 to
 //! 1,000 (100 by default), `after` an opaque cursor from the previous page, and when there is

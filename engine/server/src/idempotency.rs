@@ -3,7 +3,7 @@
 //! its answer after, so a retried POST answers the same status and body and acts once; the
 //! handlers only give their event the claim's id ([`Dedup::event`]), which makes the effect
 //! itself a duplicate should a crashed request's claim ever be taken over. The store is
-//! `runtime/idempotency.rs`.
+//! `engine/runtime/src/idempotency.rs`.
 
 use super::auth::Caller;
 use super::error::ApiError;

@@ -1,7 +1,7 @@
 //! `/api/test-sessions`: the editor's test chat (ops). Start a session against a draft,
 //! play the contact (write, press a button), close the conversation as an agent would,
 //! fast-forward waits, set the session's clock ("pretend it is …"), read the timeline and
-//! each run's path, end the session. The engine side is `runtime/testchat.rs`; live updates
+//! each run's path, end the session. The engine side is `engine/runtime/src/testchat.rs`; live updates
 //! come from `/api/live?contact_id=<session>`.
 
 use super::auth::{Caller, Role};

@@ -89,7 +89,7 @@ impl Backend {
 
     /// How a write transaction starts. SQLite takes its single write lock at once, so a
     /// transaction never has to upgrade from reading to writing; PostgreSQL serialises work
-    /// per contact with row and advisory locks instead (see `runtime/claim.rs`).
+    /// per contact with row and advisory locks instead (see `Cache::lock` in the unit of work).
     pub fn begin_statement(self) -> &'static str {
         match self {
             Backend::Sqlite => "BEGIN IMMEDIATE",
