@@ -4,6 +4,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api, type TimelineLine } from "../api";
+import { Composer } from "../shared/Composer";
 import { Replies } from "../shared/Replies";
 import { Alert, SignOut } from "../shared/ui";
 import { subscribeBatched } from "../shared/live";
@@ -18,7 +19,6 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
   const [name, setName] = useState(params.get("name") ?? "Ana Lima");
   const [contactId, setContactId] = useState<number | null>(null);
   const [messages, setMessages] = useState<TimelineLine[]>([]);
-  const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
 
@@ -89,21 +89,7 @@ export function ContactPage({ onSignOut }: { onSignOut: () => void }) {
         {messages.length === 0 && <p className="muted small">Write to start a conversation.</p>}
         <div ref={bottom} />
       </div>
-      <form
-        className="composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!text.trim()) return;
-          const t = text;
-          setText("");
-          say({ text: t });
-        }}
-      >
-        <input aria-label="Message" placeholder="Type a message…" value={text} onChange={(e) => setText(e.target.value)} />
-        <button type="submit" className="primary">
-          Send
-        </button>
-      </form>
+      <Composer label="Message" placeholder="Type a message…" onSend={(text) => say({ text })} />
     </div>
   );
 }

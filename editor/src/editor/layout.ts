@@ -1,8 +1,11 @@
 // Auto-layout with ELK's layered algorithm: left to right, ports in a fixed order, so the
-// branches of a branch step and the options of a question stay in the order they are written.
+// branches of a branch step and the options of a question stay in the order they are written;
+// `layoutOf` lays out a whole workflow file as the canvas draws it.
 
 import type { ELK } from "elkjs/lib/elk-api";
-import type { Position } from "./workflow";
+import type { Compiled, KindInfo } from "../api";
+import { NODE_WIDTH, nodeHeight, toFlow } from "./graph";
+import type { Position, WorkflowFile } from "./workflow";
 
 export interface LayoutNode {
   id: string;
@@ -51,4 +54,18 @@ export async function autoLayout(nodes: LayoutNode[], edges: LayoutEdge[]): Prom
   const out: Record<string, Position> = {};
   for (const child of laid.children ?? []) out[child.id] = { x: child.x ?? 0, y: child.y ?? 0 };
   return out;
+}
+
+/** Positions for every node of `file` (the trigger and each step), from ELK, in one go. */
+export async function layoutOf(file: WorkflowFile, kinds: Map<string, KindInfo>, compiled: Compiled | null): Promise<Record<string, Position>> {
+  const { nodes, edges } = toFlow(file, kinds, compiled);
+  return autoLayout(
+    nodes.map((n) => ({
+      id: n.id,
+      width: NODE_WIDTH,
+      height: nodeHeight(n.type === "step" ? n.data.ports.length : 1),
+      ports: n.type === "step" ? n.data.ports.map((p) => p.name) : ["start"],
+    })),
+    edges.map((e) => ({ source: e.source, port: e.sourceHandle ?? "next", target: e.target })),
+  );
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TestSession } from "../api";
 import { paint, toFlow } from "./graph";
-import { defaultTrigger, highlightOf } from "./TestChat";
+import { defaultTrigger, highlightOf } from "./testSession";
 import { parseWorkflow, TRIGGER, type WorkflowFile } from "./workflow";
 
 function reference(name: string): WorkflowFile {
