@@ -43,3 +43,32 @@ describe("the editor store", () => {
     expect(useEditor.getState().revision).toBe(3);
   });
 });
+
+describe("the editor page's slices", () => {
+  beforeEach(() => {
+    useEditor.getState().resetUi();
+    useEditor.getState().load(blankWorkflow("x", "X"), 1, "");
+  });
+
+  it("keep the page out of the history", () => {
+    const { togglePanel, setNotice, setDragging } = useEditor.getState();
+    togglePanel("test");
+    setNotice({ kind: "info", text: "Saved." });
+    setDragging(() => ({ [TRIGGER]: { x: 1, y: 2 } }));
+    expect(useEditor.temporal.getState().pastStates).toHaveLength(0);
+    togglePanel("test");
+    expect(useEditor.getState().panel).toBe("settings");
+  });
+
+  it("reload the draft without the notice or a drag in progress, and reset when the page closes", () => {
+    const { setNotice, setDragging, reloadDraft, setFinding, resetUi } = useEditor.getState();
+    setNotice({ kind: "conflict", text: "Someone else saved." });
+    setDragging(() => ({ [TRIGGER]: { x: 1, y: 2 } }));
+    reloadDraft();
+    expect(useEditor.getState()).toMatchObject({ notice: null, dragging: {}, loads: 1 });
+    setFinding(true);
+    resetUi();
+    expect(useEditor.getState()).toMatchObject({ finding: false, loads: 0, panel: "settings" });
+    expect(useEditor.getState().file?.id).toBe("x");
+  });
+});
