@@ -76,31 +76,17 @@ export interface CanvasSlice {
   setPending: (pending: PendingConnection | null) => void;
 }
 
-export type UiState = Omit<DraftSlice & PanelSlice & CanvasSlice, FunctionKeys<DraftSlice & PanelSlice & CanvasSlice>>;
-type FunctionKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+type Data<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: T[K] };
+
+const INITIAL_DRAFT: Data<DraftSlice> = { status: null, notice: null, busy: false, loads: 0 };
+const INITIAL_PANEL: Data<PanelSlice> = { panel: "settings", highlight: null, figures: null, preview: null, finding: false };
+const INITIAL_CANVAS: Data<CanvasSlice> = { dragging: {}, measured: {}, fitted: false, pending: null };
 
 /** The page state when an editor opens. */
-export const INITIAL_UI: UiState = {
-  status: null,
-  notice: null,
-  busy: false,
-  loads: 0,
-  panel: "settings",
-  highlight: null,
-  figures: null,
-  preview: null,
-  finding: false,
-  dragging: {},
-  measured: {},
-  fitted: false,
-  pending: null,
-};
+export const INITIAL_UI = { ...INITIAL_DRAFT, ...INITIAL_PANEL, ...INITIAL_CANVAS };
 
 export const createDraftSlice: Slice<DraftSlice> = (set) => ({
-  status: INITIAL_UI.status,
-  notice: INITIAL_UI.notice,
-  busy: INITIAL_UI.busy,
-  loads: INITIAL_UI.loads,
+  ...INITIAL_DRAFT,
   setStatus: (status) => set({ status }),
   setNotice: (notice) => set({ notice }),
   setBusy: (busy) => set({ busy }),
@@ -108,11 +94,7 @@ export const createDraftSlice: Slice<DraftSlice> = (set) => ({
 });
 
 export const createPanelSlice: Slice<PanelSlice> = (set) => ({
-  panel: INITIAL_UI.panel,
-  highlight: INITIAL_UI.highlight,
-  figures: INITIAL_UI.figures,
-  preview: INITIAL_UI.preview,
-  finding: INITIAL_UI.finding,
+  ...INITIAL_PANEL,
   togglePanel: (which) => set((s) => ({ panel: s.panel === which ? "settings" : which })),
   setPanel: (panel) => set({ panel }),
   setHighlight: (highlight) => set({ highlight }),
@@ -122,10 +104,7 @@ export const createPanelSlice: Slice<PanelSlice> = (set) => ({
 });
 
 export const createCanvasSlice: Slice<CanvasSlice> = (set) => ({
-  dragging: INITIAL_UI.dragging,
-  measured: INITIAL_UI.measured,
-  fitted: INITIAL_UI.fitted,
-  pending: INITIAL_UI.pending,
+  ...INITIAL_CANVAS,
   setDragging: (change) => set((s) => ({ dragging: change(s.dragging) })),
   setMeasured: (id, size) => set((s) => ({ measured: { ...s.measured, [id]: size } })),
   setFitted: (fitted) => set({ fitted }),
