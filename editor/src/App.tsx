@@ -4,13 +4,13 @@
 
 import { useEffect, useState } from "react";
 import { ApiError, api, savedToken, saveToken, selectTokenFor } from "./api";
-import { Channels } from "./Channels";
-import { Secrets } from "./Secrets";
-import { DeadLetters } from "./DeadLetters";
-import { Console } from "./Console";
-import { ContactPage } from "./ContactPage";
-import { Editor } from "./Editor";
-import { WorkflowList } from "./WorkflowList";
+import { Channels } from "./channels/Channels";
+import { Secrets } from "./operations/Secrets";
+import { DeadLetters } from "./operations/DeadLetters";
+import { Console } from "./console/Console";
+import { ContactPage } from "./console/ContactPage";
+import { Editor } from "./editor/Editor";
+import { WorkflowList } from "./editor/WorkflowList";
 
 type Page = "editor" | "console" | "contact";
 
