@@ -13,7 +13,7 @@ struct Assets;
 
 /// What the editor's pages may do: load scripts, styles, images and data from this server
 /// only; no `eval` (forms validate with an interpreting JSON Schema validator, see
-/// `editor/src/validator.ts`); no plugins; no `<base>` to redirect relative URLs; forms post only
+/// `editor/src/shared/validator.ts`); no plugins; no `<base>` to redirect relative URLs; forms post only
 /// here; and no other site may frame the editor (clickjacking). Inline styles stay allowed:
 /// React Flow positions nodes with `style` attributes.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
