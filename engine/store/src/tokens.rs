@@ -5,7 +5,7 @@
 use crate::{Error, Pool};
 
 /// A live token as authentication reads it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LiveToken {
     pub id: i64,
     pub name: String,
@@ -53,13 +53,12 @@ pub async fn is_live(pool: &Pool, id: i64) -> Result<bool, Error> {
 
 /// The live token with this hash.
 pub async fn live_by_hash(pool: &Pool, hash: &str) -> Result<Option<LiveToken>, Error> {
-    let row: Option<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, name, role, agent_id, last_used_at FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL",
     )
     .bind(hash)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(id, name, role, agent_id, last_used_at)| LiveToken { id, name, role, agent_id, last_used_at }))
+    .await?)
 }
 
 /// The role and revocation time of the token with this hash, live or not.
