@@ -3,10 +3,14 @@
 //! [`crate::kinds::StepConfig::resume`] with each input (a reply, a timer, the outcome of an
 //! effect); the step answers with a [`Transition`]: effects for the engine to perform, and
 //! what comes next. Steps never perform I/O and never read the clock; `now` is an input.
+//!
+//! The assignment vocabulary the effects carry ([`Strategy`], [`Priority`]) lives here too:
+//! it is part of the contract, which the engine and the `assign` and `escalate` kinds share.
 
 use crate::message::{InboundMessage, OutboundMessage};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -100,11 +104,33 @@ pub struct AssignRequest {
     /// `Some` to pick among a team's agents; `None` with no agent means the whole workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
-    pub strategy: crate::kinds::assign::Strategy,
+    pub strategy: Strategy,
     pub online_only: bool,
     /// Skip agents who already have this many open conversations or more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open: Option<u32>,
+}
+
+/// How to choose among qualifying agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Take turns, oldest assignment first.
+    #[default]
+    RoundRobin,
+    /// The agent with the fewest open conversations.
+    FewestOpen,
+}
+
+/// A conversation's priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
 }
 
 /// An HTTP call with every variable filled in.
@@ -221,7 +247,7 @@ pub enum Effect {
     /// Remove the conversation's assignee.
     Unassign,
     /// Raise (or set) the conversation's priority.
-    SetPriority { priority: crate::kinds::escalate::Priority },
+    SetPriority { priority: Priority },
     /// Call a URL; the outcome carries the response.
     Http { request: HttpRequest },
     /// Open a conversation with the contact (no-op if one is open).

@@ -296,7 +296,7 @@ impl TriggerKind {
             TriggerKind::Shortcut { form, .. } => {
                 let mut seen = std::collections::HashSet::new();
                 for (i, f) in form.iter().enumerate() {
-                    if !crate::compile::is_valid_id(&f.id) || !seen.insert(f.id.as_str()) {
+                    if !crate::ids::is_valid_id(&f.id) || !seen.insert(f.id.as_str()) {
                         out.push(Diagnostic::error(
                             Code::InvalidId,
                             format!("/form/{i}/id"),
@@ -317,7 +317,7 @@ impl TriggerKind {
             }
             TriggerKind::Manual { inputs } => {
                 for (i, name) in inputs.iter().enumerate() {
-                    if !crate::compile::is_valid_id(name) {
+                    if !crate::ids::is_valid_id(name) {
                         out.push(Diagnostic::error(
                             Code::InvalidId,
                             format!("/inputs/{i}"),

@@ -11,10 +11,10 @@
 //! with a bound of 24 hours or more gets a warning: the engine would refuse it outside the
 //! window and take the failure port. The bound only grows and is capped, so loops end.
 
-use crate::compile::CompiledWorkflow;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::kinds::StepConfig;
 use crate::trigger::{OpenSource, TriggerKind};
+use crate::workflow::CompiledWorkflow;
 use std::collections::{HashMap, VecDeque};
 
 const WINDOW_SECS: u64 = 24 * 60 * 60;

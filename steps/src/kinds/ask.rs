@@ -418,7 +418,7 @@ impl StepKind for Ask {
         let mut seen = std::collections::HashSet::new();
         for (i, o) in self.options.iter().enumerate() {
             let port = o.port();
-            if !crate::compile::is_valid_id(&port) {
+            if !crate::ids::is_valid_id(&port) {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     format!("/options/{i}/id"),

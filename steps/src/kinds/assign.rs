@@ -6,6 +6,7 @@
 use super::{render, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
+pub use crate::machine::Strategy;
 use crate::machine::{AssignRequest, Effect, Input, Outcome, StepContext, Transition, Wait};
 use crate::template::Template;
 use schemars::JsonSchema;
@@ -53,17 +54,6 @@ impl AssignTo {
             AssignTo::Unassign => "unassign",
         }
     }
-}
-
-/// How to choose among qualifying agents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// Take turns, oldest assignment first.
-    #[default]
-    RoundRobin,
-    /// The agent with the fewest open conversations.
-    FewestOpen,
 }
 
 fn default_true() -> bool {

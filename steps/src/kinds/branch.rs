@@ -86,7 +86,7 @@ impl StepKind for Branch {
         }
         let mut seen = std::collections::HashSet::new();
         for (i, arm) in self.branches.iter().enumerate() {
-            if !crate::compile::is_valid_id(&arm.name) || arm.name == "else" {
+            if !crate::ids::is_valid_id(&arm.name) || arm.name == "else" {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     format!("/branches/{i}/name"),

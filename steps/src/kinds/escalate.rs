@@ -1,11 +1,12 @@
 //! `escalate`: raises the conversation's priority, leaves an internal note, notifies, and
 //! hands the conversation to a senior agent or team through the same queue as `assign`.
 
-use super::assign::{default_timeout, queue, Strategy};
+use super::assign::{default_timeout, queue};
 use super::{render, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
-use crate::machine::{AssignRequest, Effect, Input, StepContext, Transition};
+pub use crate::machine::Priority;
+use crate::machine::{AssignRequest, Effect, Input, StepContext, Strategy, Transition};
 use crate::template::Template;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,17 +24,6 @@ pub const INFO: KindInfo = KindInfo {
     ],
     outputs: &[("agent_id", "the agent it went to"), ("agent_name", "their name"), ("team", "their team")],
 };
-
-/// A conversation's priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Low,
-    #[default]
-    Normal,
-    High,
-    Urgent,
-}
 
 fn default_priority() -> Option<Priority> {
     Some(Priority::High)

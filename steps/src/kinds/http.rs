@@ -303,7 +303,7 @@ impl StepKind for Http {
         }
         for (name, path) in &self.save {
             let at = crate::diagnostic::child("/save", name);
-            if !crate::compile::is_valid_id(name) || matches!(name.as_str(), "status" | "body" | "error") {
+            if !crate::ids::is_valid_id(name) || matches!(name.as_str(), "status" | "body" | "error") {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     at.clone(),

@@ -82,7 +82,7 @@ impl StepKind for TriggerWorkflow {
     }
 
     fn check(&self, out: &mut Vec<Diagnostic>) {
-        if !crate::compile::is_valid_workflow_id(&self.workflow) {
+        if !crate::ids::is_valid_workflow_id(&self.workflow) {
             out.push(Diagnostic::error(
                 Code::InvalidId,
                 "/workflow",
@@ -90,7 +90,7 @@ impl StepKind for TriggerWorkflow {
             ));
         }
         for name in self.vars.keys() {
-            if !crate::compile::is_valid_id(name) {
+            if !crate::ids::is_valid_id(name) {
                 out.push(Diagnostic::error(
                     Code::InvalidId,
                     child("/vars", name),
