@@ -1,7 +1,7 @@
 //! Dates: ISO, numeric day-first or month-first, English month names, and today /
 //! tomorrow / yesterday relative to a date the caller passes in.
 
-use super::{answer_text, fold, Invalid};
+use super::{fold, non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -74,10 +74,7 @@ fn year_number(text: &str) -> Option<i32> {
 /// refused. Dates without a year are refused, because whether "21/11" means this year or
 /// the next depends on the question.
 pub fn parse_date(msg: &InboundMessage, today: NaiveDate, order: DateOrder) -> Result<NaiveDate, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     let folded = fold(text);
     match folded.as_str() {
         "today" => return Ok(today),

@@ -1,16 +1,13 @@
 //! Email addresses: syntactically valid, with a dotted domain that is lowercased.
 
-use super::{answer_text, Invalid};
+use super::{non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 use email_address::{EmailAddress, Options};
 
 /// A trimmed email address with its domain lowercased; the local part keeps its case
 /// because mail servers may treat it as significant. The domain must contain a dot.
 pub fn parse_email(msg: &InboundMessage) -> Result<String, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     // Display names ("Ann <ann@x.org>") and IP literals are not what a contact types as
     // their address, so both are refused rather than half-accepted.
     let options = Options::default().with_required_tld().without_domain_literal().without_display_text();

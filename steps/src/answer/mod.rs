@@ -108,6 +108,15 @@ fn answer_text(msg: &InboundMessage) -> &str {
     msg.payload.as_deref().map(str::trim).unwrap_or("")
 }
 
+/// The text to interpret ([`answer_text`]), or [`Invalid::Empty`] when there is none.
+fn non_empty_answer(msg: &InboundMessage) -> Result<&str, Invalid> {
+    let text = answer_text(msg);
+    if text.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    Ok(text)
+}
+
 /// Non-ASCII punctuation that `fold` trims from the end along with ASCII punctuation, so
 /// "¡Sí!" and "はい。" fold like "¡si" and "はい".
 const TRAILING_PUNCTUATION: &[char] =

@@ -1,6 +1,6 @@
 //! Numbers: decimal point or comma, thousands separators, bounds and whole numbers.
 
-use super::{answer_text, Invalid};
+use super::{non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 
 /// True for "1,000" and "12,345,678": a non-zero-led group of one to three digits, then
@@ -72,10 +72,7 @@ pub fn parse_number(
     max: Option<f64>,
     integer: bool,
 ) -> Result<serde_json::Number, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     let (negative, int_part, frac_part) = decimal_parts(text).ok_or(Invalid::NotANumber)?;
     let sign = if negative { "-" } else { "" };
     let int_part = if int_part.is_empty() { "0" } else { int_part.as_str() };

@@ -1,6 +1,6 @@
 //! Phone numbers: international (`+` or `00`) or local, separators removed.
 
-use super::{answer_text, Invalid};
+use super::{non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 
 /// A phone number with spaces, dashes, dots and parentheses removed: `+` and 8 to 15 digits
@@ -9,10 +9,7 @@ use crate::message::InboundMessage;
 /// In international numbers the "(0)" trunk-prefix convention ("+44 (0)20 ...") is dropped,
 /// and a country code cannot start with 0.
 pub fn parse_phone(msg: &InboundMessage) -> Result<String, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     let text = if text.contains('+') || text.starts_with("00") { text.replace("(0)", "") } else { text.to_owned() };
 
     let mut digits = String::new();

@@ -1,7 +1,7 @@
 //! Ratings (CSAT): a button payload, digits, "4/5", "4 out of 5", stars, or a number word.
 
 use super::date::digits_of_len;
-use super::{answer_text, fold, Invalid};
+use super::{fold, non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 
 /// A small whole number written as digits or as an English word from "one" to "ten".
@@ -53,10 +53,7 @@ pub fn parse_rating(msg: &InboundMessage, max: u8) -> Result<u8, Invalid> {
     let value = match msg.payload.as_deref().and_then(payload_digits) {
         Some(digits) => digits.parse::<u32>().map_err(|_| refused.clone())?,
         None => {
-            let text = answer_text(msg);
-            if text.is_empty() {
-                return Err(Invalid::Empty);
-            }
+            let text = non_empty_answer(msg)?;
             text_rating(text, max).ok_or_else(|| refused.clone())?
         }
     };

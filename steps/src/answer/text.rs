@@ -1,14 +1,11 @@
 //! Free text: trimmed, with optional bounds on its length in characters.
 
-use super::{answer_text, Invalid};
+use super::{non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 
 /// The trimmed text, with its length counted in characters (not bytes) against the bounds.
 pub fn parse_text(msg: &InboundMessage, min_len: Option<usize>, max_len: Option<usize>) -> Result<String, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     let len = text.chars().count();
     if let Some(min) = min_len {
         if len < min {

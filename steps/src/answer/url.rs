@@ -1,7 +1,7 @@
 //! Web addresses: http or https with a dotted host, normalised; `https://` assumed when the
 //! contact typed none.
 
-use super::{answer_text, Invalid};
+use super::{non_empty_answer, Invalid};
 use crate::message::InboundMessage;
 use ::url::{Host, Url};
 
@@ -36,10 +36,7 @@ fn has_scheme(text: &str) -> bool {
 /// an IP address, so "3.5" is no URL) and no user part is allowed (so an email address typed
 /// by mistake is no URL).
 pub fn parse_url(msg: &InboundMessage) -> Result<String, Invalid> {
-    let text = answer_text(msg);
-    if text.is_empty() {
-        return Err(Invalid::Empty);
-    }
+    let text = non_empty_answer(msg)?;
     if text.chars().any(char::is_whitespace) {
         return Err(Invalid::NotAUrl);
     }
