@@ -8,7 +8,7 @@ use super::{CompiledWorkflow, Compiler, StepEntry, SCHEMA_VERSION};
 use crate::condition::Condition;
 use crate::diagnostic::{child, Code, Diagnostic};
 use crate::ids::{is_valid_id, is_valid_workflow_id};
-use crate::kinds::{PortSpec, StepConfig};
+use crate::kinds::{deserialize, ConfigError, PortSpec, StepConfig};
 use crate::trigger::{Settings, Trigger, TriggerKind, TRIGGER_TYPES};
 use crate::vars;
 use indexmap::IndexMap;
@@ -34,18 +34,10 @@ fn classify(message: &str) -> Code {
 
 /// Deserialises `value` as `T`, turning an error into a diagnostic under `at`.
 fn read<T: serde::de::DeserializeOwned>(c: &mut Compiler, value: Value, at: &str) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    match deserialize::<T>(value) {
         Ok(v) => Some(v),
-        Err(e) => {
-            let mut pointer = at.to_owned();
-            for seg in e.path().iter() {
-                match seg {
-                    serde_path_to_error::Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                    serde_path_to_error::Segment::Map { key } => pointer = child(&pointer, key),
-                    _ => {}
-                }
-            }
-            let message = e.into_inner().to_string();
+        Err(ConfigError { pointer, message }) => {
+            let mut pointer = format!("{at}{pointer}");
             let code = classify(&message);
             // Through an internally tagged enum (the trigger) serde loses the key's path; the
             // message still names it, so point at the key itself.

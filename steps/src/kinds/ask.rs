@@ -6,7 +6,7 @@
 //! leaves by `timeout`.
 
 use super::send::SendMessage;
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{default_true, render, templates_of, KindInfo, PortSpec, StepKind};
 use crate::answer::{self, ChoiceOption, DateOrder, Invalid};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
@@ -110,10 +110,6 @@ pub fn slug(label: &str) -> String {
         Some(c) if c.is_ascii_digit() => format!("option_{out}"),
         Some(_) => out,
     }
-}
-
-fn default_true() -> bool {
-    true
 }
 
 fn default_retries() -> u32 {
@@ -467,11 +463,7 @@ impl StepKind for Ask {
     }
 
     fn templates(&self) -> Vec<(String, &Template)> {
-        let mut out = vec![("/text".to_owned(), &self.text)];
-        if let Some(t) = &self.invalid_message {
-            out.push(("/invalid_message".to_owned(), t));
-        }
-        out
+        templates_of([("/text", Some(&self.text)), ("/invalid_message", self.invalid_message.as_ref())])
     }
 
     fn writes_contact(&self) -> Vec<(String, &str)> {

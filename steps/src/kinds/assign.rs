@@ -3,7 +3,7 @@
 //! online agents under a cap. When nobody qualifies the contact waits in a queue until an
 //! agent frees up or the timeout (at most 7 days) sends it out by `timeout`.
 
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{default_true, render, templates_of, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
 pub use crate::machine::Strategy;
@@ -54,10 +54,6 @@ impl AssignTo {
             AssignTo::Unassign => "unassign",
         }
     }
-}
-
-fn default_true() -> bool {
-    true
 }
 
 pub(crate) fn default_timeout() -> DurationText {
@@ -291,8 +287,7 @@ impl StepKind for Assign {
     }
 
     fn templates(&self) -> Vec<(String, &Template)> {
-        let agent = self.agent.iter().map(|t| ("/agent".to_owned(), t));
-        agent.chain(self.team.iter().map(|t| ("/team".to_owned(), t))).collect()
+        templates_of([("/agent", self.agent.as_ref()), ("/team", self.team.as_ref())])
     }
 }
 

@@ -1,6 +1,6 @@
 //! `add_comment`: an internal note on the conversation, visible to agents only.
 
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{render, KindInfo, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::machine::{Effect, StepContext, Transition};
 use crate::template::Template;
@@ -25,14 +25,6 @@ pub struct AddComment {
 }
 
 impl StepKind for AddComment {
-    fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
-    }
-
-    fn outputs(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
         match render(&self.text, "text", ctx) {
             Ok(text) => Transition::go("next", vec![Effect::AddComment { text }]),

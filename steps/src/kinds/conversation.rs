@@ -2,7 +2,7 @@
 //! close it with a closing category and summary (which in turn fires "conversation closed"
 //! workflows such as CSAT, guarded against loops by the engine).
 
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{render, templates_of, KindInfo, StepKind};
 use crate::machine::{Effect, StepContext, Transition};
 use crate::template::Template;
 use schemars::JsonSchema;
@@ -44,28 +44,12 @@ pub struct CloseConversation {
 }
 
 impl StepKind for OpenConversation {
-    fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
-    }
-
-    fn outputs(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn start(&self, _ctx: &StepContext<'_>) -> Transition {
         Transition::go("next", vec![Effect::OpenConversation])
     }
 }
 
 impl StepKind for CloseConversation {
-    fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
-    }
-
-    fn outputs(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
         let category = match self.category.as_ref().map(|t| render(t, "category", ctx)).transpose() {
             Ok(v) => v,
@@ -79,14 +63,7 @@ impl StepKind for CloseConversation {
     }
 
     fn templates(&self) -> Vec<(String, &Template)> {
-        let mut out = Vec::new();
-        if let Some(t) = &self.category {
-            out.push(("/category".to_owned(), t));
-        }
-        if let Some(t) = &self.summary {
-            out.push(("/summary".to_owned(), t));
-        }
-        out
+        templates_of([("/category", self.category.as_ref()), ("/summary", self.summary.as_ref())])
     }
 }
 

@@ -2,7 +2,7 @@
 //! hands the conversation to a senior agent or team through the same queue as `assign`.
 
 use super::assign::{default_timeout, queue};
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{default_true, render, templates_of, KindInfo, PortSpec, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::DurationText;
 pub use crate::machine::Priority;
@@ -27,10 +27,6 @@ pub const INFO: KindInfo = KindInfo {
 
 fn default_priority() -> Option<Priority> {
     Some(Priority::High)
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// Configuration of an `escalate` step.
@@ -153,20 +149,12 @@ impl StepKind for Escalate {
     }
 
     fn templates(&self) -> Vec<(String, &Template)> {
-        let mut out = Vec::new();
-        if let Some(t) = &self.note {
-            out.push(("/note".to_owned(), t));
-        }
-        if let Some(t) = &self.notify {
-            out.push(("/notify".to_owned(), t));
-        }
-        if let Some(t) = &self.agent {
-            out.push(("/agent".to_owned(), t));
-        }
-        if let Some(t) = &self.team {
-            out.push(("/team".to_owned(), t));
-        }
-        out
+        templates_of([
+            ("/note", self.note.as_ref()),
+            ("/notify", self.notify.as_ref()),
+            ("/agent", self.agent.as_ref()),
+            ("/team", self.team.as_ref()),
+        ])
     }
 }
 

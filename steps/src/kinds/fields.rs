@@ -2,7 +2,7 @@
 //! ones (`fields.plan`). Values take variables; a value that is exactly one `{{ }}` keeps
 //! its type, so a number answer is stored as a number.
 
-use super::{render_json, KindInfo, PortSpec, StepKind};
+use super::{render_json, KindInfo, StepKind};
 use crate::diagnostic::{child, Code, Diagnostic};
 use crate::machine::{Effect, StepContext, Transition};
 use crate::template::Template;
@@ -29,14 +29,6 @@ pub struct UpdateFields {
 }
 
 impl StepKind for UpdateFields {
-    fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
-    }
-
-    fn outputs(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
         let mut set = Map::new();
         for (field, value) in &self.set {

@@ -71,11 +71,17 @@ pub struct KindInfo {
 
 /// The behaviour every kind provides. Object safe, so the engine can hold any kind.
 pub trait StepKind {
-    /// The ports of this step as configured, in display order.
-    fn ports(&self) -> Vec<PortSpec>;
+    /// The ports of this step as configured, in display order. By default one optional
+    /// `next` port: a step that does its work and moves on.
+    fn ports(&self) -> Vec<PortSpec> {
+        vec![PortSpec::optional("next", "Next")]
+    }
 
     /// The outputs this step records, as configured (an HTTP step adds its mapped names).
-    fn outputs(&self) -> Vec<String>;
+    /// By default none.
+    fn outputs(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// The outputs guaranteed to be set when the step leaves by `port` (given which ports
     /// are connected). The compiler uses it to accept `steps.<id>.<output>` only where every
@@ -142,7 +148,9 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ConfigError> {
+/// Deserialises `value` as `T`; an error carries the JSON pointer (relative to `value`) of
+/// what serde refused. The compiler reads the trigger and the settings with it too.
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ConfigError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut pointer = String::new();
         for seg in e.path().iter() {
@@ -237,6 +245,19 @@ impl StepConfig {
     pub fn info_for(name: &str) -> Option<&'static KindInfo> {
         StepConfig::ALL.iter().find(|k| k.name == name)
     }
+}
+
+/// The set ones among a config's optional templates, with their pointers, in the order
+/// given: `templates_of([("/note", self.note.as_ref()), ("/team", self.team.as_ref())])`.
+pub(crate) fn templates_of<'a, const N: usize>(
+    fields: [(&str, Option<&'a Template>); N],
+) -> Vec<(String, &'a Template)> {
+    fields.into_iter().filter_map(|(at, t)| t.map(|t| (at.to_owned(), t))).collect()
+}
+
+/// Serde's default for flags that are on unless the file turns them off.
+pub(crate) fn default_true() -> bool {
+    true
 }
 
 /// Renders a template for a step, turning an expression error into a failed run with a

@@ -1,7 +1,7 @@
 //! `update_tags`: adds and removes contact tags. Tag names take variables, so a flow can tag
 //! a contact with an answer (`lang-{{steps.ask_lang.answer}}`).
 
-use super::{render, KindInfo, PortSpec, StepKind};
+use super::{render, KindInfo, StepKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::machine::{Effect, StepContext, Transition};
 use crate::template::Template;
@@ -42,14 +42,6 @@ fn render_all(list: &[Template], field: &str, ctx: &StepContext<'_>) -> Result<V
 }
 
 impl StepKind for UpdateTags {
-    fn ports(&self) -> Vec<PortSpec> {
-        vec![PortSpec::optional("next", "Next")]
-    }
-
-    fn outputs(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn start(&self, ctx: &StepContext<'_>) -> Transition {
         let add = match render_all(&self.add, "add", ctx) {
             Ok(v) => v,
