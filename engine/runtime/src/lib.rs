@@ -93,10 +93,10 @@ use tokio::sync::{Mutex, Notify};
 /// run, visibly, and are journaled.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store failed (a statement, a connection, a migration); the store says whose fault
+    /// it was ([`store::Error::fault`]).
+    #[error(transparent)]
+    Db(store::Error),
     #[error("{0} not found")]
     NotFound(String),
     #[error("the workflow has errors")]
@@ -118,11 +118,18 @@ pub enum Error {
 impl From<store::Error> for Error {
     fn from(e: store::Error) -> Error {
         match e {
-            store::Error::Db(e) => Error::Db(e),
-            store::Error::Migrate(e) => Error::Migrate(e),
             store::Error::NotFound(what) => Error::NotFound(what),
             store::Error::Refused(why) => Error::Refused(why),
+            e => Error::Db(e),
         }
+    }
+}
+
+/// The batch files still run statements of their own (until they move to the store); their
+/// driver errors are the store's.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        Error::Db(store::Error::Db(e))
     }
 }
 
@@ -130,10 +137,7 @@ impl Error {
     /// Did the transaction lose a race with another process (a deadlock broken by
     /// PostgreSQL, a serialization failure)? Such work is simply tried again.
     pub fn is_contention(&self) -> bool {
-        match self {
-            Error::Db(sqlx::Error::Database(db)) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
-            _ => false,
-        }
+        matches!(self, Error::Db(e) if e.is_contention())
     }
 }
 
@@ -328,8 +332,6 @@ pub const QUEUE_BATCH_POSTGRES: i64 = 200;
 pub const OUTBOX_BATCH: i64 = 1000;
 /// Timers fired per transaction.
 pub const TIMER_BATCH: i64 = 1000;
-/// The advisory lock space (first key of the two-key form) of publishing a workflow.
-const WORKFLOW_LOCKS: i32 = 8;
 
 /// The PostgreSQL notification channel processes wake each other on.
 const NOTIFY_CHANNEL: &str = "switchboard";
@@ -436,19 +438,11 @@ impl Engine {
         let now = self.now_ms();
         let mut tx = self.begin().await?;
         if self.inner.backend == Backend::Sqlite {
-            sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
-                .execute(tx.conn())
-                .await?;
-            sqlx::query("DELETE FROM workers").execute(tx.conn()).await?;
+            store::outbox::free_all_leases(tx.conn()).await?;
+            store::peers::forget_all(tx.conn()).await?;
         }
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
-        sqlx::query("INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $4)")
-            .bind(&self.inner.worker)
-            .bind(host)
-            .bind(i64::from(std::process::id()))
-            .bind(now)
-            .execute(tx.conn())
-            .await?;
+        store::peers::register(tx.conn(), &self.inner.worker, &host, i64::from(std::process::id()), now).await?;
         tx.commit().await?;
         tracing::info!(worker = %self.inner.worker, backend = ?self.inner.backend, "engine process registered");
         Ok(())
@@ -476,7 +470,7 @@ impl Engine {
     async fn begin(&self) -> Result<WriteTx<'_>, Error> {
         self.check_alive()?;
         let guard = self.inner.write.lock().await;
-        let tx = self.inner.pool.begin_with(self.inner.backend.begin_statement()).await?;
+        let tx = store::begin(&self.inner.pool, self.inner.backend).await?;
         Ok(WriteTx { _guard: guard, tx })
     }
 
@@ -515,7 +509,7 @@ fn worker_id() -> String {
 /// A write transaction holding the writer lock.
 struct WriteTx<'e> {
     _guard: tokio::sync::MutexGuard<'e, ()>,
-    tx: sqlx::Transaction<'static, store::Db>,
+    tx: store::Tx,
 }
 
 impl WriteTx<'_> {
@@ -524,8 +518,7 @@ impl WriteTx<'_> {
     }
 
     async fn commit(self) -> Result<(), Error> {
-        self.tx.commit().await?;
-        Ok(())
+        Ok(store::commit(self.tx).await?)
     }
 }
 
@@ -591,16 +584,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
         if let Some(id) = &event.id {
-            let inserted = sqlx::query(
-                "INSERT INTO inbox (source, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(&event.source)
-            .bind(id)
-            .bind(batch.now_ms)
-            .execute(&mut *batch.conn)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
+            if !store::inbox::insert_one(batch.conn, &event.source, id, batch.now_ms).await? {
                 return Ok(Handled { duplicate: true, ..Handled::default() });
             }
         }
@@ -671,12 +655,7 @@ impl Engine {
         }
         let pool = self.inner.pool.clone();
         tokio::spawn(async move {
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)::text")
-                .bind(NOTIFY_CHANNEL)
-                .bind(what.as_str())
-                .fetch_one(&pool)
-                .await
-            {
+            if let Err(e) = store::peers::notify(&pool, NOTIFY_CHANNEL, what.as_str()).await {
                 tracing::debug!(error = %e, "could not notify other processes (they poll)");
             }
         });
@@ -687,11 +666,11 @@ impl Engine {
     async fn listen_to_peers(&self) {
         loop {
             let listener = async {
-                let mut listener = sqlx::postgres::PgListener::connect(self.inner.database_url.expose()).await?;
-                listener.listen(NOTIFY_CHANNEL).await?;
+                let mut listener =
+                    store::peers::Listener::listen(self.inner.database_url.expose(), NOTIFY_CHANNEL).await?;
                 loop {
-                    let note = listener.recv().await?;
-                    match note.payload() {
+                    let payload = listener.recv().await?;
+                    match payload.as_str() {
                         "queue" => self.inner.queue_wake.notify_one(),
                         "outbox" => self.inner.outbox_wake.notify_one(),
                         "workflows" => {
@@ -708,7 +687,7 @@ impl Engine {
                     }
                 }
                 #[allow(unreachable_code)]
-                Ok::<(), sqlx::Error>(())
+                Ok::<(), store::Error>(())
             };
             if let Err(e) = listener.await {
                 tracing::warn!(error = %e, "listening for other processes failed; polling meanwhile");
@@ -730,13 +709,8 @@ impl Engine {
     async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
-        let sql = format!(
-            "SELECT run_id, token, due_at FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2{}",
-            self.inner.backend.skip_locked()
-        );
-        let due: Vec<(i64, i64, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(batch.now_ms).bind(limit).fetch_all(&mut *batch.conn).await?;
-        for (run_id, token, due_at) in &due {
+        let due = store::timers::claim_due(batch.conn, self.inner.backend, batch.now_ms, limit).await?;
+        for store::timers::DueTimer { run_id, token, due_at } in &due {
             self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
             batch.work.push_back(advance::Work::Resume {
                 run_id: *run_id,
@@ -752,7 +726,7 @@ impl Engine {
 
     /// When the next timer is due, if any.
     pub async fn next_timer_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
-        let due: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.inner.pool).await?;
+        let due = store::timers::next_due(&self.inner.pool).await?;
         Ok(due.map(crate::clock::from_millis))
     }
 
@@ -776,29 +750,14 @@ impl Engine {
         let mut tx = self.begin().await?;
         let now = self.now_ms();
         let conn = tx.conn();
-        if self.inner.backend == Backend::Postgres {
-            // Processes publishing the same workflow at once (several starting with one
-            // `workflows/` folder) take turns, so versions are numbered without gaps or clashes.
-            sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))::text")
-                .bind(WORKFLOW_LOCKS)
-                .bind(&wf.id)
-                .fetch_one(&mut *conn)
-                .await?;
-        }
-        let current: Option<(Option<i64>, String)> =
-            sqlx::query_as("SELECT current_version, status FROM workflows WHERE id = $1")
-                .bind(&wf.id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let (current, status) = current.unzip();
+        // Processes publishing the same workflow at once (several starting with one
+        // `workflows/` folder) take turns, so versions are numbered without gaps or clashes.
+        store::workflows::lock_for_publishing(conn, self.inner.backend, &wf.id).await?;
+        let current = store::workflows::current(conn, &wf.id).await?;
+        let (current, status) = current.map(|c| (c.current_version, c.status)).unzip();
         let current = current.flatten();
         if let (true, Some(live)) = (keep_unchanged, current) {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT source FROM workflow_versions WHERE workflow_id = $1 AND version = $2")
-                    .bind(&wf.id)
-                    .bind(live)
-                    .fetch_optional(&mut *conn)
-                    .await?;
+            let stored = store::workflows::version_source(conn, &wf.id, live).await?;
             if stored.as_deref() == Some(source) {
                 drop(tx);
                 if status.as_deref() != Some("published") {
@@ -808,41 +767,15 @@ impl Engine {
             }
         }
         let version = current.unwrap_or(0) + 1;
-        sqlx::query(
-            "INSERT INTO workflows (id, name, status, draft, current_version, trigger_type, updated_at)
-             VALUES ($1, $2, 'published', $3, $4, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, status = 'published', draft = excluded.draft,
-                draft_revision = CASE WHEN workflows.draft = excluded.draft THEN workflows.draft_revision
-                                      ELSE workflows.draft_revision + 1 END,
-                current_version = excluded.current_version, trigger_type = excluded.trigger_type,
-                updated_at = excluded.updated_at",
-        )
-        .bind(&wf.id)
-        .bind(&wf.name)
-        .bind(source)
-        .bind(version)
-        .bind(wf.trigger.kind.name())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO workflow_versions (workflow_id, version, source, published_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&wf.id)
-        .bind(version)
-        .bind(source)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        // Keep the draft history in step (a publish of new text is also a save of the draft).
-        sqlx::query(
-            "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by)
-             SELECT id, draft_revision, draft, $1, 'publish' FROM workflows WHERE id = $2 ON CONFLICT DO NOTHING",
-        )
-        .bind(now)
-        .bind(&wf.id)
-        .execute(&mut *conn)
-        .await?;
+        let new = store::workflows::NewVersion {
+            id: &wf.id,
+            name: &wf.name,
+            source,
+            version,
+            trigger_type: wf.trigger.kind.name(),
+            now,
+        };
+        store::workflows::publish(conn, new).await?;
         schedule::on_publish(conn, &wf, self.inner.timezone, self.inner.clock.now()).await?;
         self.commit(tx).await?;
         self.inner.registry.set_live(&wf.id, version, wf.clone());
@@ -859,18 +792,9 @@ impl Engine {
         let Some(wf) = compiled.workflow else {
             return Err(Error::Invalid(compiled.diagnostics));
         };
-        let current: Option<(i64, String, String)> = sqlx::query_as(
-            "SELECT v.version, v.source, w.status FROM workflows w
-             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version WHERE w.id = $1",
-        )
-        .bind(&wf.id)
-        .fetch_optional(&self.inner.pool)
-        .await?;
-        if let Some((version, stored, _)) =
-            current.filter(|(_, stored, status)| stored == source && status == "published")
-        {
-            let _ = stored;
-            return Ok((wf.id.clone(), version, false));
+        let current = store::workflows::current_with_source(&self.inner.pool, &wf.id).await?;
+        if let Some(live) = current.filter(|live| live.source == source && live.status == "published") {
+            return Ok((wf.id.clone(), live.version, false));
         }
         let (id, version) = self.publish(source).await?;
         Ok((id, version, true))
@@ -881,34 +805,21 @@ impl Engine {
     pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
-        let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = $1 WHERE id = $2")
-            .bind(batch.now_ms)
-            .bind(workflow)
-            .execute(&mut *batch.conn)
-            .await?
-            .rows_affected();
-        if changed == 0 {
+        if !store::workflows::set_status(batch.conn, workflow, "stopped", batch.now_ms).await? {
             return Err(Error::NotFound(format!("workflow {workflow}")));
         }
         // Nothing new starts from here on, queued triggers included.
-        sqlx::query("DELETE FROM queued_triggers WHERE workflow_id = $1")
-            .bind(workflow)
-            .execute(&mut *batch.conn)
-            .await?;
+        store::workflows::drop_queued_triggers(batch.conn, workflow).await?;
         let mut ejected = 0;
         if eject {
-            let ids: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM runs WHERE workflow_id = $1 AND status IN ('running', 'waiting')")
-                    .bind(workflow)
-                    .fetch_all(&mut *batch.conn)
-                    .await?;
+            let ids = store::runs::under_way_of_workflow(batch.conn, workflow).await?;
             for id in ids {
                 let mut run = batch.cache.run(batch.conn, id).await?;
                 batch.end(&mut run, "cancelled", Some("the workflow was stopped".into())).await?;
                 ejected += 1;
             }
         }
-        sqlx::query("DELETE FROM schedules WHERE workflow_id = $1").bind(workflow).execute(&mut *batch.conn).await?;
+        store::schedules::delete(batch.conn, workflow).await?;
         batch.finish().await?;
         self.commit(tx).await?;
         self.inner.registry.remove_live(workflow);
@@ -926,17 +837,7 @@ impl Engine {
             CancelFilter::Workflow { workflow, version, status } => {
                 // The database must be current before it is asked by predicate.
                 batch.cache.flush(batch.conn, batch.now_ms).await?;
-                sqlx::query_scalar(
-                    "SELECT id FROM runs WHERE workflow_id = $1 AND ($2 IS NULL OR version = $3) AND ($4 IS NULL OR status = $5)
-                       AND status IN ('running', 'waiting')",
-                )
-                .bind(workflow)
-                .bind(version)
-                .bind(version)
-                .bind(status)
-                .bind(status)
-                .fetch_all(&mut *batch.conn)
-                .await?
+                store::runs::under_way_matching(batch.conn, workflow, *version, status.as_deref()).await?
             }
         };
         let mut cancelled = 0;
@@ -977,10 +878,7 @@ impl Engine {
             return Err(Error::Refused(format!("run {run_id} failed before its first step")));
         };
         let reused = self.retried_keys(&mut batch, &run, &step).await?;
-        let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_journal WHERE run_id = $1 AND kind = 'retry'")
-            .bind(run_id)
-            .fetch_one(&mut *batch.conn)
-            .await?;
+        let earlier = store::runs::retries(batch.conn, run_id).await?;
         let reason = run.last_error.take();
         run.status = "running".into();
         run.ended_at = None;
@@ -1010,16 +908,10 @@ impl Engine {
     ) -> Result<std::collections::BTreeMap<usize, String>, Error> {
         // Keys are `run:step:visit:seq:index` (advance.rs); the entry transition has the lowest seq.
         let prefix = format!("{}:{}:{}:", run.id, step, run.visit);
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT idempotency_key, status FROM outbox WHERE run_id = $1
-             UNION ALL SELECT idempotency_key, NULL FROM messages WHERE run_id = $1 AND idempotency_key IS NOT NULL",
-        )
-        .bind(run.id)
-        .fetch_all(&mut *batch.conn)
-        .await?;
+        let rows = store::outbox::effect_keys_of_run(batch.conn, run.id).await?;
         let mut found: Vec<(i64, usize, String, Option<String>)> = rows
             .into_iter()
-            .filter_map(|(key, status)| {
+            .filter_map(|store::outbox::EffectKey { idempotency_key: key, status }| {
                 let (seq, index) = key.strip_prefix(&prefix)?.split_once(':')?;
                 Some((seq.parse().ok()?, index.parse().ok()?, key, status))
             })
@@ -1037,11 +929,7 @@ impl Engine {
             if keys.contains_key(&index) {
                 continue;
             }
-            sqlx::query("DELETE FROM outbox WHERE idempotency_key = $1").bind(&key).execute(&mut *batch.conn).await?;
-            sqlx::query("UPDATE messages SET idempotency_key = NULL WHERE idempotency_key = $1")
-                .bind(&key)
-                .execute(&mut *batch.conn)
-                .await?;
+            store::outbox::give_up_key(batch.conn, &key).await?;
             keys.insert(index, key);
         }
         Ok(keys)
@@ -1049,20 +937,20 @@ impl Engine {
 
     /// A run with "why is it waiting".
     pub async fn run(&self, id: i64) -> Result<RunInfo, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         Ok(records::load_run(&mut conn, id).await?.into())
     }
 
     /// Every run of a contact, newest first.
     pub async fn runs_of_contact(&self, contact_id: i64) -> Result<Vec<RunInfo>, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let runs = records::load_runs_where(&mut conn, "contact_id = $1 ORDER BY id DESC", contact_id).await?;
         Ok(runs.into_iter().map(RunInfo::from).collect())
     }
 
     /// A run's journal.
     pub async fn journal(&self, run_id: i64) -> Result<Vec<records::JournalEntry>, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         records::load_journal(&mut conn, run_id).await.map_err(Error::from)
     }
 
