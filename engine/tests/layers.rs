@@ -45,6 +45,21 @@ const NEVER_SAID: &[(&str, &str, &str)] = &[
     ("channels/src", "axum", "`channels` uses `http`'s types, not axum's"),
     ("store/src", "runtime::", "`store` knows nothing above it"),
     ("store/src", "channels::", "`store` knows nothing above it"),
+    ("runtime/src", "sqlx", "`runtime` never names sqlx: SQL lives in the store"),
+];
+
+/// Files that may still say one of the words above, each with why. Shrink it; never grow it.
+const STILL_ALLOWED: &[(&str, &str, &str)] = &[
+    // The batch files are being rewritten (issue 17); their statements move to the store then.
+    ("runtime/src/advance.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/triggers.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/events.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/testchat.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/channel_rules.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/assign.rs", "sqlx", "batch file, statements not yet moved"),
+    ("runtime/src/batch/", "sqlx", "batch files, statements not yet moved"),
+    // `From<sqlx::Error>`, for the batch files' own statements; goes with them.
+    ("runtime/src/error.rs", "sqlx", "the batch files' driver errors"),
 ];
 
 fn metadata() -> Value {
@@ -116,6 +131,10 @@ fn no_layer_names_what_is_above_or_beside_it() {
         let files = rust_files(&engine.join(dir));
         assert!(!files.is_empty(), "no sources under engine/{dir}");
         for file in files {
+            let relative = file.strip_prefix(engine).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+            if STILL_ALLOWED.iter().any(|(path, w, _)| w == word && relative.starts_with(path)) {
+                continue;
+            }
             let text = std::fs::read_to_string(&file).expect("readable source");
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or_default();

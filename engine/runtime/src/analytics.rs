@@ -8,7 +8,6 @@
 use super::{Engine, Error};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::BTreeMap;
 use steps::machine::Next;
 use store::records::JournalEntry;
@@ -64,22 +63,13 @@ const LATEST_ERRORS: usize = 3;
 impl Engine {
     /// Per-step figures of a published version.
     pub async fn version_figures(&self, workflow: &str, version: i64) -> Result<VersionFigures, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let wf = self.inner.registry.get(&mut conn, workflow, version).await?;
         let mut steps: BTreeMap<String, StepFigures> =
             wf.steps.keys().map(|id| (id.clone(), StepFigures::default())).collect();
         let mut runs = BTreeMap::new();
-        let rows = sqlx::query(
-            "SELECT status, step, COUNT(*) AS n FROM runs WHERE workflow_id = $1 AND version = $2 GROUP BY status, step",
-        )
-        .bind(workflow)
-        .bind(version)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let step: Option<String> = row.try_get("step")?;
-            let n: i64 = row.try_get("n")?;
+        let rows = store::analytics::runs_by_status_and_step(&mut conn, workflow, version).await?;
+        for store::analytics::StepCount { status, step, n } in rows {
             *runs.entry(status.clone()).or_insert(0) += n;
             if let Some(figures) = step.and_then(|s| steps.get_mut(&s)) {
                 match status.as_str() {
@@ -90,14 +80,7 @@ impl Engine {
             }
         }
         // Every transition of the version's runs, read once: entries, ports, outcomes.
-        let rows = sqlx::query(
-            "SELECT j.run_id, j.step, j.visit, j.data FROM run_journal j JOIN runs r ON r.id = j.run_id
-             WHERE r.workflow_id = $1 AND r.version = $2 AND j.kind = 'transition' ORDER BY j.run_id, j.seq",
-        )
-        .bind(workflow)
-        .bind(version)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = store::analytics::transitions(&mut conn, workflow, version).await?;
         // A visit spans several transitions (a question asked, then answered): each run and
         // each (run, visit) is counted once per step.
         let mut entered: std::collections::BTreeSet<(i64, String)> = Default::default();
@@ -105,11 +88,10 @@ impl Engine {
         let mut ratings: BTreeMap<String, (f64, i64)> = BTreeMap::new();
         let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for row in rows {
-            let run_id: i64 = row.try_get("run_id")?;
-            let Some(step) = row.try_get::<Option<String>, _>("step")? else { continue };
-            let visit: i64 = row.try_get::<Option<i64>, _>("visit")?.unwrap_or(0);
-            let data: String = row.try_get("data")?;
-            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let run_id = row.run_id;
+            let Some(step) = row.step else { continue };
+            let visit: i64 = row.visit.unwrap_or(0);
+            let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
             let Some(figures) = steps.get_mut(&step) else { continue };
             if entered.insert((run_id, step.clone())) {
                 figures.runs += 1;

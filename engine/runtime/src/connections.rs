@@ -10,9 +10,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::Pool;
 
-/// id, kind, name, api_base, settings, secrets, created_at, updated_at.
-type ConnectionRow = (String, String, String, String, String, String, i64, i64);
-
 /// The associated-data prefix a connection's secrets are sealed with (`channel:<id>`).
 pub const SEAL_CONTEXT: &str = "channel:";
 
@@ -42,13 +39,19 @@ impl Connections {
 
     /// Reads every connection from the store.
     pub async fn load(&self, pool: &Pool) -> Result<(), Error> {
-        let rows: Vec<ConnectionRow> = sqlx::query_as(
-            "SELECT id, kind, name, api_base, settings, secrets, created_at, updated_at FROM channel_connections",
-        )
-        .fetch_all(pool)
-        .await?;
+        let rows = store::channel_connections::all(pool).await?;
         let mut by_id = HashMap::new();
-        for (id, kind, name, api_base, settings, secrets, created_at, updated_at) in rows {
+        for row in rows {
+            let store::channel_connections::ConnectionRow {
+                id,
+                kind,
+                name,
+                api_base,
+                settings,
+                secrets,
+                created_at,
+                updated_at,
+            } = row;
             let Some(kind) = Kind::parse(&kind) else {
                 tracing::warn!(connection = %id, %kind, "skipping a connection of an unknown kind");
                 continue;
@@ -70,29 +73,24 @@ impl Connections {
     pub async fn save(&self, pool: &Pool, conn: &Connection) -> Result<(), Error> {
         let keys = self.keys.as_ref().ok_or(crate::keyring::Error::NoKey)?;
         let secrets = keys.seal_text(&format!("{SEAL_CONTEXT}{}", conn.id), &conn.secrets_json())?;
-        sqlx::query(
-            "INSERT INTO channel_connections (id, kind, name, api_base, settings, secrets, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_base = excluded.api_base,
-                 settings = excluded.settings, secrets = excluded.secrets, updated_at = excluded.updated_at",
-        )
-        .bind(&conn.id)
-        .bind(conn.kind.as_str())
-        .bind(&conn.name)
-        .bind(&conn.api_base)
-        .bind(Value::Object(conn.settings.clone()).to_string())
-        .bind(secrets)
-        .bind(conn.created_at)
-        .bind(conn.updated_at)
-        .execute(pool)
-        .await?;
+        let row = store::channel_connections::ConnectionRow {
+            id: conn.id.clone(),
+            kind: conn.kind.as_str().to_owned(),
+            name: conn.name.clone(),
+            api_base: conn.api_base.clone(),
+            settings: Value::Object(conn.settings.clone()).to_string(),
+            secrets,
+            created_at: conn.created_at,
+            updated_at: conn.updated_at,
+        };
+        store::channel_connections::upsert(pool, &row).await?;
         self.load(pool).await
     }
 
     /// Removes a connection; `false` when there was none.
     pub async fn delete(&self, pool: &Pool, id: &str) -> Result<bool, Error> {
-        let gone = sqlx::query("DELETE FROM channel_connections WHERE id = $1").bind(id).execute(pool).await?;
+        let gone = store::channel_connections::delete(pool, id).await?;
         self.load(pool).await?;
-        Ok(gone.rows_affected() > 0)
+        Ok(gone)
     }
 }

@@ -36,32 +36,23 @@ pub struct DeadLetterPage {
     pub next: Option<i64>,
 }
 
-type Row = (i64, String, Option<String>, String, String, i64, i64);
-
 impl Engine {
     /// Dead letters, newest first: at most `limit`, those older than `before` (the id the
     /// previous page ended at) when given.
     pub async fn dead_letters(&self, limit: i64, before: Option<i64>) -> Result<DeadLetterPage, Error> {
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, source, event_id, body, error, attempts, failed_at FROM event_failures
-             WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit + 1)
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let rows = store::dead_letters::page(&self.inner.pool, before.unwrap_or(i64::MAX), limit + 1).await?;
         let more = rows.len() as i64 > limit;
         let items: Vec<DeadLetter> = rows
             .into_iter()
             .take(limit.max(0) as usize)
-            .map(|(id, source, event_id, body, reason, attempts, failed_at)| DeadLetter {
-                id,
-                source,
-                event_id,
-                reason,
-                payload: serde_json::from_str(&body).unwrap_or(Value::String(body)),
-                attempts,
-                failed_at: from_millis(failed_at).to_rfc3339(),
+            .map(|r| DeadLetter {
+                id: r.id,
+                source: r.source,
+                event_id: r.event_id,
+                reason: r.error,
+                payload: serde_json::from_str(&r.body).unwrap_or(Value::String(r.body)),
+                attempts: r.attempts,
+                failed_at: from_millis(r.failed_at).to_rfc3339(),
             })
             .collect();
         let next = if more { items.last().map(|d| d.id) } else { None };
@@ -73,30 +64,16 @@ impl Engine {
     /// retry is a deliberate second try of the same event.
     pub async fn retry_dead_letter(&self, id: i64) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let row: Option<(String, Option<String>, String, Option<String>)> =
-            sqlx::query_as("SELECT source, event_id, body, verified FROM event_failures WHERE id = $1")
-                .bind(id)
-                .fetch_optional(tx.conn())
-                .await?;
-        let Some((source, event_id, body, verified)) = row else {
+        let row = store::dead_letters::event(tx.conn(), id).await?;
+        let Some(store::dead_letters::EventRow { source, event_id, body, verified }) = row else {
             return Err(Error::NotFound(format!("dead letter {id}")));
         };
         let contact_key = serde_json::from_str::<EventKind>(&body)
             .ok()
             .and_then(|kind| kind.contact().map(super::queue::contact_key));
-        sqlx::query(
-            "INSERT INTO event_queue (source, event_id, body, received_at, contact_key, verified)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&source)
-        .bind(&event_id)
-        .bind(&body)
-        .bind(self.now_ms())
-        .bind(contact_key)
-        .bind(verified)
-        .execute(tx.conn())
-        .await?;
-        sqlx::query("DELETE FROM event_failures WHERE id = $1").bind(id).execute(tx.conn()).await?;
+        let event = store::queue::NewEvent { source: source.clone(), event_id, body, contact_key, verified };
+        store::queue::insert(tx.conn(), self.inner.backend, &[event], self.now_ms()).await?;
+        store::dead_letters::delete(tx.conn(), id).await?;
         self.commit(tx).await?;
         tracing::info!(dead_letter = id, %source, "dead letter queued again");
         self.inner.queue_wake.notify_one();
@@ -107,9 +84,7 @@ impl Engine {
     /// Removes a dead letter for good.
     pub async fn discard_dead_letter(&self, id: i64) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let removed =
-            sqlx::query("DELETE FROM event_failures WHERE id = $1").bind(id).execute(tx.conn()).await?.rows_affected();
-        if removed == 0 {
+        if !store::dead_letters::delete(tx.conn(), id).await? {
             return Err(Error::NotFound(format!("dead letter {id}")));
         }
         self.commit(tx).await?;
@@ -119,7 +94,8 @@ impl Engine {
 
     /// How many dead letters there are and when the oldest failed (ms), for the metrics.
     pub(super) async fn dead_letter_stats(&self) -> Result<(i64, Option<i64>), Error> {
-        Ok(sqlx::query_as("SELECT COUNT(*), MIN(failed_at) FROM event_failures").fetch_one(&self.inner.pool).await?)
+        let stats = store::dead_letters::stats(&self.inner.pool).await?;
+        Ok((stats.count, stats.oldest))
     }
 
     /// Which of these contact ids name no contact (so intake can refuse events for them).
@@ -129,13 +105,7 @@ impl Engine {
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(400) {
-            let mut q = store::Sql::new(self.inner.backend, "SELECT id FROM contacts WHERE id IN (");
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            q.push(")");
-            let found: Vec<i64> = q.build_query_scalar().fetch_all(&self.inner.pool).await?;
+            let found = store::records::existing_contacts(&self.inner.pool, self.inner.backend, chunk).await?;
             unknown.extend(chunk.iter().filter(|id| !found.contains(id)));
         }
         Ok(unknown)
@@ -144,10 +114,7 @@ impl Engine {
     /// Is this workflow published and not stopped (so events can start it)? Asked of the
     /// store, which every process shares, rather than of this process's registry.
     pub async fn is_live(&self, workflow: &str) -> Result<bool, Error> {
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM workflows WHERE id = $1")
-            .bind(workflow)
-            .fetch_optional(&self.inner.pool)
-            .await?;
+        let status = store::workflows::status(&self.inner.pool, workflow).await?;
         Ok(status.as_deref() == Some("published"))
     }
 }

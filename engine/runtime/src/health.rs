@@ -79,23 +79,11 @@ impl Engine {
     /// The age of the oldest work waiting in the store (a query per kind, each on an index).
     pub async fn backlog(&self) -> Result<Backlog, Error> {
         let now = self.now_ms();
-        let oldest_event: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(received_at) FROM event_queue").fetch_one(&self.inner.pool).await?;
-        let oldest_timer: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.inner.pool).await?;
+        let oldest_event = store::queue::oldest_received(&self.inner.pool).await?;
+        let oldest_timer = store::timers::next_due(&self.inner.pool).await?;
         // Due, not in flight, and not held back behind an earlier message to the same contact
         // that is in flight or backing off (those wait by design; see `claim_outbox`).
-        let oldest_outbox: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(next_attempt_at) FROM outbox o
-             WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-               AND NOT (kind = 'message' AND EXISTS (
-                   SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
-                     AND e.contact_id = o.contact_id AND e.id < o.id
-                     AND (e.next_attempt_at > $1 OR e.lease_until >= $1)))",
-        )
-        .bind(now)
-        .fetch_one(&self.inner.pool)
-        .await?;
+        let oldest_outbox = store::outbox::oldest_claimable(&self.inner.pool, now).await?;
         let seconds = |since: Option<i64>| since.map(|t| (now - t).max(0) as f64 / 1000.0).unwrap_or(0.0);
         Ok(Backlog {
             oldest_queued_event_seconds: seconds(oldest_event),

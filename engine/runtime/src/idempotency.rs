@@ -33,10 +33,6 @@ impl Claimed {
     }
 }
 
-/// A stored key: fingerprint, answer status and body (none yet while claimed), created and
-/// claimed at.
-type KeyRow = (String, Option<i64>, Option<String>, i64, i64);
-
 /// What a request with an idempotency key is to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -56,34 +52,16 @@ impl Engine {
     pub async fn claim_idempotency_key(&self, token_id: i64, key: &str, fingerprint: &str) -> Result<Claim, Error> {
         let now = self.now_ms();
         let expired = now - KEY_RETENTION.as_millis() as i64;
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(expired)
-            .execute(&self.inner.pool)
-            .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (token_id, idempotency_key, fingerprint, created_at, claimed_at)
-             VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(token_id)
-        .bind(key)
-        .bind(fingerprint)
-        .bind(now)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
+        let pool = &self.inner.pool;
+        store::idempotency::forget_before(pool, expired).await?;
+        if store::idempotency::claim_new(pool, token_id, key, fingerprint, now).await? {
             return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
         }
-        let row: Option<KeyRow> = sqlx::query_as(
-            "SELECT fingerprint, status, body, created_at, claimed_at FROM idempotency_keys
-             WHERE token_id = $1 AND idempotency_key = $2",
-        )
-        .bind(token_id)
-        .bind(key)
-        .fetch_optional(&self.inner.pool)
-        .await?;
+        let row = store::idempotency::get(pool, token_id, key).await?;
         // Released between the insert and the read: the next try claims it.
-        let Some((stored, status, body, created_at, claimed_at)) = row else { return Ok(Claim::InProgress) };
+        let Some(store::idempotency::KeyRow { fingerprint: stored, status, body, created_at, claimed_at }) = row else {
+            return Ok(Claim::InProgress);
+        };
         if stored != fingerprint {
             return Ok(Claim::Mismatch);
         }
@@ -95,18 +73,8 @@ impl Engine {
             return Ok(Claim::InProgress);
         }
         // One taker only: the update matches the claim time it read.
-        let taken = sqlx::query(
-            "UPDATE idempotency_keys SET claimed_at = $1
-             WHERE token_id = $2 AND idempotency_key = $3 AND status IS NULL AND claimed_at = $4",
-        )
-        .bind(now)
-        .bind(token_id)
-        .bind(key)
-        .bind(claimed_at)
-        .execute(&self.inner.pool)
-        .await?
-        .rows_affected();
-        Ok(if taken == 1 {
+        let taken = store::idempotency::take_over(pool, token_id, key, claimed_at, now).await?;
+        Ok(if taken {
             tracing::warn!(token_id, key, "an idempotency key's unanswered claim was taken over");
             Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at })
         } else {
@@ -116,23 +84,11 @@ impl Engine {
 
     /// Records the answer to a claimed request.
     pub async fn record_idempotent_answer(&self, claim: &Claimed, status: u16, body: &str) -> Result<(), Error> {
-        sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idempotency_key = $4")
-            .bind(i64::from(status))
-            .bind(body)
-            .bind(claim.token_id)
-            .bind(&claim.key)
-            .execute(&self.inner.pool)
-            .await?;
-        Ok(())
+        Ok(store::idempotency::answer(&self.inner.pool, claim.token_id, &claim.key, i64::from(status), body).await?)
     }
 
     /// Gives a claim up (the request failed on the server's side): a retry may act.
     pub async fn release_idempotency_key(&self, claim: &Claimed) -> Result<(), Error> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE token_id = $1 AND idempotency_key = $2 AND status IS NULL")
-            .bind(claim.token_id)
-            .bind(&claim.key)
-            .execute(&self.inner.pool)
-            .await?;
-        Ok(())
+        Ok(store::idempotency::release(&self.inner.pool, claim.token_id, &claim.key).await?)
     }
 }

@@ -6,19 +6,7 @@ use super::listing::{Page, MAX_PAGE};
 use super::{Engine, Error};
 use crate::clock::from_millis;
 use serde_json::{json, Value};
-use sqlx::Row;
 use store::records::{self, Agent, Contact};
-
-/// Which conversations (`v`) the agent bound to `$1` may see: those assigned to them, those
-/// of their teams, and unassigned ones outside any team. A conversation routed to the
-/// `sales` queue is the sales team's, not everyone's.
-const VISIBLE_TO_AGENT: &str = "(v.assignee_id = $1
-      OR v.team IN (SELECT team_id FROM agent_teams WHERE agent_id = $1)
-      OR (v.assignee_id IS NULL AND v.team IS NULL))";
-
-/// Joins each contact `c` to its latest conversation `v` (none yet: `v.id IS NULL`).
-const LATEST_CONVERSATION: &str =
-    "LEFT JOIN conversations v ON v.id = (SELECT MAX(id) FROM conversations WHERE contact_id = c.id)";
 
 /// Which conversations an inbox lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +49,7 @@ impl Engine {
     pub async fn contact(&self, id: i64) -> Result<Value, Error> {
         let (contact, verified) = {
             // One connection at a time: an in-memory database has exactly one.
-            let mut conn = self.inner.pool.acquire().await?;
+            let mut conn = store::acquire(&self.inner.pool).await?;
             let contact = records::load_contacts(&mut conn, &[id])
                 .await?
                 .pop()
@@ -85,27 +73,17 @@ impl Engine {
 
     /// Contacts, newest first (not the editor's test-chat contacts), `limit` after the contact
     /// `after`; with `visible_to`, only those whose latest conversation that agent may see (see
-    /// [`VISIBLE_TO_AGENT`]).
+    /// [`store::conversations::VISIBLE_TO_AGENT`]: assigned to them, their teams', or unassigned outside any team).
     pub async fn contacts(
         &self,
         limit: i64,
         after: Option<i64>,
         visible_to: Option<&str>,
     ) -> Result<Page<Value, i64>, Error> {
-        let sql = format!(
-            "SELECT c.id FROM contacts c {LATEST_CONVERSATION}
-             WHERE c.test_workflow IS NULL AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
-               AND ($3 IS NULL OR c.id < $3)
-             ORDER BY c.id DESC LIMIT $2"
-        );
-        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(visible_to)
-            .bind(limit.clamp(1, MAX_PAGE) + 1)
-            .bind(after)
-            .fetch_all(&self.inner.pool)
+        let ids = store::conversations::contact_ids(&self.inner.pool, visible_to, after, limit.clamp(1, MAX_PAGE) + 1)
             .await?;
         let page = Page::cut(ids, limit, |id| *id);
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let mut contacts = records::load_contacts(&mut conn, &page.items).await?;
         contacts.sort_by_key(|c| std::cmp::Reverse(c.id));
         Ok(Page { items: contacts.iter().map(Contact::to_view).collect(), next: page.next })
@@ -118,7 +96,7 @@ impl Engine {
     }
 
     /// The transcript as `visible_to` (an agent; `None`: everyone) may read it: only the
-    /// messages and notes of conversations [visible](VISIBLE_TO_AGENT) to that agent, and
+    /// messages and notes of conversations [visible](store::conversations::VISIBLE_TO_AGENT) to that agent, and
     /// the contact's lines outside any conversation. Seeing a contact's latest conversation
     /// is no licence to read its earlier ones with another team.
     pub async fn transcript_for(&self, contact_id: i64, visible_to: Option<&str>) -> Result<Vec<Value>, Error> {
@@ -134,43 +112,30 @@ impl Engine {
         limit: i64,
         after: Option<i64>,
     ) -> Result<Page<Value, i64>, Error> {
-        let sql = format!(
-            "SELECT m.id, m.conversation_id, m.direction, m.sender, m.channel, m.text, m.body, m.status, m.error,
-                    m.created_at
-             FROM messages m LEFT JOIN conversations v ON v.id = m.conversation_id
-             WHERE m.contact_id = $2 AND ($1 IS NULL OR v.id IS NULL OR {VISIBLE_TO_AGENT})
-               AND ($3 IS NULL OR m.id > $3)
-             ORDER BY m.id LIMIT $4"
-        );
         let everything = limit > MAX_PAGE;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(visible_to)
-            .bind(contact_id)
-            .bind(after)
-            .bind(if everything { i64::MAX } else { limit.max(1) + 1 })
-            .fetch_all(&self.inner.pool)
-            .await?;
-        let lines = rows
-            .iter()
+        let limit_rows = if everything { i64::MAX } else { limit.max(1) + 1 };
+        let rows =
+            store::conversations::transcript(&self.inner.pool, contact_id, visible_to, after, limit_rows).await?;
+        let lines: Vec<Value> = rows
+            .into_iter()
             .map(|r| {
-                let body: String = r.try_get("body")?;
-                let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                Ok(json!({
-                    "id": r.try_get::<i64, _>("id")?,
-                    "conversation_id": r.try_get::<Option<i64>, _>("conversation_id")?,
-                    "direction": r.try_get::<String, _>("direction")?,
-                    "sender": r.try_get::<String, _>("sender")?,
-                    "channel": r.try_get::<Option<String>, _>("channel")?,
-                    "text": r.try_get::<Option<String>, _>("text")?,
+                let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+                json!({
+                    "id": r.id,
+                    "conversation_id": r.conversation_id,
+                    "direction": r.direction,
+                    "sender": r.sender,
+                    "channel": r.channel,
+                    "text": r.text,
                     "quick_replies": body.get("quick_replies").cloned().unwrap_or(Value::Null),
                     "kind": body.get("kind").cloned().unwrap_or(Value::Null),
                     "expects": body.get("expects").cloned().unwrap_or(Value::Null),
-                    "status": r.try_get::<String, _>("status")?,
-                    "error": r.try_get::<Option<String>, _>("error")?,
-                    "at": from_millis(r.try_get("created_at")?).to_rfc3339(),
-                }))
+                    "status": r.status,
+                    "error": r.error,
+                    "at": from_millis(r.created_at).to_rfc3339(),
+                })
             })
-            .collect::<Result<Vec<Value>, Error>>()?;
+            .collect();
         if everything {
             return Ok(Page { items: lines, next: None });
         }
@@ -178,18 +143,10 @@ impl Engine {
     }
 
     /// Whether the agent may see (and work) the contact: its latest conversation is
-    /// [visible](VISIBLE_TO_AGENT) to them, or it has none yet.
+    /// [visible](store::conversations::VISIBLE_TO_AGENT) to them, or it has none yet.
     pub async fn agent_may_see_contact(&self, contact_id: i64, agent_id: &str) -> Result<bool, Error> {
-        let sql = format!(
-            "SELECT CASE WHEN v.id IS NULL OR {VISIBLE_TO_AGENT} THEN 1 ELSE 0 END FROM contacts c {LATEST_CONVERSATION}
-             WHERE c.id = $2"
-        );
-        let visible: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(agent_id)
-            .bind(contact_id)
-            .fetch_optional(&self.inner.pool)
-            .await?;
-        visible.map(|v| v != 0).ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
+        let visible = store::conversations::agent_may_see_contact(&self.inner.pool, contact_id, agent_id).await?;
+        visible.ok_or_else(|| Error::NotFound(format!("contact {contact_id}")))
     }
 
     /// Conversations for an inbox (test chats are not agents' work, nor open conversations a
@@ -203,50 +160,32 @@ impl Engine {
         limit: i64,
         after: Option<(i64, i64)>,
     ) -> Result<Page<Value, (i64, i64)>, Error> {
-        const RANK: &str = "CASE v.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
-        let sql = format!(
-            "SELECT v.id, v.contact_id, v.status, v.channel, v.assignee_id, v.team, v.priority, v.opened_at, v.closed_at,
-                    c.name, c.first_name, {RANK} AS rank,
-                    (SELECT text FROM messages m WHERE m.conversation_id = v.id AND m.direction IN ('in', 'out') ORDER BY m.id DESC LIMIT 1) AS last_text
-             FROM conversations v JOIN contacts c ON c.id = v.contact_id
-             WHERE v.status = $2 AND c.test_workflow IS NULL
-               AND ($3 IS NULL OR ($3 = 'unassigned' AND v.assignee_id IS NULL) OR v.assignee_id = $3)
-               AND ($4 IS NULL OR v.team = $4)
-               AND (v.bot_run_id IS NULL OR v.status <> 'open')
-               AND ($1 IS NULL OR {VISIBLE_TO_AGENT})
-               AND ($5 IS NULL OR {RANK} > $5 OR ({RANK} = $5 AND v.id < $6))
-             ORDER BY {RANK}, v.id DESC
-             LIMIT $7"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(filter.visible_to)
-            .bind(filter.status)
-            .bind(filter.assignee)
-            .bind(filter.team)
-            .bind(after.map(|a| a.0))
-            .bind(after.map(|a| a.1))
-            .bind(limit.clamp(1, MAX_PAGE) + 1)
-            .fetch_all(&self.inner.pool)
-            .await?;
-        let rows = rows
-            .iter()
+        let store_filter = store::conversations::InboxFilter {
+            status: filter.status,
+            assignee: filter.assignee,
+            team: filter.team,
+            visible_to: filter.visible_to,
+        };
+        let rows =
+            store::conversations::inbox(&self.inner.pool, store_filter, after, limit.clamp(1, MAX_PAGE) + 1).await?;
+        let rows: Vec<(i64, Value)> = rows
+            .into_iter()
             .map(|r| {
-                let rank: i64 = r.try_get("rank")?;
                 let row = json!({
-                    "id": r.try_get::<i64, _>("id")?,
-                    "contact_id": r.try_get::<i64, _>("contact_id")?,
-                    "contact_name": r.try_get::<Option<String>, _>("name")?.or(r.try_get::<Option<String>, _>("first_name")?),
-                    "status": r.try_get::<String, _>("status")?,
-                    "channel": r.try_get::<Option<String>, _>("channel")?,
-                    "assignee_id": r.try_get::<Option<String>, _>("assignee_id")?,
-                    "team": r.try_get::<Option<String>, _>("team")?,
-                    "priority": r.try_get::<String, _>("priority")?,
-                    "opened_at": from_millis(r.try_get("opened_at")?).to_rfc3339(),
-                    "last_text": r.try_get::<Option<String>, _>("last_text")?,
+                    "id": r.id,
+                    "contact_id": r.contact_id,
+                    "contact_name": r.name.or(r.first_name),
+                    "status": r.status,
+                    "channel": r.channel,
+                    "assignee_id": r.assignee_id,
+                    "team": r.team,
+                    "priority": r.priority,
+                    "opened_at": from_millis(r.opened_at).to_rfc3339(),
+                    "last_text": r.last_text,
                 });
-                Ok((rank, row))
+                (r.rank, row)
             })
-            .collect::<Result<Vec<(i64, Value)>, Error>>()?;
+            .collect();
         let page = Page::cut(rows, limit, |(rank, row)| (*rank, row["id"].as_i64().unwrap_or_default()));
         Ok(page.map(|(_, row)| row))
     }
@@ -256,15 +195,7 @@ impl Engine {
     /// requests that agent could take: for them by name, for one of their teams, or for the
     /// whole workspace.
     pub async fn assignment_queue(&self, visible_to: Option<&str>) -> Result<Vec<QueuedContact>, Error> {
-        let rows = sqlx::query(
-            "SELECT r.id, r.contact_id, r.workflow_id, r.step, r.wait_data, r.waiting_since, r.due_at,
-                    c.name, c.first_name
-             FROM runs r JOIN contacts c ON c.id = r.contact_id
-             WHERE r.status = 'waiting' AND r.wait_kind = 'agent' AND c.test_workflow IS NULL
-             ORDER BY r.waiting_since, r.id LIMIT 500",
-        )
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let rows = store::conversations::assignment_queue(&self.inner.pool).await?;
         // An agent token whose agent is gone sees only what anyone could take.
         let viewer = match visible_to {
             Some(id) => Some(self.agents().await?.into_iter().find(|a| a.id == id).unwrap_or_else(|| Agent {
@@ -281,9 +212,8 @@ impl Engine {
         };
         let now = crate::clock::to_millis(self.inner.clock.now());
         let mut queued = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let wait_data: String = r.try_get("wait_data")?;
-            let request: steps::machine::AssignRequest = match serde_json::from_str(&wait_data) {
+        for r in rows {
+            let request: steps::machine::AssignRequest = match serde_json::from_str(&r.wait_data) {
                 Ok(request) => request,
                 Err(_) => continue,
             };
@@ -299,19 +229,19 @@ impl Engine {
                     continue;
                 }
             }
-            let since: i64 = r.try_get::<Option<i64>, _>("waiting_since")?.unwrap_or(now);
+            let since: i64 = r.waiting_since.unwrap_or(now);
             queued.push(QueuedContact {
-                run_id: r.try_get("id")?,
-                contact_id: r.try_get("contact_id")?,
-                contact_name: r.try_get::<Option<String>, _>("name")?.or(r.try_get::<Option<String>, _>("first_name")?),
-                workflow_id: r.try_get("workflow_id")?,
-                step: r.try_get("step")?,
+                run_id: r.id,
+                contact_id: r.contact_id,
+                contact_name: r.name.or(r.first_name),
+                workflow_id: r.workflow_id,
+                step: r.step,
                 team: request.team,
                 agent: request.agent,
                 online_only: request.online_only,
                 waiting_since: from_millis(since).to_rfc3339(),
                 waited_seconds: (now - since).max(0) / 1000,
-                due_at: r.try_get::<Option<i64>, _>("due_at")?.map(|t| from_millis(t).to_rfc3339()),
+                due_at: r.due_at.map(|t| from_millis(t).to_rfc3339()),
             });
         }
         Ok(queued)
@@ -319,28 +249,17 @@ impl Engine {
 
     /// The contact at an address on a channel, if there is one.
     pub async fn contact_by_address(&self, channel: &str, address: &str) -> Result<Option<i64>, Error> {
-        Ok(sqlx::query_scalar("SELECT contact_id FROM contact_addresses WHERE channel = $1 AND address = $2")
-            .bind(channel)
-            .bind(address)
-            .fetch_optional(&self.inner.pool)
-            .await?)
+        Ok(store::conversations::contact_by_address(&self.inner.pool, channel, address).await?)
     }
 
     /// Whether the contact has an address on the simulator channel (and is no test chat).
     pub async fn is_simulator_contact(&self, contact_id: i64) -> Result<bool, Error> {
-        let found: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
-             WHERE a.contact_id = $1 AND a.channel = 'simulator' AND c.test_workflow IS NULL",
-        )
-        .bind(contact_id)
-        .fetch_one(&self.inner.pool)
-        .await?;
-        Ok(found > 0)
+        Ok(store::conversations::is_simulator_contact(&self.inner.pool, contact_id).await?)
     }
 
     /// Every agent with teams, online status and open-conversation count.
     pub async fn agents(&self) -> Result<Vec<Agent>, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         records::load_agents(&mut conn).await.map_err(Error::from)
     }
 }

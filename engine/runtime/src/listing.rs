@@ -5,7 +5,6 @@
 
 use super::{Engine, Error};
 use crate::clock::from_millis;
-use sqlx::Row;
 
 /// The most items one page holds.
 pub const MAX_PAGE: i64 = 1000;
@@ -104,67 +103,48 @@ impl Engine {
         limit: i64,
         after: Option<i64>,
     ) -> Result<Page<RunRow, i64>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, workflow_id, version, contact_id, status, step, wait_kind, due_at, last_error, created_at
-             FROM runs
-             WHERE ($1 IS NULL OR workflow_id = $1) AND ($2 IS NULL OR version = $2) AND ($3 IS NULL OR contact_id = $3)
-               AND ($4 IS NULL OR status = $4) AND ($5 = 1 OR version > 0) AND ($6 IS NULL OR id < $6)
-             ORDER BY id DESC LIMIT $7",
-        )
-        .bind(filter.workflow.as_deref())
-        .bind(filter.version)
-        .bind(filter.contact)
-        .bind(filter.status.map(RunStatus::as_str))
-        .bind(i64::from(filter.test))
-        .bind(after)
-        .bind(limit.clamp(1, MAX_PAGE) + 1)
-        .fetch_all(&self.inner.pool)
-        .await?;
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Ok(RunRow {
-                    id: r.try_get("id")?,
-                    workflow_id: r.try_get("workflow_id")?,
-                    version: r.try_get("version")?,
-                    contact_id: r.try_get("contact_id")?,
-                    status: r.try_get("status")?,
-                    step: r.try_get("step")?,
-                    waiting_for: r.try_get("wait_kind")?,
-                    due_at: r.try_get::<Option<i64>, _>("due_at")?.map(|t| from_millis(t).to_rfc3339()),
-                    last_error: r.try_get("last_error")?,
-                    created_at: from_millis(r.try_get("created_at")?).to_rfc3339(),
-                })
+        let f = store::runs::ListFilter {
+            workflow: filter.workflow.as_deref(),
+            version: filter.version,
+            contact: filter.contact,
+            status: filter.status.map(RunStatus::as_str),
+            test: filter.test,
+        };
+        let rows = store::runs::list(&self.inner.pool, f, after, limit.clamp(1, MAX_PAGE) + 1).await?;
+        let rows: Vec<RunRow> = rows
+            .into_iter()
+            .map(|r| RunRow {
+                id: r.id,
+                workflow_id: r.workflow_id,
+                version: r.version,
+                contact_id: r.contact_id,
+                status: r.status,
+                step: r.step,
+                waiting_for: r.wait_kind,
+                due_at: r.due_at.map(|t| from_millis(t).to_rfc3339()),
+                last_error: r.last_error,
+                created_at: from_millis(r.created_at).to_rfc3339(),
             })
-            .collect::<Result<Vec<_>, Error>>()?;
+            .collect();
         Ok(Page::cut(rows, limit, |r| r.id))
     }
 
     /// API tokens in the order they were made, `limit` after the token `after`.
     pub async fn list_tokens(&self, limit: i64, after: Option<i64>) -> Result<Page<TokenRow, i64>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens
-             WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit.clamp(1, MAX_PAGE) + 1)
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let rows = store::tokens::list(&self.inner.pool, after, limit.clamp(1, MAX_PAGE) + 1).await?;
         let time = |ms: Option<i64>| ms.map(|ms| from_millis(ms).to_rfc3339());
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Ok(TokenRow {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    role: r.try_get("role")?,
-                    agent_id: r.try_get("agent_id")?,
-                    created_at: time(r.try_get("created_at")?),
-                    last_used_at: time(r.try_get("last_used_at")?),
-                    revoked_at: time(r.try_get("revoked_at")?),
-                })
+        let rows: Vec<TokenRow> = rows
+            .into_iter()
+            .map(|r| TokenRow {
+                id: r.id,
+                name: r.name,
+                role: r.role,
+                agent_id: r.agent_id,
+                created_at: time(r.created_at),
+                last_used_at: time(r.last_used_at),
+                revoked_at: time(r.revoked_at),
             })
-            .collect::<Result<Vec<_>, Error>>()?;
+            .collect();
         Ok(Page::cut(rows, limit, |t| t.id))
     }
 }

@@ -170,23 +170,14 @@ impl Engine {
     /// The metrics in Prometheus' text format.
     pub async fn metrics(&self) -> Result<String, Error> {
         let m = &self.inner.metrics;
-        let by_status: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM runs GROUP BY status").fetch_all(&self.inner.pool).await?;
+        let by_status = store::runs::count_by_status(&self.inner.pool).await?;
         for status in ["running", "waiting", "completed", "failed", "cancelled", "exited"] {
-            let n = by_status.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);
+            let n = by_status.iter().find(|r| r.status == status).map(|r| r.count).unwrap_or(0);
             m.runs.get_or_create(&vec![("status".to_owned(), status.to_owned())]).set(n);
         }
         let now = self.now_ms();
-        let (queued, timers, outbox): (i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM event_queue),
-                    (SELECT COUNT(*) FROM timers WHERE due_at <= $1),
-                    (SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2)",
-        )
-        .bind(now)
-        .bind(now)
-        .fetch_one(&self.inner.pool)
-        .await?;
-        for (what, n) in [("events", queued), ("timers", timers), ("outbox", outbox)] {
+        let ready = store::backlog::ready(&self.inner.pool, now).await?;
+        for (what, n) in [("events", ready.events), ("timers", ready.timers), ("outbox", ready.outbox)] {
             m.ready.get_or_create(&vec![("queue".to_owned(), what.to_owned())]).set(n);
         }
         let (dead, oldest) = self.dead_letter_stats().await?;

@@ -7,7 +7,6 @@ use super::advance::{Batch, Expect, Work};
 use super::{Engine, Error};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 use steps::machine::{HttpRequest, Input, Outcome};
 
 /// Record outcomes once this many have arrived (or when nothing else is in flight).
@@ -299,20 +298,19 @@ impl Engine {
         let rows = self.claim_outbox(limit, kind).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let payload: String = r.try_get("payload")?;
             let p = Pending {
-                id: r.try_get("id")?,
-                run_id: r.try_get("run_id")?,
-                kind: r.try_get("kind")?,
-                key: r.try_get("idempotency_key")?,
-                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                awaited: r.try_get("awaited")?,
-                token: r.try_get("token")?,
-                attempts: r.try_get("attempts")?,
-                epoch: r.try_get("lease_epoch")?,
-                progress: r.try_get("progress")?,
+                id: r.id,
+                run_id: r.run_id,
+                kind: r.kind,
+                key: r.idempotency_key,
+                payload: serde_json::from_str(&r.payload).unwrap_or(Value::Null),
+                awaited: r.awaited,
+                token: r.token,
+                attempts: r.attempts,
+                epoch: r.lease_epoch,
+                progress: r.progress,
             };
-            out.push((p, r.try_get("contact_id")?));
+            out.push((p, r.contact_id));
         }
         Ok(out)
     }
@@ -321,37 +319,14 @@ impl Engine {
     /// until `lease_until` (renewed by the heartbeat while we perform it). Rows leased by a
     /// process that stopped renewing are due again once their lease has run out. On
     /// PostgreSQL, rows another process is claiming at this moment are skipped, not waited for.
-    async fn claim_outbox(&self, limit: i64, kind: Option<&str>) -> Result<Vec<sqlx::any::AnyRow>, Error> {
+    async fn claim_outbox(&self, limit: i64, kind: Option<&str>) -> Result<Vec<store::outbox::LeasedRow>, Error> {
         let now = self.now_ms();
-        // A contact's messages go out in order: a row waits while an earlier message to the
-        // same contact is still pending and backing off after a failure, or is in flight
-        // (leased, perhaps by another process).
-        let sql = format!(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2, lease_epoch = lease_epoch + 1
-             WHERE id IN (
-               SELECT id FROM outbox o
-               WHERE status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
-                 AND ($5 = '' OR kind = $5)
-                 AND NOT (kind = 'message' AND EXISTS (
-                     SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.kind = 'message'
-                       AND e.contact_id = o.contact_id AND e.id < o.id
-                       AND (e.next_attempt_at > $3 OR e.lease_until >= $3)))
-               ORDER BY id LIMIT $4{})
-             RETURNING id, run_id, contact_id, kind, idempotency_key, payload, awaited, token, attempts, lease_epoch, progress",
-            self.inner.backend.skip_locked()
-        );
         let mut tx = self.begin().await?;
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&self.inner.worker)
-            .bind(now + LEASE_MS)
-            .bind(now)
-            .bind(limit)
-            .bind(kind.unwrap_or_default())
-            .fetch_all(tx.conn())
-            .await?;
+        let worker = &self.inner.worker;
+        let kind = kind.unwrap_or_default();
+        let rows =
+            store::outbox::claim(tx.conn(), self.inner.backend, worker, now, now + LEASE_MS, limit, kind).await?;
         tx.commit().await?;
-        // RETURNING does not promise an order; messages to one contact must keep theirs.
-        rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
         Ok(rows)
     }
 
@@ -361,28 +336,10 @@ impl Engine {
     pub async fn renew_and_reap_leases(&self) -> Result<u64, Error> {
         let now = self.now_ms();
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND status = 'pending' AND lease_until >= $3",
-        )
-        .bind(now + LEASE_MS)
-        .bind(&self.inner.worker)
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
-        sqlx::query("UPDATE workers SET heartbeat_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&self.inner.worker)
-            .execute(tx.conn())
-            .await?;
-        let freed = sqlx::query(
-            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL
-             WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until < $1",
-        )
-        .bind(now)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1").bind(now - 3 * LEASE_MS).execute(tx.conn()).await?;
+        store::outbox::renew_leases(tx.conn(), &self.inner.worker, now, now + LEASE_MS).await?;
+        store::peers::heartbeat(tx.conn(), &self.inner.worker, now).await?;
+        let freed = store::outbox::free_expired_leases(tx.conn(), now).await?;
+        store::peers::forget_silent(tx.conn(), now - 3 * LEASE_MS).await?;
         tx.commit().await?;
         if freed > 0 {
             tracing::warn!(freed, "took over outbox rows whose process stopped renewing its lease");
@@ -434,22 +391,9 @@ impl Engine {
     /// ran out, so that process records it), and ends the leases of the others. The rows
     /// stay locked until the transaction commits, so nobody claims them in between.
     async fn fence(&self, conn: &mut store::Conn, results: &[(Pending, Done)]) -> Result<Vec<usize>, Error> {
-        let mut kept = std::collections::HashSet::new();
-        for chunk in results.chunks(200) {
-            let mut q = store::Sql::new(
-                self.inner.backend,
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = ",
-            );
-            q.push_bind(self.inner.worker.clone()).push(" AND (");
-            let mut sep = q.separated(" OR ");
-            for (p, _) in chunk {
-                sep.push("(id = ").push_bind_unseparated(p.id);
-                sep.push_unseparated(" AND lease_epoch = ").push_bind_unseparated(p.epoch).push_unseparated(")");
-            }
-            q.push(") RETURNING id");
-            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
-            kept.extend(ids);
-        }
+        let leases: Vec<(i64, i64)> = results.iter().map(|(p, _)| (p.id, p.epoch)).collect();
+        let kept: std::collections::HashSet<i64> =
+            store::outbox::fence(conn, self.inner.backend, &self.inner.worker, &leases).await?.into_iter().collect();
         let mut out = Vec::with_capacity(results.len());
         for (i, (p, _)) in results.iter().enumerate() {
             if kept.contains(&p.id) {
@@ -488,16 +432,8 @@ impl Engine {
                 Done::Retry { reason, progress } => {
                     // Exponential backoff: 1s, 2s, 4s, ... up to about two minutes.
                     let delay = 1000_i64 << p.attempts.clamp(0, 7);
-                    sqlx::query(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, progress = $3
-                         WHERE id = $4",
-                    )
-                    .bind(now + delay)
-                    .bind(reason)
-                    .bind(progress.max(&p.progress))
-                    .bind(p.id)
-                    .execute(&mut *batch.conn)
-                    .await?;
+                    let progress = *progress.max(&p.progress);
+                    store::outbox::retry_at(batch.conn, p.id, now + delay, reason, progress).await?;
                     tracing::info!(outbox = p.id, attempt = p.attempts + 1, %reason, "delivery will be retried");
                     self.inner.metrics.effect_retries.inc();
                     continue;
@@ -507,17 +443,8 @@ impl Engine {
                     Outcome::Sent { message_id: external_id.clone() }
                 }
                 Done::Failed { reason } => {
-                    sqlx::query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, done_at = $2 WHERE id = $3")
-                        .bind(reason)
-                        .bind(now)
-                        .bind(p.id)
-                        .execute(&mut *batch.conn)
-                        .await?;
-                    sqlx::query("UPDATE messages SET status = 'failed', error = $1 WHERE idempotency_key = $2")
-                        .bind(reason)
-                        .bind(&p.key)
-                        .execute(&mut *batch.conn)
-                        .await?;
+                    store::outbox::mark_dead(batch.conn, p.id, reason, now).await?;
+                    store::messages::set_status_by_key(batch.conn, &p.key, "failed", reason).await?;
                     tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
                     super::channel_rules::give_back_quota(batch.conn, std::slice::from_ref(&p.payload)).await?;
                     Outcome::SendFailed { reason: reason.clone() }
@@ -531,21 +458,9 @@ impl Engine {
                     // may resend it (`Engine::resend_unknown`). The run goes on as if it was
                     // sent: a send that timed out after going out has reached the contact far
                     // more often than not.
-                    sqlx::query(
-                        "UPDATE outbox SET status = 'unknown', attempts = attempts + 1, last_error = $1, progress = $2,
-                           done_at = $3 WHERE id = $4",
-                    )
-                    .bind(reason)
-                    .bind(progress.max(&p.progress))
-                    .bind(now)
-                    .bind(p.id)
-                    .execute(&mut *batch.conn)
-                    .await?;
-                    sqlx::query("UPDATE messages SET status = 'unknown', error = $1 WHERE idempotency_key = $2")
-                        .bind(reason)
-                        .bind(&p.key)
-                        .execute(&mut *batch.conn)
-                        .await?;
+                    let progress = *progress.max(&p.progress);
+                    store::outbox::mark_unknown(batch.conn, p.id, reason, progress, now).await?;
+                    store::messages::set_status_by_key(batch.conn, &p.key, "unknown", reason).await?;
                     tracing::warn!(outbox = p.id, %reason, "the message may or may not have reached the contact; not resent");
                     Outcome::Sent { message_id: UNKNOWN_MESSAGE_ID.into() }
                 }
@@ -567,37 +482,15 @@ impl Engine {
         }
         // Successes are marked in bulk: one statement for the outbox, one for the messages.
         for chunk in delivered.chunks(400) {
-            let mut q = store::Sql::new(
-                self.inner.backend,
-                "UPDATE outbox SET status = 'done', attempts = attempts + 1, done_at = ",
-            );
-            q.push_bind(now).push(" WHERE id IN (");
-            let mut sep = q.separated(", ");
-            for (p, _) in chunk {
-                sep.push_bind(p.id);
-            }
-            q.push(")");
-            q.build().execute(&mut *batch.conn).await?;
+            let ids: Vec<i64> = chunk.iter().map(|(p, _)| p.id).collect();
+            store::outbox::mark_done(batch.conn, self.inner.backend, &ids, now).await?;
             let messages: Vec<(&str, &str)> =
                 chunk.iter().filter_map(|(p, id)| Some((p.key.as_str(), (*id)?))).collect();
             if messages.is_empty() {
                 continue;
             }
             // The channel's id is kept so its delivery and read statuses find the message.
-            let mut q = store::Sql::new(
-                self.inner.backend,
-                "UPDATE messages SET status = 'sent', external_id = CASE idempotency_key",
-            );
-            for (key, id) in &messages {
-                q.push(" WHEN ").push_bind(key.to_string()).push(" THEN ").push_bind(id.to_string());
-            }
-            q.push(" END WHERE idempotency_key IN (");
-            let mut sep = q.separated(", ");
-            for (key, _) in &messages {
-                sep.push_bind(key.to_string());
-            }
-            q.push(")");
-            q.build().execute(&mut *batch.conn).await?;
+            store::messages::mark_sent(batch.conn, self.inner.backend, &messages).await?;
             // Only connected channels report statuses (not the simulator or the webhook channel).
             let ids: Vec<String> = chunk
                 .iter()
@@ -624,28 +517,9 @@ impl Engine {
         let not_found = || Error::NotFound(format!("message {message_id} with an unknown delivery"));
         let now = self.now_ms();
         let mut tx = self.begin().await?;
-        let key: Option<String> = sqlx::query_scalar(
-            "SELECT idempotency_key FROM messages WHERE id = $1 AND direction = 'out' AND status = 'unknown'",
-        )
-        .bind(message_id)
-        .fetch_optional(tx.conn())
-        .await?
-        .flatten();
-        let key = key.ok_or_else(not_found)?;
-        let outbox: Option<i64> = sqlx::query_scalar(
-            "UPDATE outbox SET status = 'pending', awaited = 0, next_attempt_at = $1, done_at = NULL,
-               lease_owner = NULL, lease_until = NULL
-             WHERE idempotency_key = $2 AND status = 'unknown' RETURNING id",
-        )
-        .bind(now)
-        .bind(&key)
-        .fetch_optional(tx.conn())
-        .await?;
-        let outbox = outbox.ok_or_else(not_found)?;
-        sqlx::query("UPDATE messages SET status = 'pending', error = NULL WHERE id = $1")
-            .bind(message_id)
-            .execute(tx.conn())
-            .await?;
+        let key = store::messages::unknown_outbound_key(tx.conn(), message_id).await?.ok_or_else(not_found)?;
+        let outbox = store::outbox::requeue_unknown(tx.conn(), &key, now).await?.ok_or_else(not_found)?;
+        store::messages::set_pending(tx.conn(), message_id).await?;
         self.commit(tx).await?;
         tracing::info!(message = message_id, outbox, "a message whose delivery was unknown is sent again, as asked");
         self.inner.outbox_wake.notify_one();
@@ -654,9 +528,7 @@ impl Engine {
 
     /// When the next outbox row is due, if any.
     pub async fn next_outbox_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
-        let due: Option<i64> = sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.inner.pool)
-            .await?;
+        let due = store::outbox::next_due(&self.inner.pool).await?;
         Ok(due.map(crate::clock::from_millis))
     }
 
@@ -699,9 +571,5 @@ fn redact_outcome(outcome: Outcome, secrets: &[String]) -> Outcome {
 pub(super) async fn installation_id(pool: &store::Pool) -> Result<String, Error> {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| Error::Refused(format!("no randomness for the installation id: {e}")))?;
-    sqlx::query("INSERT INTO settings (name, value) VALUES ('installation_id', $1) ON CONFLICT (name) DO NOTHING")
-        .bind(format!("sb{}", hex::encode(random)))
-        .execute(pool)
-        .await?;
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = 'installation_id'").fetch_one(pool).await?)
+    Ok(store::settings::installation_id(pool, &format!("sb{}", hex::encode(random))).await?)
 }

@@ -308,12 +308,7 @@ impl Engine {
     /// When the next row backing off after a failure is due (rows due now are claimed as soon
     /// as there is room, which a finished job announces).
     async fn next_outbox_retry(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending' AND next_attempt_at > $1",
-        )
-        .bind(self.now_ms())
-        .fetch_one(&self.inner.pool)
-        .await?;
+        let due = store::outbox::next_retry(&self.inner.pool, self.now_ms()).await?;
         Ok(due.map(crate::clock::from_millis))
     }
 }

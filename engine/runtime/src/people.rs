@@ -28,42 +28,26 @@ impl Engine {
     pub async fn upsert_agent(&self, agent: &AgentSpec) -> Result<(), Error> {
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
-        sqlx::query(
-            "INSERT INTO agents (id, name, email, online, max_open) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, online = excluded.online,
-                max_open = excluded.max_open",
-        )
-        .bind(&agent.id)
-        .bind(&agent.name)
-        .bind(agent.email.as_deref().map(str::trim).filter(|email| !email.is_empty()))
-        .bind(i64::from(agent.online))
-        .bind(agent.max_open)
-        .execute(&mut *batch.conn)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict {
+        let row = store::agents::AgentRow {
+            id: &agent.id,
+            name: &agent.name,
+            email: agent.email.as_deref().map(str::trim).filter(|email| !email.is_empty()),
+            online: agent.online,
+            max_open: agent.max_open,
+        };
+        store::agents::upsert(batch.conn, row).await.map_err(|e| match e.is_unique_violation() {
+            true => Error::Conflict {
                 message: format!(
                     "another agent already has the email {:?}",
                     agent.email.as_deref().unwrap_or_default()
                 ),
                 details: serde_json::Value::Null,
             },
-            _ => Error::from(e),
+            false => Error::from(e),
         })?;
-        sqlx::query("DELETE FROM agent_teams WHERE agent_id = $1").bind(&agent.id).execute(&mut *batch.conn).await?;
-        let teams: std::collections::BTreeSet<&String> = agent.teams.iter().collect();
-        for team in teams {
-            sqlx::query("INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(team)
-                .bind(team)
-                .execute(&mut *batch.conn)
-                .await?;
-            sqlx::query("INSERT INTO agent_teams (agent_id, team_id) VALUES ($1, $2)")
-                .bind(&agent.id)
-                .bind(team)
-                .execute(&mut *batch.conn)
-                .await?;
-        }
+        let teams: std::collections::BTreeSet<&str> = agent.teams.iter().map(String::as_str).collect();
+        let teams: Vec<&str> = teams.into_iter().collect();
+        store::agents::set_teams(batch.conn, &agent.id, &teams).await?;
         batch.agents_changed = true;
         // Concluded, not just finished: what the queue assigned to a newly available agent is
         // announced live, so consoles see the conversation move.
@@ -76,13 +60,7 @@ impl Engine {
     pub async fn set_agent_online(&self, id: &str, online: bool) -> Result<(), Error> {
         let mut tx = self.begin().await?;
         let mut batch = Batch::new(self, tx.conn());
-        let changed = sqlx::query("UPDATE agents SET online = $1 WHERE id = $2")
-            .bind(i64::from(online))
-            .bind(id)
-            .execute(&mut *batch.conn)
-            .await?
-            .rows_affected();
-        if changed == 0 {
+        if !store::agents::set_online(batch.conn, id, online).await? {
             return Err(Error::NotFound(format!("agent {id}")));
         }
         batch.agents_changed = online;

@@ -11,13 +11,8 @@ use super::advance::Batch;
 use super::events::{ContactRef, Event, EventKind, Identifier};
 use super::{Engine, Error, WriteTx};
 use std::collections::HashSet;
-use store::{Conn, Sql};
-
-/// The advisory lock space (first key of the two-key form) of contacts' queued events.
-const EVENT_KEY_LOCKS: i32 = 7;
-
-/// Rows per multi-row statement.
-const CHUNK: usize = 400;
+use store::queue::QueuedRow;
+use store::{Conn, Fault};
 
 /// How long a sender's event id is remembered, so that a redelivery within it is recognised
 /// as a duplicate. Channels redeliver for hours to days (Meta retries webhooks for up to 7
@@ -66,20 +61,12 @@ impl Engine {
         };
         let mut tx = self.begin().await?;
         let now = self.now_ms();
-        let mut fresh: HashSet<(String, String)> = HashSet::new();
         let with_ids: Vec<(&str, &str)> =
             events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
-        for chunk in with_ids.chunks(CHUNK) {
-            let mut q = Sql::new(self.inner.backend, "INSERT INTO inbox (source, event_id, received_at) ");
-            q.push_values(chunk.iter(), |mut b, (source, id)| {
-                b.push_bind(*source).push_bind(*id).push_bind(now);
-            });
-            q.push(" ON CONFLICT DO NOTHING RETURNING source, event_id");
-            let inserted: Vec<(String, String)> = q.build_query_as().fetch_all(tx.conn()).await?;
-            fresh.extend(inserted);
-        }
+        let mut fresh: HashSet<(String, String)> =
+            store::inbox::insert_new(tx.conn(), self.inner.backend, &with_ids, now).await?.into_iter().collect();
         let mut out = Vec::with_capacity(events.len());
-        let mut queued: Vec<(&Event, String, Option<String>)> = Vec::with_capacity(events.len());
+        let mut queued: Vec<store::queue::NewEvent> = Vec::with_capacity(events.len());
         for event in events {
             let accept = match &event.id {
                 // The first occurrence takes the fresh slot; a repeat in the same call is a duplicate.
@@ -92,25 +79,17 @@ impl Engine {
                     true => None,
                     false => Some(serde_json::to_string(&event.verified).map_err(|e| Error::Refused(e.to_string()))?),
                 };
-                queued.push((event, body, verified));
+                queued.push(store::queue::NewEvent {
+                    source: event.source.clone(),
+                    event_id: event.id.clone(),
+                    body,
+                    contact_key: event.kind.contact().map(contact_key),
+                    verified,
+                });
             }
             out.push(Accepted { duplicate: !accept });
         }
-        for chunk in queued.chunks(CHUNK) {
-            let mut q = Sql::new(
-                self.inner.backend,
-                "INSERT INTO event_queue (source, event_id, body, received_at, contact_key, verified) ",
-            );
-            q.push_values(chunk.iter(), |mut b, (event, body, verified)| {
-                b.push_bind(event.source.clone())
-                    .push_bind(event.id.clone())
-                    .push_bind(body.clone())
-                    .push_bind(now)
-                    .push_bind(event.kind.contact().map(contact_key))
-                    .push_bind(verified.clone());
-            });
-            q.build().execute(tx.conn()).await?;
-        }
+        store::queue::insert(tx.conn(), self.inner.backend, &queued, now).await?;
         self.commit(tx).await?;
         self.inner.queue_wake.notify_one();
         self.notify_peers(super::Wake::Queue);
@@ -124,15 +103,7 @@ impl Engine {
         let mut forgotten = 0;
         loop {
             let mut tx = self.begin().await?;
-            let done = sqlx::query(
-                "DELETE FROM inbox WHERE (source, event_id) IN
-                     (SELECT source, event_id FROM inbox WHERE received_at < $1 LIMIT $2)",
-            )
-            .bind(cutoff)
-            .bind(PRUNE_PAGE)
-            .execute(tx.conn())
-            .await?
-            .rows_affected();
+            let done = store::inbox::prune(tx.conn(), cutoff, PRUNE_PAGE).await?;
             self.commit(tx).await?;
             forgotten += done;
             if done < PRUNE_PAGE as u64 {
@@ -151,60 +122,17 @@ impl Engine {
         self.retry_contention(|| self.process_queue_once(limit)).await
     }
 
-    /// Claims queued events for this transaction. SQLite (one process) takes them in order.
-    /// On PostgreSQL, processes share the queue by contact: among the oldest events, this
-    /// transaction takes the advisory lock of up to `limit` contacts that no other process
-    /// holds (`pg_try_advisory_xact_lock`, never waiting) and claims those contacts' events
-    /// (and events about no contact) with `FOR UPDATE SKIP LOCKED`. A contact's events are
-    /// so handled in order and by one process at a time; a process that dies releases its
-    /// locks and claims with its transaction.
+    /// Claims queued events for this transaction (by contact on PostgreSQL; see
+    /// `store::queue::claim`).
     async fn claim_events(&self, conn: &mut Conn, limit: i64) -> Result<Vec<QueuedRow>, Error> {
-        let rows = match self.inner.backend {
-            store::Backend::Sqlite => {
-                sqlx::query_as("SELECT id, source, event_id, body, verified, contact_key, attempts FROM event_queue ORDER BY id LIMIT $1")
-                    .bind(limit)
-                    .fetch_all(&mut *conn)
-                    .await?
-            }
-            store::Backend::Postgres => {
-                sqlx::query_as(
-                    "WITH window_ AS MATERIALIZED (
-                         SELECT id, contact_key FROM event_queue ORDER BY id LIMIT $1),
-                     mine AS MATERIALIZED (
-                         SELECT contact_key FROM (
-                             SELECT contact_key, MIN(id) AS first FROM window_ WHERE contact_key IS NOT NULL
-                             GROUP BY contact_key ORDER BY first) AS keys
-                         WHERE pg_try_advisory_xact_lock($2, hashtext(contact_key)) LIMIT $3)
-                     SELECT e.id, e.source, e.event_id, e.body, e.verified, e.contact_key, e.attempts FROM event_queue e
-                     WHERE e.id IN (SELECT id FROM window_ w
-                                    WHERE w.contact_key IS NULL OR w.contact_key IN (SELECT contact_key FROM mine))
-                     ORDER BY e.id FOR UPDATE SKIP LOCKED",
-                )
-                .bind(limit * 4)
-                .bind(EVENT_KEY_LOCKS)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?
-            }
-        };
-        Ok(rows)
+        Ok(store::queue::claim(conn, self.inner.backend, limit).await?)
     }
 
     /// Claims these events again (after a rolled-back attempt released them); those another
     /// process took meanwhile are left out.
     async fn reclaim_events(&self, conn: &mut Conn, rows: &[Queued]) -> Result<HashSet<i64>, Error> {
-        let mut out = HashSet::new();
-        for chunk in rows.chunks(CHUNK) {
-            let mut q = Sql::new(self.inner.backend, "SELECT id FROM event_queue WHERE id IN (");
-            let mut sep = q.separated(", ");
-            for row in chunk {
-                sep.push_bind(row.id);
-            }
-            q.push(")").push(self.inner.backend.skip_locked());
-            let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await?;
-            out.extend(ids);
-        }
-        Ok(out)
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        Ok(store::queue::reclaim(conn, self.inner.backend, &ids).await?.into_iter().collect())
     }
 
     async fn process_queue_once(&self, limit: i64) -> Result<usize, Error> {
@@ -236,7 +164,7 @@ impl Engine {
                 // Rolled back now, not when the connection is next used: until then its row
                 // and contact locks would make the reclaim below skip every one of these events.
                 let WriteTx { _guard: guard, tx: inner } = tx;
-                if let Err(rollback) = inner.rollback().await {
+                if let Err(rollback) = store::rollback(inner).await {
                     tracing::warn!(error = %rollback, "rolling back the failed batch failed");
                 }
                 drop(guard);
@@ -246,15 +174,7 @@ impl Engine {
                 self.apply_one_by_one(tx.conn(), &queued).await?
             }
         };
-        for chunk in done.chunks(CHUNK) {
-            let mut q = Sql::new(self.inner.backend, "DELETE FROM event_queue WHERE id IN (");
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            q.push(")");
-            q.build().execute(tx.conn()).await?;
-        }
+        store::queue::delete(tx.conn(), self.inner.backend, &done).await?;
         let committed = self.commit(tx).await;
         let changes = std::mem::take(&mut *self.pending_live());
         committed?;
@@ -329,7 +249,7 @@ impl Engine {
                     continue;
                 }
             };
-            sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
+            store::queue::savepoint(conn).await?;
             let mut batch = Batch::new(self, &mut *conn);
             let result = async {
                 batch.apply_event(kind.clone(), verified).await?;
@@ -340,7 +260,7 @@ impl Engine {
             let changes = batch.cache.changes();
             let e = match result {
                 Ok(()) => {
-                    sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+                    store::queue::release_savepoint(conn).await?;
                     wake_outbox |= outbox;
                     wake_timers |= timers;
                     self.announce_later(changes);
@@ -354,10 +274,10 @@ impl Engine {
                 return Err(e);
             }
             // If even the rollback fails, the connection is gone: the original error says why.
-            if sqlx::query("ROLLBACK TO SAVEPOINT event").execute(&mut *conn).await.is_err() {
+            if store::queue::rollback_to_savepoint(conn).await.is_err() {
                 return Err(e);
             }
-            sqlx::query("RELEASE SAVEPOINT event").execute(&mut *conn).await?;
+            store::queue::release_savepoint(conn).await?;
             let attempts = q.attempts + 1;
             if blamed == Blame::Event {
                 // Refused at once: only earlier tries that failed for an unclear reason count.
@@ -370,12 +290,7 @@ impl Engine {
             } else {
                 tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), attempts,
                     error = %e, "event failed; it is tried again, and the contact's later events wait behind it");
-                sqlx::query("UPDATE event_queue SET attempts = $1, last_error = $2 WHERE id = $3")
-                    .bind(attempts)
-                    .bind(scrub(&e.to_string()))
-                    .bind(q.id)
-                    .execute(&mut *conn)
-                    .await?;
+                store::queue::record_attempt(conn, q.id, attempts, &scrub(&e.to_string())).await?;
                 if let Some(key) = q.contact_key.as_deref() {
                     held_back.insert(key);
                 }
@@ -388,19 +303,17 @@ impl Engine {
     async fn dead_letter(&self, conn: &mut Conn, q: &Queued, reason: &str) -> Result<(), Error> {
         tracing::warn!(source = %q.source, event = q.event_id.as_deref().unwrap_or(""), error = %reason,
             "event moved to the dead letters");
-        sqlx::query(
-            "INSERT INTO event_failures (source, event_id, body, error, failed_at, verified, attempts)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&q.source)
-        .bind(&q.event_id)
-        .bind(&q.body)
-        .bind(scrub(reason))
-        .bind(self.now_ms())
-        .bind(&q.verified)
-        .bind(q.attempts)
-        .execute(&mut *conn)
-        .await?;
+        let error = scrub(reason);
+        let letter = store::dead_letters::NewDeadLetter {
+            source: &q.source,
+            event_id: q.event_id.as_deref(),
+            body: &q.body,
+            error: &error,
+            failed_at: self.now_ms(),
+            verified: q.verified.as_deref(),
+            attempts: q.attempts,
+        };
+        store::dead_letters::insert(conn, letter).await?;
         Ok(())
     }
 
@@ -416,13 +329,9 @@ impl Engine {
 
     /// Events waiting to be processed.
     pub async fn queue_depth(&self) -> Result<i64, Error> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(&self.inner.pool).await?)
+        Ok(store::queue::depth(&self.inner.pool).await?)
     }
 }
-
-/// A claimed `event_queue` row: id, source, sender's id, body, verified identifiers (JSON),
-/// contact key, attempts so far.
-type QueuedRow = (i64, String, Option<String>, String, Option<String>, Option<String>, i64);
 
 /// Tries of an event that fails for a reason neither its own nor the connection's before it
 /// is moved to the dead letters.
@@ -446,7 +355,7 @@ struct Queued {
 /// rule is processed the same way on both backends instead of failing forever.
 fn parse_rows(rows: Vec<QueuedRow>) -> Vec<Queued> {
     rows.into_iter()
-        .map(|(id, source, event_id, body, verified, contact_key, attempts)| {
+        .map(|QueuedRow { id, source, event_id, body, verified, contact_key, attempts }| {
             let identifiers = match &verified {
                 Some(v) => serde_json::from_str::<Vec<Identifier>>(v),
                 None => Ok(Vec::new()),
@@ -495,36 +404,12 @@ fn blame(e: &Error, backend: store::Backend) -> Blame {
         Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } | Error::Field(_) => {
             Blame::Event
         }
-        Error::Crashed | Error::Migrate(_) => Blame::Infrastructure,
-        Error::Db(sqlx::Error::Database(db)) => {
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            match backend {
-                store::Backend::Postgres => match code.get(..2).unwrap_or("") {
-                    "22" | "23" => Blame::Event,
-                    // Connection, contention, resources, operator intervention, system,
-                    // transaction state, internal errors.
-                    "08" | "40" | "53" | "57" | "58" | "25" | "XX" => Blame::Infrastructure,
-                    _ => Blame::Attempt,
-                },
-                store::Backend::Sqlite => match code.parse::<i64>().map(|c| c & 0xff) {
-                    // SQLITE_TOOBIG, SQLITE_CONSTRAINT (any), SQLITE_MISMATCH, SQLITE_RANGE.
-                    Ok(18 | 19 | 20 | 25) => Blame::Event,
-                    // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
-                    Ok(5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 26) => Blame::Infrastructure,
-                    _ => Blame::Attempt,
-                },
-            }
-        }
-        Error::Db(
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Configuration(_),
-        ) => Blame::Infrastructure,
-        // Decoding a row, an encoding problem: something about this event's data.
-        Error::Db(_) => Blame::Attempt,
+        Error::Crashed => Blame::Infrastructure,
+        Error::Db(db) => match db.fault(backend) {
+            Some(Fault::Data) => Blame::Event,
+            Some(Fault::Infrastructure) => Blame::Infrastructure,
+            // A decoding problem, an unclassified error: something about this event's data.
+            Some(Fault::Unknown) | None => Blame::Attempt,
+        },
     }
 }

@@ -2,7 +2,6 @@
 //! runs finish on the version they started on, so old versions are loaded on demand.
 
 use super::Error;
-use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use steps::CompiledWorkflow;
@@ -32,17 +31,8 @@ pub(super) async fn compile_stored(id: &str, version: i64, source: &str) -> Resu
 impl Registry {
     /// Loads every published workflow's current version.
     pub async fn load(&self, pool: &Pool) -> Result<(), Error> {
-        let rows = sqlx::query(
-            "SELECT w.id, w.current_version, v.source FROM workflows w
-             JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version
-             WHERE w.status = 'published'",
-        )
-        .fetch_all(pool)
-        .await?;
-        for row in rows {
-            let id: String = row.try_get("id")?;
-            let version: i64 = row.try_get("current_version")?;
-            let source: String = row.try_get("source")?;
+        for row in store::workflows::live_sources(pool).await? {
+            let (id, version, source) = (row.id, row.current_version, row.source);
             let wf = compile_stored(&id, version, &source).await?;
             self.set_live(&id, version, wf);
         }
@@ -52,17 +42,14 @@ impl Registry {
     /// Makes the live set what the store says, for workflows published or stopped by another
     /// process sharing the store. Versions already compiled are reused.
     pub async fn refresh(&self, pool: &Pool) -> Result<(), Error> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT id, current_version FROM workflows WHERE status = 'published'")
-                .fetch_all(pool)
-                .await?;
+        let rows = store::workflows::live_versions(pool).await?;
         let mut live = BTreeMap::new();
-        for (id, version) in rows {
+        for store::workflows::LiveVersion { id, current_version: version } in rows {
             let known = self.read().versions.get(&(id.clone(), version)).cloned();
             let wf = match known {
                 Some(wf) => wf,
                 None => {
-                    let mut conn = pool.acquire().await?;
+                    let mut conn = store::acquire(pool).await?;
                     self.get(&mut conn, &id, version).await?
                 }
             };
@@ -90,15 +77,7 @@ impl Registry {
             return Ok(wf.clone());
         }
         // A negative version is a test-chat snapshot: session `-version`'s copy of the draft.
-        let sql = if version < 0 {
-            "SELECT source FROM test_sessions WHERE workflow_id = $1 AND contact_id = -$2"
-        } else {
-            "SELECT source FROM workflow_versions WHERE workflow_id = $1 AND version = $2"
-        };
-        let source: String = sqlx::query_scalar(sql)
-            .bind(id)
-            .bind(version)
-            .fetch_optional(&mut *c)
+        let source = store::workflows::source_of_version(c, id, version)
             .await?
             .ok_or_else(|| Error::NotFound(format!("workflow {id} v{version}")))?;
         let wf = compile_stored(id, version, &source).await?;

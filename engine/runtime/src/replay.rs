@@ -21,7 +21,7 @@ pub struct Rebuilt {
 impl Engine {
     /// Recomputes a run's state from its journal.
     pub async fn rebuild(&self, run_id: i64) -> Result<Rebuilt, Error> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let run = records::load_run(&mut conn, run_id).await?;
         let wf = self.inner.registry.get(&mut conn, &run.workflow_id, run.version).await?;
         let journal = records::load_journal(&mut conn, run_id).await?;

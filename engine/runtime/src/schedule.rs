@@ -37,17 +37,10 @@ pub(super) async fn on_publish(
 ) -> Result<(), Error> {
     match next_fire(wf, workspace, now) {
         Some(next) => {
-            sqlx::query(
-                "INSERT INTO schedules (workflow_id, next_at) VALUES ($1, $2)
-                 ON CONFLICT (workflow_id) DO UPDATE SET next_at = excluded.next_at, firing_at = NULL, cursor = 0",
-            )
-            .bind(&wf.id)
-            .bind(to_millis(next))
-            .execute(&mut *c)
-            .await?;
+            store::schedules::set_next(c, &wf.id, to_millis(next)).await?;
         }
         None => {
-            sqlx::query("DELETE FROM schedules WHERE workflow_id = $1").bind(&wf.id).execute(&mut *c).await?;
+            store::schedules::delete(c, &wf.id).await?;
         }
     }
     Ok(())
@@ -58,19 +51,11 @@ impl Engine {
     /// runs it started.
     pub async fn fire_due_schedules(&self) -> Result<usize, Error> {
         let now = self.inner.clock.now();
-        let due: Vec<(String, i64, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT workflow_id, next_at, firing_at, cursor FROM schedules WHERE next_at <= $1 OR firing_at IS NOT NULL",
-        )
-        .bind(to_millis(now))
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let due = store::schedules::due(&self.inner.pool, to_millis(now)).await?;
         let mut started = 0;
-        for (workflow, _, _, _) in due {
+        for workflow in due {
             let Some((version, wf)) = self.inner.registry.live(&workflow) else {
-                sqlx::query("DELETE FROM schedules WHERE workflow_id = $1")
-                    .bind(&workflow)
-                    .execute(&self.inner.pool)
-                    .await?;
+                store::schedules::delete_now(&self.inner.pool, &workflow).await?;
                 continue;
             };
             loop {
@@ -78,25 +63,11 @@ impl Engine {
                 // Each page claims the schedule's row and reads where the firing stands, so
                 // processes sharing the store never fire one page twice: a page another
                 // process is firing is skipped, and a firing it finished is no longer due.
-                let claim = format!(
-                    "SELECT next_at, firing_at, cursor FROM schedules
-                     WHERE workflow_id = $1 AND (next_at <= $2 OR firing_at IS NOT NULL){}",
-                    self.inner.backend.skip_locked()
-                );
-                let row: Option<(i64, Option<i64>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(claim))
-                    .bind(&workflow)
-                    .bind(to_millis(now))
-                    .fetch_optional(tx.conn())
-                    .await?;
-                let Some((next_at, firing_at, mut cursor)) = row else { break };
+                let row = store::schedules::claim(tx.conn(), self.inner.backend, &workflow, to_millis(now)).await?;
+                let Some(store::schedules::Firing { next_at, firing_at, mut cursor }) = row else { break };
                 let firing = firing_at.unwrap_or(next_at);
                 let mut batch = Batch::new(self, tx.conn());
-                let ids: Vec<i64> =
-                    sqlx::query_scalar("SELECT id FROM contacts WHERE id > $1 AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT $2")
-                        .bind(cursor)
-                        .bind(PAGE)
-                        .fetch_all(&mut *batch.conn)
-                        .await?;
+                let ids = store::records::reachable_contacts_after(batch.conn, cursor, PAGE).await?;
                 let trigger = json!({"type": "schedule", "fired_at": from_millis(firing).to_rfc3339()});
                 for id in &ids {
                     if batch.conditions_hold(&wf, *id, &trigger).await? {
@@ -113,30 +84,12 @@ impl Engine {
                 cursor = ids.last().copied().unwrap_or(cursor);
                 if done {
                     match next_fire(&wf, self.inner.timezone, now.max(from_millis(firing))).map(to_millis) {
-                        Some(next) => {
-                            sqlx::query(
-                                "UPDATE schedules SET next_at = $1, firing_at = NULL, cursor = 0 WHERE workflow_id = $2",
-                            )
-                            .bind(next)
-                            .bind(&workflow)
-                            .execute(tx.conn())
-                            .await?;
-                        }
+                        Some(next) => store::schedules::fired(tx.conn(), &workflow, next).await?,
                         // A cron with a year can run out of firings.
-                        None => {
-                            sqlx::query("DELETE FROM schedules WHERE workflow_id = $1")
-                                .bind(&workflow)
-                                .execute(tx.conn())
-                                .await?;
-                        }
+                        None => store::schedules::delete(tx.conn(), &workflow).await?,
                     }
                 } else {
-                    sqlx::query("UPDATE schedules SET firing_at = $1, cursor = $2 WHERE workflow_id = $3")
-                        .bind(firing)
-                        .bind(cursor)
-                        .bind(&workflow)
-                        .execute(tx.conn())
-                        .await?;
+                    store::schedules::advance(tx.conn(), &workflow, firing, cursor).await?;
                 }
                 self.commit(tx).await?;
                 self.after_commit(o, t);
@@ -150,8 +103,7 @@ impl Engine {
 
     /// When the next schedule fires, if any.
     pub async fn next_schedule_due(&self) -> Result<Option<DateTime<Utc>>, Error> {
-        let due: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(next_at) FROM schedules").fetch_one(&self.inner.pool).await?;
+        let due = store::schedules::next_due(&self.inner.pool).await?;
         Ok(due.map(from_millis))
     }
 }

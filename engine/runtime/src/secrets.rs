@@ -31,8 +31,15 @@ fn context(name: &str) -> String {
     format!("secret:{name}")
 }
 
-/// name, key_id, nonce, ciphertext, created_at, updated_at.
-type SecretRow = (String, String, String, String, i64, i64);
+/// A sealed value as the store keeps it.
+fn row(sealed: Sealed) -> store::secrets::SealedRow {
+    store::secrets::SealedRow { key_id: sealed.key_id, nonce: sealed.nonce, ciphertext: sealed.ciphertext }
+}
+
+/// A sealed value as the keyring opens it.
+fn sealed(row: store::secrets::SealedRow) -> Sealed {
+    Sealed { key_id: row.key_id, nonce: row.nonce, ciphertext: row.ciphertext }
+}
 
 impl Engine {
     /// The keyring, or the reason there is none.
@@ -42,11 +49,8 @@ impl Engine {
 
     /// Every secret's name and dates, by name.
     pub async fn secrets(&self) -> Result<Vec<SecretInfo>, Error> {
-        let rows: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT name, created_at, updated_at FROM secrets ORDER BY name")
-                .fetch_all(&self.inner.pool)
-                .await?;
-        Ok(rows.into_iter().map(|(name, c, u)| info(name, c, u)).collect())
+        let rows = store::secrets::list(&self.inner.pool).await?;
+        Ok(rows.into_iter().map(|r| info(r.name, r.created_at, r.updated_at)).collect())
     }
 
     /// Sets a secret (new or replaced).
@@ -58,27 +62,13 @@ impl Engine {
         }
         let sealed = self.keys()?.seal(&context(name), value.as_bytes())?;
         let now = self.now_ms();
-        let (created_at,): (i64,) = sqlx::query_as(
-            "INSERT INTO secrets (name, key_id, nonce, ciphertext, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (name) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce,
-                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
-             RETURNING created_at",
-        )
-        .bind(name)
-        .bind(&sealed.key_id)
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .bind(now)
-        .fetch_one(&self.inner.pool)
-        .await?;
+        let created_at = store::secrets::put(&self.inner.pool, name, &row(sealed), now).await?;
         tracing::info!(secret = name, "workspace secret set");
         Ok(info(name.to_owned(), created_at, now))
     }
 
     pub async fn delete_secret(&self, name: &str) -> Result<(), Error> {
-        let gone = sqlx::query("DELETE FROM secrets WHERE name = $1").bind(name).execute(&self.inner.pool).await?;
-        if gone.rows_affected() == 0 {
+        if !store::secrets::delete(&self.inner.pool, name).await? {
             return Err(Error::NotFound(format!("secret {name}")));
         }
         tracing::info!(secret = name, "workspace secret removed");
@@ -95,15 +85,12 @@ impl Engine {
         let keys = self.keys().map_err(|e| e.to_string())?;
         let mut values = std::collections::BTreeMap::new();
         for name in &request.secrets {
-            let row: Option<(String, String, String)> =
-                sqlx::query_as("SELECT key_id, nonce, ciphertext FROM secrets WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&self.inner.pool)
-                    .await
-                    .map_err(|e| format!("could not read the workspace secret `{name}`: {e}"))?;
-            if let Some((key_id, nonce, ciphertext)) = row {
+            let stored = store::secrets::sealed(&self.inner.pool, name)
+                .await
+                .map_err(|e| format!("could not read the workspace secret `{name}`: {e}"))?;
+            if let Some(stored) = stored {
                 let value = keys
-                    .open_string(&context(name), &Sealed { key_id, nonce, ciphertext })
+                    .open_string(&context(name), &sealed(stored))
                     .map_err(|e| format!("the workspace secret `{name}` cannot be read: {e}"))?;
                 values.insert(name.clone(), value);
             }
@@ -117,25 +104,13 @@ impl Engine {
     /// Stores a webhook workflow's signing secret, sealed (replacing the previous one).
     pub async fn set_webhook_secret(&self, workflow: &str, secret: &str) -> Result<(), Error> {
         let sealed = self.keys()?.seal_text(&format!("{WEBHOOK_SEAL_CONTEXT}{workflow}"), secret)?;
-        sqlx::query(
-            "INSERT INTO webhook_secrets (workflow_id, secret, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (workflow_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
-        )
-        .bind(workflow)
-        .bind(sealed)
-        .bind(self.now_ms())
-        .execute(&self.inner.pool)
-        .await?;
-        Ok(())
+        Ok(store::secrets::set_webhook_secret(&self.inner.pool, workflow, &sealed, self.now_ms()).await?)
     }
 
     /// A webhook workflow's signing secret, if it has one. A row from before secrets were
     /// sealed is read as it is (and sealed at the next start with a key).
     pub async fn webhook_secret(&self, workflow: &str) -> Result<Option<String>, Error> {
-        let stored: Option<String> = sqlx::query_scalar("SELECT secret FROM webhook_secrets WHERE workflow_id = $1")
-            .bind(workflow)
-            .fetch_optional(&self.inner.pool)
-            .await?;
+        let stored = store::secrets::webhook_secret(&self.inner.pool, workflow).await?;
         let Some(stored) = stored else { return Ok(None) };
         if keyring::sealed_text_key(&stored).is_none() {
             return Ok(Some(stored));
@@ -158,10 +133,7 @@ fn info(name: String, created_at: i64, updated_at: i64) -> SecretInfo {
 /// with the key's id, since the engine could not use it anyway.
 pub(super) async fn reseal(pool: &Pool, keys: Option<&Keyring>) -> Result<(), Error> {
     let Some(keys) = keys else {
-        let plaintext: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM channel_connections WHERE secrets NOT LIKE 'sb1:%'")
-                .fetch_one(pool)
-                .await?;
+        let plaintext = store::channel_connections::count_plaintext(pool).await?;
         if plaintext > 0 {
             tracing::warn!(
                 connections = plaintext,
@@ -171,46 +143,30 @@ pub(super) async fn reseal(pool: &Pool, keys: Option<&Keyring>) -> Result<(), Er
         }
         return Ok(());
     };
-    let rows: Vec<SecretRow> =
-        sqlx::query_as("SELECT name, key_id, nonce, ciphertext, created_at, updated_at FROM secrets")
-            .fetch_all(pool)
-            .await?;
+    let rows = store::secrets::all_sealed(pool).await?;
     let mut resealed = 0;
-    for (name, key_id, nonce, ciphertext, _, _) in rows {
-        if !keys.is_stale(&key_id) {
+    for store::secrets::NamedSealed { name, sealed: stored } in rows {
+        if !keys.is_stale(&stored.key_id) {
             continue;
         }
-        let value = keys.open(&context(&name), &Sealed { key_id, nonce, ciphertext })?;
-        let sealed = keys.seal(&context(&name), &value)?;
-        sqlx::query("UPDATE secrets SET key_id = $1, nonce = $2, ciphertext = $3 WHERE name = $4")
-            .bind(&sealed.key_id)
-            .bind(&sealed.nonce)
-            .bind(&sealed.ciphertext)
-            .bind(&name)
-            .execute(pool)
-            .await?;
+        let value = keys.open(&context(&name), &sealed(stored))?;
+        let again = keys.seal(&context(&name), &value)?;
+        store::secrets::reseal(pool, &name, &row(again)).await?;
         resealed += 1;
     }
-    for (table, id_column, column, prefix) in [
-        ("channel_connections", "id", "secrets", crate::connections::SEAL_CONTEXT),
-        ("webhook_secrets", "workflow_id", "secret", WEBHOOK_SEAL_CONTEXT),
+    for (column, prefix) in [
+        (store::secrets::SealedColumn::ChannelSecrets, crate::connections::SEAL_CONTEXT),
+        (store::secrets::SealedColumn::WebhookSecret, WEBHOOK_SEAL_CONTEXT),
     ] {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {id_column}, {column} FROM {table}")))
-                .fetch_all(pool)
-                .await?;
-        for (id, stored) in rows {
+        let rows = store::secrets::sealed_texts(pool, column).await?;
+        for store::secrets::SealedText { id, stored } in rows {
             let context = format!("{prefix}{id}");
             let value = match keyring::sealed_text_key(&stored) {
                 Some(key_id) if !keys.is_stale(&key_id) => continue,
                 Some(_) => keys.open_text(&context, &stored)?,
                 None => stored,
             };
-            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {column} = $1 WHERE {id_column} = $2")))
-                .bind(keys.seal_text(&context, &value)?)
-                .bind(&id)
-                .execute(pool)
-                .await?;
+            store::secrets::set_sealed_text(pool, column, &id, &keys.seal_text(&context, &value)?).await?;
             resealed += 1;
         }
     }

@@ -1,11 +1,11 @@
 //! Workflow management: drafts with optimistic concurrency, versions, diffs, rollback,
-//! stopping and starting. Publishing itself is in `mod.rs`.
+//! stopping and starting. Publishing itself is in `publish.rs`; the rows are the store's
+//! (`engine/store/src/workflows.rs`).
 
 use super::{Engine, Error};
 use crate::clock::from_millis;
 use serde::Serialize;
 use serde_json::{json, Value};
-use sqlx::Row;
 use std::collections::BTreeSet;
 
 /// A workflow as the list shows it.
@@ -103,41 +103,18 @@ pub fn diff(from: &str, to: &str) -> Value {
 impl Engine {
     /// Every workflow with run counts.
     pub async fn workflows(&self) -> Result<Vec<WorkflowSummary>, Error> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at,
-                {} AS runs
-             FROM workflows w ORDER BY w.id",
-            self.run_counts_column()
-        )))
-        .fetch_all(&self.inner.pool)
-        .await?;
-        rows.iter().map(summary).collect()
-    }
-
-    /// A subquery giving a workflow's run counts by status as a JSON object (test runs left out).
-    fn run_counts_column(&self) -> String {
-        format!(
-            "(SELECT {} FROM (SELECT status, COUNT(*) AS n FROM runs r WHERE r.workflow_id = w.id AND r.version > 0
-                GROUP BY status) AS counts)",
-            self.inner.backend.json_object_agg("status", "n")
-        )
+        let rows = store::workflows::list(&self.inner.pool, self.inner.backend).await?;
+        Ok(rows.into_iter().map(summary).collect())
     }
 
     /// One workflow with its draft and the draft's diagnostics.
     pub async fn workflow(&self, id: &str) -> Result<WorkflowDetail, Error> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT w.id, w.name, w.status, w.trigger_type, w.current_version, w.draft_revision, w.updated_at, w.draft,
-                {} AS runs
-             FROM workflows w WHERE w.id = $1",
-            self.run_counts_column()
-        )))
-        .bind(id)
-        .fetch_optional(&self.inner.pool)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
-        let draft: String = row.try_get("draft")?;
+        let row = store::workflows::detail(&self.inner.pool, self.inner.backend, id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
+        let draft = row.draft;
         let diagnostics = self.compile(&draft).await.diagnostics;
-        Ok(WorkflowDetail { summary: summary(&row)?, draft, diagnostics })
+        Ok(WorkflowDetail { summary: summary(row.summary), draft, diagnostics })
     }
 
     /// Saves a draft. A draft may have errors (they come back as diagnostics) but must parse
@@ -164,20 +141,10 @@ impl Engine {
         let name = value.as_ref().and_then(|v| v.get("name")).and_then(Value::as_str).unwrap_or(&id).to_owned();
         let mut tx = self.begin().await?;
         let now = self.now_ms();
-        let current: Option<(i64, String)> =
-            sqlx::query_as("SELECT draft_revision, draft FROM workflows WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(tx.conn())
-                .await?;
+        let current = store::workflows::draft(tx.conn(), &id).await?.map(|d| (d.draft_revision, d.draft));
         let revision = match current {
             None => {
-                sqlx::query("INSERT INTO workflows (id, name, status, draft, draft_revision, updated_at) VALUES ($1, $2, 'draft', $3, 1, $4)")
-                    .bind(&id)
-                    .bind(&name)
-                    .bind(source)
-                    .bind(now)
-                    .execute(tx.conn())
-                    .await?;
+                store::workflows::create_draft(tx.conn(), &id, &name, source, now).await?;
                 1
             }
             Some((revision, _)) if base == DraftBase::Create => {
@@ -195,21 +162,8 @@ impl Engine {
                     _ => None,
                 };
                 if let Some(base) = stale {
-                    let base_source: Option<String> = sqlx::query_scalar(
-                        "SELECT source FROM workflow_drafts WHERE workflow_id = $1 AND revision = $2",
-                    )
-                    .bind(&id)
-                    .bind(base)
-                    .fetch_optional(tx.conn())
-                    .await?;
-                    let saved_by: Option<String> = sqlx::query_scalar(
-                        "SELECT saved_by FROM workflow_drafts WHERE workflow_id = $1 AND revision = $2",
-                    )
-                    .bind(&id)
-                    .bind(revision)
-                    .fetch_optional(tx.conn())
-                    .await?
-                    .flatten();
+                    let base_source = store::workflows::draft_source(tx.conn(), &id, base).await?;
+                    let saved_by = store::workflows::draft_saved_by(tx.conn(), &id, revision).await?;
                     return Err(Error::Conflict {
                         message: format!(
                             "the draft of `{id}` was saved by {} since revision {base}; it is at revision {revision}",
@@ -222,29 +176,12 @@ impl Engine {
                         }),
                     });
                 }
-                sqlx::query(
-                    "UPDATE workflows SET name = $1, draft = $2, draft_revision = $3, updated_at = $4 WHERE id = $5",
-                )
-                .bind(&name)
-                .bind(source)
-                .bind(revision + 1)
-                .bind(now)
-                .bind(&id)
-                .execute(tx.conn())
-                .await?;
+                store::workflows::update_draft(tx.conn(), &id, &name, source, revision + 1, now).await?;
                 revision + 1
             }
         };
-        sqlx::query(
-            "INSERT INTO workflow_drafts (workflow_id, revision, source, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&id)
-        .bind(revision)
-        .bind(source)
-        .bind(now)
-        .bind(by)
-        .execute(tx.conn())
-        .await?;
+        let draft = store::workflows::NewDraft { workflow_id: &id, revision, source, saved_at: now, saved_by: by };
+        store::workflows::record_draft(tx.conn(), draft).await?;
         self.commit(tx).await?;
         Ok(DraftSaved { id, revision, diagnostics: compiled.diagnostics })
     }
@@ -253,12 +190,10 @@ impl Engine {
     /// revision (what the person publishing looked at), else 409. A draft that is exactly the
     /// current version makes no new version: the answer is that version, `unchanged`.
     pub async fn publish_draft(&self, id: &str, revision: Option<i64>) -> Result<Published, Error> {
-        let (draft, current): (String, i64) =
-            sqlx::query_as("SELECT draft, draft_revision FROM workflows WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.inner.pool)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
+        let store::workflows::DraftRow { draft, draft_revision: current } =
+            store::workflows::draft(&mut conn, id).await?.ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
+        drop(conn);
         if let Some(expected) = revision.filter(|r| *r != current) {
             return Err(Error::Conflict {
                 message: format!(
@@ -274,32 +209,26 @@ impl Engine {
 
     /// The published versions of `id`, newest first.
     pub async fn versions(&self, id: &str) -> Result<Vec<VersionInfo>, Error> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT version, published_at FROM workflow_versions WHERE workflow_id = $1 ORDER BY version DESC",
-        )
-        .bind(id)
-        .fetch_all(&self.inner.pool)
-        .await?;
+        let rows = store::workflows::versions(&self.inner.pool, id).await?;
         if rows.is_empty() {
             self.workflow(id).await?;
         }
         Ok(rows
             .into_iter()
-            .map(|(version, at)| VersionInfo { version, published_at: from_millis(at).to_rfc3339(), source: None })
+            .map(|r| VersionInfo {
+                version: r.version,
+                published_at: from_millis(r.published_at).to_rfc3339(),
+                source: None,
+            })
             .collect())
     }
 
     /// One published version with its source.
     pub async fn version(&self, id: &str, version: i64) -> Result<VersionInfo, Error> {
-        let (source, at): (String, i64) = sqlx::query_as(
-            "SELECT source, published_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
-        )
-        .bind(id)
-        .bind(version)
-        .fetch_optional(&self.inner.pool)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("workflow {id} version {version}")))?;
-        Ok(VersionInfo { version, published_at: from_millis(at).to_rfc3339(), source: Some(source) })
+        let row = store::workflows::version(&self.inner.pool, id, version)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("workflow {id} version {version}")))?;
+        Ok(VersionInfo { version, published_at: from_millis(row.published_at).to_rfc3339(), source: Some(row.source) })
     }
 
     /// Publishes an old version again, as a new version; the draft becomes it too. Unlike a
@@ -312,20 +241,14 @@ impl Engine {
 
     /// Lets new runs start again on the current version of a stopped workflow.
     pub async fn start(&self, id: &str) -> Result<i64, Error> {
-        let current: Option<i64> = sqlx::query_scalar("SELECT current_version FROM workflows WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.inner.pool)
+        let current = store::workflows::current_version(&self.inner.pool, id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("workflow {id}")))?;
         let version = current.ok_or_else(|| Error::Refused(format!("workflow `{id}` was never published")))?;
         let source = self.version(id, version).await?.source.unwrap_or_default();
         let wf = super::registry::compile_stored(id, version, &source).await?;
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE workflows SET status = 'published', updated_at = $1 WHERE id = $2")
-            .bind(self.now_ms())
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
+        store::workflows::set_status(tx.conn(), id, "published", self.now_ms()).await?;
         super::schedule::on_publish(tx.conn(), &wf, self.inner.timezone, self.inner.clock.now()).await?;
         self.commit(tx).await?;
         self.inner.registry.set_live(id, version, wf);
@@ -333,16 +256,15 @@ impl Engine {
     }
 }
 
-fn summary(row: &sqlx::any::AnyRow) -> Result<WorkflowSummary, Error> {
-    let runs: Option<String> = row.try_get("runs")?;
-    Ok(WorkflowSummary {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        status: row.try_get("status")?,
-        trigger_type: row.try_get("trigger_type")?,
-        current_version: row.try_get("current_version")?,
-        revision: row.try_get("draft_revision")?,
-        updated_at: from_millis(row.try_get("updated_at")?).to_rfc3339(),
-        runs: runs.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_else(|| json!({})),
-    })
+fn summary(row: store::workflows::SummaryRow) -> WorkflowSummary {
+    WorkflowSummary {
+        id: row.id,
+        name: row.name,
+        status: row.status,
+        trigger_type: row.trigger_type,
+        current_version: row.current_version,
+        revision: row.draft_revision,
+        updated_at: from_millis(row.updated_at).to_rfc3339(),
+        runs: row.runs.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_else(|| json!({})),
+    }
 }

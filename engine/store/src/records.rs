@@ -494,3 +494,31 @@ pub async fn load_journal(c: &mut Conn, run_id: i64) -> Result<Vec<JournalEntry>
         })
         .collect()
 }
+
+/// Which of `ids` name a contact.
+pub async fn existing_contacts(pool: &crate::Pool, backend: Backend, ids: &[i64]) -> Result<Vec<i64>, Error> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let mut q = crate::Sql::new(backend, "SELECT id FROM contacts WHERE id IN (");
+        let mut sep = q.separated(", ");
+        for id in chunk {
+            sep.push_bind(*id);
+        }
+        q.push(")");
+        let ids: Vec<i64> = q.build_query_scalar().fetch_all(pool).await?;
+        found.extend(ids);
+    }
+    Ok(found)
+}
+
+/// Up to `limit` contacts after the id `cursor` that messages may reach (not opted out, not
+/// a test-chat contact), by id.
+pub async fn reachable_contacts_after(c: &mut Conn, cursor: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM contacts WHERE id > $1 AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT $2",
+    )
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?)
+}

@@ -133,3 +133,27 @@ pub async fn revoke_unless_last_admin(pool: &Pool, id: i64, now: i64) -> Result<
 pub async fn revoked_at(pool: &Pool, id: i64) -> Result<Option<Option<i64>>, Error> {
     Ok(sqlx::query_scalar("SELECT revoked_at FROM api_tokens WHERE id = $1").bind(id).fetch_optional(pool).await?)
 }
+
+/// A token as admins list it (never the token or its hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedToken {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub agent_id: Option<String>,
+    pub created_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Up to `limit` tokens in the order they were made, after the token `after` when given.
+pub async fn list(pool: &Pool, after: Option<i64>, limit: i64) -> Result<Vec<ListedToken>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens
+         WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

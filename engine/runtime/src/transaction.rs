@@ -1,0 +1,152 @@
+//! The one write transaction and what follows its commit: the writer lock, the crash test
+//! hook (every commit and outbound call is a durable step), retries after losing a race with
+//! another process, and, once committed, waking the loops and announcing the changes.
+
+use crate::{advance, Engine, Error, Handled, LiveEvent, Wake};
+use store::Conn;
+
+/// Attempts at a transaction that keeps losing races before its error is returned.
+const CONTENTION_ATTEMPTS: usize = 8;
+
+/// A write transaction holding the writer lock.
+pub(crate) struct WriteTx<'e> {
+    pub(crate) _guard: tokio::sync::MutexGuard<'e, ()>,
+    pub(crate) tx: store::Tx,
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), Error> {
+        Ok(store::commit(self.tx).await?)
+    }
+}
+
+impl Engine {
+    /// Starts the one write transaction; nothing else writes until it commits or drops.
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock at once, so a transaction never has to
+    /// upgrade from reading to writing (which fails if another process wrote meanwhile).
+    pub(crate) async fn begin(&self) -> Result<WriteTx<'_>, Error> {
+        self.check_alive()?;
+        let guard = self.inner.write.lock().await;
+        let tx = store::begin(&self.inner.pool, self.inner.backend).await?;
+        Ok(WriteTx { _guard: guard, tx })
+    }
+
+    /// Commits, unless the crash test hook says the process is dead by now.
+    pub(crate) async fn commit(&self, tx: WriteTx<'_>) -> Result<(), Error> {
+        self.durable_step()?;
+        tx.commit().await
+    }
+
+    /// Counts a durable step against the crash test hook.
+    pub(crate) fn durable_step(&self) -> Result<(), Error> {
+        if let Some(left) = &self.inner.failpoint {
+            if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) <= 0 {
+                return Err(Error::Crashed);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_alive(&self) -> Result<(), Error> {
+        match &self.inner.failpoint {
+            Some(left) if left.load(std::sync::atomic::Ordering::SeqCst) < 0 => Err(Error::Crashed),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs a transaction again while it loses races with another process (PostgreSQL only;
+    /// SQLite's single writer never races).
+    pub(crate) async fn retry_contention<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let mut tries = 0;
+        loop {
+            match attempt().await {
+                Err(e) if e.is_contention() && tries < CONTENTION_ATTEMPTS => {
+                    tries += 1;
+                    self.inner.metrics.contention_retries.inc();
+                    tracing::debug!(error = %e, tries, "lost a race with another process; trying again");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Commits a concluded batch, then wakes the loops it queued work for and announces its
+    /// changes.
+    pub(crate) async fn commit_concluded(
+        &self,
+        tx: WriteTx<'_>,
+        concluded: advance::Concluded,
+    ) -> Result<Handled, Error> {
+        self.commit(tx).await?;
+        self.after_commit(concluded.wake_outbox, concluded.wake_timers);
+        self.announce(concluded.changes);
+        Ok(concluded.handled)
+    }
+
+    pub(crate) fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
+        if wake_outbox {
+            self.inner.outbox_wake.notify_one();
+        }
+        if wake_timers {
+            self.wake_timer_loops();
+        }
+        if wake_outbox {
+            self.notify_peers(Wake::Outbox);
+        }
+        if wake_timers {
+            self.notify_peers(Wake::Timers);
+        }
+    }
+
+    /// Wakes the timers loop and the schedules loop: a new or moved timer, a published
+    /// schedule. Each keeps the wake-up until it next waits, so none is lost.
+    pub(crate) fn wake_timer_loops(&self) {
+        self.inner.timer_wake.notify_one();
+        self.inner.schedule_wake.notify_one();
+    }
+
+    /// Announces committed changes (nobody listening is fine).
+    pub(crate) fn announce(&self, changes: Vec<LiveEvent>) {
+        for change in changes {
+            let _ = self.inner.live.send(change);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::{Engine, Options};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A new timer (or a published schedule) must wake both the timers loop and the
+    /// schedules loop. With one shared `Notify`, `notify_one` reached only one of them and a
+    /// 3 s timeout fired after the other's minute-long poll (issue 16).
+    #[tokio::test]
+    async fn a_timer_wake_up_reaches_the_timers_and_the_schedules_loop() {
+        let clock = crate::clock::ManualClock::at(chrono::Utc::now());
+        let engine = Engine::open(Options::default(), Arc::new(clock)).await.unwrap();
+        // Both loops are waiting, as they are between due times.
+        let timers = engine.inner.timer_wake.notified();
+        let schedules = engine.inner.schedule_wake.notified();
+        tokio::pin!(timers, schedules);
+        timers.as_mut().enable();
+        schedules.as_mut().enable();
+        engine.after_commit(false, true);
+        let both = async {
+            timers.await;
+            schedules.await;
+        };
+        // Bounded, not a synchronisation sleep: both wake-ups are already stored.
+        tokio::time::timeout(Duration::from_secs(5), both).await.expect("both loops were woken");
+    }
+}
