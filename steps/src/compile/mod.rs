@@ -3,17 +3,17 @@
 //!
 //! 1. load the YAML/JSON with a source map ([`crate::source`]);
 //! 2. read the top level, the trigger, the settings and each step, collecting problems per
-//!    step instead of stopping at the first ([`read`]);
+//!    step instead of stopping at the first (`read.rs`);
 //! 3. build a petgraph of steps and port edges; check ports, targets and required ports
-//!    ([`graph`]);
+//!    (`graph.rs`);
 //! 4. reachability from `start`, and loops not bounded by a jump (Tarjan's SCCs on the graph
-//!    without jump edges) ([`graph`]);
+//!    without jump edges) (`graph.rs`);
 //! 5. variable availability: `steps.ask_lang.answer` is accepted only where every path from
 //!    `start` leaves `ask_lang` by a port that sets `answer` (the reader is unreachable once
-//!    those edges are removed) ([`variables`]);
-//! 6. templates, conditions and expressions: syntax and variables ([`variables`]).
+//!    those edges are removed) (`variables.rs`);
+//! 6. templates, conditions and expressions: syntax and variables (`variables.rs`).
 //!
-//! [`diagnostics`] holds the helpers every pass reports through: "did you mean" hints and the
+//! `diagnostics.rs` holds the helpers every pass reports through: "did you mean" hints and the
 //! position of a problem in the text. The types it produces live in [`crate::workflow`] and
 //! the id rules in [`crate::ids`]; both are re-exported here so `steps::compile::*` keeps
 //! working.
