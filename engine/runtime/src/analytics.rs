@@ -5,7 +5,7 @@
 //! with their latest reasons. Also each run's path (step and port, in order), which the
 //! editor draws over the canvas.
 
-use super::{Engine, Error};
+use super::{Engine, Error, RunStatus};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -70,12 +70,12 @@ impl Engine {
         let mut runs = BTreeMap::new();
         let rows = store::analytics::runs_by_status_and_step(&mut conn, workflow, version).await?;
         for store::analytics::StepCount { status, step, n } in rows {
-            *runs.entry(status.clone()).or_insert(0) += n;
+            *runs.entry(status.as_str().to_owned()).or_insert(0) += n;
             if let Some(figures) = step.and_then(|s| steps.get_mut(&s)) {
-                match status.as_str() {
-                    "waiting" => figures.waiting += n,
-                    "failed" | "exited" | "cancelled" => figures.dropped += n,
-                    _ => {}
+                match status {
+                    RunStatus::Waiting => figures.waiting += n,
+                    RunStatus::Failed | RunStatus::Exited | RunStatus::Cancelled => figures.dropped += n,
+                    RunStatus::Running | RunStatus::Completed => {}
                 }
             }
         }

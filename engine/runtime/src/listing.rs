@@ -32,30 +32,7 @@ impl<T, K> Page<T, K> {
     }
 }
 
-/// What the runs list may be narrowed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Running,
-    Waiting,
-    Completed,
-    Failed,
-    Cancelled,
-    Exited,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Waiting => "waiting",
-            RunStatus::Completed => "completed",
-            RunStatus::Failed => "failed",
-            RunStatus::Cancelled => "cancelled",
-            RunStatus::Exited => "exited",
-        }
-    }
-}
+pub use store::runs::RunStatus;
 
 /// Which runs to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,7 +52,7 @@ pub struct RunRow {
     pub workflow_id: String,
     pub version: i64,
     pub contact_id: i64,
-    pub status: String,
+    pub status: RunStatus,
     pub step: Option<String>,
     pub waiting_for: Option<String>,
     pub due_at: Option<String>,
@@ -107,7 +84,7 @@ impl Engine {
             workflow: filter.workflow.as_deref(),
             version: filter.version,
             contact: filter.contact,
-            status: filter.status.map(RunStatus::as_str),
+            status: filter.status,
             test: filter.test,
         };
         let rows = store::runs::list(&self.inner.pool, f, after, limit.clamp(1, MAX_PAGE) + 1).await?;

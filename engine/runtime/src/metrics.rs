@@ -171,9 +171,9 @@ impl Engine {
     pub async fn metrics(&self) -> Result<String, Error> {
         let m = &self.inner.metrics;
         let by_status = store::runs::count_by_status(&self.inner.pool).await?;
-        for status in ["running", "waiting", "completed", "failed", "cancelled", "exited"] {
+        for status in store::runs::RunStatus::ALL {
             let n = by_status.iter().find(|r| r.status == status).map(|r| r.count).unwrap_or(0);
-            m.runs.get_or_create(&vec![("status".to_owned(), status.to_owned())]).set(n);
+            m.runs.get_or_create(&vec![("status".to_owned(), status.as_str().to_owned())]).set(n);
         }
         let now = self.now_ms();
         let ready = store::backlog::ready(&self.inner.pool, now).await?;

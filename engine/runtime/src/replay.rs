@@ -2,7 +2,7 @@
 //! for speed; [`Engine::rebuild`] recomputes the same state from the journal alone, which
 //! is how recovery can be checked (and how a damaged snapshot could be repaired).
 
-use super::{Engine, Error};
+use super::{Engine, Error, RunStatus};
 use serde_json::{json, Value};
 use steps::machine::{Effect, Next};
 use store::records::{self, JournalEntry};
@@ -31,8 +31,13 @@ impl Engine {
 
 /// Folds journal entries into state; `edge(step, port)` says where a port leads.
 pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String>) -> Rebuilt {
-    let mut state =
-        Rebuilt { status: "running".into(), step: None, wait_kind: None, vars: json!({"steps": {}}), seq: 0 };
+    let mut state = Rebuilt {
+        status: RunStatus::Running.as_str().into(),
+        step: None,
+        wait_kind: None,
+        vars: json!({"steps": {}}),
+        seq: 0,
+    };
     for entry in journal {
         state.seq = entry.seq;
         match entry.kind.as_str() {
@@ -53,23 +58,28 @@ pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String
                 match serde_json::from_value::<Next>(entry.data.get("next").cloned().unwrap_or(Value::Null)) {
                     Ok(Next::Port { port }) => {
                         state.wait_kind = None;
-                        state.status = "running".into();
+                        state.status = RunStatus::Running.as_str().into();
                         // An unconnected port ends the run where it is.
                         state.step = edge(&step, &port).or(Some(step));
                     }
                     Ok(Next::Wait { wait, .. }) => {
                         state.wait_kind = Some(wait.kind().to_owned());
-                        state.status = "waiting".into();
+                        state.status = RunStatus::Waiting.as_str().into();
                     }
                     Ok(Next::Fail { .. }) | Err(_) => {}
                 }
             }
             "retry" => {
-                state.status = "running".into();
+                state.status = RunStatus::Running.as_str().into();
                 state.step = entry.data.get("step").and_then(Value::as_str).map(str::to_owned);
             }
             "end" => {
-                state.status = entry.data.get("status").and_then(Value::as_str).unwrap_or("completed").to_owned();
+                state.status = entry
+                    .data
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or(RunStatus::Completed.as_str())
+                    .to_owned();
                 state.wait_kind = None;
             }
             _ => {}

@@ -1,7 +1,7 @@
 //! What operators do to runs: stop a workflow (optionally ejecting its runs), cancel runs,
 //! retry a failed run (its effects again under their original keys).
 
-use crate::{advance, records, Engine, Error, RunInfo, Wake};
+use crate::{advance, records, Engine, Error, RunInfo, RunStatus, Wake};
 
 impl Engine {
     /// Stops a workflow: no new runs start. Runs under way finish unless `eject` is set, in
@@ -19,7 +19,7 @@ impl Engine {
             let ids = store::runs::under_way_of_workflow(batch.conn, workflow).await?;
             for id in ids {
                 let mut run = batch.cache.run(batch.conn, id).await?;
-                batch.end(&mut run, "cancelled", Some("the workflow was stopped".into())).await?;
+                batch.end(&mut run, RunStatus::Cancelled.as_str(), Some("the workflow was stopped".into())).await?;
                 ejected += 1;
             }
         }
@@ -41,14 +41,18 @@ impl Engine {
             CancelFilter::Workflow { workflow, version, status } => {
                 // The database must be current before it is asked by predicate.
                 batch.cache.flush(batch.conn, batch.now_ms).await?;
-                store::runs::under_way_matching(batch.conn, workflow, *version, status.as_deref()).await?
+                // A word that is no status matches no run.
+                match status.as_deref().map(str::parse::<RunStatus>).transpose() {
+                    Ok(status) => store::runs::under_way_matching(batch.conn, workflow, *version, status).await?,
+                    Err(_) => Vec::new(),
+                }
             }
         };
         let mut cancelled = 0;
         for id in ids {
             let mut run = batch.cache.run(batch.conn, id).await?;
-            if matches!(run.status.as_str(), "running" | "waiting") {
-                batch.end(&mut run, "cancelled", Some("cancelled by an operator".into())).await?;
+            if run.status.is_under_way() {
+                batch.end(&mut run, RunStatus::Cancelled.as_str(), Some("cancelled by an operator".into())).await?;
                 cancelled += 1;
             }
         }
@@ -72,7 +76,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let mut batch = advance::Batch::new(self, tx.conn());
         let mut run = batch.cache.run(batch.conn, run_id).await?;
-        if run.status != "failed" {
+        if run.status != RunStatus::Failed {
             return Err(Error::Refused(format!(
                 "run {run_id} is {}, not failed; only failed runs can be retried",
                 run.status
@@ -84,7 +88,7 @@ impl Engine {
         let reused = self.retried_keys(&mut batch, &run, &step).await?;
         let earlier = store::runs::retries(batch.conn, run_id).await?;
         let reason = run.last_error.take();
-        run.status = "running".into();
+        run.status = RunStatus::Running;
         run.ended_at = None;
         run.state = serde_json::Value::Null;
         let keys: Vec<&String> = reused.values().collect();

@@ -1,7 +1,7 @@
 //! Runs as callers read them: [`RunInfo`] (with "why is it waiting"), a contact's runs, a
 //! run's journal; and handling one outside event directly ([`Engine::handle`]).
 
-use crate::{advance, records, Engine, Error, Event, Handled};
+use crate::{advance, records, Engine, Error, Event, Handled, RunStatus};
 
 /// A summary of one run, for listings and tests.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -20,12 +20,12 @@ pub struct RunInfo {
 impl From<records::Run> for RunInfo {
     fn from(run: records::Run) -> RunInfo {
         RunInfo {
-            waiting: if run.status == "waiting" { advance::describe_wait(&run) } else { None },
+            waiting: if run.status == RunStatus::Waiting { advance::describe_wait(&run) } else { None },
             id: run.id,
             workflow_id: run.workflow_id,
             version: run.version,
             contact_id: run.contact_id,
-            status: run.status,
+            status: run.status.as_str().to_owned(),
             step: run.step,
             vars: run.vars,
             last_error: run.last_error,

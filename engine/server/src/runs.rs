@@ -80,7 +80,7 @@ pub async fn cancel_many(
     Body(b): Body<CancelBody>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Ops])?;
-    if b.status.as_deref().is_some_and(|st| st != "waiting" && st != "running") {
+    if b.status.as_deref().is_some_and(|st| !st.parse::<RunStatus>().is_ok_and(RunStatus::is_under_way)) {
         return Err(ApiError::bad_request("`status` is `waiting` or `running`"));
     }
     let n =

@@ -2,12 +2,14 @@
 //! every transition its runs made. The figures are computed by the runtime
 //! (`engine/runtime/src/analytics.rs`).
 
+use crate::runs::RunStatus;
 use crate::{Conn, Error};
 
 /// How many runs of a version have a status and stand at a step.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StepCount {
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub step: Option<String>,
     pub n: i64,
 }

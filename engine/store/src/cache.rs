@@ -516,12 +516,8 @@ impl Cache {
             }
             self.active_loaded.insert(contact_id);
         }
-        let mut runs: Vec<Run> = self
-            .runs
-            .values()
-            .filter(|r| r.contact_id == contact_id && matches!(r.status.as_str(), "running" | "waiting"))
-            .cloned()
-            .collect();
+        let mut runs: Vec<Run> =
+            self.runs.values().filter(|r| r.contact_id == contact_id && r.status.is_under_way()).cloned().collect();
         runs.sort_by_key(|r| r.id);
         Ok(runs)
     }
@@ -610,7 +606,7 @@ impl Cache {
                 run_id: r.id,
                 workflow_id: r.workflow_id.clone(),
                 contact_id: r.contact_id,
-                status: r.status.clone(),
+                status: r.status.as_str().to_owned(),
                 step: r.step.clone(),
             })
             .collect();
@@ -740,7 +736,7 @@ impl Cache {
                     .push_bind(r.workflow_id.clone())
                     .push_bind(r.version)
                     .push_bind(r.contact_id)
-                    .push_bind(r.status.clone())
+                    .push_bind(r.status.as_str())
                     .push_bind(r.step.clone())
                     .push_bind(i64::from(r.visit))
                     .push_bind(serde_json::json!(r.visits).to_string())

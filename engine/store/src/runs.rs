@@ -1,8 +1,93 @@
-//! `runs` and `run_journal` as listings and operators ask them: the runs list, the runs a
-//! stop or cancel ends, the counts by status, a run's retries. A run's row as the
-//! interpreter reads and writes it is in `records.rs` and `cache.rs`.
+//! `runs` and `run_journal` as listings and operators ask them, and [`RunStatus`], the words
+//! `runs.status` stores, typed for every layer: the runs list, the runs a stop or cancel ends,
+//! the counts by status, a run's retries. A run's row as the interpreter reads and writes it
+//! is in `records.rs` and `cache.rs`.
 
 use crate::{Conn, Error, Pool};
+
+/// A run's status, as stored (`runs.status`) and as every layer above speaks of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Waiting,
+    Completed,
+    Failed,
+    Cancelled,
+    Exited,
+}
+
+impl RunStatus {
+    /// Every status, in the order metrics list them.
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Running,
+        RunStatus::Waiting,
+        RunStatus::Completed,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+        RunStatus::Exited,
+    ];
+
+    /// The word stored in `runs.status` (and said by the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Waiting => "waiting",
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Exited => "exited",
+        }
+    }
+
+    /// Running or waiting: the run is not over.
+    pub fn is_under_way(self) -> bool {
+        matches!(self, RunStatus::Running | RunStatus::Waiting)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RunStatus, String> {
+        RunStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| format!("`{s}` is no run status"))
+    }
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<RunStatus, String> {
+        s.parse()
+    }
+}
+
+/// For the batch files' literals (`"running".into()`), until they name the variants. A word
+/// that is no status is a bug in the engine, not in a workflow.
+impl From<&str> for RunStatus {
+    fn from(s: &str) -> RunStatus {
+        match s.parse() {
+            Ok(status) => status,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+impl PartialEq<&str> for RunStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for RunStatus {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
 
 /// Which runs to list (`None`: any).
 #[derive(Debug, Clone, Copy, Default)]
@@ -10,7 +95,7 @@ pub struct ListFilter<'a> {
     pub workflow: Option<&'a str>,
     pub version: Option<i64>,
     pub contact: Option<i64>,
-    pub status: Option<&'a str>,
+    pub status: Option<RunStatus>,
     /// Include the editor's test-chat runs (version 0 and below).
     pub test: bool,
 }
@@ -22,7 +107,8 @@ pub struct ListedRun {
     pub workflow_id: String,
     pub version: i64,
     pub contact_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub step: Option<String>,
     pub wait_kind: Option<String>,
     pub due_at: Option<i64>,
@@ -42,7 +128,7 @@ pub async fn list(pool: &Pool, f: ListFilter<'_>, before: Option<i64>, limit: i6
     .bind(f.workflow)
     .bind(f.version)
     .bind(f.contact)
-    .bind(f.status)
+    .bind(f.status.map(RunStatus::as_str))
     .bind(i64::from(f.test))
     .bind(before)
     .bind(limit)
@@ -63,8 +149,9 @@ pub async fn under_way_matching(
     c: &mut Conn,
     workflow: &str,
     version: Option<i64>,
-    status: Option<&str>,
+    status: Option<RunStatus>,
 ) -> Result<Vec<i64>, Error> {
+    let status = status.map(RunStatus::as_str);
     Ok(sqlx::query_scalar(
         "SELECT id FROM runs WHERE workflow_id = $1 AND ($2 IS NULL OR version = $3) AND ($4 IS NULL OR status = $5)
            AND status IN ('running', 'waiting')",
@@ -89,7 +176,8 @@ pub async fn retries(c: &mut Conn, run_id: i64) -> Result<i64, Error> {
 /// How many runs have each status.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusCount {
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub count: i64,
 }
 
