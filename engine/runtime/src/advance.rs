@@ -7,8 +7,11 @@
 
 use super::events::Handled;
 use super::triggers::{Fire, Start};
-use super::{assign, Engine, Error};
-use crate::clock::{from_millis, to_millis};
+use super::{assign, Engine, Error, OptOutKeywords, ReplyToClosed};
+use crate::clock::{from_millis, to_millis, Clock};
+use crate::connections::Connections;
+use crate::metrics::Metrics;
+use crate::registry::Registry;
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -142,9 +145,50 @@ pub(super) struct Concluded {
     pub changes: Vec<super::LiveEvent>,
 }
 
+/// Everything a batch reads besides its transaction: the compiled workflows, the channel
+/// connections, the workspace's settings, the metrics and the clock. A server hands out its
+/// own ([`Engine::batch_env`]); anything else (a simulator, a test) can build one, so a
+/// batch is driven without a server.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BatchEnv<'a> {
+    /// Compiled workflow versions and the live set.
+    pub registry: &'a Registry,
+    /// The connected channel accounts (their rules decide how a message goes out).
+    pub connections: &'a Connections,
+    /// The workspace timezone (`system.*`, business hours).
+    pub timezone: chrono_tz::Tz,
+    /// The words that opt a contact out and back in.
+    pub opt_out: &'a OptOutKeywords,
+    /// What an agent's reply to a closed conversation does.
+    pub reply_to_closed: ReplyToClosed,
+    /// Step timings, transitions and loop-guard counts.
+    pub metrics: &'a Metrics,
+    /// Where the batch's `now` comes from.
+    pub clock: &'a dyn Clock,
+    /// The database kind, for statements built at run time.
+    pub backend: store::Backend,
+}
+
+impl Engine {
+    /// The environment this engine's batches run in.
+    pub(crate) fn batch_env(&self) -> BatchEnv<'_> {
+        let inner = &*self.inner;
+        BatchEnv {
+            registry: &inner.registry,
+            connections: &inner.connections,
+            timezone: inner.timezone,
+            opt_out: &inner.opt_out,
+            reply_to_closed: inner.reply_to_closed,
+            metrics: &inner.metrics,
+            clock: &*inner.clock,
+            backend: inner.backend,
+        }
+    }
+}
+
 /// One write transaction's worth of work.
 pub(super) struct Batch<'a> {
-    pub engine: &'a Engine,
+    pub env: BatchEnv<'a>,
     pub conn: &'a mut Conn,
     pub now: DateTime<Utc>,
     pub now_ms: i64,
@@ -179,10 +223,10 @@ struct Env {
 }
 
 impl<'a> Batch<'a> {
-    pub fn new(engine: &'a Engine, conn: &'a mut Conn) -> Batch<'a> {
-        let now = engine.inner.clock.now();
+    pub fn new(env: BatchEnv<'a>, conn: &'a mut Conn) -> Batch<'a> {
+        let now = env.clock.now();
         Batch {
-            engine,
+            env,
             conn,
             now,
             now_ms: to_millis(now),
@@ -336,14 +380,14 @@ impl<'a> Batch<'a> {
             "assignee": env.assignee.as_ref().map(Agent::to_vars),
             "trigger": run.vars.get("trigger").cloned().unwrap_or(Value::Null),
             "steps": run.vars.get("steps").cloned().unwrap_or_else(|| json!({})),
-            "system": system_vars(now, self.engine.inner.timezone),
+            "system": system_vars(now, self.env.timezone),
         })
     }
 
     /// Moves `run` until it waits or ends. `input` resumes the current step; `None` enters it.
     #[tracing::instrument(level = "debug", name = "run", skip_all, fields(run = run.id, workflow = %run.workflow_id, version = run.version))]
     async fn advance(&mut self, run: &mut Run, mut input: Option<Input>) -> Result<(), Error> {
-        let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
+        let wf = self.env.registry.get(self.conn, &run.workflow_id, run.version).await?;
         let mut env = self.env(run.contact_id).await?;
         // A test chat's runs live on its clock; its timers are kept in real time (below, in
         // `wait`) so the timer loop fires them when that clock reaches them.
@@ -363,7 +407,7 @@ impl<'a> Batch<'a> {
             let ctx = StepContext {
                 step_id: &step_id,
                 now,
-                timezone: self.engine.inner.timezone,
+                timezone: self.env.timezone,
                 vars: &vars,
                 connected: &step.connected,
                 visit: run.visit,
@@ -398,7 +442,7 @@ impl<'a> Batch<'a> {
             if !self.reuse_keys.is_empty() {
                 self.reuse_keys.retain(|(id, _), _| *id != run.id);
             }
-            let metrics = &self.engine.inner.metrics;
+            let metrics = &self.env.metrics;
             metrics.step_seconds.observe(started.elapsed().as_secs_f64());
             metrics.transitions.inc();
             // A message the channel rules refused, from a step that does not wait for its
@@ -738,7 +782,7 @@ impl<'a> Batch<'a> {
                     let reason = format!("a test chat starts no other workflow (`{workflow}` was not started)");
                     return Ok(Some(Outcome::TriggerFailed { reason }));
                 }
-                let Some((version, target)) = self.engine.inner.registry.live(workflow) else {
+                let Some((version, target)) = self.env.registry.live(workflow) else {
                     return Ok(Some(Outcome::TriggerFailed {
                         reason: format!("workflow `{workflow}` is not published"),
                     }));
@@ -854,8 +898,7 @@ impl<'a> Batch<'a> {
     pub(super) fn loop_guarded(&mut self, contact_id: i64, workflow: &str, chain: &[String], guard: LoopGuard) {
         let text = guard.describe(workflow, chain);
         tracing::info!(workflow, contact = contact_id, chain = %chain.join(" → "), reason = guard.label(), "{text}");
-        self.engine
-            .inner
+        self.env
             .metrics
             .loop_guard
             .get_or_create(&vec![("reason".to_owned(), guard.label().to_owned())])
@@ -902,7 +945,7 @@ impl<'a> Batch<'a> {
             if Some(run.id) == keep {
                 continue;
             }
-            let wf = self.engine.inner.registry.get(self.conn, &run.workflow_id, run.version).await?;
+            let wf = self.env.registry.get(self.conn, &run.workflow_id, run.version).await?;
             // Opting out always ends runs: no flow may keep messaging such a contact.
             if condition == ExitCondition::ContactOptedOut || wf.settings.exit_when.contains(&condition) {
                 let reason = serde_json::to_value(condition).ok().and_then(|v| v.as_str().map(str::to_owned));
@@ -959,8 +1002,8 @@ impl<'a> Batch<'a> {
         // A test-chat contact's queued trigger starts its snapshot, never the live version.
         let sandbox = self.cache.contact(self.conn, contact_id).await?.test_workflow;
         let (version, wf) = match sandbox {
-            Some(_) => (-contact_id, self.engine.inner.registry.get(self.conn, workflow_id, -contact_id).await?),
-            None => match self.engine.inner.registry.live(workflow_id) {
+            Some(_) => (-contact_id, self.env.registry.get(self.conn, workflow_id, -contact_id).await?),
+            None => match self.env.registry.live(workflow_id) {
                 Some(live) => live,
                 None => return Ok(()),
             },

@@ -103,7 +103,7 @@ impl Batch<'_> {
         if automated && contact.opted_out {
             return Ok(Err(OPTED_OUT.into()));
         }
-        let Some(conn) = self.engine.inner.connections.get(channel) else {
+        let Some(conn) = self.env.connections.get(channel) else {
             return Ok(Ok(Route::default()));
         };
         let state = contact.channels.get(channel).cloned().unwrap_or_default();
@@ -241,7 +241,7 @@ impl Batch<'_> {
             return Ok(());
         }
         let mut q = store::Sql::new(
-            self.engine.inner.backend,
+            self.env.backend,
             "SELECT channel, external_id, status, error FROM channel_statuses WHERE external_id IN (",
         );
         let mut sep = q.separated(", ");

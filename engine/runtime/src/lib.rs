@@ -589,7 +589,7 @@ impl Engine {
 
     async fn handle_once(&self, event: Event) -> Result<Handled, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
         if let Some(id) = &event.id {
             let inserted = sqlx::query(
                 "INSERT INTO inbox (source, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -729,7 +729,7 @@ impl Engine {
     /// transaction is rolled back.
     async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
         let sql = format!(
             "SELECT run_id, token, due_at FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2{}",
             self.inner.backend.skip_locked()
@@ -880,7 +880,7 @@ impl Engine {
     /// which case they are cancelled.
     pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
         let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = $1 WHERE id = $2")
             .bind(batch.now_ms)
             .bind(workflow)
@@ -920,7 +920,7 @@ impl Engine {
     /// Returns how many were cancelled.
     pub async fn cancel(&self, filter: CancelFilter) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
         let ids: Vec<i64> = match &filter {
             CancelFilter::Run(id) => vec![*id],
             CancelFilter::Workflow { workflow, version, status } => {
@@ -965,7 +965,7 @@ impl Engine {
     /// without its key). A run whose effect is still being performed cannot be retried yet.
     pub async fn retry(&self, run_id: i64, by: &str) -> Result<RunInfo, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
         let mut run = batch.cache.run(batch.conn, run_id).await?;
         if run.status != "failed" {
             return Err(Error::Refused(format!(

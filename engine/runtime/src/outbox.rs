@@ -466,7 +466,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let kept = self.fence(tx.conn(), results).await?;
         let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let now = batch.now_ms;
         // Each delivered row, with the channel's id for a message.
         let mut delivered: Vec<(&Pending, Option<&str>)> = Vec::new();

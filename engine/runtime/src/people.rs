@@ -27,7 +27,7 @@ impl Engine {
     /// Creates or updates an agent and their team memberships (teams are created as needed).
     pub async fn upsert_agent(&self, agent: &AgentSpec) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         sqlx::query(
             "INSERT INTO agents (id, name, email, online, max_open) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, online = excluded.online,
@@ -75,7 +75,7 @@ impl Engine {
     /// Sets an agent online or offline; coming online offers them queued conversations.
     pub async fn set_agent_online(&self, id: &str, online: bool) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let changed = sqlx::query("UPDATE agents SET online = $1 WHERE id = $2")
             .bind(i64::from(online))
             .bind(id)

@@ -269,7 +269,7 @@ impl Engine {
     async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(bool, bool), Error> {
         let events: Vec<(&EventKind, &Vec<Identifier>)> =
             queued.iter().filter_map(|q| q.parsed.as_ref().ok().map(|(k, v)| (k, v))).collect();
-        let mut batch = Batch::new(self, conn);
+        let mut batch = Batch::new(self.batch_env(), conn);
         let addresses: Vec<(String, String)> = events
             .iter()
             .filter_map(|(e, _)| match e.contact() {
@@ -330,7 +330,7 @@ impl Engine {
                 }
             };
             sqlx::query("SAVEPOINT event").execute(&mut *conn).await?;
-            let mut batch = Batch::new(self, &mut *conn);
+            let mut batch = Batch::new(self.batch_env(), &mut *conn);
             let result = async {
                 batch.apply_event(kind.clone(), verified).await?;
                 batch.finish().await

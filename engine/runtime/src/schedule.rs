@@ -90,7 +90,7 @@ impl Engine {
                     .await?;
                 let Some((next_at, firing_at, mut cursor)) = row else { break };
                 let firing = firing_at.unwrap_or(next_at);
-                let mut batch = Batch::new(self, tx.conn());
+                let mut batch = Batch::new(self.batch_env(), tx.conn());
                 let ids: Vec<i64> =
                     sqlx::query_scalar("SELECT id FROM contacts WHERE id > $1 AND opted_out = 0 AND test_workflow IS NULL ORDER BY id LIMIT $2")
                         .bind(cursor)

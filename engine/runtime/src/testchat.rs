@@ -191,7 +191,7 @@ impl Engine {
             )));
         }
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let offset = offset_to(at, batch.now)?;
         let mut profile = Map::new();
         profile.insert("name".into(), json!("Test contact"));
@@ -315,7 +315,7 @@ impl Engine {
     pub async fn set_test_clock(&self, session: i64, at: Option<DateTime<Utc>>) -> Result<TestClock, Error> {
         self.test_workflow(session).await?;
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         // Reading the contact takes its lock (PostgreSQL), so no batch advancing its runs
         // schedules a timer on the old clock meanwhile.
         batch.cache.contact(batch.conn, session).await?;
@@ -446,7 +446,7 @@ impl Engine {
             }
         }
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let open = batch.cache.latest_conversation(batch.conn, session).await?.filter(|c| c.status == "open");
         if let Some(mut conv) = open {
             conv.status = "closed".into();

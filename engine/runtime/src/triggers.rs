@@ -378,7 +378,7 @@ impl Batch<'_> {
                 state.follows = Some(true);
                 // Only typed text opts out: a button titled "Stop reminders" is an answer.
                 let text = if message.payload.is_none() { message.text.as_deref().unwrap_or_default() } else { "" };
-                let keywords = &self.engine.inner.opt_out;
+                let keywords = &self.env.opt_out;
                 let opting_out = !c.opted_out && keywords_match(text, &keywords.stop, KeywordMatch::Exact);
                 let opting_in = c.opted_out && keywords_match(text, &keywords.start, KeywordMatch::Exact);
                 if opting_in {
@@ -439,7 +439,7 @@ impl Batch<'_> {
                     return Err(Error::NotFound(format!("agent {agent_id}")));
                 }
                 let c = self.cache.contact(self.conn, contact_id).await?;
-                if self.engine.inner.reply_to_closed == super::ReplyToClosed::Refuse {
+                if self.env.reply_to_closed == super::ReplyToClosed::Refuse {
                     let latest = self.cache.latest_conversation(self.conn, contact_id).await?;
                     if latest.is_some_and(|v| v.status != "open") {
                         return Err(Error::Refused(format!(
@@ -679,8 +679,7 @@ impl Batch<'_> {
 
     fn live_with(&self, workflow: &str, trigger: &str) -> Result<(i64, std::sync::Arc<CompiledWorkflow>), Error> {
         let (version, wf) = self
-            .engine
-            .inner
+            .env
             .registry
             .live(workflow)
             .ok_or_else(|| Error::Refused(format!("workflow `{workflow}` is not published (or is stopped)")))?;
@@ -737,10 +736,10 @@ impl Batch<'_> {
         // can start for it, and the chat says why when it does not.
         let test_workflow = self.cache.contact(self.conn, contact_id).await?.test_workflow;
         let candidates = match &test_workflow {
-            None => self.engine.inner.registry.live_with_trigger(fire.trigger_type()),
+            None => self.env.registry.live_with_trigger(fire.trigger_type()),
             Some(workflow) => {
                 let version = -contact_id;
-                let wf = self.engine.inner.registry.get(self.conn, workflow, version).await?;
+                let wf = self.env.registry.get(self.conn, workflow, version).await?;
                 let wanted = wf.trigger.kind.name();
                 if wanted == fire.trigger_type() {
                     vec![(workflow.clone(), version, wf)]
@@ -805,7 +804,7 @@ impl Batch<'_> {
             "assignee": assignee.as_ref().map(Agent::to_vars),
             "trigger": trigger,
             "steps": {},
-            "system": super::advance::system_vars(self.now_for(&contact).await?, self.engine.inner.timezone),
+            "system": super::advance::system_vars(self.now_for(&contact).await?, self.env.timezone),
         });
         match cond.eval(&vars) {
             Ok(holds) => Ok(holds),
