@@ -6,8 +6,8 @@
 //! Nothing is in memory between events: a waiting run is a row, a timer is a row.
 //!
 //! - [`Engine`] — the handle: publish workflows, feed events, fire timers, drain the outbox.
-//! - `advance.rs` — moves one run through its steps until it waits or ends.
-//! - `triggers.rs` — which workflows an event starts, and the settings that can say no.
+//! - `batch/` — one write transaction: events and effects applied, runs moved until they
+//!   wait or end, the workflows a happening starts (see its `mod.rs`).
 //! - `assign.rs` — picking an agent (round-robin, fewest open, online only, caps).
 //! - `outbox.rs` — performing messages and HTTP calls, then feeding outcomes back.
 //! - `analytics.rs` — per-step figures of a version and a run's path, for the canvas.
@@ -22,9 +22,9 @@
 //! Rows, their SQL and the unit of work are the store's (`switchboard-store`); the channel
 //! adapters are `switchboard-channels`'.
 
-mod advance;
 mod analytics;
 mod assign;
+mod batch;
 mod channel_rules;
 pub mod clock;
 mod compiler;
@@ -49,7 +49,6 @@ mod secrets;
 mod supervise;
 mod testchat;
 pub mod tokens;
-mod triggers;
 pub mod webhook_signature;
 mod workflows;
 
@@ -546,7 +545,7 @@ pub struct RunInfo {
 impl From<records::Run> for RunInfo {
     fn from(run: records::Run) -> RunInfo {
         RunInfo {
-            waiting: if run.status == "waiting" { advance::describe_wait(&run) } else { None },
+            waiting: if run.status == "waiting" { batch::describe_wait(&run) } else { None },
             id: run.id,
             workflow_id: run.workflow_id,
             version: run.version,
@@ -589,7 +588,7 @@ impl Engine {
 
     async fn handle_once(&self, event: Event) -> Result<Handled, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         if let Some(id) = &event.id {
             let inserted = sqlx::query(
                 "INSERT INTO inbox (source, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -634,7 +633,7 @@ impl Engine {
 
     /// Commits a concluded batch, then wakes the loops it queued work for and announces its
     /// changes.
-    async fn commit_concluded(&self, tx: WriteTx<'_>, concluded: advance::Concluded) -> Result<Handled, Error> {
+    async fn commit_concluded(&self, tx: WriteTx<'_>, concluded: batch::Concluded) -> Result<Handled, Error> {
         self.commit(tx).await?;
         self.after_commit(concluded.wake_outbox, concluded.wake_timers);
         self.announce(concluded.changes);
@@ -729,7 +728,7 @@ impl Engine {
     /// transaction is rolled back.
     async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let sql = format!(
             "SELECT run_id, token, due_at FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2{}",
             self.inner.backend.skip_locked()
@@ -738,10 +737,10 @@ impl Engine {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(batch.now_ms).bind(limit).fetch_all(&mut *batch.conn).await?;
         for (run_id, token, due_at) in &due {
             self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
-            batch.work.push_back(advance::Work::Resume {
+            batch.work.push_back(batch::Work::Resume {
                 run_id: *run_id,
                 input: steps::machine::Input::TimerFired,
-                expect: advance::Expect::Timer { token: *token },
+                expect: batch::Expect::Timer { token: *token },
             });
             // A stale timer (the run moved on) is simply dropped.
             batch.cache.clear_timer(*run_id);
@@ -880,7 +879,7 @@ impl Engine {
     /// which case they are cancelled.
     pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let changed = sqlx::query("UPDATE workflows SET status = 'stopped', updated_at = $1 WHERE id = $2")
             .bind(batch.now_ms)
             .bind(workflow)
@@ -920,7 +919,7 @@ impl Engine {
     /// Returns how many were cancelled.
     pub async fn cancel(&self, filter: CancelFilter) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let ids: Vec<i64> = match &filter {
             CancelFilter::Run(id) => vec![*id],
             CancelFilter::Workflow { workflow, version, status } => {
@@ -965,7 +964,7 @@ impl Engine {
     /// without its key). A run whose effect is still being performed cannot be retried yet.
     pub async fn retry(&self, run_id: i64, by: &str) -> Result<RunInfo, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self.batch_env(), tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let mut run = batch.cache.run(batch.conn, run_id).await?;
         if run.status != "failed" {
             return Err(Error::Refused(format!(
@@ -990,10 +989,10 @@ impl Engine {
             "step": step, "after": reason, "by": by, "attempt": earlier + 2, "reused_keys": keys,
         });
         batch.cache.journal(&mut run, batch.now_ms, "retry", &entry);
-        advance::enter(&mut run, &step);
+        batch::enter(&mut run, &step);
         batch.reuse_keys = reused.into_iter().map(|(index, key)| ((run_id, index), key)).collect();
         batch.cache.put_run(run);
-        batch.work.push_back(advance::Work::Start { run_id });
+        batch.work.push_back(batch::Work::Start { run_id });
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await?;
         tracing::info!(run = run_id, %step, %by, "failed run retried");
@@ -1004,11 +1003,11 @@ impl Engine {
     /// for the retry to carry over (see [`Engine::retry`]).
     async fn retried_keys(
         &self,
-        batch: &mut advance::Batch<'_>,
+        batch: &mut batch::Batch<'_>,
         run: &records::Run,
         step: &str,
     ) -> Result<std::collections::BTreeMap<usize, String>, Error> {
-        // Keys are `run:step:visit:seq:index` (advance.rs); the entry transition has the lowest seq.
+        // Keys are `run:step:visit:seq:index` (batch/effects/mod.rs); the entry transition has the lowest seq.
         let prefix = format!("{}:{}:{}:", run.id, step, run.visit);
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(
             "SELECT idempotency_key, status FROM outbox WHERE run_id = $1

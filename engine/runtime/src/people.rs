@@ -1,7 +1,7 @@
 //! Agents and teams: who can be assigned. Changing an agent's availability offers the
 //! assignment queue to them at once. Warnings on workflow steps whose target nobody could take.
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::{Engine, Error};
 use serde::{Deserialize, Serialize};
 

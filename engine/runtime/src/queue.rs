@@ -7,7 +7,7 @@
 //! that fails for an unclear reason is tried again up to [`MAX_ATTEMPTS`] times, the same
 //! contact's later events waiting behind it, before it is dead-lettered too.
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::events::{ContactRef, Event, EventKind, Identifier};
 use super::{Engine, Error, WriteTx};
 use std::collections::HashSet;

@@ -4,7 +4,7 @@
 //! saved, so a firing over a million contacts survives a crash midway and never starts a
 //! contact twice for the same firing (the usual run settings still apply).
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
 use chrono::{DateTime, Utc};
@@ -100,7 +100,7 @@ impl Engine {
                 let trigger = json!({"type": "schedule", "fired_at": from_millis(firing).to_rfc3339()});
                 for id in &ids {
                     if batch.conditions_hold(&wf, *id, &trigger).await? {
-                        if let super::triggers::Start::Started(_) =
+                        if let super::batch::Start::Started(_) =
                             batch.try_start(&workflow, version, &wf, *id, trigger.clone(), Vec::new()).await?
                         {
                             started += 1;

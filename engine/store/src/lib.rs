@@ -9,13 +9,28 @@
 //! - [`redact`] — a database URL without its credentials, for logs and errors.
 //! - [`cache`] — the unit of work of one write transaction (rows read once, written back in
 //!   multi-row statements before the commit).
+//! - [`assignment_queue`] — `runs` waiting for an agent.
+//! - [`channel_usage`] — messages counted against a connection's monthly quota.
+//! - [`contact_addresses`] — a contact's address on a channel, for sending.
+//! - [`delivery_statuses`] — channels' delivery statuses on `messages`, parked in
+//!   `channel_statuses` until their message is known.
+//! - [`outbox_payload`] — what a queued message's outbox row carries; dropping unsent ones.
+//! - [`queued_triggers`] — starts put off until the contact's current run ends.
+//! - [`test_sessions`] — the editor's test chats and their clocks.
 //! - [`records`] — the row types (contacts, conversations, runs, agents) and their SQL.
 //! - [`time`] — the store's time format (milliseconds since the epoch).
 //! - [`tokens`] — `api_tokens` rows.
 //! - [`Error`] — what the store can fail with.
 
+pub mod assignment_queue;
 pub mod cache;
+pub mod channel_usage;
+pub mod contact_addresses;
+pub mod delivery_statuses;
+pub mod outbox_payload;
+pub mod queued_triggers;
 pub mod records;
+pub mod test_sessions;
 pub mod time;
 pub mod tokens;
 
