@@ -10,7 +10,7 @@
 //! waits); their timers are stored in real time, so the timer loop needs no exception, and
 //! fast-forward moves the session's clock to the timers it fires.
 
-use super::batch::Batch;
+use super::batch::{Batch, Closing, Tell};
 use super::events::{ContactRef, EventKind, Handled};
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
@@ -381,8 +381,9 @@ impl Engine {
         self.fire_due_timers(1000).await
     }
 
-    /// Ends a session: cancels its runs still under way, closes its conversation (freeing an
-    /// agent a test assigned, without firing anything) and forgets the compiled snapshot.
+    /// Ends a session: cancels its runs still under way, closes its conversation like any
+    /// close (an agent a test assigned is free again and offered to the assignment queue; no
+    /// workflow hears of it) and forgets the compiled snapshot.
     pub async fn end_test(&self, session: i64) -> Result<usize, Error> {
         let workflow = self.test_workflow(session).await?;
         let mut cancelled = 0;
@@ -395,13 +396,8 @@ impl Engine {
         let mut batch = Batch::new(self.batch_env(), tx.conn());
         let open = batch.cache.latest_conversation(batch.conn, session).await?.filter(|c| c.status == "open");
         if let Some(mut conv) = open {
-            conv.status = "closed".into();
-            conv.closed_at = Some(batch.now_ms);
-            conv.closed_by = Some("test-chat".into());
-            if let Some(agent) = conv.assignee_id.clone() {
-                batch.cache.released(batch.conn, &agent).await?;
-            }
-            batch.cache.put_conversation(conv);
+            let closing = Closing { by: "test-chat".into(), category: None, summary: None };
+            batch.close_conversation(&mut conv, closing, Tell::Nobody).await?;
         }
         store::queued_triggers::forget_of_contact(batch.conn, session).await?;
         let concluded = batch.conclude().await?;
