@@ -144,7 +144,7 @@ async fn deliver_through(
     let message = &payload.message;
     let template = payload.is_template();
     let adapter = conn.kind.adapter();
-    let rendered = adapter.render(conn, to, &message, template).map_err(permanent)?;
+    let rendered = adapter.render(conn, to, message, template).map_err(permanent)?;
     let mut id = String::new();
     // Attachments go first, the text (with its buttons) last; the last call's id is the
     // message's id.
