@@ -702,3 +702,49 @@ async fn a_refused_event_in_a_batch_leaves_no_trace() {
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert_eq!(reasons, vec!["the contact at `zed` on simulator has no open conversation"]);
 }
+
+/// A test chat's workflow that takes whichever agent is free.
+const GRAB_AN_AGENT: &str = r#"
+schema: 1
+id: grab-an-agent
+name: Grab an agent
+trigger:
+  type: message_received
+start: assign_agent
+steps:
+  assign_agent:
+    kind: assign
+    to: workspace
+    strategy: round_robin
+    online_only: true
+    timeout: 30m
+    next: { assigned: done, timeout: done }
+  done:
+    kind: send_message
+    text: Done.
+"#;
+
+/// Ending a test chat closes its conversation like any close: the agent it had is free
+/// again and is offered at once to a contact waiting in the assignment queue.
+#[tokio::test]
+async fn ending_a_test_chat_offers_its_agent_to_the_queue() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    let mut bob = agent("bob", &["support"], true);
+    bob.max_open = Some(1);
+    engine.upsert_agent(&bob).await.expect("agent");
+    let session = engine.start_test(GRAB_AN_AGENT, None, None).await.expect("test chat").session;
+    let test_run = engine.runs_of_contact(session).await.expect("runs")[0].id;
+    let info = engine.run(test_run).await.expect("test run");
+    assert_eq!(json(&info.vars, "steps.assign_agent.agent_id"), json!("bob"), "{info:?}");
+
+    let run = engine.handle(says("ana", "menu")).await.expect("menu").started[0];
+    engine.handle(presses("ana", "human", "Talk to a person")).await.expect("human");
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.waiting.as_ref().map(|w| w["kind"].clone()), Some(json!("agent")), "bob is busy: {info:?}");
+
+    engine.end_test(session).await.expect("end test chat");
+    let info = engine.run(run).await.expect("run");
+    assert_eq!(info.status, "completed", "bob is offered to ana when the test chat ends: {info:?}");
+    assert_eq!(json(&info.vars, "steps.assign_agent.agent_id"), json!("bob"));
+}

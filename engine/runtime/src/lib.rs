@@ -22,8 +22,8 @@
 //! - `queue.rs` — the event queue: durable intake, group commit, blame, dead-lettering.
 //! - `dead_letters.rs` — events that could not be processed: list, retry, discard.
 //! - `events.rs` — the events the engine handles, their limits, and how they apply.
-//! - `advance.rs` — the batch: moves runs through their steps until they wait or end.
-//! - `triggers.rs` — which workflows an event starts, and the settings that can say no.
+//! - `batch/` — one write transaction: events and effects applied, runs moved until they
+//!   wait or end, the workflows a happening starts (see its `mod.rs`).
 //! - `assign.rs` — picking an agent (round-robin, fewest open, online only, caps).
 //! - `channel_rules.rs` — the rules before a channel send (24-hour window, LINE friends and
 //!   quota, opt-out) and the channel connections' changes.
@@ -53,9 +53,9 @@
 //! Rows, every SQL statement and the unit of work are the store's (`switchboard-store`); the
 //! channel adapters are `switchboard-channels`'.
 
-mod advance;
 mod analytics;
 mod assign;
+mod batch;
 mod channel_rules;
 pub mod clock;
 mod compiler;
@@ -90,7 +90,6 @@ mod testchat;
 mod timers;
 pub mod tokens;
 mod transaction;
-mod triggers;
 pub mod webhook_signature;
 mod workflows;
 

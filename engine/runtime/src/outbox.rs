@@ -3,11 +3,13 @@
 //! any transaction (with their idempotency key, so a retry after a crash is recognised by
 //! the receiver), then records each outcome and resumes the run that waits for it.
 
-use super::advance::{Batch, Expect, Work};
+use super::batch::{Batch, Expect, Work};
 use super::{Engine, Error};
 use serde::Serialize;
 use serde_json::Value;
 use steps::machine::{HttpRequest, Input, Outcome};
+use steps::message::OutboundMessage;
+use store::outbox_payload::OutboxPayload;
 
 /// Record outcomes once this many have arrived (or when nothing else is in flight).
 const RECORD_EVERY: usize = 16;
@@ -39,7 +41,7 @@ pub struct SentMessage<'a> {
     pub idempotency_key: &'a str,
     pub contact_id: i64,
     pub channel: &'a str,
-    pub message: &'a Value,
+    pub message: &'a OutboundMessage,
 }
 
 /// Why a delivery did not succeed, and whether trying again could help.
@@ -68,8 +70,8 @@ impl Channel {
 
     /// Delivers one message; `Ok` carries the channel's id for it. `progress`: calls of a
     /// multi-call message an earlier attempt already made.
-    pub async fn deliver(&self, key: &str, payload: &Value, progress: i64) -> Result<String, DeliveryError> {
-        let channel = payload.get("channel").and_then(Value::as_str).unwrap_or("simulator");
+    pub async fn deliver(&self, key: &str, payload: &OutboxPayload, progress: i64) -> Result<String, DeliveryError> {
+        let channel = payload.channel.as_str();
         if channel == "simulator" {
             return Ok(format!("sim-{key}"));
         }
@@ -84,12 +86,8 @@ impl Channel {
                 unknown: false,
             });
         };
-        let body = SentMessage {
-            idempotency_key: key,
-            contact_id: payload.get("contact_id").and_then(Value::as_i64).unwrap_or_default(),
-            channel,
-            message: payload.get("message").unwrap_or(&Value::Null),
-        };
+        let body =
+            SentMessage { idempotency_key: key, contact_id: payload.contact_id, channel, message: &payload.message };
         // The webhook channel deduplicates by key (that is its contract), so a send whose
         // outcome is unknown is simply tried again under the same key.
         let response =
@@ -124,7 +122,7 @@ impl Channel {
 async fn deliver_native(
     conn: &channels::Connection,
     key: &str,
-    payload: &Value,
+    payload: &OutboxPayload,
     progress: i64,
     timeout: std::time::Duration,
 ) -> Result<String, DeliveryError> {
@@ -136,18 +134,16 @@ async fn deliver_native(
 async fn deliver_through(
     conn: &channels::Connection,
     key: &str,
-    payload: &Value,
+    payload: &OutboxPayload,
     progress: i64,
     timeout: std::time::Duration,
 ) -> Result<String, DeliveryError> {
     let permanent = |reason: String| DeliveryError { reason, retry: false, progress, unknown: false };
-    let to = payload.get("to").and_then(Value::as_str).ok_or_else(|| permanent("no address to send to".into()))?;
-    let message: steps::message::OutboundMessage =
-        serde_json::from_value(payload.get("message").cloned().unwrap_or_default())
-            .map_err(|e| permanent(format!("unreadable message: {e}")))?;
-    let template = payload.get("template").and_then(Value::as_bool).unwrap_or(false);
+    let to = payload.to.as_deref().ok_or_else(|| permanent("no address to send to".into()))?;
+    let message = &payload.message;
+    let template = payload.is_template();
     let adapter = conn.kind.adapter();
-    let rendered = adapter.render(conn, to, &message, template).map_err(permanent)?;
+    let rendered = adapter.render(conn, to, message, template).map_err(permanent)?;
     let mut id = String::new();
     // Attachments go first, the text (with its buttons) last; the last call's id is the
     // message's id.
@@ -371,14 +367,25 @@ impl Engine {
                 },
                 Err(e) => Done::Http(Outcome::HttpFailed { reason: format!("unreadable request: {e}") }),
             },
-            _ => match self.inner.channel.deliver(&key, &p.payload, p.progress).await {
-                Ok(external_id) => Done::Sent { external_id },
-                Err(e) if e.unknown => Done::Unknown { reason: e.reason, progress: e.progress },
-                Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => {
-                    Done::Retry { reason: e.reason, progress: e.progress }
+            _ => {
+                let sent = match OutboxPayload::from_value(&p.payload) {
+                    Some(payload) => self.inner.channel.deliver(&key, &payload, p.progress).await,
+                    None => Err(DeliveryError {
+                        reason: "unreadable message payload".into(),
+                        retry: false,
+                        progress: p.progress,
+                        unknown: false,
+                    }),
+                };
+                match sent {
+                    Ok(external_id) => Done::Sent { external_id },
+                    Err(e) if e.unknown => Done::Unknown { reason: e.reason, progress: e.progress },
+                    Err(e) if e.retry && p.attempts + 1 < MAX_SEND_ATTEMPTS => {
+                        Done::Retry { reason: e.reason, progress: e.progress }
+                    }
+                    Err(e) => Done::Failed { reason: e.reason },
                 }
-                Err(e) => Done::Failed { reason: e.reason },
-            },
+            }
         }
     }
 
@@ -410,7 +417,7 @@ impl Engine {
         let mut tx = self.begin().await?;
         let kept = self.fence(tx.conn(), results).await?;
         let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let now = batch.now_ms;
         // Each delivered row, with the channel's id for a message.
         let mut delivered: Vec<(&Pending, Option<&str>)> = Vec::new();
@@ -446,7 +453,8 @@ impl Engine {
                     store::outbox::mark_dead(batch.conn, p.id, reason, now).await?;
                     store::messages::set_status_by_key(batch.conn, &p.key, "failed", reason).await?;
                     tracing::warn!(outbox = p.id, %reason, "message could not be delivered");
-                    super::channel_rules::give_back_quota(batch.conn, std::slice::from_ref(&p.payload)).await?;
+                    let payload: Vec<OutboxPayload> = OutboxPayload::from_value(&p.payload).into_iter().collect();
+                    super::channel_rules::give_back_quota(batch.conn, &payload).await?;
                     Outcome::SendFailed { reason: reason.clone() }
                 }
                 Done::Http(outcome) => {
@@ -494,7 +502,10 @@ impl Engine {
             // Only connected channels report statuses (not the simulator or the webhook channel).
             let ids: Vec<String> = chunk
                 .iter()
-                .filter(|(p, _)| p.payload["channel"].as_str().is_some_and(|c| self.inner.connections.get(c).is_some()))
+                .filter(|(p, _)| {
+                    OutboxPayload::from_value(&p.payload)
+                        .is_some_and(|m| self.inner.connections.get(&m.channel).is_some())
+                })
                 .filter_map(|(_, id)| id.map(str::to_owned))
                 .collect();
             batch.apply_parked_statuses(&ids).await?;
@@ -503,7 +514,7 @@ impl Engine {
         let mut concluded = batch.conclude().await?;
         // Delivered messages changed status: their transcripts are news too.
         let contacts: std::collections::BTreeSet<i64> =
-            results.iter().filter_map(|r| r.0.payload.get("contact_id").and_then(Value::as_i64)).collect();
+            results.iter().filter_map(|r| OutboxPayload::from_value(&r.0.payload).map(|m| m.contact_id)).collect();
         concluded.changes.extend(contacts.into_iter().map(|contact_id| super::LiveEvent::Messages { contact_id }));
         self.commit_concluded(tx, concluded).await?;
         Ok(())

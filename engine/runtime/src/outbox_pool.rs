@@ -18,6 +18,7 @@
 use super::outbox::{Done, Pending};
 use super::{Engine, Error};
 use std::collections::{HashMap, VecDeque};
+use store::outbox_payload::OutboxPayload;
 use tokio::sync::{mpsc, oneshot};
 
 /// How many effects the pool performs at once.
@@ -296,7 +297,8 @@ impl Engine {
                     Some(&i) => jobs[i].rows.push(p),
                     None => {
                         by_contact.insert(contact.unwrap_or_default(), jobs.len());
-                        let destination = p.payload["channel"].as_str().unwrap_or("simulator").to_owned();
+                        let destination =
+                            OutboxPayload::from_value(&p.payload).map_or_else(|| "simulator".to_owned(), |m| m.channel);
                         jobs.push(Job { destination: format!("channel:{destination}"), rows: vec![p] });
                     }
                 },

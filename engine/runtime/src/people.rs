@@ -1,7 +1,7 @@
 //! Agents and teams: who can be assigned. Changing an agent's availability offers the
 //! assignment queue to them at once. Warnings on workflow steps whose target nobody could take.
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::{Engine, Error};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,7 @@ impl Engine {
     /// Creates or updates an agent and their team memberships (teams are created as needed).
     pub async fn upsert_agent(&self, agent: &AgentSpec) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let row = store::agents::AgentRow {
             id: &agent.id,
             name: &agent.name,
@@ -59,7 +59,7 @@ impl Engine {
     /// Sets an agent online or offline; coming online offers them queued conversations.
     pub async fn set_agent_online(&self, id: &str, online: bool) -> Result<(), Error> {
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         if !store::agents::set_online(batch.conn, id, online).await? {
             return Err(Error::NotFound(format!("agent {id}")));
         }

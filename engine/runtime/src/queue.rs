@@ -7,7 +7,7 @@
 //! that fails for an unclear reason is tried again up to [`MAX_ATTEMPTS`] times, the same
 //! contact's later events waiting behind it, before it is dead-lettered too.
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::events::{ContactRef, Event, EventKind, Identifier};
 use super::{Engine, Error, WriteTx};
 use std::collections::HashSet;
@@ -189,7 +189,7 @@ impl Engine {
     async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(bool, bool), Error> {
         let events: Vec<(&EventKind, &Vec<Identifier>)> =
             queued.iter().filter_map(|q| q.parsed.as_ref().ok().map(|(k, v)| (k, v))).collect();
-        let mut batch = Batch::new(self, conn);
+        let mut batch = Batch::new(self.batch_env(), conn);
         let addresses: Vec<(String, String)> = events
             .iter()
             .filter_map(|(e, _)| match e.contact() {
@@ -250,7 +250,7 @@ impl Engine {
                 }
             };
             store::queue::savepoint(conn).await?;
-            let mut batch = Batch::new(self, &mut *conn);
+            let mut batch = Batch::new(self.batch_env(), &mut *conn);
             let result = async {
                 batch.apply_event(kind.clone(), verified).await?;
                 batch.finish().await

@@ -1,14 +1,14 @@
 //! What operators do to runs: stop a workflow (optionally ejecting its runs), cancel runs,
 //! retry a failed run (its effects again under their original keys).
 
-use crate::{advance, records, Engine, Error, RunInfo, RunStatus, Wake};
+use crate::{batch, records, Engine, Error, RunInfo, RunStatus, Wake};
 
 impl Engine {
     /// Stops a workflow: no new runs start. Runs under way finish unless `eject` is set, in
     /// which case they are cancelled.
     pub async fn stop(&self, workflow: &str, eject: bool) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         if !store::workflows::set_status(batch.conn, workflow, "stopped", batch.now_ms).await? {
             return Err(Error::NotFound(format!("workflow {workflow}")));
         }
@@ -19,7 +19,7 @@ impl Engine {
             let ids = store::runs::under_way_of_workflow(batch.conn, workflow).await?;
             for id in ids {
                 let mut run = batch.cache.run(batch.conn, id).await?;
-                batch.end(&mut run, RunStatus::Cancelled.as_str(), Some("the workflow was stopped".into())).await?;
+                batch.end(&mut run, RunStatus::Cancelled, Some("the workflow was stopped".into())).await?;
                 ejected += 1;
             }
         }
@@ -35,7 +35,7 @@ impl Engine {
     /// Returns how many were cancelled.
     pub async fn cancel(&self, filter: CancelFilter) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let ids: Vec<i64> = match &filter {
             CancelFilter::Run(id) => vec![*id],
             CancelFilter::Workflow { workflow, version, status } => {
@@ -52,7 +52,7 @@ impl Engine {
         for id in ids {
             let mut run = batch.cache.run(batch.conn, id).await?;
             if run.status.is_under_way() {
-                batch.end(&mut run, RunStatus::Cancelled.as_str(), Some("cancelled by an operator".into())).await?;
+                batch.end(&mut run, RunStatus::Cancelled, Some("cancelled by an operator".into())).await?;
                 cancelled += 1;
             }
         }
@@ -74,7 +74,7 @@ impl Engine {
     /// without its key). A run whose effect is still being performed cannot be retried yet.
     pub async fn retry(&self, run_id: i64, by: &str) -> Result<RunInfo, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let mut run = batch.cache.run(batch.conn, run_id).await?;
         if run.status != RunStatus::Failed {
             return Err(Error::Refused(format!(
@@ -96,10 +96,10 @@ impl Engine {
             "step": step, "after": reason, "by": by, "attempt": earlier + 2, "reused_keys": keys,
         });
         batch.cache.journal(&mut run, batch.now_ms, "retry", &entry);
-        advance::enter(&mut run, &step);
+        batch::enter(&mut run, &step);
         batch.reuse_keys = reused.into_iter().map(|(index, key)| ((run_id, index), key)).collect();
         batch.cache.put_run(run);
-        batch.work.push_back(advance::Work::Start { run_id });
+        batch.work.push_back(batch::Work::Start { run_id });
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await?;
         tracing::info!(run = run_id, %step, %by, "failed run retried");
@@ -110,7 +110,7 @@ impl Engine {
     /// for the retry to carry over (see [`Engine::retry`]).
     async fn retried_keys(
         &self,
-        batch: &mut advance::Batch<'_>,
+        batch: &mut batch::Batch<'_>,
         run: &records::Run,
         step: &str,
     ) -> Result<std::collections::BTreeMap<usize, String>, Error> {

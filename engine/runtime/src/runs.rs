@@ -1,7 +1,7 @@
 //! Runs as callers read them: [`RunInfo`] (with "why is it waiting"), a contact's runs, a
 //! run's journal; and handling one outside event directly ([`Engine::handle`]).
 
-use crate::{advance, records, Engine, Error, Event, Handled, RunStatus};
+use crate::{batch, records, Engine, Error, Event, Handled, RunStatus};
 
 /// A summary of one run, for listings and tests.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -20,7 +20,7 @@ pub struct RunInfo {
 impl From<records::Run> for RunInfo {
     fn from(run: records::Run) -> RunInfo {
         RunInfo {
-            waiting: if run.status == RunStatus::Waiting { advance::describe_wait(&run) } else { None },
+            waiting: if run.status == RunStatus::Waiting { batch::describe_wait(&run) } else { None },
             id: run.id,
             workflow_id: run.workflow_id,
             version: run.version,
@@ -43,7 +43,7 @@ impl Engine {
 
     pub(crate) async fn handle_once(&self, event: Event) -> Result<Handled, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         if let Some(id) = &event.id {
             if !store::inbox::insert_one(batch.conn, &event.source, id, batch.now_ms).await? {
                 return Ok(Handled { duplicate: true, ..Handled::default() });

@@ -4,7 +4,7 @@
 //! saved, so a firing over a million contacts survives a crash midway and never starts a
 //! contact twice for the same firing (the usual run settings still apply).
 
-use super::advance::Batch;
+use super::batch::Batch;
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
 use chrono::{DateTime, Utc};
@@ -66,12 +66,12 @@ impl Engine {
                 let row = store::schedules::claim(tx.conn(), self.inner.backend, &workflow, to_millis(now)).await?;
                 let Some(store::schedules::Firing { next_at, firing_at, mut cursor }) = row else { break };
                 let firing = firing_at.unwrap_or(next_at);
-                let mut batch = Batch::new(self, tx.conn());
+                let mut batch = Batch::new(self.batch_env(), tx.conn());
                 let ids = store::records::reachable_contacts_after(batch.conn, cursor, PAGE).await?;
                 let trigger = json!({"type": "schedule", "fired_at": from_millis(firing).to_rfc3339()});
                 for id in &ids {
                     if batch.conditions_hold(&wf, *id, &trigger).await? {
-                        if let super::triggers::Start::Started(_) =
+                        if let super::batch::Start::Started(_) =
                             batch.try_start(&workflow, version, &wf, *id, trigger.clone(), Vec::new()).await?
                         {
                             started += 1;

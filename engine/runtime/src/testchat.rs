@@ -10,7 +10,7 @@
 //! waits); their timers are stored in real time, so the timer loop needs no exception, and
 //! fast-forward moves the session's clock to the timers it fires.
 
-use super::advance::Batch;
+use super::batch::{Batch, Closing, Tell};
 use super::events::{ContactRef, EventKind, Handled};
 use super::{Engine, Error};
 use crate::clock::{from_millis, to_millis};
@@ -21,6 +21,7 @@ use steps::machine::{Effect, Input, Outcome};
 use steps::message::InboundMessage;
 use steps::trigger::{TagAction, TriggerKind};
 use store::records::{self, Agent, Contact};
+use store::test_sessions;
 
 /// How the tester sets the flow off; each variant mirrors a trigger type. Omitted, the
 /// workflow's own trigger type is used with empty inputs.
@@ -191,7 +192,7 @@ impl Engine {
             )));
         }
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let offset = offset_to(at, batch.now)?;
         let mut profile = Map::new();
         profile.insert("name".into(), json!("Test contact"));
@@ -207,17 +208,7 @@ impl Engine {
         let session = batch.cache.new_contact(batch.conn, contact).await?;
         batch.cache.add_address("simulator", &format!("test-{session}"), session);
         batch.cache.flush(batch.conn, batch.now_ms).await?;
-        sqlx::query(
-            "INSERT INTO test_sessions (contact_id, workflow_id, source, created_at, clock_offset_ms)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(session)
-        .bind(&wf.id)
-        .bind(source)
-        .bind(batch.now_ms)
-        .bind(offset)
-        .execute(&mut *batch.conn)
-        .await?;
+        test_sessions::create(batch.conn, session, &wf.id, source, batch.now_ms, offset).await?;
         batch.clocks.insert(session, offset);
         let version = -session;
         // Known to this transaction's runs now; forgotten again if it rolls back.
@@ -254,7 +245,7 @@ impl Engine {
             (explicit, _) => {
                 let vars = match explicit {
                     TestTrigger::Shortcut { form, agent_id } => {
-                        super::triggers::check_shortcut_form(&wf, &form)?;
+                        super::batch::check_shortcut_form(&wf, &form)?;
                         let agent = match agent_id {
                             Some(id) => Agent::to_vars(
                                 &batch
@@ -286,9 +277,7 @@ impl Engine {
 
     /// The workflow a test session belongs to; `NotFound` for anything that is not a session.
     async fn test_workflow(&self, session: i64) -> Result<String, Error> {
-        sqlx::query_scalar("SELECT workflow_id FROM test_sessions WHERE contact_id = $1")
-            .bind(session)
-            .fetch_optional(&self.inner.pool)
+        test_sessions::workflow_of(&self.inner.pool, session)
             .await?
             .ok_or_else(|| Error::NotFound(format!("test session {session}")))
     }
@@ -315,32 +304,16 @@ impl Engine {
     pub async fn set_test_clock(&self, session: i64, at: Option<DateTime<Utc>>) -> Result<TestClock, Error> {
         self.test_workflow(session).await?;
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         // Reading the contact takes its lock (PostgreSQL), so no batch advancing its runs
         // schedules a timer on the old clock meanwhile.
         batch.cache.contact(batch.conn, session).await?;
         let real_now = batch.now;
         let offset = offset_to(at, real_now)?;
         let moved_by = offset - records::test_clock_offset(batch.conn, session).await?;
-        sqlx::query("UPDATE test_sessions SET clock_offset_ms = $1 WHERE contact_id = $2")
-            .bind(offset)
-            .bind(session)
-            .execute(&mut *batch.conn)
-            .await?;
+        test_sessions::set_clock_offset(batch.conn, session, offset).await?;
         if moved_by != 0 {
-            sqlx::query(
-                "UPDATE timers SET due_at = due_at - $1
-                  WHERE run_id IN (SELECT id FROM runs WHERE contact_id = $2 AND status = 'waiting')",
-            )
-            .bind(moved_by)
-            .bind(session)
-            .execute(&mut *batch.conn)
-            .await?;
-            sqlx::query("UPDATE runs SET due_at = due_at - $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at IS NOT NULL")
-                .bind(moved_by)
-                .bind(session)
-                .execute(&mut *batch.conn)
-                .await?;
+            test_sessions::move_timers_earlier(batch.conn, session, moved_by).await?;
         }
         // Timers moved earlier: the timer loop may be asleep until a later one.
         batch.wake_timers = moved_by > 0;
@@ -397,37 +370,10 @@ impl Engine {
         self.test_workflow(session).await?;
         let mut tx = self.begin().await?;
         let now = self.now_ms();
-        let latest: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(due_at) FROM timers WHERE due_at > $1
-               AND run_id IN (SELECT id FROM runs WHERE contact_id = $2 AND status = 'waiting')",
-        )
-        .bind(now)
-        .bind(session)
-        .fetch_one(tx.conn())
-        .await?;
-        if let Some(latest) = latest {
-            sqlx::query("UPDATE test_sessions SET clock_offset_ms = clock_offset_ms + $1 WHERE contact_id = $2")
-                .bind(latest - now)
-                .bind(session)
-                .execute(tx.conn())
-                .await?;
+        if let Some(latest) = test_sessions::latest_timer_after(tx.conn(), session, now).await? {
+            test_sessions::move_clock_on(tx.conn(), session, latest - now).await?;
         }
-        let moved = sqlx::query(
-            "UPDATE timers SET due_at = $1 WHERE due_at > $2
-               AND run_id IN (SELECT id FROM runs WHERE contact_id = $3 AND status = 'waiting')",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(session)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-        sqlx::query("UPDATE runs SET due_at = $1 WHERE contact_id = $2 AND status = 'waiting' AND due_at > $3")
-            .bind(now)
-            .bind(session)
-            .bind(now)
-            .execute(tx.conn())
-            .await?;
+        let moved = test_sessions::make_timers_due(tx.conn(), session, now).await?;
         self.commit(tx).await?;
         if moved == 0 {
             return Ok(0);
@@ -435,32 +381,25 @@ impl Engine {
         self.fire_due_timers(1000).await
     }
 
-    /// Ends a session: cancels its runs still under way, closes its conversation (freeing an
-    /// agent a test assigned, without firing anything) and forgets the compiled snapshot.
+    /// Ends a session: cancels its runs still under way, closes its conversation like any
+    /// close (an agent a test assigned is free again and offered to the assignment queue; no
+    /// workflow hears of it) and forgets the compiled snapshot.
     pub async fn end_test(&self, session: i64) -> Result<usize, Error> {
         let workflow = self.test_workflow(session).await?;
         let mut cancelled = 0;
         for run in self.runs_of_contact(session).await? {
-            if matches!(run.status.as_str(), "running" | "waiting") {
+            if run.status.is_under_way() {
                 cancelled += self.cancel(super::CancelFilter::Run(run.id)).await?;
             }
         }
         let mut tx = self.begin().await?;
-        let mut batch = Batch::new(self, tx.conn());
+        let mut batch = Batch::new(self.batch_env(), tx.conn());
         let open = batch.cache.latest_conversation(batch.conn, session).await?.filter(|c| c.status == "open");
         if let Some(mut conv) = open {
-            conv.status = "closed".into();
-            conv.closed_at = Some(batch.now_ms);
-            conv.closed_by = Some("test-chat".into());
-            if let Some(agent) = conv.assignee_id.clone() {
-                batch.cache.released(batch.conn, &agent).await?;
-            }
-            batch.cache.put_conversation(conv);
+            let closing = Closing { by: "test-chat".into(), category: None, summary: None };
+            batch.close_conversation(&mut conv, closing, Tell::Nobody).await?;
         }
-        sqlx::query("DELETE FROM queued_triggers WHERE contact_id = $1")
-            .bind(session)
-            .execute(&mut *batch.conn)
-            .await?;
+        store::queued_triggers::forget_of_contact(batch.conn, session).await?;
         let concluded = batch.conclude().await?;
         self.commit_concluded(tx, concluded).await?;
         self.inner.registry.forget(&workflow, -session);
@@ -528,12 +467,7 @@ impl Engine {
     }
 
     async fn next_test_timer(&self, session: i64) -> Result<Option<i64>, Error> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(t.due_at) FROM timers t JOIN runs r ON r.id = t.run_id WHERE r.contact_id = $1 AND r.status = 'waiting'",
-        )
-        .bind(session)
-        .fetch_one(&self.inner.pool)
-        .await?)
+        Ok(test_sessions::next_timer(&self.inner.pool, session).await?)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Timers: firing the due ones (each resumes its run, in one transaction per batch), when
 //! the next is due, and how a loop sleeps until then or until woken.
 
-use crate::{advance, Engine, Error, PEER_POLL};
+use crate::{batch, Engine, Error, PEER_POLL};
 use std::time::Duration;
 use store::Backend;
 use tokio::sync::Notify;
@@ -19,14 +19,14 @@ impl Engine {
     /// transaction is rolled back.
     pub(crate) async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
-        let mut batch = advance::Batch::new(self, tx.conn());
+        let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
         let due = store::timers::claim_due(batch.conn, self.inner.backend, batch.now_ms, limit).await?;
         for store::timers::DueTimer { run_id, token, due_at } in &due {
             self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
-            batch.work.push_back(advance::Work::Resume {
+            batch.work.push_back(batch::Work::Resume {
                 run_id: *run_id,
                 input: steps::machine::Input::TimerFired,
-                expect: advance::Expect::Timer { token: *token },
+                expect: batch::Expect::Timer { token: *token },
             });
             // A stale timer (the run moved on) is simply dropped.
             batch.cache.clear_timer(*run_id);

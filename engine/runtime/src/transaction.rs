@@ -2,7 +2,7 @@
 //! hook (every commit and outbound call is a durable step), retries after losing a race with
 //! another process, and, once committed, waking the loops and announcing the changes.
 
-use crate::{advance, Engine, Error, Handled, LiveEvent, Wake};
+use crate::{batch, Engine, Error, Handled, LiveEvent, Wake};
 use store::Conn;
 
 /// Attempts at a transaction that keeps losing races before its error is returned.
@@ -83,7 +83,7 @@ impl Engine {
     pub(crate) async fn commit_concluded(
         &self,
         tx: WriteTx<'_>,
-        concluded: advance::Concluded,
+        concluded: batch::Concluded,
     ) -> Result<Handled, Error> {
         self.commit(tx).await?;
         self.after_commit(concluded.wake_outbox, concluded.wake_timers);

@@ -17,43 +17,58 @@
 //! One file per table (or group of tables), each taking a [`Pool`] or a [`Conn`]:
 //! - [`agents`] — `agents`, `teams`, `agent_teams` as operators set them.
 //! - [`analytics`] — `runs` and `run_journal` read for the canvas's figures.
+//! - [`assignment_queue`] — `runs` waiting for an agent.
 //! - [`backlog`] — `event_queue`, `timers`, `outbox` counted together for the metrics.
 //! - [`channel_connections`] — the connected channel accounts.
+//! - [`channel_usage`] — messages counted against a connection's monthly quota.
+//! - [`contact_addresses`] — a contact's address on a channel, for sending.
 //! - [`conversations`] — the inbox's reads (contacts, transcripts, conversations, the
 //!   assignment queue) and the rule of what an agent may see.
 //! - [`dead_letters`] — `event_failures`.
+//! - [`delivery_statuses`] — channels' delivery statuses on `messages`, parked in
+//!   `channel_statuses` until their message is known.
 //! - [`idempotency`] — `idempotency_keys` of the API.
 //! - [`inbox`] — `inbox`: senders' event ids already accepted (deduplication).
 //! - [`messages`] — `messages`' delivery status as the outbox learns it.
 //! - [`outbox`] — `outbox`: leases, outcomes, retries.
+//! - [`outbox_payload`] — what a queued message's outbox row carries; dropping unsent ones.
 //! - [`peers`] — `workers` and PostgreSQL's LISTEN/NOTIFY.
 //! - [`queue`] — `event_queue`: accepted events waiting, claims, savepoints.
+//! - [`queued_triggers`] — starts put off until the contact's current run ends.
 //! - [`runs`] — `runs` and `run_journal` as listings and operators ask them.
 //! - [`schedules`] — `schedules`: cron firings and where they stand.
 //! - [`secrets`] — `secrets`, `webhook_secrets` and every sealed-text column.
 //! - [`settings`] — `settings` (the installation's id).
+//! - [`test_sessions`] — the editor's test chats and their clocks.
 //! - [`timers`] — `timers` due.
 //! - [`tokens`] — `api_tokens` rows.
 //! - [`workflows`] — `workflows`, `workflow_versions`, `workflow_drafts`.
 
 pub mod agents;
 pub mod analytics;
+pub mod assignment_queue;
 pub mod backlog;
 pub mod cache;
 pub mod channel_connections;
+pub mod channel_usage;
+pub mod contact_addresses;
 pub mod conversations;
 pub mod dead_letters;
+pub mod delivery_statuses;
 pub mod idempotency;
 pub mod inbox;
 pub mod messages;
 pub mod outbox;
+pub mod outbox_payload;
 pub mod peers;
 pub mod queue;
+pub mod queued_triggers;
 pub mod records;
 pub mod runs;
 pub mod schedules;
 pub mod secrets;
 pub mod settings;
+pub mod test_sessions;
 pub mod time;
 pub mod timers;
 pub mod tokens;

@@ -66,29 +66,6 @@ impl TryFrom<String> for RunStatus {
     }
 }
 
-/// For the batch files' literals (`"running".into()`), until they name the variants. A word
-/// that is no status is a bug in the engine, not in a workflow.
-impl From<&str> for RunStatus {
-    fn from(s: &str) -> RunStatus {
-        match s.parse() {
-            Ok(status) => status,
-            Err(e) => panic!("{e}"),
-        }
-    }
-}
-
-impl PartialEq<&str> for RunStatus {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<str> for RunStatus {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
 /// Which runs to list (`None`: any).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListFilter<'a> {
