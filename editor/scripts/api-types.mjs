@@ -26,7 +26,8 @@ if (!existsSync(binary)) {
 }
 
 const document = JSON.parse(execFileSync(binary, ["openapi"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }));
-const ast = await openapiTS(document, { alphabetize: true });
+// A field with a default may be left out of a request, so it is optional, not required.
+const ast = await openapiTS(document, { alphabetize: true, defaultNonNullable: false });
 const header = `// The HTTP API's types, generated from the server's OpenAPI document (\`switchboard openapi\`)
 // by openapi-typescript. Do not edit: run \`npm run api-types\` after changing an answer or
 // request type in engine/server (CI fails when this file differs from the document).

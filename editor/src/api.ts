@@ -13,7 +13,9 @@ export type KindInfo = Schemas["KindInfo"];
 export type WorkflowSummary = Schemas["WorkflowSummary"];
 export type WorkflowDetail = Schemas["WorkflowDetail"];
 export type DraftSaved = Schemas["DraftSaved"];
-export type Compiled = Schemas["Compiled"];
+/** A compile's answer; `warnings` may be missing from an older server's (the editor shows
+ * them as diagnostics). */
+export type Compiled = Omit<Schemas["Compiled"], "warnings"> & { warnings?: Diagnostic[] };
 /** A contact waiting in the assignment queue (`GET /api/queue`). */
 export type QueuedContact = Schemas["QueuedContact"];
 /** How the test chat sets a flow off: mirrors the trigger types. */
@@ -21,7 +23,9 @@ export type TestTrigger = Schemas["TestTrigger"];
 export type TimelineLine = Schemas["TimelineLine"];
 export type PathStep = Schemas["PathStep"];
 export type TestRun = Schemas["TestRun"];
-export type TestSession = Schemas["TestSession"];
+/** A test chat; the test chat shows the contact and the clock when the answer has them. */
+export type TestSession = Omit<Schemas["TestSession"], "contact" | "clock"> &
+  Partial<Pick<Schemas["TestSession"], "contact" | "clock">>;
 export type TestClock = Schemas["TestClock"];
 /** What a turn of the test chat did: runs started, and why the flow did not start. */
 export type TestReply = Pick<Schemas["TestSaid"], "started" | "notes">;
@@ -43,7 +47,8 @@ export type Connection = Schemas["ConnectionView"];
 /** How a message renders on each channel (`POST /api/channels/preview`). */
 export type Preview = Schemas["ChannelPreviews"];
 export type Rendered = Schemas["RenderedMessage"];
-export type PreviewBody = Schemas["PreviewBody"];
+/** What the editor sends to preview a message: every field but the template given. */
+export type PreviewBody = Required<Omit<Schemas["PreviewBody"], "template">> & Pick<Schemas["PreviewBody"], "template">;
 export type DeadLetter = Schemas["DeadLetter"];
 export type SecretInfo = Schemas["SecretInfo"];
 

@@ -3,12 +3,14 @@
 
 use runtime::channels::{ApiCall, Kind, Rendered};
 use runtime::Readiness;
+use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The process answers.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Health {
     #[schemars(extend("const" = "ok"))]
     pub status: String,
@@ -16,6 +18,7 @@ pub struct Health {
 
 /// Ready: the readiness report, with `status: ready`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Ready {
     #[serde(flatten)]
     pub report: Readiness,
@@ -25,6 +28,7 @@ pub struct Ready {
 
 /// Not ready (503): the error shape, with the problems in `message` and the report in `details`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct NotReady {
     pub code: String,
     pub message: String,
@@ -33,6 +37,7 @@ pub struct NotReady {
 
 /// A token just created: the only answer that shows the token itself.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TokenCreated {
     pub id: i64,
     pub name: String,
@@ -44,6 +49,7 @@ pub struct TokenCreated {
 
 /// An API token as admins list it (never the token or its hash); `current` marks the caller's.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TokenListed {
     pub id: i64,
     pub name: String,
@@ -72,6 +78,7 @@ impl TokenListed {
 
 /// A token revoked, and when.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TokenRevoked {
     pub id: i64,
     pub revoked_at: String,
@@ -80,6 +87,7 @@ pub struct TokenRevoked {
 /// A channel connection as the API shows it: secrets by name only.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&["used_this_month"]))]
 pub struct ConnectionView {
     pub id: String,
     pub kind: Kind,
@@ -101,12 +109,14 @@ pub struct ConnectionView {
 
 /// Every channel connection.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ConnectionList {
     pub connections: Vec<ConnectionView>,
 }
 
 /// A channel's delivery stored: how many events, how many of them seen before.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ChannelDelivery {
     pub events: usize,
     pub duplicates: usize,
@@ -114,6 +124,7 @@ pub struct ChannelDelivery {
 
 /// How a message renders on each channel.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ChannelPreviews {
     pub whatsapp: ChannelPreview,
     pub line: ChannelPreview,
@@ -137,6 +148,7 @@ impl ChannelPreviews {
 
 /// One channel's rendering: inside the customer-service window, and (WhatsApp) outside it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&["outside_window"]))]
 pub struct ChannelPreview {
     pub inside_window: RenderedMessage,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,6 +165,7 @@ pub enum OutsideWindow {
 
 /// A message as one channel will show it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct RenderedMessage {
     /// The native form: `text`, `buttons`, `list`, `quick_replies`, `inline_keyboard`,
     /// `numbered_text`, `template`.
@@ -165,8 +178,10 @@ pub struct RenderedMessage {
 
 /// One call to a channel's API: path under the API base, and JSON body.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ChannelCall {
     pub path: String,
+    #[schemars(with = "Map<String, Value>")]
     pub body: Value,
 }
 
@@ -182,6 +197,7 @@ impl From<Rendered> for RenderedMessage {
 
 /// A dead letter's event queued again.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct DeadLetterRequeued {
     pub id: i64,
     pub queued: bool,

@@ -3,6 +3,7 @@
 
 use super::present;
 use runtime::steps;
+use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -66,6 +67,7 @@ impl From<steps::Severity> for Severity {
 /// A position in a source file; both numbers start at 1, columns count characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct Pos {
     pub line: usize,
     pub col: usize,
@@ -79,6 +81,7 @@ impl From<steps::Pos> for Pos {
 
 /// A port of a configured step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct PortSpec {
     /// The name edges use in `next:`.
     pub name: String,
@@ -97,6 +100,7 @@ impl From<steps::kinds::PortSpec> for PortSpec {
 /// A step a run went through and the port it left by.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct PathStep {
     pub step: Option<String>,
     pub port: String,
@@ -121,7 +125,8 @@ pub struct Waiting {
     /// When the wait gives up (RFC 3339).
     pub due_at: Option<String>,
     pub last_error: Option<String>,
-    /// For `agent`: the assignment request (team, agent, online only).
+    /// For `agent`: the assignment request (team, agent, online only); `null` otherwise.
+    #[serde(default)]
     pub request: Value,
 }
 
@@ -138,6 +143,7 @@ pub enum Direction {
 /// A button of a message, as sent.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct QuickReply {
     pub title: String,
     pub payload: String,
@@ -148,6 +154,7 @@ pub struct QuickReply {
 /// `kind`, `sender`, `text`, `step` and `status`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&["id", "conversation_id", "channel", "quick_replies", "kind", "expects", "error", "at", "step"]))]
 pub struct TimelineLine {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub id: Option<Option<i64>>,
@@ -180,6 +187,7 @@ pub struct TimelineLine {
 
 /// An agent: teams, status and load.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Agent {
     pub id: String,
     pub name: String,

@@ -4,6 +4,7 @@
 
 use super::common::{Agent, TimelineLine, Waiting};
 use runtime::steps::trigger::FormField;
+use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -12,6 +13,7 @@ use serde_json::{Map, Value};
 /// its channels and its verified identifiers.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&["active_runs", "channels", "verified"]))]
 pub struct ContactView {
     pub id: i64,
     pub name: Option<String>,
@@ -42,6 +44,7 @@ pub struct ContactView {
 /// A run under way, as a contact shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct ActiveRun {
     pub id: i64,
     pub workflow_id: String,
@@ -54,6 +57,7 @@ pub struct ActiveRun {
 /// An identifier a contact proved (an email, a phone number), on which channel and when.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct VerifiedIdentifier {
     pub kind: String,
     pub value: String,
@@ -64,6 +68,7 @@ pub struct VerifiedIdentifier {
 /// A conversation as an inbox lists it.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct ConversationRow {
     pub id: i64,
     pub contact_id: i64,
@@ -79,6 +84,7 @@ pub struct ConversationRow {
 
 /// A contact waiting in the assignment queue.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct QueuedContact {
     pub run_id: i64,
     pub contact_id: i64,
@@ -120,12 +126,14 @@ impl From<runtime::QueuedContact> for QueuedContact {
 
 /// An agent's reply sent: runs it ended early.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Replied {
     pub exited: Vec<i64>,
 }
 
 /// A conversation closed: runs it started and runs it ended.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ConversationClosed {
     pub started: Vec<i64>,
     pub exited: Vec<i64>,
@@ -133,12 +141,14 @@ pub struct ConversationClosed {
 
 /// A conversation opened: runs it started.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ConversationOpened {
     pub started: Vec<i64>,
 }
 
 /// Who a contact's conversation is assigned to now.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Assigned {
     pub contact_id: i64,
     pub assignee_id: Option<String>,
@@ -146,6 +156,7 @@ pub struct Assigned {
 
 /// An agent's status now.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct AgentOnline {
     pub id: String,
     pub online: bool,
@@ -153,6 +164,7 @@ pub struct AgentOnline {
 
 /// A shortcut an agent may press, with its form.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Shortcut {
     pub workflow_id: String,
     pub label: String,
@@ -161,6 +173,7 @@ pub struct Shortcut {
 
 /// A shortcut pressed: runs it started, workflows queued behind a run of theirs.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct ShortcutPressed {
     pub started: Vec<i64>,
     pub queued: Vec<String>,
@@ -168,12 +181,14 @@ pub struct ShortcutPressed {
 
 /// Events stored: one entry per event sent, in order.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct EventsAccepted {
     pub accepted: Vec<EventAccepted>,
 }
 
 /// One event stored, or recognised as one stored before.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct EventAccepted {
     /// The sender's id was seen before; nothing was queued.
     pub duplicate: bool,
@@ -187,18 +202,21 @@ impl From<runtime::Accepted> for EventAccepted {
 
 /// A signed webhook stored.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct WebhookAccepted {
     pub accepted: bool,
 }
 
 /// A simulator contact's message handled: the contact it came from.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct SimulatorSaid {
     pub contact_id: Option<i64>,
 }
 
 /// What a simulator contact sees of their conversation: their messages and those sent to them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct SimulatorConversation {
     pub contact_id: i64,
     pub messages: Vec<TimelineLine>,
@@ -206,6 +224,7 @@ pub struct SimulatorConversation {
 
 /// Who the caller is: token name, role, and the agent of an agent token.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Me {
     pub name: String,
     pub role: runtime::tokens::Role,

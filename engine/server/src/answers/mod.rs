@@ -8,6 +8,7 @@
 //! JSON (a contact, a transcript line, a test session, a connection) are read into these types
 //! with [`transcode`], whose types deny unknown fields: a key the runtime adds without a field
 //! here fails loudly (a 500 the API tests catch) instead of silently leaving the answer.
+//! Each struct's schema says which fields every answer has ([`Written`]).
 
 mod admin;
 mod common;
@@ -44,6 +45,25 @@ pub fn transcode<T: DeserializeOwned>(value: impl Serialize) -> Result<T, ApiErr
 /// exactly as it came).
 pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// An answer writes every field (`null` for nothing), so its schema marks every property
+/// required, but the ones named here (those it leaves out when empty: `skip_serializing_if`).
+/// schemars, which reads the types as request bodies, would take an `Option` for a field that
+/// may be missing; used as `#[schemars(transform = Written(&["left_out_when_none"]))]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Written(pub &'static [&'static str]);
+
+impl schemars::transform::Transform for Written {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        let Some(properties) = schema.get("properties").and_then(serde_json::Value::as_object) else { return };
+        let required: Vec<serde_json::Value> = properties
+            .keys()
+            .filter(|name| !self.0.contains(&name.as_str()))
+            .map(|name| serde_json::Value::String(name.clone()))
+            .collect();
+        schema.insert("required".into(), serde_json::Value::Array(required));
+    }
 }
 
 /// A 201 Created answer.

@@ -4,12 +4,14 @@
 use super::common::{PathStep, TimelineLine, Waiting};
 use super::inbox::ContactView;
 use chrono::{DateTime, Utc};
+use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A run as the runs list shows it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct RunRow {
     pub id: i64,
     pub workflow_id: String,
@@ -43,6 +45,7 @@ impl From<runtime::RunRow> for RunRow {
 
 /// One run: where it stands, its variables and why it waits.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct RunInfo {
     pub id: i64,
     pub workflow_id: String,
@@ -74,6 +77,7 @@ impl From<runtime::RunInfo> for RunInfo {
 
 /// One entry of a run's journal.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct JournalEntry {
     pub seq: i64,
     pub at: DateTime<Utc>,
@@ -92,6 +96,7 @@ impl From<runtime::records::JournalEntry> for JournalEntry {
 
 /// A run with its journal and the path it took.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct RunDetail {
     pub run: RunInfo,
     pub journal: Vec<JournalEntry>,
@@ -100,18 +105,21 @@ pub struct RunDetail {
 
 /// How many runs were cancelled.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Cancelled {
     pub cancelled: usize,
 }
 
 /// A message whose delivery was unknown, sent again.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Resent {
     pub resent: i64,
 }
 
 /// A test chat just started.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TestStarted {
     /// The session's id, which is its contact's id.
     pub session: i64,
@@ -130,6 +138,7 @@ impl From<runtime::TestStarted> for TestStarted {
 /// A test chat: its contact, timeline, runs with their paths, next timer and clock.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct TestSession {
     pub session: i64,
     pub workflow_id: String,
@@ -144,6 +153,7 @@ pub struct TestSession {
 /// A run of a test chat.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct TestRun {
     pub id: i64,
     pub workflow_id: String,
@@ -160,6 +170,7 @@ pub struct TestRun {
 /// A test session's clock: its time now and how far that is from the real time.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct TestClock {
     pub session: i64,
     /// The session's time now (RFC 3339, UTC).
@@ -176,6 +187,7 @@ impl From<runtime::TestClock> for TestClock {
 
 /// What the tester's message did: runs started and resumed, and why the flow did not start.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TestSaid {
     pub started: Vec<i64>,
     pub resumed: Vec<i64>,
@@ -184,6 +196,7 @@ pub struct TestSaid {
 
 /// What closing the test chat's conversation did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct TestClosed {
     pub started: Vec<i64>,
     pub exited: Vec<i64>,
@@ -192,6 +205,7 @@ pub struct TestClosed {
 
 /// How many waiting timers fast-forwarding made due.
 #[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct FastForwarded {
     pub fired: usize,
 }

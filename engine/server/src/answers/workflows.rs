@@ -3,6 +3,7 @@
 
 use super::common::{diagnostics, Diagnostic, PortSpec, Pos, Severity};
 use indexmap::IndexMap;
+use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// A workflow as the list shows it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct WorkflowSummary {
     pub id: String,
     pub name: String,
@@ -43,6 +45,7 @@ impl From<runtime::WorkflowSummary> for WorkflowSummary {
 
 /// One workflow with its draft.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct WorkflowDetail {
     #[serde(flatten)]
     pub summary: WorkflowSummary,
@@ -60,6 +63,7 @@ impl From<runtime::WorkflowDetail> for WorkflowDetail {
 
 /// What saving a draft did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct DraftSaved {
     pub id: String,
     pub revision: i64,
@@ -74,6 +78,7 @@ impl From<runtime::DraftSaved> for DraftSaved {
 
 /// What publishing did: the live version, `unchanged` when the draft was that version already.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Published {
     pub id: String,
     pub version: i64,
@@ -82,6 +87,7 @@ pub struct Published {
 
 /// A published version (`source` only when one version is asked for).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&["source"]))]
 pub struct VersionInfo {
     pub version: i64,
     pub published_at: String,
@@ -98,6 +104,7 @@ impl From<runtime::VersionInfo> for VersionInfo {
 /// A unified text diff of two versions and which steps were added, removed or changed.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct VersionDiff {
     pub unified: String,
     pub steps: StepChanges,
@@ -106,6 +113,7 @@ pub struct VersionDiff {
 /// Step ids by what happened to them between two versions.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct StepChanges {
     pub added: Vec<String>,
     pub removed: Vec<String>,
@@ -114,6 +122,7 @@ pub struct StepChanges {
 
 /// Per-step run figures of a published version.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct VersionFigures {
     pub workflow_id: String,
     pub version: i64,
@@ -124,6 +133,7 @@ pub struct VersionFigures {
 
 /// Figures for one step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&["rating", "http_errors"]))]
 pub struct StepFigures {
     /// Distinct runs that entered the step (once each, however often they came back).
     pub runs: i64,
@@ -144,12 +154,14 @@ pub struct StepFigures {
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Rating {
     pub average: f64,
     pub answers: i64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct HttpErrors {
     pub count: i64,
     /// The latest few reasons, newest first.
@@ -180,6 +192,7 @@ impl From<runtime::VersionFigures> for VersionFigures {
 
 /// A rollback: the new version, published from `from`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct RolledBack {
     pub id: String,
     pub version: i64,
@@ -188,6 +201,7 @@ pub struct RolledBack {
 
 /// A workflow stopped: its status and how many runs under way were cancelled.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Stopped {
     pub id: String,
     #[schemars(extend("const" = "stopped"))]
@@ -197,6 +211,7 @@ pub struct Stopped {
 
 /// A stopped workflow started again, at its live version.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Restarted {
     pub id: String,
     #[schemars(extend("const" = "published"))]
@@ -206,6 +221,7 @@ pub struct Restarted {
 
 /// An import: the draft saved, and the version when it was published too.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Imported {
     pub draft: DraftSaved,
     pub version: Option<i64>,
@@ -214,6 +230,7 @@ pub struct Imported {
 
 /// A draft compiled without saving.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// Each step's ports as configured (`null` for a step whose config does not parse), in
@@ -225,6 +242,7 @@ pub struct Compiled {
 
 /// A warning on an assignment target, shaped like a diagnostic (code `assignment`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct AssignmentWarning {
     pub code: String,
     pub severity: Severity,
@@ -238,6 +256,7 @@ pub struct AssignmentWarning {
 /// A step kind: its ports, outputs and the schema of its settings.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct KindInfo {
     pub name: String,
     pub title: String,
@@ -252,6 +271,7 @@ pub struct KindInfo {
 /// A name and what it means.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = Written(&[]))]
 pub struct NamedText {
     pub name: String,
     pub description: String,
@@ -259,6 +279,7 @@ pub struct NamedText {
 
 /// A webhook workflow's new signing secret (shown this once) and how to sign with it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(transform = Written(&[]))]
 pub struct WebhookSecret {
     pub workflow_id: String,
     pub secret: String,
