@@ -1,9 +1,9 @@
 //! Answers about the workspace and the process: health and readiness, API tokens, channel
 //! connections and their deliveries, the per-channel message preview, dead letters.
 
+use super::Written;
 use runtime::channels::{ApiCall, Kind, Rendered};
 use runtime::Readiness;
-use super::Written;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

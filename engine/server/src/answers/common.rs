@@ -2,8 +2,8 @@
 //! why a run waits, a line of a conversation, an agent.
 
 use super::present;
-use runtime::steps;
 use super::Written;
+use runtime::steps;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

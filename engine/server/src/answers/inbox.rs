@@ -3,8 +3,8 @@
 //! simulator contact's side.
 
 use super::common::{Agent, TimelineLine, Waiting};
-use runtime::steps::trigger::FormField;
 use super::Written;
+use runtime::steps::trigger::FormField;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -3,8 +3,8 @@
 
 use super::common::{PathStep, TimelineLine, Waiting};
 use super::inbox::ContactView;
-use chrono::{DateTime, Utc};
 use super::Written;
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

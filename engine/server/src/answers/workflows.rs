@@ -2,8 +2,8 @@
 //! their diff and figures, stop and start, import, compile, the step kinds, webhook secrets.
 
 use super::common::{diagnostics, Diagnostic, PortSpec, Pos, Severity};
-use indexmap::IndexMap;
 use super::Written;
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
