@@ -212,13 +212,17 @@ fn describe(operation: &Operation, generator: &mut SchemaGenerator) -> Value {
         "summary": operation.summary,
         "operationId": operation_id(operation),
         "responses": {
-            operation.ok.to_string(): {"description": "Success", "content": success_content(operation, generator)},
+            operation.ok.to_string(): {"description": "Success"},
             "default": {
                 "description": "An error",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             }
         }
     });
+    // A 204 has no body, so no content.
+    if operation.ok != 204 {
+        out["responses"][operation.ok.to_string()]["content"] = success_content(operation, generator);
+    }
     if paged {
         out["responses"][operation.ok.to_string()]["headers"] = json!({
             "X-Next-Cursor": {

@@ -247,6 +247,8 @@ pub type Link =
 
 const CREATED_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
 const SAME_ID: &[(&str, &str)] = &[("id", "$request.path.id")];
+/// A test chat is named by its `session` (its contact's id).
+const CREATED_SESSION: &[(&str, &str)] = &[("id", "$response.body#/session")];
 
 pub const LINKS: &[Link] = &[
     ("post", "/api/workflows", "Workflow", "get", "/api/workflows/{id}", CREATED_ID),
@@ -259,12 +261,12 @@ pub const LINKS: &[Link] = &[
     ("post", "/api/workflows/{id}/stop", "Start", "post", "/api/workflows/{id}/start", SAME_ID),
     ("put", "/api/workflows/{id}/draft", "Publish", "post", "/api/workflows/{id}/publish", SAME_ID),
     ("post", "/api/workflows/{id}/publish", "Versions", "get", "/api/workflows/{id}/versions", SAME_ID),
-    ("post", "/api/test-sessions", "Session", "get", "/api/test-sessions/{id}", CREATED_ID),
-    ("post", "/api/test-sessions", "Say", "post", "/api/test-sessions/{id}/messages", CREATED_ID),
-    ("post", "/api/test-sessions", "Close", "post", "/api/test-sessions/{id}/close", CREATED_ID),
-    ("post", "/api/test-sessions", "FastForward", "post", "/api/test-sessions/{id}/fast-forward", CREATED_ID),
-    ("post", "/api/test-sessions", "Clock", "put", "/api/test-sessions/{id}/clock", CREATED_ID),
-    ("post", "/api/test-sessions", "End", "delete", "/api/test-sessions/{id}", CREATED_ID),
+    ("post", "/api/test-sessions", "Session", "get", "/api/test-sessions/{id}", CREATED_SESSION),
+    ("post", "/api/test-sessions", "Say", "post", "/api/test-sessions/{id}/messages", CREATED_SESSION),
+    ("post", "/api/test-sessions", "Close", "post", "/api/test-sessions/{id}/close", CREATED_SESSION),
+    ("post", "/api/test-sessions", "FastForward", "post", "/api/test-sessions/{id}/fast-forward", CREATED_SESSION),
+    ("post", "/api/test-sessions", "Clock", "put", "/api/test-sessions/{id}/clock", CREATED_SESSION),
+    ("post", "/api/test-sessions", "End", "delete", "/api/test-sessions/{id}", CREATED_SESSION),
     ("put", "/api/agents/{id}", "Online", "post", "/api/agents/{id}/online", SAME_ID),
     ("put", "/api/channels/{id}", "Connection", "get", "/api/channels/{id}", SAME_ID),
     ("put", "/api/channels/{id}", "Remove", "delete", "/api/channels/{id}", SAME_ID),
