@@ -31,7 +31,7 @@ const ast = await openapiTS(document, { alphabetize: true, defaultNonNullable: f
 const header = `// The HTTP API's types, generated from the server's OpenAPI document (\`switchboard openapi\`)
 // by openapi-typescript. Do not edit: run \`npm run api-types\` after changing an answer or
 // request type in engine/server (CI fails when this file differs from the document).
-// Pages use the names \`api.ts\` gives these types, not this file.
+// Pages use the names \`api.ts\` gives these types, not this file (long because generated).
 
 `;
 writeFileSync(out, header + astToString(ast));

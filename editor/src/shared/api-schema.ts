@@ -1,7 +1,7 @@
 // The HTTP API's types, generated from the server's OpenAPI document (`switchboard openapi`)
 // by openapi-typescript. Do not edit: run `npm run api-types` after changing an answer or
 // request type in engine/server (CI fails when this file differs from the document).
-// Pages use the names `api.ts` gives these types, not this file.
+// Pages use the names `api.ts` gives these types, not this file (long because generated).
 
 export interface paths {
     "/api/agents": {
