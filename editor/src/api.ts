@@ -1,247 +1,56 @@
 // The HTTP API as the editor uses it: a bearer token kept in this browser's localStorage,
 // JSON in and out, and errors as `ApiError` with the server's `{code, message, details}`.
+// The shapes are the server's own answer types: `shared/api-schema.ts` is generated from its
+// OpenAPI document (`npm run api-types`); the names below are what the pages use.
 
-import type { Connection, Preview, PreviewBody } from "./channels";
-import type { DeadLetter } from "./deadletters";
-import type { SecretInfo } from "./secrets";
+import type { components } from "./shared/api-schema";
 
-export interface Diagnostic {
-  code: string;
-  severity: "error" | "warning";
-  message: string;
-  pos?: { line: number; col: number } | null;
-  path: string;
-  step?: string | null;
-  help?: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface PortSpec {
-  name: string;
-  label: string;
-  required: boolean;
-}
-
-export interface KindInfo {
-  name: string;
-  title: string;
-  description: string;
-  category: string;
-  ports: { name: string; description: string }[];
-  outputs: { name: string; description: string }[];
-  schema: Record<string, unknown>;
-}
-
-export interface WorkflowSummary {
-  id: string;
-  name: string;
-  status: "draft" | "published" | "stopped";
-  trigger_type: string | null;
-  current_version: number | null;
-  /** The draft's revision, as create and save answer it. */
-  revision: number;
-  updated_at: string;
-  runs: Record<string, number>;
-}
-
-export interface WorkflowDetail extends WorkflowSummary {
-  draft: string;
-  diagnostics: Diagnostic[];
-}
-
-export interface Compiled {
-  diagnostics: Diagnostic[];
-  ports: Record<string, PortSpec[] | null>;
-  /** What the workspace says about the file (code `assignment`: a target nobody could take). */
-  warnings?: Diagnostic[];
-}
-
+export type Diagnostic = Schemas["Diagnostic"];
+export type PortSpec = Schemas["PortSpec"];
+export type KindInfo = Schemas["KindInfo"];
+export type WorkflowSummary = Schemas["WorkflowSummary"];
+export type WorkflowDetail = Schemas["WorkflowDetail"];
+export type DraftSaved = Schemas["DraftSaved"];
+/** A compile's answer; `warnings` may be missing from an older server's (the editor shows
+ * them as diagnostics). */
+export type Compiled = Omit<Schemas["Compiled"], "warnings"> & { warnings?: Diagnostic[] };
 /** A contact waiting in the assignment queue (`GET /api/queue`). */
-export interface QueuedContact {
-  run_id: number;
-  contact_id: number;
-  contact_name: string | null;
-  workflow_id: string;
-  step: string | null;
-  team: string | null;
-  agent: string | null;
-  online_only: boolean;
-  waiting_since: string;
-  waited_seconds: number;
-  due_at: string | null;
-}
-
+export type QueuedContact = Schemas["QueuedContact"];
 /** How the test chat sets a flow off: mirrors the trigger types. */
-export type TestTrigger =
-  | { type: "message_received"; text: string }
-  | { type: "conversation_opened" }
-  | { type: "conversation_closed"; category?: string; summary?: string }
-  | { type: "tag_updated"; tag?: string; removed?: boolean }
-  | { type: "field_updated"; value: unknown }
-  | { type: "shortcut"; form: Record<string, unknown>; agent_id?: string }
-  | { type: "webhook"; payload: unknown }
-  | { type: "manual"; vars: Record<string, unknown> }
-  | { type: "schedule" };
-
-export interface TimelineLine {
-  direction: "in" | "out" | "note" | "system";
-  sender: string;
-  text: string | null;
-  quick_replies?: { title: string; payload: string }[] | null;
-  expects?: string | null;
-  kind?: string | null;
-  status: string;
-  error?: string | null;
-  step?: string;
-}
-
-export interface PathStep {
-  step: string;
-  port: string;
-}
-
-export interface TestRun {
-  id: number;
-  workflow_id: string;
-  version: number;
-  status: string;
-  step: string | null;
-  waiting: { kind: string; reason: string; due_at: string | null } | null;
-  last_error: string | null;
-  path: PathStep[];
-  test: boolean;
-}
-
-export interface TestSession {
-  session: number;
-  workflow_id: string;
-  runs: TestRun[];
-  timeline: TimelineLine[];
-  next_timer: string | null;
-  /** The session's clock: its time now and how far that is from the real time. */
-  clock?: TestClock;
-}
-
-export interface TestClock {
-  session: number;
-  now: string;
-  offset_ms: number;
-}
-
-export interface TestReply {
-  started: number[];
-  notes: string[];
-}
-
-export interface StepFigures {
-  /** Distinct runs that entered the step. */
-  runs: number;
-  /** Entries into the step: a run that jumped back counts once per visit. Ports count visits. */
-  visits: number;
-  ports: Record<string, number>;
-  waiting: number;
-  dropped: number;
-  rating?: { average: number; answers: number };
-  http_errors?: { count: number; latest: string[] };
-}
-
-export interface VersionFigures {
-  workflow_id: string;
-  version: number;
-  runs: Record<string, number>;
-  steps: Record<string, StepFigures>;
-}
-
-export interface RunRow {
-  id: number;
-  workflow_id: string;
-  version: number;
-  contact_id: number;
-  status: string;
-  step: string | null;
-  waiting_for: string | null;
-  last_error: string | null;
-  created_at: string;
-}
-
-export interface JournalEntry {
-  seq: number;
-  at: string;
-  step: string | null;
-  kind: string;
-  data: Record<string, unknown>;
-}
-
-export interface RunDetail {
-  run: { id: number; status: string; step: string | null; last_error: string | null; waiting: { reason: string } | null };
-  journal: JournalEntry[];
-  path: PathStep[];
-}
-
-export interface VersionInfo {
-  version: number;
-  published_at: string;
-  source?: string;
-}
-
-export interface VersionDiff {
-  unified: string;
-  steps: { added: string[]; removed: string[]; changed: string[] };
-}
-
-export interface Agent {
-  id: string;
-  name: string;
-  email: string | null;
-  teams: string[];
-  online: boolean;
-  open_count: number;
-}
-
-export interface Me {
-  name: string;
-  role: "admin" | "ops" | "agent" | "integration";
-  agent_id: string | null;
-  agent: Agent | null;
-}
-
-export interface ConversationRow {
-  id: number;
-  contact_id: number;
-  contact_name: string | null;
-  status: string;
-  channel: string | null;
-  assignee_id: string | null;
-  team: string | null;
-  priority: string;
-  opened_at: string;
-  last_text: string | null;
-}
-
-export interface ContactView {
-  id: number;
-  name: string | null;
-  first_name: string | null;
-  email: string | null;
-  phone: string | null;
-  channel: string | null;
-  tags: string[];
-  fields: Record<string, unknown>;
-  active_runs: { id: number; workflow_id: string; status: string; step: string | null; waiting: { reason: string } | null }[];
-}
-
-export interface ShortcutField {
-  id: string;
-  label: string;
-  type?: "text" | "textarea" | "number" | "select";
-  options?: string[];
-  required?: boolean;
-}
-
-export interface Shortcut {
-  workflow_id: string;
-  label: string;
-  form: ShortcutField[];
-}
+export type TestTrigger = Schemas["TestTrigger"];
+export type TimelineLine = Schemas["TimelineLine"];
+export type PathStep = Schemas["PathStep"];
+export type TestRun = Schemas["TestRun"];
+/** A test chat; the test chat shows the contact and the clock when the answer has them. */
+export type TestSession = Omit<Schemas["TestSession"], "contact" | "clock"> &
+  Partial<Pick<Schemas["TestSession"], "contact" | "clock">>;
+export type TestClock = Schemas["TestClock"];
+/** What a turn of the test chat did: runs started, and why the flow did not start. */
+export type TestReply = Pick<Schemas["TestSaid"], "started" | "notes">;
+export type StepFigures = Schemas["StepFigures"];
+export type VersionFigures = Schemas["VersionFigures"];
+export type RunRow = Schemas["RunRow"];
+export type JournalEntry = Schemas["JournalEntry"];
+export type RunDetail = Schemas["RunDetail"];
+export type VersionInfo = Schemas["VersionInfo"];
+export type VersionDiff = Schemas["VersionDiff"];
+export type Agent = Schemas["Agent"];
+export type Me = Schemas["Me"];
+export type ConversationRow = Schemas["ConversationRow"];
+export type ContactView = Schemas["ContactView"];
+export type ShortcutField = Schemas["FormField"];
+export type Shortcut = Schemas["Shortcut"];
+/** A channel connection as `/api/channels` describes it (secrets by name only). */
+export type Connection = Schemas["ConnectionView"];
+/** How a message renders on each channel (`POST /api/channels/preview`). */
+export type Preview = Schemas["ChannelPreviews"];
+export type Rendered = Schemas["RenderedMessage"];
+/** What the editor sends to preview a message: every field but the template given. */
+export type PreviewBody = Required<Omit<Schemas["PreviewBody"], "template">> & Pick<Schemas["PreviewBody"], "template">;
+export type DeadLetter = Schemas["DeadLetter"];
+export type SecretInfo = Schemas["SecretInfo"];
 
 export class ApiError extends Error {
   constructor(
@@ -360,14 +169,14 @@ async function page<T>(path: string): Promise<{ items: T[]; next: string | null 
 export const api = {
   deadLetters: (after?: string | null) =>
     page<DeadLetter>(`/api/dead-letters?limit=100${after ? `&after=${encodeURIComponent(after)}` : ""}`),
-  retryDeadLetter: (id: number) => call<unknown>("POST", `/api/dead-letters/${id}/retry`),
+  retryDeadLetter: (id: number) => call<Schemas["DeadLetterRequeued"]>("POST", `/api/dead-letters/${id}/retry`),
   discardDeadLetter: (id: number) => call<unknown>("DELETE", `/api/dead-letters/${id}`),
-  channels: () => call<{ connections: Connection[] }>("GET", "/api/channels"),
+  channels: () => call<Schemas["ConnectionList"]>("GET", "/api/channels"),
   putChannel: (id: string, body: Record<string, unknown>) =>
     call<Connection>("PUT", `/api/channels/${encodeURIComponent(id)}`, body),
   deleteChannel: (id: string) => call<unknown>("DELETE", `/api/channels/${encodeURIComponent(id)}`),
   channelPreview: (body: PreviewBody) => call<Preview>("POST", "/api/channels/preview", body),
-  secrets: () => call<{ secrets: SecretInfo[] }>("GET", "/api/secrets"),
+  secrets: () => call<Schemas["SecretList"]>("GET", "/api/secrets"),
   putSecret: (name: string, value: string) =>
     call<SecretInfo>("PUT", `/api/secrets/${encodeURIComponent(name)}`, { value }),
   deleteSecret: (name: string) => call<unknown>("DELETE", `/api/secrets/${encodeURIComponent(name)}`),
@@ -375,27 +184,27 @@ export const api = {
   fileSchema: () => call<Record<string, unknown>>("GET", "/api/schema"),
   workflows: () => call<WorkflowSummary[]>("GET", "/api/workflows"),
   workflow: (id: string) => call<WorkflowDetail>("GET", `/api/workflows/${encodeURIComponent(id)}`),
-  create: (source: string) => call<{ id: string; revision: number; diagnostics: Diagnostic[] }>("POST", "/api/workflows", { source }),
+  create: (source: string) => call<DraftSaved>("POST", "/api/workflows", { source }),
   saveDraft: (id: string, source: string, baseRevision: number) =>
-    call<{ id: string; revision: number; diagnostics: Diagnostic[] }>("PUT", `/api/workflows/${encodeURIComponent(id)}/draft`, {
+    call<DraftSaved>("PUT", `/api/workflows/${encodeURIComponent(id)}/draft`, {
       source,
       base_revision: baseRevision,
     }),
   publish: (id: string, revision: number) =>
-    call<{ id: string; version: number; unchanged: boolean }>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
+    call<Schemas["Published"]>("POST", `/api/workflows/${encodeURIComponent(id)}/publish`, { revision }),
   compile: (source: string) => call<Compiled>("POST", "/api/compile", { source }),
   exportYaml: (id: string) => call<string>("GET", `/api/workflows/${encodeURIComponent(id)}/export`),
   importYaml: (text: string) =>
-    call<{ draft: { id: string; revision: number } }>("POST", "/api/workflows/import", text, "application/yaml"),
+    call<Schemas["Imported"]>("POST", "/api/workflows/import", text, "application/yaml"),
   startTest: (source: string, trigger: TestTrigger, at?: string) =>
-    call<TestReply & { session: number }>("POST", "/api/test-sessions", at ? { source, trigger, at } : { source, trigger }),
+    call<Schemas["TestStarted"]>("POST", "/api/test-sessions", at ? { source, trigger, at } : { source, trigger }),
   testClock: (session: number, at: string | null) => call<TestClock>("PUT", `/api/test-sessions/${session}/clock`, { at }),
   testSession: (session: number) => call<TestSession>("GET", `/api/test-sessions/${session}`),
   testSay: (session: number, message: { text?: string; payload?: string }) =>
-    call<TestReply>("POST", `/api/test-sessions/${session}/messages`, message),
-  testClose: (session: number) => call<TestReply>("POST", `/api/test-sessions/${session}/close`, {}),
-  testFastForward: (session: number) => call<{ fired: number }>("POST", `/api/test-sessions/${session}/fast-forward`),
-  endTest: (session: number) => call<{ cancelled: number }>("DELETE", `/api/test-sessions/${session}`),
+    call<Schemas["TestSaid"]>("POST", `/api/test-sessions/${session}/messages`, message),
+  testClose: (session: number) => call<Schemas["TestClosed"]>("POST", `/api/test-sessions/${session}/close`, {}),
+  testFastForward: (session: number) => call<Schemas["FastForwarded"]>("POST", `/api/test-sessions/${session}/fast-forward`),
+  endTest: (session: number) => call<Schemas["Cancelled"]>("DELETE", `/api/test-sessions/${session}`),
   figures: (id: string, version: number) =>
     call<VersionFigures>("GET", `/api/workflows/${encodeURIComponent(id)}/figures?version=${version}`),
   runs: (workflow: string, version: number, limit = 50) =>
@@ -406,27 +215,27 @@ export const api = {
   diff: (id: string, from: number, to: number) =>
     call<VersionDiff>("GET", `/api/workflows/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`),
   rollback: (id: string, version: number) =>
-    call<{ version: number }>("POST", `/api/workflows/${encodeURIComponent(id)}/rollback`, { version }),
+    call<Schemas["RolledBack"]>("POST", `/api/workflows/${encodeURIComponent(id)}/rollback`, { version }),
   me: () => call<Me>("GET", "/api/me"),
   conversations: (assignee?: string) =>
     callAll<ConversationRow>(`/api/conversations${assignee ? `?assignee=${encodeURIComponent(assignee)}` : ""}`),
   contact: (id: number) => call<ContactView>("GET", `/api/contacts/${id}`),
   transcript: (id: number) => callAll<TimelineLine>(`/api/contacts/${id}/messages`),
-  reply: (id: number, text: string) => act<unknown>(`/api/contacts/${id}/messages`, { text }),
+  reply: (id: number, text: string) => act<Schemas["Replied"]>(`/api/contacts/${id}/messages`, { text }),
   close: (id: number, category: string, summary: string) =>
-    act<unknown>(`/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
-  open: (id: number) => act<unknown>(`/api/contacts/${id}/open`),
-  assign: (id: number, agentId: string | null) => act<unknown>(`/api/contacts/${id}/assign`, { agent_id: agentId }),
+    act<Schemas["ConversationClosed"]>(`/api/contacts/${id}/close`, { category: category || undefined, summary: summary || undefined }),
+  open: (id: number) => act<Schemas["ConversationOpened"]>(`/api/contacts/${id}/open`),
+  assign: (id: number, agentId: string | null) => act<Schemas["Assigned"]>(`/api/contacts/${id}/assign`, { agent_id: agentId }),
   queue: () => call<QueuedContact[]>("GET", "/api/queue"),
   agents: () => call<Agent[]>("GET", "/api/agents"),
-  setOnline: (id: string, online: boolean) => call<unknown>("POST", `/api/agents/${encodeURIComponent(id)}/online`, { online }),
+  setOnline: (id: string, online: boolean) => call<Schemas["AgentOnline"]>("POST", `/api/agents/${encodeURIComponent(id)}/online`, { online }),
   shortcuts: () => call<Shortcut[]>("GET", "/api/shortcuts"),
   press: (workflow: string, contactId: number, form: Record<string, unknown>) =>
-    act<{ started: number[] }>(`/api/shortcuts/${encodeURIComponent(workflow)}`, { contact_id: contactId, form }),
+    act<Schemas["ShortcutPressed"]>(`/api/shortcuts/${encodeURIComponent(workflow)}`, { contact_id: contactId, form }),
   simSay: (address: string, name: string, message: { text?: string; payload?: string }) =>
-    act<{ contact_id: number }>("/api/simulator/messages", { address, name, ...message }),
+    act<Schemas["SimulatorSaid"]>("/api/simulator/messages", { address, name, ...message }),
   simConversation: (address: string) =>
-    call<{ contact_id: number; messages: TimelineLine[] }>("GET", `/api/simulator/contacts/${encodeURIComponent(address)}`),
-  stop: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),
-  start: (id: string) => call<unknown>("POST", `/api/workflows/${encodeURIComponent(id)}/start`),
+    call<Schemas["SimulatorConversation"]>("GET", `/api/simulator/contacts/${encodeURIComponent(address)}`),
+  stop: (id: string) => call<Schemas["Stopped"]>("POST", `/api/workflows/${encodeURIComponent(id)}/stop`),
+  start: (id: string) => call<Schemas["Restarted"]>("POST", `/api/workflows/${encodeURIComponent(id)}/start`),
 };

@@ -3,17 +3,9 @@
 
 import type { ChannelKind } from "../shared/channelKind";
 
-export interface Connection {
-  id: string;
-  kind: ChannelKind;
-  name: string;
-  api_base: string;
-  settings: Record<string, unknown>;
-  secrets_set: string[];
-  webhook_path: string;
-  monthly_quota: number | null;
-  used_this_month: number;
-}
+import type { Connection } from "../api";
+
+export type { Connection };
 
 /** The secrets and settings each kind of connection asks for. */
 export const CONNECTION_FIELDS: Record<ChannelKind, { secrets: string[]; settings: string[]; title: string }> = {

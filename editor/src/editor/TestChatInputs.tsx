@@ -43,18 +43,18 @@ export function TriggerInputs(props: { file: WorkflowFile; value: TestTrigger; o
               {f.label ?? f.id}
               {f.required ? " *" : ""}
               {f.type === "select" ? (
-                <select value={String(value.form[f.id] ?? "")} onChange={(e) => onChange({ ...value, form: { ...value.form, [f.id]: e.target.value } })}>
+                <select value={String(value.form?.[f.id] ?? "")} onChange={(e) => onChange({ ...value, form: { ...value.form, [f.id]: e.target.value } })}>
                   <option value="" />
                   {(f.options ?? []).map((o) => (
                     <option key={o}>{o}</option>
                   ))}
                 </select>
               ) : f.type === "textarea" ? (
-                <textarea value={String(value.form[f.id] ?? "")} onChange={(e) => onChange({ ...value, form: { ...value.form, [f.id]: e.target.value } })} />
+                <textarea value={String(value.form?.[f.id] ?? "")} onChange={(e) => onChange({ ...value, form: { ...value.form, [f.id]: e.target.value } })} />
               ) : (
                 <input
                   type={f.type === "number" ? "number" : "text"}
-                  value={String(value.form[f.id] ?? "")}
+                  value={String(value.form?.[f.id] ?? "")}
                   onChange={(e) =>
                     onChange({ ...value, form: { ...value.form, [f.id]: f.type === "number" ? Number(e.target.value) : e.target.value } })
                   }

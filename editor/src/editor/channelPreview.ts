@@ -2,25 +2,10 @@
 // body of `POST /api/channels/preview`, whose answer is the adapters' own rendering), and how
 // a rendered message reads in each channel's bubble (text, buttons, the native form).
 
+import type { Preview, PreviewBody, Rendered } from "../api";
 import type { ChannelKind } from "../shared/channelKind";
 
-export interface PreviewBody {
-  text: string;
-  options: { title: string; payload?: string }[];
-  attachments: { type: string; url: string; name?: string }[];
-  template?: { name: string; language?: string; params?: string[] } | null;
-}
-
-export interface Rendered {
-  format: string;
-  calls: { path: string; body: Record<string, unknown> }[];
-  notes: string[];
-}
-
-export type Preview = Record<
-  ChannelKind,
-  { inside_window: Rendered; outside_window?: Rendered | { refused: string } }
->;
+export type { Preview, PreviewBody, Rendered };
 
 /** A choice's port when it has no id, as the engine names it (`Talk to a person` → `talk_to_a_person`). */
 function slug(label: string): string {

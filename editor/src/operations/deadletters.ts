@@ -1,16 +1,9 @@
 // Dead letters as the Dead letters page shows them: who an event was about and what it was,
 // in a line, from its payload (the event as it was queued), and how long ago it failed.
 
-export interface DeadLetter {
-  id: number;
-  source: string;
-  event_id: string | null;
-  reason: string;
-  /** The event as it was queued; a string when it could not be read as JSON. */
-  payload: unknown;
-  attempts: number;
-  failed_at: string;
-}
+import type { DeadLetter } from "../api";
+
+export type { DeadLetter };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

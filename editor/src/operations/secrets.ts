@@ -1,12 +1,6 @@
 // Workspace secrets as the Secrets page handles them: the name rule (the server's, so a bad
 // name is caught before the request) and the placeholder an HTTP step writes to use one.
 
-export interface SecretInfo {
-  name: string;
-  created_at: string;
-  updated_at: string;
-}
-
 const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Why `name` is not a valid secret name, or null when it is. */

@@ -3,6 +3,9 @@
 //! or stored; WhatsApp's verify-token handshake), and the editor's per-channel preview of a
 //! message.
 
+use super::answers::{
+    self, ChannelDelivery, ChannelPreview, ChannelPreviews, ConnectionList, ConnectionView, OutsideWindow,
+};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
@@ -14,30 +17,29 @@ use axum::Json;
 use runtime::channels::{self, ConnectionInput, InboundError, Kind};
 use runtime::steps::message::{Attachment, OutboundMessage, RenderedQuickReply, TemplateMessage};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// Connections, secrets by name only (admins and ops: ops see which channels exist).
-pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<ConnectionList>, ApiError> {
     caller.require(&[Role::Ops])?;
     let mut out = Vec::new();
     for conn in s.engine.connections() {
         out.push(shown(&s, &conn).await?);
     }
-    Ok(Json(json!({"connections": out})))
+    Ok(Json(ConnectionList { connections: out }))
 }
 
 /// A connection as the API shows it, with this month's usage.
-async fn shown(s: &AppState, conn: &channels::Connection) -> Result<Value, ApiError> {
-    let mut v = conn.public();
-    v["used_this_month"] = json!(s.engine.channel_usage(&conn.id).await?);
-    Ok(v)
+async fn shown(s: &AppState, conn: &channels::Connection) -> Result<ConnectionView, ApiError> {
+    let mut view: ConnectionView = answers::transcode(conn.public())?;
+    view.used_this_month = Some(s.engine.channel_usage(&conn.id).await?);
+    Ok(view)
 }
 
 pub async fn detail(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConnectionView>, ApiError> {
     caller.require(&[Role::Ops])?;
     let conn = s.engine.connection(&id)?;
     Ok(Json(shown(&s, &conn).await?))
@@ -49,10 +51,10 @@ pub async fn put(
     caller: Caller,
     Path(id): Path<String>,
     Body(input): Body<ConnectionInput>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConnectionView>, ApiError> {
     caller.require(&[Role::Admin])?;
     let conn = s.engine.put_connection(&id, input).await?;
-    Ok(Json(conn.public()))
+    Ok(Json(answers::transcode(conn.public())?))
 }
 
 pub async fn delete(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
@@ -69,7 +71,7 @@ pub async fn inbound(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ChannelDelivery>, ApiError> {
     // An unknown connection answers like a bad signature, so ids cannot be probed.
     let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", "the signature does not match");
     let conn = s.engine.connection(&id).map_err(|_| refused())?;
@@ -93,7 +95,7 @@ pub async fn inbound(
         channels::acknowledge_presses(&conn, &items);
     }
     let duplicates = accepted.iter().filter(|a| a.duplicate).count();
-    Ok((StatusCode::OK, Json(json!({"events": accepted.len(), "duplicates": duplicates}))).into_response())
+    Ok(Json(ChannelDelivery { events: accepted.len(), duplicates }))
 }
 
 /// WhatsApp's webhook verification request.
@@ -173,7 +175,7 @@ pub struct PreviewOption {
 
 /// How a message renders on each channel (the adapters' own rendering, so the preview is
 /// what will be sent): the native form, the API calls, and what the limits changed.
-pub async fn preview(caller: Caller, Body(body): Body<PreviewBody>) -> Result<Json<Value>, ApiError> {
+pub async fn preview(caller: Caller, Body(body): Body<PreviewBody>) -> Result<Json<ChannelPreviews>, ApiError> {
     caller.require(&[Role::Ops])?;
     let message = OutboundMessage {
         text: body.text,
@@ -187,19 +189,18 @@ pub async fn preview(caller: Caller, Body(body): Body<PreviewBody>) -> Result<Js
         template: body.template,
         expects: None,
     };
-    let mut out = serde_json::Map::new();
+    let mut out = Vec::new();
     for kind in Kind::ALL {
         let conn = channels::Connection::preview(kind);
         let adapter = kind.adapter();
-        let mut entry =
-            json!({"inside_window": adapter.render(&conn, "CONTACT", &message, false).map_err(ApiError::bad_request)?});
-        if kind == Kind::Whatsapp {
-            entry["outside_window"] = match adapter.render(&conn, "CONTACT", &message, true) {
-                Ok(r) => json!(r),
-                Err(reason) => json!({"refused": reason}),
-            };
-        }
-        out.insert(kind.as_str().into(), entry);
+        let inside_window = adapter.render(&conn, "CONTACT", &message, false).map_err(ApiError::bad_request)?.into();
+        let outside_window = (kind == Kind::Whatsapp).then(|| match adapter.render(&conn, "CONTACT", &message, true) {
+            Ok(r) => OutsideWindow::Rendered(r.into()),
+            Err(reason) => OutsideWindow::Refused { refused: reason },
+        });
+        out.push((kind, ChannelPreview { inside_window, outside_window }));
     }
-    Ok(Json(Value::Object(out)))
+    let previews = ChannelPreviews::from_kinds(out)
+        .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "a channel kind has no preview"))?;
+    Ok(Json(previews))
 }

@@ -74,10 +74,10 @@ pub async fn retry(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<super::answers::DeadLetterRequeued>, ApiError> {
     caller.require(&[Role::Ops])?;
     s.engine.retry_dead_letter(id).await?;
-    Ok(Json(serde_json::json!({"id": id, "queued": true})))
+    Ok(Json(super::answers::DeadLetterRequeued { id, queued: true }))
 }
 
 /// Removes the dead letter for good.

@@ -1,13 +1,13 @@
 //! Events in: the batch endpoint for integrations (idempotent by event id), signed webhooks
 //! for `webhook` workflows, and shortcuts pressed by agents.
 
+use super::answers::{Created, EventAccepted, EventsAccepted, Queued, ShortcutPressed, WebhookAccepted, WebhookSecret};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use runtime::{ContactRef, Event, EventKind};
 use serde::Deserialize;
@@ -101,7 +101,11 @@ fn locate(event: &Value, problem: &str) -> Option<String> {
 /// duplicate and ignored. A batch with one bad event is refused whole (422 naming it), so
 /// that nothing is half accepted: a field too large or holding a NUL character, an event
 /// kind this endpoint does not take, a contact id that names no contact.
-pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<Value>) -> Result<Response, ApiError> {
+pub async fn ingest(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(body): Body<Value>,
+) -> Result<Queued<EventsAccepted>, ApiError> {
     caller.require(&[Role::Integration])?;
     let (mut events, indexed) = parse_events(body)?;
     // Test chats' clocks to set before queueing, once every event passed its checks.
@@ -183,7 +187,7 @@ pub async fn ingest(State(s): State<AppState>, caller: Caller, Body(body): Body<
         s.engine.set_test_clock(session, Some(when)).await?;
     }
     let accepted = s.engine.enqueue(&events).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": accepted}))).into_response())
+    Ok(Queued(EventsAccepted { accepted: accepted.into_iter().map(EventAccepted::from).collect() }))
 }
 
 /// Creates (or rotates) the signing secret of a webhook workflow and returns it.
@@ -191,7 +195,7 @@ pub async fn webhook_secret(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookSecret>, ApiError> {
     caller.require(&[Role::Ops])?;
     let wf = s.engine.workflow(&id).await?;
     let trigger = s.engine.compile(&wf.draft).await.workflow.map(|w| w.trigger.kind.name());
@@ -207,11 +211,12 @@ pub async fn webhook_secret(
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let secret = format!("whsec_{}", hex::encode(bytes));
     s.engine.set_webhook_secret(&id, &secret).await?;
-    Ok(Json(json!({
-        "workflow_id": id,
-        "secret": secret,
-        "signing": "X-Switchboard-Signature: sha256=HEX(HMAC-SHA256(secret, \"{X-Switchboard-Timestamp}.{raw body}\"))"
-    })))
+    Ok(Json(WebhookSecret {
+        workflow_id: id,
+        secret,
+        signing: "X-Switchboard-Signature: sha256=HEX(HMAC-SHA256(secret, \"{X-Switchboard-Timestamp}.{raw body}\"))"
+            .to_owned(),
+    }))
 }
 
 pub use runtime::webhook_signature::sign;
@@ -232,7 +237,7 @@ pub async fn webhook(
     Path(workflow): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Queued<WebhookAccepted>, ApiError> {
     let unauthorized = |code: &'static str, m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, m);
     let secret = s.engine.webhook_secret(&workflow).await?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -282,7 +287,7 @@ pub async fn webhook(
     if accepted.first().is_some_and(|a| a.duplicate) {
         return Err(ApiError::new(StatusCode::CONFLICT, "replayed", "this webhook was already received"));
     }
-    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": true}))).into_response())
+    Ok(Queued(WebhookAccepted { accepted: true }))
 }
 
 /// A shortcut press from the agent console.
@@ -303,7 +308,7 @@ pub async fn shortcut(
     dedup: super::idempotency::Dedup,
     Path(workflow): Path<String>,
     Body(body): Body<ShortcutBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<ShortcutPressed>, ApiError> {
     caller.require(&[Role::Agent])?;
     let agent_id = caller
         .agent_id
@@ -313,5 +318,5 @@ pub async fn shortcut(
     super::inbox::guard_contact(&s, &caller, body.contact_id).await?;
     let kind = EventKind::Shortcut { contact: ContactRef::Id(body.contact_id), workflow, agent_id, form: body.form };
     let handled = s.engine.handle(dedup.event(kind)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"started": handled.started, "queued": handled.queued}))).into_response())
+    Ok(Created(ShortcutPressed { started: handled.started, queued: handled.queued }))
 }

@@ -2,18 +2,20 @@
 //! the assignment queue, agents and their availability, and the shortcuts an agent may press. Agents (and ops)
 //! read; agents act on conversations; admins manage agents.
 
+use super::answers::{
+    self, Agent, AgentOnline, Assigned, ContactView, ConversationClosed, ConversationOpened, ConversationRow, Created,
+    QueuedContact, Replied, Shortcut, TimelineLine,
+};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::idempotency::Dedup;
-use super::page::PageParams;
+use super::page::{PageParams, Paged};
 use super::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use runtime::{AgentSpec, ContactRef, ConversationFilter, EventKind};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// The inbox is the agents' (admins may do everything); ops work on workflows and runs.
 const READ: &[Role] = &[Role::Agent];
@@ -58,17 +60,21 @@ pub async fn contacts(
     caller: Caller,
     uri: Uri,
     Query(p): Query<Page>,
-) -> Result<Response, ApiError> {
+) -> Result<Paged<ContactView>, ApiError> {
     caller.require(READ)?;
     let page = PageParams::new(p.limit, p.after)?;
     let contacts = s.engine.contacts(page.limit, page.after()?, bound_agent(&caller)).await?;
-    Ok(super::page::respond(contacts, &uri))
+    Ok(super::page::paged(super::page::try_map(contacts, answers::transcode)?, &uri))
 }
 
-pub async fn contact(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactView>, ApiError> {
     caller.require(READ)?;
     guard_contact(&s, &caller, id).await?;
-    Ok(Json(s.engine.contact(id).await?))
+    Ok(Json(answers::transcode(s.engine.contact(id).await?)?))
 }
 
 /// The contact's messages, oldest first, a page at a time.
@@ -78,12 +84,12 @@ pub async fn transcript(
     uri: Uri,
     Path(id): Path<i64>,
     Query(p): Query<Page>,
-) -> Result<Response, ApiError> {
+) -> Result<Paged<TimelineLine>, ApiError> {
     caller.require(READ)?;
     guard_contact(&s, &caller, id).await?;
     let page = PageParams::new(p.limit, p.after)?;
     let lines = s.engine.transcript_page(id, bound_agent(&caller), page.limit, page.after()?).await?;
-    Ok(super::page::respond(lines, &uri))
+    Ok(super::page::paged(super::page::try_map(lines, answers::transcode)?, &uri))
 }
 
 /// The agent a request acts as: the token's agent, or (for admins) one named in the body.
@@ -108,7 +114,7 @@ pub async fn reply(
     dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<ReplyBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<Replied>, ApiError> {
     caller.require(&[Role::Agent])?;
     guard_contact(&s, &caller, id).await?;
     if b.text.trim().is_empty() {
@@ -119,7 +125,7 @@ pub async fn reply(
         .engine
         .handle(dedup.event(EventKind::AgentReplied { contact: ContactRef::Id(id), agent_id, text: b.text }))
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"exited": handled.exited}))).into_response())
+    Ok(Created(Replied { exited: handled.exited }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -138,7 +144,7 @@ pub async fn close(
     dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<CloseBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationClosed>, ApiError> {
     caller.require(&[Role::Agent])?;
     guard_contact(&s, &caller, id).await?;
     let agent_id = acting_agent(&caller, b.agent_id)?;
@@ -150,7 +156,7 @@ pub async fn close(
         auto: false,
     };
     let handled = s.engine.handle(dedup.event(kind)).await?;
-    Ok(Json(json!({"started": handled.started, "exited": handled.exited})))
+    Ok(Json(ConversationClosed { started: handled.started, exited: handled.exited }))
 }
 
 pub async fn open(
@@ -158,14 +164,14 @@ pub async fn open(
     caller: Caller,
     dedup: Dedup,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConversationOpened>, ApiError> {
     caller.require(&[Role::Agent])?;
     guard_contact(&s, &caller, id).await?;
     let handled = s
         .engine
         .handle(dedup.event(EventKind::ConversationOpened { contact: ContactRef::Id(id), by: "user".into() }))
         .await?;
-    Ok(Json(json!({"started": handled.started})))
+    Ok(Json(ConversationOpened { started: handled.started }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -180,13 +186,13 @@ pub async fn assign(
     dedup: Dedup,
     Path(id): Path<i64>,
     Body(b): Body<AssignBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Assigned>, ApiError> {
     caller.require(&[Role::Agent, Role::Ops])?;
     guard_contact(&s, &caller, id).await?;
     s.engine
         .handle(dedup.event(EventKind::Assigned { contact: ContactRef::Id(id), agent_id: b.agent_id.clone() }))
         .await?;
-    Ok(Json(json!({"contact_id": id, "assignee_id": b.agent_id})))
+    Ok(Json(Assigned { contact_id: id, assignee_id: b.agent_id }))
 }
 
 /// Which conversations to list: open or closed.
@@ -218,7 +224,7 @@ pub async fn conversations(
     caller: Caller,
     uri: Uri,
     Query(q): Query<ConversationQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Paged<ConversationRow>, ApiError> {
     caller.require(READ)?;
     let page = PageParams::new(q.limit, q.after)?;
     let assignee = match q.assignee.as_deref() {
@@ -235,19 +241,20 @@ pub async fn conversations(
         visible_to: bound_agent(&caller),
     };
     let visible = s.engine.conversations(&filter, page.limit, page.after()?).await?;
-    Ok(super::page::respond(visible, &uri))
+    Ok(super::page::paged(super::page::try_map(visible, answers::transcode)?, &uri))
 }
 
 /// Contacts waiting in the assignment queue with how long they have waited; an agent sees
 /// the requests they could take (theirs by name, their teams', the whole workspace's).
-pub async fn queue(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn queue(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<QueuedContact>>, ApiError> {
     caller.require(&[Role::Agent, Role::Ops])?;
-    Ok(Json(json!(s.engine.assignment_queue(bound_agent(&caller)).await?)))
+    let queue = s.engine.assignment_queue(bound_agent(&caller)).await?;
+    Ok(Json(queue.into_iter().map(QueuedContact::from).collect()))
 }
 
-pub async fn agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Agent>>, ApiError> {
     caller.require(READ)?;
-    Ok(Json(json!(s.engine.agents().await?)))
+    Ok(Json(s.engine.agents().await?.into_iter().map(Agent::from).collect()))
 }
 
 pub async fn put_agent(
@@ -255,7 +262,7 @@ pub async fn put_agent(
     caller: Caller,
     Path(id): Path<String>,
     Body(mut spec): Body<AgentSpec>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AgentSpec>, ApiError> {
     caller.require(&[])?;
     if !spec.id.is_empty() && spec.id != id {
         return Err(ApiError::bad_request(format!("the body's `id` ({}) is not the path's ({id})", spec.id)));
@@ -265,7 +272,7 @@ pub async fn put_agent(
     }
     spec.id = id;
     s.engine.upsert_agent(&spec).await?;
-    Ok(Json(json!(spec)))
+    Ok(Json(spec))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -279,18 +286,18 @@ pub async fn online(
     caller: Caller,
     Path(id): Path<String>,
     Body(b): Body<OnlineBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AgentOnline>, ApiError> {
     caller.require(&[Role::Agent, Role::Ops])?;
     if caller.role == Role::Agent && caller.agent_id.as_deref() != Some(id.as_str()) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "an agent may only set their own status"));
     }
     s.engine.set_agent_online(&id, b.online).await?;
-    Ok(Json(json!({"id": id, "online": b.online})))
+    Ok(Json(AgentOnline { id, online: b.online }))
 }
 
 /// The shortcuts an agent may press: published workflows with a shortcut trigger whose team
 /// list (if any) includes one of the agent's teams, with their forms.
-pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Shortcut>>, ApiError> {
     caller.require(READ)?;
     let teams: Vec<String> = match &caller.agent_id {
         Some(id) => s.engine.agents().await?.into_iter().find(|a| &a.id == id).map(|a| a.teams).unwrap_or_default(),
@@ -311,8 +318,12 @@ pub async fn shortcuts(State(s): State<AppState>, caller: Caller) -> Result<Json
             if caller.role == Role::Agent && !allowed.is_empty() && !teams.iter().any(|t| allowed.contains(t)) {
                 continue;
             }
-            out.push(json!({"workflow_id": wf.id, "label": label.clone().unwrap_or(wf.name.clone()), "form": form}));
+            out.push(Shortcut {
+                label: label.clone().unwrap_or(wf.name.clone()),
+                workflow_id: wf.id,
+                form: form.clone(),
+            });
         }
     }
-    Ok(Json(json!(out)))
+    Ok(Json(out))
 }

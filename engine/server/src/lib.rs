@@ -11,10 +11,12 @@
 //! (`simulator.rs`), who the caller is (`/api/me`),
 //! channel connections and each channel's inbound webhook (`channels.rs`), workspace
 //! secrets (`secrets.rs`, write-only), dead letters (`dead_letters.rs`: list, retry, discard),
-//! the OpenAPI 3.1 document describing all of it (`openapi.rs`), and the editor's web app at
+//! the OpenAPI 3.1 document describing all of it (`openapi/`, with every answer's type from
+//! `answers/`), and the editor's web app at
 //! `/` (`editor.rs`). Every answer carries `X-Content-Type-Options: nosniff`, `Referrer-Policy:
 //! no-referrer` and a Content-Security-Policy (`security_headers`).
 
+pub mod answers;
 pub mod auth;
 mod channels;
 mod dead_letters;
@@ -40,7 +42,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use runtime::Engine;
-use serde_json::json;
 
 /// The largest request body accepted (workflow files and event batches).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -56,12 +57,12 @@ pub fn app(state: AppState) -> Router {
     // The routes that act take an `Idempotency-Key` (see `idempotency.rs`).
     let idem = axum::middleware::from_fn_with_state(state.clone(), idempotency::layer);
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi_document))
-        .route("/api/kinds", get(|| async { axum::Json(runtime::steps::schema::kinds_catalog()) }))
-        .route("/api/schema", get(|| async { axum::Json(runtime::steps::schema::workflow_schema()) }))
+        .route("/api/kinds", get(kinds))
+        .route("/api/schema", get(workflow_file_schema))
         .route("/api/workflows", get(workflows::list).post(workflows::create))
         .route("/api/workflows/import", post(workflows::import))
         .route("/api/workflows/{id}", get(workflows::detail))
@@ -177,8 +178,26 @@ async fn json_rejections(res: axum::response::Response) -> axum::response::Respo
     error::ApiError::new(status, code, message).into_response()
 }
 
-async fn openapi_document() -> axum::Json<serde_json::Value> {
-    static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(openapi::document);
+async fn healthz() -> axum::Json<answers::Health> {
+    axum::Json(answers::Health { status: "ok".to_owned() })
+}
+
+/// The step kinds, their ports, settings and outputs.
+async fn kinds() -> Result<axum::Json<Vec<answers::KindInfo>>, error::ApiError> {
+    Ok(axum::Json(answers::transcode(runtime::steps::schema::kinds_catalog())?))
+}
+
+/// A JSON Schema or an OpenAPI document: an object, whatever it holds.
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// The JSON Schema of the workflow file format.
+async fn workflow_file_schema() -> Result<axum::Json<JsonObject>, error::ApiError> {
+    Ok(axum::Json(answers::transcode(runtime::steps::schema::workflow_schema())?))
+}
+
+async fn openapi_document() -> axum::Json<JsonObject> {
+    static DOCUMENT: std::sync::LazyLock<JsonObject> =
+        std::sync::LazyLock::new(|| openapi::document().as_object().cloned().unwrap_or_default());
     axum::Json(DOCUMENT.clone())
 }
 
@@ -201,12 +220,10 @@ async fn readyz(
         error::ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("database: {e}"))
     })?;
     if report.ready {
-        let mut body = json!(report);
-        body["status"] = json!("ready");
-        return Ok(axum::Json(body).into_response());
+        return Ok(axum::Json(answers::Ready { report, status: "ready".to_owned() }).into_response());
     }
     // Built here rather than through `ApiError`, which keeps a 5xx's details out of the answer:
     // these are the point of the endpoint, and hold no data (failure messages stay in the log).
-    let body = json!({"code": "not_ready", "message": report.problems.join("; "), "details": report});
+    let body = answers::NotReady { code: "not_ready".to_owned(), message: report.problems.join("; "), details: report };
     Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response())
 }

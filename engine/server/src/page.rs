@@ -84,6 +84,27 @@ pub fn cursor<K: CursorKey>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(key.write())
 }
 
+/// A page of a list as a handler answers it: a JSON array of `T` with the next page's
+/// headers (see [`respond`]); the type says what the items are, for the OpenAPI document.
+#[derive(Debug)]
+pub struct Paged<T>(Response, std::marker::PhantomData<T>);
+
+impl<T> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+/// [`respond`], typed.
+pub fn paged<T: serde::Serialize, K: CursorKey>(page: Page<T, K>, uri: &Uri) -> Paged<T> {
+    Paged(respond(page, uri), std::marker::PhantomData)
+}
+
+/// Converts each item of a page, failing on the first that does not convert.
+pub fn try_map<T, U, K>(page: Page<T, K>, f: impl FnMut(T) -> Result<U, ApiError>) -> Result<Page<U, K>, ApiError> {
+    Ok(Page { items: page.items.into_iter().map(f).collect::<Result<_, _>>()?, next: page.next })
+}
+
 /// The answer: the page's items as a JSON array, with `X-Next-Cursor` and `Link` when another
 /// page follows. `uri` is the request's, so the link keeps its filters.
 pub fn respond<T: serde::Serialize, K: CursorKey>(page: Page<T, K>, uri: &Uri) -> Response {

@@ -4,17 +4,16 @@
 //! system lines. Integration tokens (and admins) may use it; it is the simulator channel's
 //! stand-in for a real channel's webhook.
 
+use super::answers::{self, Created, SimulatorConversation, SimulatorSaid, TimelineLine};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use runtime::steps::message::InboundMessage;
 use runtime::{ContactRef, EventKind};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
 /// The channel these contacts write on.
 const CHANNEL: &str = "simulator";
@@ -59,7 +58,7 @@ pub async fn say(
     caller: Caller,
     dedup: super::idempotency::Dedup,
     Body(b): Body<SimulatedMessage>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<SimulatorSaid>, ApiError> {
     caller.require(&[Role::Integration])?;
     check_address(&b.address)?;
     let message = contact_message(b.text, b.payload)?;
@@ -73,7 +72,7 @@ pub async fn say(
         .engine
         .handle(dedup.event(EventKind::MessageReceived { contact, channel: CHANNEL.into(), message, profile }))
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({"contact_id": handled.contact_id}))).into_response())
+    Ok(Created(SimulatorSaid { contact_id: handled.contact_id }))
 }
 
 /// What the contact sees: their conversation as the channel shows it.
@@ -81,7 +80,7 @@ pub async fn conversation(
     State(s): State<AppState>,
     caller: Caller,
     Path(address): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SimulatorConversation>, ApiError> {
     caller.require(&[Role::Integration])?;
     check_address(&address)?;
     let id = s
@@ -89,12 +88,13 @@ pub async fn conversation(
         .contact_by_address(CHANNEL, &address)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("simulator contact `{address}`")))?;
-    let messages: Vec<Value> = s
+    let messages = s
         .engine
         .transcript(id)
         .await?
         .into_iter()
         .filter(|m| m["direction"] == "in" || m["direction"] == "out")
-        .collect();
-    Ok(Json(json!({"contact_id": id, "messages": messages})))
+        .map(answers::transcode::<TimelineLine>)
+        .collect::<Result<_, _>>()?;
+    Ok(Json(SimulatorConversation { contact_id: id, messages }))
 }

@@ -4,17 +4,15 @@
 //! each run's path, end the session. The engine side is `engine/runtime/src/testchat.rs`; live updates
 //! come from `/api/live?contact_id=<session>`.
 
+use super::answers::{self, Created, FastForwarded, TestClock, TestClosed, TestSaid, TestSession, TestStarted};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Datelike, Utc};
-use runtime::{TestClock, TestTrigger};
+use runtime::TestTrigger;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// Starts a session.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -50,16 +48,24 @@ pub(super) fn parse_at(path: &str, text: &str) -> Result<DateTime<Utc>, ApiError
     Ok(at.to_utc())
 }
 
-pub async fn start(State(s): State<AppState>, caller: Caller, Body(b): Body<StartBody>) -> Result<Response, ApiError> {
+pub async fn start(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(b): Body<StartBody>,
+) -> Result<Created<TestStarted>, ApiError> {
     caller.require(&[Role::Ops])?;
     let at = b.at.as_deref().map(|t| parse_at("at", t)).transpose()?;
     let started = s.engine.start_test(&b.source, b.trigger, at).await?;
-    Ok((StatusCode::CREATED, Json(json!(started))).into_response())
+    Ok(Created(started.into()))
 }
 
-pub async fn detail(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn detail(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<TestSession>, ApiError> {
     caller.require(&[Role::Ops])?;
-    Ok(Json(s.engine.test_session(id).await?))
+    Ok(Json(answers::transcode(s.engine.test_session(id).await?)?))
 }
 
 /// What the tester, as the contact, sends: text, or a pressed button's payload (and title).
@@ -77,12 +83,11 @@ pub async fn say(
     caller: Caller,
     Path(id): Path<i64>,
     Body(b): Body<SayBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<TestSaid>, ApiError> {
     caller.require(&[Role::Ops])?;
     let message = super::simulator::contact_message(b.text, b.payload)?;
     let handled = s.engine.test_say(id, message).await?;
-    let body = json!({"started": handled.started, "resumed": handled.resumed, "notes": handled.test_notes});
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(Created(TestSaid { started: handled.started, resumed: handled.resumed, notes: handled.test_notes }))
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -99,20 +104,20 @@ pub async fn close(
     caller: Caller,
     Path(id): Path<i64>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TestClosed>, ApiError> {
     caller.require(&[Role::Ops])?;
     let b: CloseBody = super::workflows::optional_body(&body)?;
     let handled = s.engine.test_close(id, b.category, b.summary).await?;
-    Ok(Json(json!({"started": handled.started, "exited": handled.exited, "notes": handled.test_notes})))
+    Ok(Json(TestClosed { started: handled.started, exited: handled.exited, notes: handled.test_notes }))
 }
 
 pub async fn fast_forward(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FastForwarded>, ApiError> {
     caller.require(&[Role::Ops])?;
-    Ok(Json(json!({"fired": s.engine.test_fast_forward(id).await?})))
+    Ok(Json(FastForwarded { fired: s.engine.test_fast_forward(id).await? }))
 }
 
 /// Sets the session's clock: `at` is the time it is now for the session (with its offset);
@@ -131,10 +136,14 @@ pub async fn clock(
 ) -> Result<Json<TestClock>, ApiError> {
     caller.require(&[Role::Ops])?;
     let at = b.at.as_deref().map(|t| parse_at("at", t)).transpose()?;
-    Ok(Json(s.engine.set_test_clock(id, at).await?))
+    Ok(Json(s.engine.set_test_clock(id, at).await?.into()))
 }
 
-pub async fn end(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn end(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<answers::Cancelled>, ApiError> {
     caller.require(&[Role::Ops])?;
-    Ok(Json(json!({"cancelled": s.engine.end_test(id).await?})))
+    Ok(Json(answers::Cancelled { cancelled: s.engine.end_test(id).await? }))
 }

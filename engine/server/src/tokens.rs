@@ -3,18 +3,17 @@
 //! never a token or its hash. The last admin token cannot be revoked (that would lock
 //! everyone out).
 
+use super::answers::{Agent, Created, Me, TokenCreated, TokenListed, TokenRevoked};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
-use super::page::PageParams;
+use super::page::{PageParams, Paged};
 use super::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use runtime::clock::{from_millis, to_millis};
 use runtime::tokens::Revoked;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +26,11 @@ pub struct NewToken {
     agent_id: Option<String>,
 }
 
-pub async fn create(State(s): State<AppState>, caller: Caller, Body(b): Body<NewToken>) -> Result<Response, ApiError> {
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    Body(b): Body<NewToken>,
+) -> Result<Created<TokenCreated>, ApiError> {
     caller.require(&[])?;
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -48,12 +51,14 @@ pub async fn create(State(s): State<AppState>, caller: Caller, Body(b): Body<New
     let now = to_millis(s.engine.clock().now());
     let (id, token) = s.engine.issue_token(name, b.role, b.agent_id.as_deref()).await?;
     tracing::info!(token_id = id, role = b.role.as_str(), by = %caller.name, "API token created");
-    let body = json!({
-        "id": id, "name": name, "role": b.role, "agent_id": b.agent_id,
-        "created_at": from_millis(now).to_rfc3339(),
-        "token": token,
-    });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(Created(TokenCreated {
+        id,
+        name: name.to_owned(),
+        role: b.role,
+        agent_id: b.agent_id,
+        created_at: from_millis(now).to_rfc3339(),
+        token,
+    }))
 }
 
 /// A page of the tokens list (see `page.rs`).
@@ -72,24 +77,26 @@ pub async fn list(
     caller: Caller,
     uri: Uri,
     Query(q): Query<TokenQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Paged<TokenListed>, ApiError> {
     caller.require(&[])?;
     let page = PageParams::new(q.limit, q.after)?;
     let tokens = s.engine.list_tokens(page.limit, page.after()?).await?.map(|t| {
         let current = t.id == caller.token_id;
-        let mut v = json!(t);
-        v["current"] = json!(current);
-        v
+        TokenListed::new(t, current)
     });
-    Ok(super::page::respond(tokens, &uri))
+    Ok(super::page::paged(tokens, &uri))
 }
 
-pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn revoke(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<TokenRevoked>, ApiError> {
     caller.require(&[])?;
     match s.engine.revoke_token(id).await? {
         Revoked::At(at) => {
             tracing::info!(token_id = id, by = %caller.name, "API token revoked");
-            Ok(Json(json!({"id": id, "revoked_at": from_millis(at).to_rfc3339()})))
+            Ok(Json(TokenRevoked { id, revoked_at: from_millis(at).to_rfc3339() }))
         }
         Revoked::NoSuchToken => Err(ApiError::not_found(format!("token {id}"))),
         Revoked::LastAdmin => Err(ApiError::new(
@@ -102,10 +109,10 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<i6
 
 /// Who the caller is: the token's name and role, and for agent tokens the agent (teams,
 /// online status, open conversations). The agent console starts here.
-pub async fn me(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn me(State(s): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let agent = match &caller.agent_id {
-        Some(id) => s.engine.agents().await?.into_iter().find(|a| &a.id == id).map(|a| json!(a)),
+        Some(id) => s.engine.agents().await?.into_iter().find(|a| &a.id == id).map(Agent::from),
         None => None,
     };
-    Ok(Json(json!({"name": caller.name, "role": caller.role, "agent_id": caller.agent_id, "agent": agent})))
+    Ok(Json(Me { name: caller.name, role: caller.role, agent_id: caller.agent_id, agent }))
 }

@@ -1,22 +1,26 @@
 //! `/api/workflows`: list, drafts, publishing, versions, diff, rollback, stop and start,
 //! import and export. Reading is for `ops` (and admins); so is every change.
 
+use super::answers::{
+    self, Compiled, Created, DraftSaved, Imported, Published, Restarted, RolledBack, Stopped, VersionDiff,
+    VersionFigures, VersionInfo, WorkflowDetail, WorkflowSummary,
+};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, Body};
 use super::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use runtime::DraftBase;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const READ: &[Role] = &[Role::Ops];
 
-pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<WorkflowSummary>>, ApiError> {
     caller.require(READ)?;
-    Ok(Json(json!(s.engine.workflows().await?)))
+    Ok(Json(s.engine.workflows().await?.into_iter().map(WorkflowSummary::from).collect()))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -35,7 +39,7 @@ pub async fn detail(
     if f.format.as_deref() == Some("yaml") {
         return Ok(yaml(wf.draft));
     }
-    Ok(Json(json!(wf)).into_response())
+    Ok(Json(WorkflowDetail::from(wf)).into_response())
 }
 
 fn yaml(text: String) -> Response {
@@ -64,10 +68,10 @@ pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
     Body(body): Body<DraftBody>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<DraftSaved>, ApiError> {
     caller.require(READ)?;
     let saved = s.engine.save_draft(&body.source, DraftBase::from_revision(body.base_revision), &caller.name).await?;
-    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+    Ok(Created(saved.into()))
 }
 
 pub async fn save_draft(
@@ -75,7 +79,7 @@ pub async fn save_draft(
     caller: Caller,
     Path(id): Path<String>,
     Body(body): Body<DraftBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DraftSaved>, ApiError> {
     caller.require(READ)?;
     let named = s
         .engine
@@ -89,7 +93,7 @@ pub async fn save_draft(
         return Err(ApiError::bad_request(format!("the file's `id` ({}) is not `{id}`", named.unwrap_or_default())));
     }
     let base = DraftBase::from_revision(body.base_revision);
-    Ok(Json(json!(s.engine.save_draft(&body.source, base, &caller.name).await?)))
+    Ok(Json(s.engine.save_draft(&body.source, base, &caller.name).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -104,20 +108,20 @@ pub async fn publish(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Published>, ApiError> {
     caller.require(READ)?;
     let body: PublishBody = optional_body(&body)?;
     let published = s.engine.publish_draft(&id, body.revision).await?;
-    Ok(Json(json!({"id": id, "version": published.version, "unchanged": published.unchanged})))
+    Ok(Json(Published { id, version: published.version, unchanged: published.unchanged }))
 }
 
 pub async fn versions(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<VersionInfo>>, ApiError> {
     caller.require(READ)?;
-    Ok(Json(json!(s.engine.versions(&id).await?)))
+    Ok(Json(s.engine.versions(&id).await?.into_iter().map(VersionInfo::from).collect()))
 }
 
 pub async fn version(
@@ -131,7 +135,7 @@ pub async fn version(
     if f.format.as_deref() == Some("yaml") {
         return Ok(yaml(v.source.unwrap_or_default()));
     }
-    Ok(Json(json!(v)).into_response())
+    Ok(Json(VersionInfo::from(v)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -147,7 +151,7 @@ pub async fn figures(
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<FiguresQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionFigures>, ApiError> {
     caller.require(READ)?;
     let wf = s.engine.workflow(&id).await?;
     let version = match q.version.or(wf.summary.current_version) {
@@ -155,7 +159,7 @@ pub async fn figures(
         Some(v) => return Err(ApiError::bad_request(format!("version {v} is not a published version"))),
         None => return Err(ApiError::not_found(format!("a published version of {id}"))),
     };
-    Ok(Json(json!(s.engine.version_figures(&id, version).await?)))
+    Ok(Json(s.engine.version_figures(&id, version).await?.into()))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -169,11 +173,11 @@ pub async fn diff(
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<DiffQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionDiff>, ApiError> {
     caller.require(READ)?;
     let from = s.engine.version(&id, q.from).await?.source.unwrap_or_default();
     let to = s.engine.version(&id, q.to).await?.source.unwrap_or_default();
-    Ok(Json(runtime::diff(&from, &to)))
+    Ok(Json(answers::transcode(runtime::diff(&from, &to))?))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -186,10 +190,10 @@ pub async fn rollback(
     caller: Caller,
     Path(id): Path<String>,
     Body(body): Body<RollbackBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RolledBack>, ApiError> {
     caller.require(READ)?;
     let version = s.engine.rollback(&id, body.version).await?;
-    Ok(Json(json!({"id": id, "version": version, "from": body.version})))
+    Ok(Json(RolledBack { id, version, from: body.version }))
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -204,18 +208,22 @@ pub async fn stop(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Stopped>, ApiError> {
     caller.require(READ)?;
     // The body is optional: no body means "let the runs under way finish".
     let eject = optional_body::<StopBody>(&body)?.eject;
     let ejected = s.engine.stop(&id, eject).await?;
-    Ok(Json(json!({"id": id, "status": "stopped", "cancelled": ejected})))
+    Ok(Json(Stopped { id, status: "stopped".to_owned(), cancelled: ejected }))
 }
 
-pub async fn start(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn start(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Restarted>, ApiError> {
     caller.require(READ)?;
     let version = s.engine.start(&id).await?;
-    Ok(Json(json!({"id": id, "status": "published", "version": version})))
+    Ok(Json(Restarted { id, status: "published".to_owned(), version }))
 }
 
 /// The current published version as YAML (the draft when nothing is published yet).
@@ -236,13 +244,13 @@ pub async fn import(
     caller: Caller,
     Query(q): Query<ImportQuery>,
     text: String,
-) -> Result<Response, ApiError> {
+) -> Result<Created<Imported>, ApiError> {
     caller.require(READ)?;
     let base = q.base_revision.map_or(DraftBase::Replace, DraftBase::Revision);
     let saved = s.engine.save_draft(&text, base, &caller.name).await?;
     let published = if q.publish { Some(s.engine.publish_draft(&saved.id, Some(saved.revision)).await?) } else { None };
     let (version, unchanged) = (published.map(|p| p.version), published.map(|p| p.unchanged));
-    Ok((StatusCode::CREATED, Json(json!({"draft": saved, "version": version, "unchanged": unchanged}))).into_response())
+    Ok(Created(Imported { draft: saved.into(), version, unchanged }))
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -270,7 +278,7 @@ pub async fn compile(
     State(s): State<AppState>,
     caller: Caller,
     Body(body): Body<CompileBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Compiled>, ApiError> {
     caller.require(READ)?;
     // All of it reads the whole text: off the async threads, in one compile slot.
     let (compiled, loaded, ports) = s
@@ -278,30 +286,34 @@ pub async fn compile(
         .compile_with(&body.source, |source| {
             let compiled = runtime::steps::compile(source);
             let loaded = runtime::steps::source::load(source);
-            let mut ports = serde_json::Map::new();
+            let mut ports = indexmap::IndexMap::new();
             if let Some(step_map) = loaded.value.as_ref().and_then(|v| v.get("steps")).and_then(Value::as_object) {
                 for (id, step) in step_map {
-                    ports.insert(id.clone(), json!(runtime::steps::compile::step_ports(step)));
+                    let step_ports = runtime::steps::compile::step_ports(step);
+                    ports.insert(id.clone(), step_ports.map(|p| p.into_iter().map(answers::PortSpec::from).collect()));
                 }
             }
             (compiled, loaded, ports)
         })
         .await;
-    let warnings: Vec<Value> = match &compiled.workflow {
+    let warnings: Vec<answers::AssignmentWarning> = match &compiled.workflow {
         Some(wf) => s
             .engine
             .assignment_warnings(wf)
             .await?
             .into_iter()
-            .map(|w| {
-                json!({
-                    "code": "assignment", "severity": "warning", "message": w.message,
-                    "pos": loaded.map.value_pos(&w.path), "path": w.path, "step": w.step,
-                    "help": "bring an agent of the team online in the console, add one, or set `online_only: false`",
-                })
+            .map(|w| answers::AssignmentWarning {
+                code: "assignment".to_owned(),
+                severity: answers::Severity::Warning,
+                message: w.message,
+                pos: loaded.map.value_pos(&w.path).map(answers::Pos::from),
+                path: w.path,
+                step: w.step,
+                help: "bring an agent of the team online in the console, add one, or set `online_only: false`"
+                    .to_owned(),
             })
             .collect(),
         None => Vec::new(),
     };
-    Ok(Json(json!({"diagnostics": compiled.diagnostics, "ports": ports, "warnings": warnings})))
+    Ok(Json(Compiled { diagnostics: answers::diagnostics(&compiled.diagnostics), ports, warnings }))
 }
