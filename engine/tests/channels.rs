@@ -258,7 +258,7 @@ async fn contact_of(api: &Api, channel: &str, address: &str) -> i64 {
 /// The contact's runs, oldest first: status and error.
 async fn runs(api: &Api, contact: i64) -> Vec<(String, Option<String>)> {
     let runs = api.engine.runs_of_contact(contact).await.expect("runs");
-    runs.into_iter().rev().map(|r| (r.status, r.last_error)).collect()
+    runs.into_iter().rev().map(|r| (r.status.to_string(), r.last_error)).collect()
 }
 
 #[tokio::test]
@@ -526,7 +526,7 @@ async fn nudge(api: &Api, contact: i64) -> (String, Vec<String>) {
     flush(&api.engine).await;
     let tags = api.engine.contact(contact).await.expect("contact")["tags"].clone();
     let tags = tags.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
-    (api.engine.run(run).await.expect("run").status, tags)
+    (api.engine.run(run).await.expect("run").status.to_string(), tags)
 }
 
 #[tokio::test]

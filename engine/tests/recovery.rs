@@ -59,7 +59,7 @@ async fn outcome(url: &str, receiver: &Receiver) -> Outcome {
     // is each database's own.
     let installation = format!("{}:", engine.installation_id());
     let keys = receiver.keys().into_iter().map(|k| k.strip_prefix(&installation).unwrap_or(&k).to_owned()).collect();
-    Outcome { journal, keys, messages, status: run.status }
+    Outcome { journal, keys, messages, status: run.status.to_string() }
 }
 
 #[tokio::test]

@@ -1956,7 +1956,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             last_error: string | null;
-            status: string;
+            status: components["schemas"]["RunStatus"];
             step: string | null;
             vars: unknown;
             /** Format: int64 */
@@ -1973,7 +1973,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             last_error: string | null;
-            status: string;
+            status: components["schemas"]["RunStatus"];
             step: string | null;
             /** Format: int64 */
             version: number;
@@ -1982,7 +1982,7 @@ export interface components {
             workflow_id: string;
         };
         /**
-         * @description What the runs list may be narrowed to.
+         * @description A run's status, as stored (`runs.status`) and as every layer above speaks of it.
          * @enum {string}
          */
         RunStatus: "running" | "waiting" | "completed" | "failed" | "cancelled" | "exited";
@@ -2168,7 +2168,7 @@ export interface components {
             id: number;
             last_error: string | null;
             path: components["schemas"]["PathStep"][];
-            status: string;
+            status: components["schemas"]["RunStatus"];
             step: string | null;
             /** @description A run of the draft under test (not of a published version). */
             test: boolean;

@@ -3,7 +3,7 @@
 //! `Assigned`, ...), so they take the same path as everything else.
 
 use super::listing::{Page, MAX_PAGE};
-use super::{Engine, Error, RunStatus};
+use super::{Engine, Error};
 use crate::clock::from_millis;
 use serde_json::{json, Value};
 use store::records::{self, Agent, Contact};
@@ -60,7 +60,7 @@ impl Engine {
             .runs_of_contact(id)
             .await?
             .into_iter()
-            .filter(|r| r.status.parse::<RunStatus>().is_ok_and(RunStatus::is_under_way))
+            .filter(|r| r.status.is_under_way())
             .map(|r| json!({"id": r.id, "workflow_id": r.workflow_id, "version": r.version, "status": r.status, "step": r.step, "waiting": r.waiting}))
             .collect();
         let mut out = contact.to_view();

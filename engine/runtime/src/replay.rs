@@ -10,7 +10,7 @@ use store::records::{self, JournalEntry};
 /// A run's state as the journal tells it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rebuilt {
-    pub status: String,
+    pub status: RunStatus,
     pub step: Option<String>,
     pub wait_kind: Option<String>,
     /// `{"trigger": ..., "steps": {...}}`, as the run row keeps it.
@@ -32,7 +32,7 @@ impl Engine {
 /// Folds journal entries into state; `edge(step, port)` says where a port leads.
 pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String>) -> Rebuilt {
     let mut state = Rebuilt {
-        status: RunStatus::Running.as_str().into(),
+        status: RunStatus::Running,
         step: None,
         wait_kind: None,
         vars: json!({"steps": {}}),
@@ -58,19 +58,19 @@ pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String
                 match serde_json::from_value::<Next>(entry.data.get("next").cloned().unwrap_or(Value::Null)) {
                     Ok(Next::Port { port }) => {
                         state.wait_kind = None;
-                        state.status = RunStatus::Running.as_str().into();
+                        state.status = RunStatus::Running;
                         // An unconnected port ends the run where it is.
                         state.step = edge(&step, &port).or(Some(step));
                     }
                     Ok(Next::Wait { wait, .. }) => {
                         state.wait_kind = Some(wait.kind().to_owned());
-                        state.status = RunStatus::Waiting.as_str().into();
+                        state.status = RunStatus::Waiting;
                     }
                     Ok(Next::Fail { .. }) | Err(_) => {}
                 }
             }
             "retry" => {
-                state.status = RunStatus::Running.as_str().into();
+                state.status = RunStatus::Running;
                 state.step = entry.data.get("step").and_then(Value::as_str).map(str::to_owned);
             }
             "end" => {
@@ -78,8 +78,8 @@ pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String
                     .data
                     .get("status")
                     .and_then(Value::as_str)
-                    .unwrap_or(RunStatus::Completed.as_str())
-                    .to_owned();
+                    .and_then(|word| word.parse().ok())
+                    .unwrap_or(RunStatus::Completed);
                 state.wait_kind = None;
             }
             _ => {}

@@ -66,6 +66,14 @@ impl TryFrom<String> for RunStatus {
     }
 }
 
+/// Compares with the stored word (what tests and the API's readers see); building a status
+/// from a word goes through [`str::parse`], which can fail.
+impl PartialEq<&str> for RunStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// Which runs to list (`None`: any).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListFilter<'a> {
