@@ -41,14 +41,6 @@ impl From<store::Error> for Error {
     }
 }
 
-/// The batch files still run statements of their own (until they move to the store); their
-/// driver errors are the store's.
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Error {
-        Error::Db(store::Error::Db(e))
-    }
-}
-
 impl Error {
     /// Did the transaction lose a race with another process (a deadlock broken by
     /// PostgreSQL, a serialization failure)? Such work is simply tried again.

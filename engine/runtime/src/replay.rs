@@ -31,13 +31,8 @@ impl Engine {
 
 /// Folds journal entries into state; `edge(step, port)` says where a port leads.
 pub fn fold(journal: &[JournalEntry], edge: impl Fn(&str, &str) -> Option<String>) -> Rebuilt {
-    let mut state = Rebuilt {
-        status: RunStatus::Running,
-        step: None,
-        wait_kind: None,
-        vars: json!({"steps": {}}),
-        seq: 0,
-    };
+    let mut state =
+        Rebuilt { status: RunStatus::Running, step: None, wait_kind: None, vars: json!({"steps": {}}), seq: 0 };
     for entry in journal {
         state.seq = entry.seq;
         match entry.kind.as_str() {

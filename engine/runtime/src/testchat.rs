@@ -326,7 +326,7 @@ impl Engine {
     /// The session's clock now.
     pub async fn test_clock(&self, session: i64) -> Result<TestClock, Error> {
         self.test_workflow(session).await?;
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let offset = records::test_clock_offset(&mut conn, session).await?;
         drop(conn);
         let now = session_now(self.inner.clock.now(), offset);
@@ -419,7 +419,7 @@ impl Engine {
             timeline.push((at.map(|t| to_millis(t.to_utc())).unwrap_or_default(), 1, m));
         }
         let mut runs = Vec::new();
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = store::acquire(&self.inner.pool).await?;
         let mut journals = Vec::new();
         for run in records::load_runs_where(&mut conn, "contact_id = $1", session).await? {
             let journal = records::load_journal(&mut conn, run.id).await?;

@@ -37,9 +37,9 @@ pub(crate) use fire::{Fire, Start};
 pub(crate) use runs::{describe_wait, enter};
 
 use crate::clock::to_millis;
-use crate::RunStatus;
 use crate::events::Handled;
 use crate::Error;
+use crate::RunStatus;
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};

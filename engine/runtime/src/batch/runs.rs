@@ -3,10 +3,10 @@
 //! ended early when its workflow exits on something that happened to the contact.
 
 use super::effects::Awaits;
-use crate::RunStatus;
 use super::{system_vars, Batch, Unsent, Work};
 use crate::clock::{from_millis, to_millis};
 use crate::Error;
+use crate::RunStatus;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use steps::machine::{Input, Next, Outcome, StepContext, Wait};

@@ -3,10 +3,10 @@
 //! message, under the same channel rules).
 
 use crate::batch::fire::keywords_match;
-use crate::RunStatus;
 use crate::batch::outbound::{unique_suffix, Author};
 use crate::batch::{Batch, Expect, Fire, Work};
 use crate::events::{ContactRef, Identifier};
+use crate::RunStatus;
 use crate::{Error, ReplyToClosed};
 use serde_json::{Map, Value};
 use steps::machine::Input;
