@@ -1,6 +1,9 @@
 //! The HTTP API through its router (`tower::ServiceExt::oneshot`): success and failure paths
 //! — bad JSON, wrong role, unknown id, invalid workflow, stale draft, oversized body, bad
 //! signature, replayed webhook.
+//!
+//! Long on purpose (over 600 lines): one integration binary per suite keeps the build and link
+//! time of the test run down (each binary links the whole engine); tests are grouped by route.
 
 mod common;
 

@@ -4,6 +4,9 @@
 //! unknown shapes, the question-and-button round trip per channel, WhatsApp's 24-hour window
 //! (injected clock), LINE's friend rule and quota, opt-out, and secrets kept out of answers
 //! and logs.
+//!
+//! Long on purpose (over 600 lines): one integration binary per suite keeps the build and link
+//! time of the test run down; the tests are grouped per channel, then per rule.
 
 mod common;
 

@@ -25,6 +25,9 @@
 //!
 //! Every broken promise is reported together at the end, after the figures (printed for
 //! BENCHMARKS.md). Waiting is on observed state (`common::eventually` style), never a sleep.
+//!
+//! Long on purpose (over 600 lines): one scenario with its process harness, mock endpoint and
+//! figures, which only make sense together.
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! The durable interpreter, driven as the server will drive it: events in, the clock moved
 //! by hand, the outbox drained. Every test runs on a fresh in-memory SQLite store.
+//!
+//! Long on purpose (over 600 lines): one integration binary per suite keeps the build and link
+//! time of the test run down on a small machine; the tests are grouped by the promise they check.
 
 mod common;
 

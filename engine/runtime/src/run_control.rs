@@ -114,7 +114,7 @@ impl Engine {
         run: &records::Run,
         step: &str,
     ) -> Result<std::collections::BTreeMap<usize, String>, Error> {
-        // Keys are `run:step:visit:seq:index` (advance.rs); the entry transition has the lowest seq.
+        // Keys are `run:step:visit:seq:index` (batch/effects/mod.rs); the entry transition has the lowest seq.
         let prefix = format!("{}:{}:{}:", run.id, step, run.visit);
         let rows = store::outbox::effect_keys_of_run(batch.conn, run.id).await?;
         let mut found: Vec<(i64, usize, String, Option<String>)> = rows
