@@ -29,7 +29,7 @@
 //!   quota, opt-out) and the channel connections' changes.
 //! - `outbox.rs` — performing messages and HTTP calls, then recording their outcomes.
 //! - `outbox_pool.rs` — how many effects are performed at once, per destination.
-//! - `http_call.rs` — the HTTP step's client, with its private-address guard.
+//! - `http_call/` — the HTTP step's client, with its private-address guard (`guard.rs`).
 //! - `webhook_signature.rs` — the signature of a signed inbound webhook.
 //! - `publish.rs` — publishing a workflow as a new version.
 //! - `workflows.rs` — drafts, versions, diffs, rollback, starting a stopped workflow.

@@ -1,5 +1,5 @@
 //! `contact_addresses` read on their own: a contact's address on a channel, for sending. The
-//! unit of work (`cache.rs`) resolves and adds addresses.
+//! unit of work (`cache/`) resolves and adds addresses.
 
 use crate::{Conn, Error};
 

@@ -1,5 +1,5 @@
 //! `messages`: the transcript lines' delivery status as the outbox learns it (sent, failed,
-//! unknown, resent). Lines are written by the unit of work (`cache.rs`); the rules of
+//! unknown, resent). Lines are written by the unit of work (`cache/`); the rules of
 //! delivery are the runtime's (`engine/runtime/src/outbox.rs`).
 
 use crate::{Backend, Conn, Error, Sql};

@@ -1,7 +1,7 @@
 //! `runs` and `run_journal` as listings and operators ask them, and [`RunStatus`], the words
 //! `runs.status` stores, typed for every layer: the runs list, the runs a stop or cancel ends,
 //! the counts by status, a run's retries. A run's row as the interpreter reads and writes it
-//! is in `records.rs` and `cache.rs`.
+//! is in `records.rs` and `cache/`.
 
 use crate::{Conn, Error, Pool};
 

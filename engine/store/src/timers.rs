@@ -1,5 +1,5 @@
 //! `timers`: the due times runs wait for (one per waiting run). The unit of work sets and
-//! clears them (`cache.rs`); this file claims the due ones. Firing them is the runtime's
+//! clears them (`cache/`); this file claims the due ones. Firing them is the runtime's
 //! (`engine/runtime/src/timers.rs`).
 
 use crate::{Backend, Conn, Error, Pool};
