@@ -134,3 +134,29 @@ async fn a_webhook_channel_send_that_times_out_is_retried_under_its_key() {
     assert_eq!((status.as_str(), attempts), ("pending", 1), "{error:?}");
     assert!(error.as_deref().unwrap_or_default().contains("timed out"), "{error:?}");
 }
+
+/// A message row whose payload cannot be read (a damaged row) is dead with that reason and its
+/// transcript line failed: the engine never guesses a channel for it.
+#[tokio::test]
+async fn a_damaged_message_row_is_dead_with_its_reason_and_never_counts_as_sent() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(HELLO).await.expect("hello");
+    let ana = engine.handle(says("ana", "hello")).await.expect("message").contact_id.expect("contact");
+    sqlx::query("UPDATE outbox SET payload = '{\"not\": \"a message\"}' WHERE kind = 'message'")
+        .execute(engine.pool())
+        .await
+        .expect("damage the row");
+    flush(&engine).await;
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, last_error FROM outbox WHERE kind = 'message'")
+            .fetch_one(engine.pool())
+            .await
+            .expect("the row");
+    assert_eq!((status.as_str(), error.as_deref()), ("dead", Some("unreadable message payload")));
+    let line: String = sqlx::query_scalar("SELECT status FROM messages WHERE contact_id = $1 AND status <> 'received'")
+        .bind(ana)
+        .fetch_one(engine.pool())
+        .await
+        .expect("the transcript line");
+    assert_eq!(line, "failed", "the transcript says it never went out");
+}
