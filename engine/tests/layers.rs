@@ -15,6 +15,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("switchboard-channels", &["switchboard-steps"]),
     ("switchboard-runtime", &["switchboard-steps", "switchboard-store", "switchboard-channels"]),
     ("switchboard-server", &["switchboard-runtime"]),
+    // The deterministic simulator: a test tool over the engine's crates, beside the binary.
+    ("switchboard-sim", &["switchboard-steps", "switchboard-store", "switchboard-runtime"]),
     (
         "switchboard",
         &[

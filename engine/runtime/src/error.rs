@@ -29,6 +29,10 @@ pub enum Error {
     /// Only with the `crash_after` test hook: the simulated process death.
     #[error("simulated crash")]
     Crashed,
+    /// Only with the fault test hook: a durable step failed on purpose (the simulator's
+    /// failing commit).
+    #[error("injected fault: the {0} failed")]
+    Injected(&'static str),
 }
 
 impl From<store::Error> for Error {

@@ -49,6 +49,8 @@
 //! - `connections.rs` — the channel connections, stored and sealed.
 //! - `keyring.rs` — the secret key and values sealed at rest; `secrets.rs` — named secrets.
 //! - `clock.rs` — injected time.
+//! - `transport.rs` — where effects go ([`transport::Transport`]), and the fault and sabotage
+//!   test hooks the deterministic simulator (`engine/sim`) drives.
 //!
 //! Rows, every SQL statement and the unit of work are the store's (`switchboard-store`); the
 //! channel adapters are `switchboard-channels`'.
@@ -90,6 +92,7 @@ mod testchat;
 mod timers;
 pub mod tokens;
 mod transaction;
+pub mod transport;
 pub mod webhook_signature;
 mod workflows;
 
@@ -109,7 +112,7 @@ pub use health::{Backlog, LoopReport, Readiness, ReadyThresholds};
 pub use idempotency::{Claim, Claimed, KEY_RETENTION};
 pub use inbox::{ConversationFilter, QueuedContact};
 pub use listing::{Page, RunFilter, RunRow, RunStatus, TokenRow, MAX_PAGE};
-pub use outbox::{Channel, SentMessage};
+pub use outbox::{Channel, DeliveryError, SentMessage};
 pub use outbox_pool::PoolLimits;
 pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
@@ -164,7 +167,14 @@ struct Inner {
     /// Test hook: the number of durable steps (commits, outbound calls) left before the
     /// engine behaves as if the process died. `None` in production.
     failpoint: Option<std::sync::atomic::AtomicI64>,
-    channel: Channel,
+    /// Test hook: each durable step's fate (`transport.rs`); `None` in production.
+    faults: Option<Arc<dyn transport::Faults>>,
+    /// Set when a test hook killed this process: every later step fails.
+    dead: std::sync::atomic::AtomicBool,
+    /// Test-only: a promise broken on purpose; `None` in production.
+    sabotage: Option<transport::Sabotage>,
+    /// Where effects go: the network, or the simulator's world.
+    transport: Arc<dyn transport::Transport>,
     /// How many effects the outbox pool performs at once.
     pool_limits: PoolLimits,
     /// This installation's id (kept in the store), the prefix of every idempotency key sent.
@@ -172,7 +182,6 @@ struct Inner {
     /// The connected channel accounts (WhatsApp, LINE, Telegram).
     connections: Arc<crate::connections::Connections>,
     opt_out: OptOutKeywords,
-    http: HttpCaller,
     live: tokio::sync::broadcast::Sender<LiveEvent>,
     /// Changes of the queue transaction in progress (see `queue.rs`).
     pending_live: std::sync::Mutex<Vec<LiveEvent>>,
@@ -221,12 +230,21 @@ impl Engine {
                 schedule_wake: Notify::new(),
                 queue_wake: Notify::new(),
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
-                channel: Channel::new(options.webhook_url, connections.clone()).with_timeout(options.channel_timeout),
+                faults: options.faults,
+                dead: std::sync::atomic::AtomicBool::new(false),
+                sabotage: options.sabotage,
+                transport: match options.transport {
+                    Some(transport) => transport,
+                    None => Arc::new(transport::Network {
+                        channel: Channel::new(options.webhook_url, connections.clone())
+                            .with_timeout(options.channel_timeout),
+                        http: HttpCaller::new(policy),
+                    }),
+                },
                 pool_limits: options.outbox_pool,
                 installation,
                 connections,
                 opt_out: options.opt_out,
-                http: HttpCaller::new(policy),
                 live: tokio::sync::broadcast::channel(4096).0,
                 revocations: tokio::sync::watch::channel(0).0,
                 pending_live: std::sync::Mutex::new(Vec::new()),

@@ -1,6 +1,6 @@
 //! How the engine is set up ([`Options`]): the database, timezone, webhook channel, HTTP
 //! allow-list, reply-to-closed policy, opt-out words, secret keys, outbox pool, channel
-//! timeout, readiness thresholds, and the crash test hook.
+//! timeout, readiness thresholds, where effects go, and the crash, fault and sabotage test hooks.
 
 use crate::{PoolLimits, ReadyThresholds};
 use chrono_tz::Tz;
@@ -36,6 +36,14 @@ pub struct Options {
     pub channel_timeout: Duration,
     /// How late background work may run before `/readyz` fails.
     pub ready: ReadyThresholds,
+    /// Where effects go; `None`: the network (channels and the HTTP client). The
+    /// deterministic simulator gives its simulated world.
+    pub transport: Option<std::sync::Arc<dyn crate::transport::Transport>>,
+    /// Test hook: each durable step's fate (see `transport.rs`). `None` in production.
+    pub faults: Option<std::sync::Arc<dyn crate::transport::Faults>>,
+    /// Test-only: a promise broken on purpose (see [`crate::transport::Sabotage`]). `None` in
+    /// production.
+    pub sabotage: Option<crate::transport::Sabotage>,
 }
 
 impl std::fmt::Debug for Options {
@@ -53,6 +61,9 @@ impl std::fmt::Debug for Options {
             .field("outbox_pool", &self.outbox_pool)
             .field("channel_timeout", &self.channel_timeout)
             .field("ready", &self.ready)
+            .field("transport", &self.transport)
+            .field("faults", &self.faults)
+            .field("sabotage", &self.sabotage)
             .finish()
     }
 }
@@ -122,6 +133,9 @@ impl Default for Options {
             outbox_pool: PoolLimits::default(),
             channel_timeout: Duration::from_secs(10),
             ready: ReadyThresholds::default(),
+            transport: None,
+            faults: None,
+            sabotage: None,
         }
     }
 }

@@ -346,13 +346,16 @@ impl Engine {
     }
 
     pub(super) async fn perform(&self, p: &Pending) -> Done {
-        if self.durable_step().is_err() {
-            // The simulated process died before the call went out.
+        if self.durable_step(crate::transport::DurableStep::Call).is_err() {
+            // The simulated process died (or the test hook failed the call) before it went out.
             return Done::Retry { reason: "crashed".into(), progress: p.progress };
         }
         // Keys are unique within one store; on the wire they carry the installation's id so
         // two installations (a restored copy, a second workspace) never share one.
-        let key = format!("{}:{}", self.inner.installation, p.key);
+        let mut key = format!("{}:{}", self.inner.installation, p.key);
+        if self.inner.sabotage == Some(crate::transport::Sabotage::NewKeyOnRetry) && p.attempts > 0 {
+            key = format!("{key}:retry{}", p.attempts);
+        }
         match p.kind.as_str() {
             "http" => match serde_json::from_value::<HttpRequest>(p.payload.clone()) {
                 // Secrets are filled in here, in memory, for this call only: the outbox row
@@ -360,7 +363,7 @@ impl Engine {
                 // since an error or an echoing server may quote what it was sent.
                 Ok(request) => match self.fill_secrets(&request).await {
                     Ok((filled, values)) => {
-                        let outcome = self.inner.http.call(&filled, &key).await;
+                        let outcome = self.inner.transport.call(&filled, &key).await;
                         Done::Http(redact_outcome(outcome, &values))
                     }
                     Err(reason) => Done::Http(Outcome::HttpFailed { reason }),
@@ -369,7 +372,7 @@ impl Engine {
             },
             _ => {
                 let sent = match OutboxPayload::from_value(&p.payload) {
-                    Some(payload) => self.inner.channel.deliver(&key, &payload, p.progress).await,
+                    Some(payload) => self.inner.transport.deliver(&key, &payload, p.progress).await,
                     None => Err(DeliveryError {
                         reason: "unreadable message payload".into(),
                         retry: false,
@@ -416,7 +419,10 @@ impl Engine {
     async fn record_once(&self, results: &[(Pending, Done)]) -> Result<(), Error> {
         let mut tx = self.begin().await?;
         let kept = self.fence(tx.conn(), results).await?;
-        let results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
+        let mut results: Vec<&(Pending, Done)> = kept.into_iter().map(|i| &results[i]).collect();
+        // Oldest first, whatever order the calls finished in: runs resume (and write) in the
+        // same order every time.
+        results.sort_by_key(|r| r.0.id);
         let mut batch = Batch::new(self.batch_env(), tx.conn());
         let now = batch.now_ms;
         // Each delivered row, with the channel's id for a message.
@@ -473,7 +479,9 @@ impl Engine {
                     Outcome::Sent { message_id: UNKNOWN_MESSAGE_ID.into() }
                 }
             };
+            let sabotaged = self.inner.sabotage == Some(crate::transport::Sabotage::SkipHttpWakeup) && p.kind == "http";
             match (p.awaited, p.run_id, &outcome) {
+                (1, Some(_), _) if sabotaged => {}
                 (1, Some(run_id), _) => resumes.push(Work::Resume {
                     run_id,
                     input: Input::Outcome { outcome },

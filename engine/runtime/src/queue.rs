@@ -65,6 +65,9 @@ impl Engine {
             events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
         let mut fresh: HashSet<(String, String)> =
             store::inbox::insert_new(tx.conn(), self.inner.backend, &with_ids, now).await?.into_iter().collect();
+        if self.inner.sabotage == Some(crate::transport::Sabotage::ForgetDuplicates) {
+            fresh = with_ids.iter().map(|(s, id)| (s.to_string(), id.to_string())).collect();
+        }
         let mut out = Vec::with_capacity(events.len());
         let mut queued: Vec<store::queue::NewEvent> = Vec::with_capacity(events.len());
         for event in events {
@@ -404,7 +407,7 @@ fn blame(e: &Error, backend: store::Backend) -> Blame {
         Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. } | Error::Field(_) => {
             Blame::Event
         }
-        Error::Crashed => Blame::Infrastructure,
+        Error::Crashed | Error::Injected(_) => Blame::Infrastructure,
         Error::Db(db) => match db.fault(backend) {
             Some(Fault::Data) => Blame::Event,
             Some(Fault::Infrastructure) => Blame::Infrastructure,

@@ -20,7 +20,11 @@ impl Engine {
     pub(crate) async fn fire_due_timers_once(&self, limit: i64) -> Result<usize, Error> {
         let mut tx = self.begin().await?;
         let mut batch = batch::Batch::new(self.batch_env(), tx.conn());
-        let due = store::timers::claim_due(batch.conn, self.inner.backend, batch.now_ms, limit).await?;
+        let cutoff = match self.inner.sabotage {
+            Some(crate::transport::Sabotage::LateTimers) => batch.now_ms - 60_000,
+            _ => batch.now_ms,
+        };
+        let due = store::timers::claim_due(batch.conn, self.inner.backend, cutoff, limit).await?;
         for store::timers::DueTimer { run_id, token, due_at } in &due {
             self.inner.metrics.timer_lateness_seconds.observe((batch.now_ms - due_at).max(0) as f64 / 1000.0);
             batch.work.push_back(batch::Work::Resume {

@@ -2,6 +2,7 @@
 //! hook (every commit and outbound call is a durable step), retries after losing a race with
 //! another process, and, once committed, waking the loops and announcing the changes.
 
+use crate::transport::{DurableStep, FaultAction};
 use crate::{batch, Engine, Error, Handled, LiveEvent, Wake};
 use store::Conn;
 
@@ -35,26 +36,40 @@ impl Engine {
         Ok(WriteTx { _guard: guard, tx })
     }
 
-    /// Commits, unless the crash test hook says the process is dead by now.
+    /// Commits, unless the crash or fault test hook says otherwise.
     pub(crate) async fn commit(&self, tx: WriteTx<'_>) -> Result<(), Error> {
-        self.durable_step()?;
+        self.durable_step(DurableStep::Commit)?;
         tx.commit().await
     }
 
-    /// Counts a durable step against the crash test hook.
-    pub(crate) fn durable_step(&self) -> Result<(), Error> {
+    /// Counts a durable step against the crash test hook and asks the fault hook about it.
+    pub(crate) fn durable_step(&self, step: DurableStep) -> Result<(), Error> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.check_alive()?;
         if let Some(left) = &self.inner.failpoint {
-            if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) <= 0 {
+            if left.fetch_sub(1, SeqCst) <= 0 {
+                self.inner.dead.store(true, SeqCst);
                 return Err(Error::Crashed);
             }
         }
-        Ok(())
+        match self.inner.faults.as_ref().map(|f| f.at(step)) {
+            Some(FaultAction::Crash) => {
+                self.inner.dead.store(true, SeqCst);
+                Err(Error::Crashed)
+            }
+            Some(FaultAction::Fail) => Err(Error::Injected(match step {
+                DurableStep::Commit => "commit",
+                DurableStep::Call => "call",
+            })),
+            Some(FaultAction::Proceed) | None => Ok(()),
+        }
     }
 
+    /// Fails once the crash or fault hook has declared this process dead.
     pub(crate) fn check_alive(&self) -> Result<(), Error> {
-        match &self.inner.failpoint {
-            Some(left) if left.load(std::sync::atomic::Ordering::SeqCst) < 0 => Err(Error::Crashed),
-            _ => Ok(()),
+        match self.inner.dead.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Err(Error::Crashed),
+            false => Ok(()),
         }
     }
 

@@ -56,7 +56,8 @@ pub enum Unsent {
 }
 
 /// Marks the messages of a run or a contact still waiting in the outbox as never to be sent
-/// (`reason`); the payloads of those it dropped.
+/// (`reason`), in the outbox and in the contact's history alike (a line left `pending` there
+/// would wait forever); the payloads of those it dropped.
 pub async fn drop_unsent(c: &mut Conn, of: Unsent, reason: &str) -> Result<Vec<OutboxPayload>, Error> {
     let (column, id) = match of {
         Unsent::OfRun(id) => ("run_id", id),
@@ -64,11 +65,14 @@ pub async fn drop_unsent(c: &mut Conn, of: Unsent, reason: &str) -> Result<Vec<O
     };
     let sql = format!(
         "UPDATE outbox SET status = 'dead', last_error = $1
-         WHERE {column} = $2 AND status = 'pending' AND kind = 'message' RETURNING payload"
+         WHERE {column} = $2 AND status = 'pending' AND kind = 'message' RETURNING idempotency_key, payload"
     );
-    let dropped: Vec<String> =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(reason).bind(id).fetch_all(&mut *c).await?;
-    Ok(dropped.iter().filter_map(|p| OutboxPayload::parse(p)).collect())
+    let dropped: Vec<(String, String)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(reason).bind(id).fetch_all(&mut *c).await?;
+    for (key, _) in &dropped {
+        crate::messages::set_status_by_key(c, key, "failed", reason).await?;
+    }
+    Ok(dropped.iter().filter_map(|(_, p)| OutboxPayload::parse(p)).collect())
 }
 
 #[cfg(test)]

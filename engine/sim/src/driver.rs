@@ -1,0 +1,565 @@
+//! One simulation: sets up the store (agents, the reference and generated workflows), plays
+//! the workload with faults on, then heals the world, drains everything the engine still
+//! has to do, and checks the promises. The engine is the real one on a real SQLite file; a
+//! crash drops it (everything in memory) and opens the same file again.
+
+use crate::checks;
+use crate::flows::{self, Generated, Start};
+use crate::workload::{self, Action, Inbound};
+use crate::world::{FaultPlan, World};
+use crate::{Config, Figures, Report};
+use runtime::clock::ManualClock;
+use runtime::{AgentSpec, ContactRef, Engine, Error, Event, EventKind, Options};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use steps::message::InboundMessage;
+
+/// Agents of the inbox.
+const AGENTS: usize = 3;
+/// How long after the last action the final drain may go on (simulated).
+const DRAIN_HORIZON_MS: i64 = 3 * 24 * 3_600_000;
+/// How long an outbox lease lasts (`runtime::outbox::LEASE_MS`), plus a margin: after a
+/// crash, the dead process's leases run out after this.
+const LEASE_EXPIRY_MS: i64 = 11_000;
+
+/// What the simulation knows it did, to check the engine against.
+#[derive(Debug, Default)]
+pub struct Model {
+    next_event: u64,
+    /// Per contact: the messages accepted, in the order accepted (event id, text).
+    pub accepted: BTreeMap<usize, Vec<(String, String)>>,
+    /// Deliveries the engine accepted (the channel may send them again).
+    accepted_deliveries: Vec<Vec<(Event, Option<usize>)>>,
+    /// Deliveries that failed (the channel sends them again later).
+    refused_deliveries: Vec<Vec<(Event, Option<usize>)>>,
+    /// When the timers were fired completely (simulated ms).
+    pub ticks: Vec<i64>,
+}
+
+pub(crate) async fn simulate(seed: u64, config: &Config) -> Report {
+    let mut sim = match Sim::new(seed, config).await {
+        Ok(sim) => sim,
+        Err(why) => return Report::broken(seed, format!("setting up failed: {why}")),
+    };
+    for _ in 0..config.steps {
+        let action = sim.next_action();
+        sim.act(action).await;
+    }
+    sim.finish().await
+}
+
+struct Sim<'c> {
+    seed: u64,
+    config: &'c Config,
+    rng: fastrand::Rng,
+    dir: PathBuf,
+    url: String,
+    clock: ManualClock,
+    world: Arc<World>,
+    faults: Arc<FaultPlan>,
+    engine: Option<Engine>,
+    generated: Vec<Generated>,
+    /// Per generated workflow: the versions published.
+    versions: BTreeMap<String, Vec<i64>>,
+    keywords: Vec<String>,
+    model: Model,
+    figures: Figures,
+    violations: Vec<String>,
+    /// When the workload began (simulated ms).
+    start_ms: i64,
+}
+
+impl<'c> Sim<'c> {
+    async fn new(seed: u64, config: &'c Config) -> Result<Sim<'c>, String> {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let base = std::env::var_os("SWITCHBOARD_SIM_DIR").map(PathBuf::from).unwrap_or_else(|| {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() {
+                shm
+            } else {
+                std::env::temp_dir()
+            }
+        });
+        let dir = base.join(format!("switchboard-sim-{}-{seed}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let url = format!("sqlite://{}", dir.join("sim.db").display());
+        // A Monday morning in Berlin, give or take a few days and hours: business hours and
+        // the away message both get their turn.
+        let start = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z").map_err(|e| e.to_string())?;
+        let start = start.with_timezone(&chrono::Utc) + chrono::Duration::minutes(rng.i64(0..7 * 24 * 60));
+        let faults = Arc::new(FaultPlan::new(seed, config.crash_per_mille, config.fail_per_mille));
+        faults.disable();
+        let mut sim = Sim {
+            seed,
+            config,
+            rng,
+            dir,
+            url,
+            clock: ManualClock::at(start),
+            world: Arc::new(World::new(seed)),
+            faults,
+            engine: None,
+            generated: Vec::new(),
+            versions: BTreeMap::new(),
+            keywords: Vec::new(),
+            model: Model::default(),
+            figures: Figures::default(),
+            violations: Vec::new(),
+            start_ms: 0,
+        };
+        sim.open().await?;
+        sim.set_up().await?;
+        sim.start_ms = sim.clock_ms();
+        sim.faults.enable();
+        Ok(sim)
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            database_url: self.url.clone(),
+            timezone: chrono_tz::Europe::Berlin,
+            transport: Some(self.world.clone()),
+            faults: Some(self.faults.clone()),
+            sabotage: self.config.sabotage,
+            ..Options::default()
+        }
+    }
+
+    /// Opens the engine on the store (again); opening itself may crash, and is then retried.
+    async fn open(&mut self) -> Result<(), String> {
+        for _ in 0..50 {
+            match Engine::open(self.options(), Arc::new(self.clock.clone())).await {
+                Ok(engine) => {
+                    self.engine = Some(engine);
+                    return Ok(());
+                }
+                Err(Error::Crashed) => self.figures.crashes += 1,
+                Err(Error::Injected(_)) => self.figures.failed_commits += 1,
+                Err(e) => return Err(format!("the engine did not open: {e}")),
+            }
+        }
+        Err("the engine did not open in 50 attempts".into())
+    }
+
+    async fn set_up(&mut self) -> Result<(), String> {
+        let engine = self.engine.clone().ok_or("no engine")?;
+        for i in 0..AGENTS {
+            let teams =
+                [&["sales", "general"][..], &["support-en", "supervisors"], &["general", "supervisors", "sales"]][i];
+            let spec = AgentSpec {
+                id: format!("a{i}"),
+                name: format!("Agent {i}"),
+                email: Some(format!("a{i}@sim.example")),
+                teams: teams.iter().map(|t| (*t).to_owned()).collect(),
+                online: self.rng.bool(),
+                max_open: Some(1 + self.rng.i64(0..3)),
+            };
+            engine.upsert_agent(&spec).await.map_err(|e| format!("agent: {e}"))?;
+        }
+        for (id, source) in flows::REFERENCE {
+            engine.publish(source).await.map_err(|e| format!("reference workflow {id}: {e}"))?;
+        }
+        let starts = [Start::Keyword("g0go".into()), Start::Keyword("g1go".into()), Start::Manual, Start::Manual];
+        for (i, start) in starts.iter().enumerate() {
+            let flow = flows::generate(&mut self.rng, &format!("g{i}"), start, 1);
+            let (id, version) = engine.publish(&flow.source).await.map_err(|e| rejected(&flow, &e))?;
+            self.versions.entry(id).or_default().push(version);
+            if let Start::Keyword(word) = start {
+                self.keywords.push(word.clone());
+            }
+            self.generated.push(flow);
+        }
+        Ok(())
+    }
+
+    fn next_action(&mut self) -> Action {
+        workload::draw(&mut self.rng, self.config.contacts, AGENTS, self.generated.len(), &self.keywords)
+    }
+
+    fn say(&self, what: impl FnOnce() -> String) {
+        if self.config.verbose {
+            eprintln!("[seed {} t={}] {}", self.seed, self.clock_ms(), what());
+        }
+    }
+
+    fn clock_ms(&self) -> i64 {
+        use runtime::clock::Clock;
+        self.clock.now().timestamp_millis()
+    }
+
+    fn event_id(&mut self) -> String {
+        self.model.next_event += 1;
+        format!("e{}", self.model.next_event)
+    }
+
+    fn contact(i: usize) -> ContactRef {
+        ContactRef::Address { channel: "webhook".into(), address: format!("c{i}") }
+    }
+
+    /// What became of an engine call: a crash reopens the engine; an injected failure is
+    /// counted; a refusal of an operator's request is fine; a store error is a broken promise.
+    async fn outcome<T>(&mut self, what: &str, result: Result<T, Error>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(Error::Crashed) => {
+                self.say(|| format!("crashed during {what}"));
+                self.figures.crashes += 1;
+                self.engine = None;
+                if let Err(e) = self.open().await {
+                    self.violations.push(e);
+                }
+                None
+            }
+            Err(Error::Injected(_)) => {
+                self.figures.failed_commits += 1;
+                None
+            }
+            Err(e @ (Error::Refused(_) | Error::NotFound(_) | Error::Invalid(_) | Error::Conflict { .. })) => {
+                self.say(|| format!("{what} refused: {e}"));
+                None
+            }
+            Err(e) => {
+                self.violations.push(format!("{what} failed: {e}"));
+                None
+            }
+        }
+    }
+
+    async fn act(&mut self, action: Action) {
+        self.figures.actions += 1;
+        self.say(|| format!("{action:?}"));
+        let Some(engine) = self.engine.clone() else {
+            self.violations.push("no engine to act on".into());
+            return;
+        };
+        match action {
+            Action::Deliver(messages) => {
+                let events = messages.into_iter().map(|m| self.message_event(m)).collect();
+                self.deliver(&engine, events).await;
+            }
+            Action::Redeliver => self.redeliver(&engine).await,
+            Action::Status { pick, status } => {
+                if let Some(message_id) = self.world.sent_id(pick) {
+                    let status = runtime::channels::DeliveryStatus::parse(status);
+                    if let Some(status) = status {
+                        let kind =
+                            EventKind::DeliveryStatus { channel: "webhook".into(), message_id, status, error: None };
+                        self.deliver_one(&engine, kind).await;
+                    }
+                }
+            }
+            Action::AgentReplies { contact, agent } => {
+                let kind = EventKind::AgentReplied {
+                    contact: Sim::contact(contact),
+                    agent_id: format!("a{agent}"),
+                    text: "An agent here, how can I help?".into(),
+                };
+                self.deliver_one(&engine, kind).await;
+            }
+            Action::Close { contact, by_agent } => {
+                let kind = EventKind::ConversationClosed {
+                    contact: Sim::contact(contact),
+                    closed_by: if by_agent { "agent:a0".into() } else { "contact".into() },
+                    category: Some("resolved".into()),
+                    summary: None,
+                    auto: false,
+                };
+                self.deliver_one(&engine, kind).await;
+            }
+            Action::OptOutEvent { contact } => {
+                self.deliver_one(&engine, EventKind::OptedOut { contact: Sim::contact(contact) }).await;
+            }
+            Action::Unfollow { contact } => {
+                let kind = EventKind::Unfollowed { contact: Sim::contact(contact), channel: "webhook".into() };
+                self.deliver_one(&engine, kind).await;
+            }
+            Action::Shortcut { contact, agent, urgent } => {
+                let form = serde_json::json!({"reason": "Other", "priority": if urgent { "urgent" } else { "high" }});
+                let kind = EventKind::Shortcut {
+                    contact: Sim::contact(contact),
+                    workflow: "escalation-shortcut".into(),
+                    agent_id: format!("a{agent}"),
+                    form: form.as_object().cloned().unwrap_or_default(),
+                };
+                self.deliver_one(&engine, kind).await;
+            }
+            Action::ManualStart { contact, flow } => {
+                let workflow = self.generated[flow].id.clone();
+                let kind = EventKind::Manual { workflow, contact: Sim::contact(contact), vars: Default::default() };
+                self.deliver_one(&engine, kind).await;
+            }
+            Action::AgentOnline { agent, online } => {
+                let r = engine.set_agent_online(&format!("a{agent}"), online).await;
+                self.outcome("agent online", r).await;
+            }
+            Action::Publish { flow } => self.publish(&engine, flow).await,
+            Action::Rollback { flow } => {
+                let id = self.generated[flow].id.clone();
+                let versions = self.versions.get(&id).cloned().unwrap_or_default();
+                if versions.len() > 1 {
+                    let to = versions[self.rng.usize(..versions.len() - 1)];
+                    if let Some(v) = self.outcome("rollback", engine.rollback(&id, to).await).await {
+                        self.versions.entry(id).or_default().push(v);
+                    }
+                }
+            }
+            Action::StopWorkflow { flow, eject } => {
+                let id = self.generated[flow].id.clone();
+                self.outcome("stop", engine.stop(&id, eject).await).await;
+            }
+            Action::StartWorkflow { flow } => {
+                let id = self.generated[flow].id.clone();
+                self.outcome("start", engine.start(&id).await).await;
+            }
+            Action::RetryFailedRun { pick } => {
+                let failed = checks::failed_runs(&engine).await;
+                if !failed.is_empty() {
+                    let run = failed[pick % failed.len()];
+                    self.outcome("retry", engine.retry(run, "sim").await).await;
+                }
+            }
+            Action::ProcessQueue { limit } => {
+                let r = engine.process_queue(limit).await;
+                self.outcome("process the queue", r).await;
+                self.after_processing().await;
+            }
+            Action::ProcessOutbox { limit } => {
+                let r = engine.process_outbox(limit).await;
+                self.outcome("process the outbox", r).await;
+                self.after_processing().await;
+            }
+            Action::FireTimers => {
+                self.fire_timers(&engine).await;
+                self.after_processing().await;
+            }
+            Action::FireSchedules => {
+                let r = engine.fire_due_schedules().await;
+                self.outcome("fire schedules", r).await;
+            }
+            Action::ReapLeases => {
+                let r = engine.renew_and_reap_leases().await;
+                self.outcome("reap leases", r).await;
+            }
+            Action::Advance { ms } => self.clock.advance(chrono::Duration::milliseconds(ms)),
+            Action::AdvanceToNextDue => {
+                if let Some(next) = self.next_due(&engine).await {
+                    if next.timestamp_millis() > self.clock_ms() {
+                        self.clock.set(next);
+                    }
+                }
+            }
+            Action::Kill => {
+                self.figures.crashes += 1;
+                self.engine = None;
+                drop(engine);
+                if let Err(e) = self.open().await {
+                    self.violations.push(e);
+                }
+            }
+        }
+    }
+
+    fn message_event(&mut self, m: Inbound) -> (Event, Option<usize>) {
+        let message = match m.payload {
+            Some(payload) => InboundMessage::button(payload, m.text),
+            None => InboundMessage::text(m.text),
+        };
+        let profile = serde_json::json!({"first_name": format!("C{}", m.contact)});
+        let kind = EventKind::MessageReceived {
+            contact: Sim::contact(m.contact),
+            channel: "webhook".into(),
+            message,
+            profile: profile.as_object().cloned().unwrap_or_default(),
+        };
+        (Event::with_id("sim", &self.event_id(), kind), Some(m.contact))
+    }
+
+    async fn deliver_one(&mut self, engine: &Engine, kind: EventKind) {
+        let event = Event::with_id("sim", &self.event_id(), kind);
+        self.deliver(engine, vec![(event, None)]).await;
+    }
+
+    /// Hands a delivery to the engine; accepted messages join the model in order.
+    async fn deliver(&mut self, engine: &Engine, delivery: Vec<(Event, Option<usize>)>) {
+        let events: Vec<Event> = delivery.iter().map(|(e, _)| e.clone()).collect();
+        let result = engine.enqueue(&events).await;
+        match self.outcome("accept events", result).await {
+            Some(accepted) => {
+                for ((event, contact), a) in delivery.iter().zip(&accepted) {
+                    if a.duplicate {
+                        self.violations.push(format!("event {:?} was new but taken for a duplicate", event.id));
+                        continue;
+                    }
+                    self.figures.events += 1;
+                    if let (Some(contact), EventKind::MessageReceived { message, .. }) = (contact, &event.kind) {
+                        let text = message.text.clone().unwrap_or_default();
+                        self.model
+                            .accepted
+                            .entry(*contact)
+                            .or_default()
+                            .push((event.id.clone().unwrap_or_default(), text));
+                    }
+                }
+                self.model.accepted_deliveries.push(delivery);
+            }
+            None => self.model.refused_deliveries.push(delivery),
+        }
+    }
+
+    /// The channel sends a delivery again: one the engine refused (now new to it) or one it
+    /// accepted (every event a duplicate).
+    async fn redeliver(&mut self, engine: &Engine) {
+        if !self.model.refused_deliveries.is_empty() && self.rng.bool() {
+            let i = self.rng.usize(..self.model.refused_deliveries.len());
+            let delivery = self.model.refused_deliveries.remove(i);
+            return self.deliver(engine, delivery).await;
+        }
+        if self.model.accepted_deliveries.is_empty() {
+            return;
+        }
+        let i = self.rng.usize(..self.model.accepted_deliveries.len());
+        let events: Vec<Event> = self.model.accepted_deliveries[i].iter().map(|(e, _)| e.clone()).collect();
+        if let Some(accepted) = self.outcome("accept a redelivery", engine.enqueue(&events).await).await {
+            for (event, a) in events.iter().zip(accepted) {
+                if !a.duplicate {
+                    self.violations.push(format!(
+                        "event {} from {} was accepted twice (a redelivery must be recognised)",
+                        event.id.as_deref().unwrap_or("?"),
+                        event.source
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn publish(&mut self, engine: &Engine, flow: usize) {
+        let id = self.generated[flow].id.clone();
+        let version = self.versions.get(&id).map_or(1, |v| v.len() as u32 + 1);
+        let start = self.generated[flow].start.clone();
+        let next = flows::generate(&mut self.rng, &id, &start, version);
+        match engine.publish(&next.source).await {
+            Err(e @ Error::Invalid(_)) => self.violations.push(rejected(&next, &e)),
+            result => {
+                if let Some((id, v)) = self.outcome("publish", result).await {
+                    self.versions.entry(id).or_default().push(v);
+                }
+            }
+        }
+    }
+
+    /// Fires every due timer, a page at a time, as the timers loop does when it wakes.
+    async fn fire_timers(&mut self, engine: &Engine) {
+        loop {
+            let r = engine.fire_due_timers(50).await;
+            match self.outcome("fire timers", r).await {
+                Some(n) if n >= 50 => continue,
+                Some(_) => {
+                    let now = self.clock_ms();
+                    self.model.ticks.push(now);
+                    return;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// After work that may commit an opt-out or an assignment: the world learns who opted
+    /// out, and the assignment caps are checked.
+    async fn after_processing(&mut self) {
+        let Some(engine) = self.engine.clone() else { return };
+        self.world.set_opted_out(checks::opted_out(&engine).await);
+        self.violations.extend(checks::caps(&engine).await);
+    }
+
+    async fn next_due(&self, engine: &Engine) -> Option<chrono::DateTime<chrono::Utc>> {
+        let timer = engine.next_timer_due().await.ok().flatten();
+        let outbox = engine.next_outbox_due().await.ok().flatten();
+        match (timer, outbox) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Heals the world, lets the engine finish everything it can within the horizon, and
+    /// checks the promises.
+    async fn finish(mut self) -> Report {
+        self.faults.disable();
+        self.world.heal();
+        if self.engine.is_none() {
+            if let Err(e) = self.open().await {
+                self.violations.push(e);
+            }
+        }
+        // A crashed process's leases run out.
+        self.clock.advance(chrono::Duration::milliseconds(LEASE_EXPIRY_MS));
+        let horizon = self.clock_ms() + DRAIN_HORIZON_MS;
+        if let Some(engine) = self.engine.clone() {
+            self.drain(&engine, horizon).await;
+            self.violations.extend(self.world.take_violations());
+            let found = checks::at_the_end(&engine, &self.model, &self.world).await;
+            self.violations.extend(found);
+            self.figures.runs = checks::count_runs(&engine).await;
+        }
+        self.violations.extend(self.world.take_violations());
+        self.figures.effects = self.world.performed().len();
+        self.figures.simulated_ms = self.clock_ms() - self.start_ms;
+        let fingerprint = match &self.engine {
+            Some(engine) => checks::fingerprint(engine, &self.world, self.config.verbose).await,
+            None => 0,
+        };
+        if let Some(engine) = self.engine.take() {
+            engine.pool().close().await;
+        }
+        if self.violations.is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        } else {
+            self.violations.push(format!("the store is kept at {}", self.dir.display()));
+        }
+        Report { seed: self.seed, violations: self.violations, figures: self.figures, fingerprint }
+    }
+
+    async fn drain(&mut self, engine: &Engine, horizon: i64) {
+        for _ in 0..2_000 {
+            let r = engine.renew_and_reap_leases().await;
+            self.outcome("reap leases", r).await;
+            while let Some(n) = self.outcome("process the queue", engine.process_queue(100).await).await {
+                self.after_processing().await;
+                if n == 0 {
+                    break;
+                }
+            }
+            while let Some(n) = self.outcome("process the outbox", engine.process_outbox(100).await).await {
+                self.after_processing().await;
+                if n == 0 {
+                    break;
+                }
+            }
+            self.fire_timers(engine).await;
+            let r = engine.fire_due_schedules().await;
+            self.outcome("fire schedules", r).await;
+            let depth = engine.queue_depth().await.unwrap_or(-1);
+            let next = self.next_due(engine).await.map(|d| d.timestamp_millis());
+            let now = self.clock_ms();
+            match next {
+                _ if depth != 0 => continue,
+                // Due but not done: the loops would sleep a little and look again.
+                Some(next) if next <= now => self.clock.advance(chrono::Duration::milliseconds(1_000)),
+                Some(next) if next <= horizon => {
+                    self.clock.set(chrono::DateTime::from_timestamp_millis(next).unwrap_or_default())
+                }
+                _ => return,
+            }
+        }
+        self.violations.push("the engine did not run out of work in 2,000 rounds of draining".into());
+    }
+}
+
+fn rejected(flow: &Generated, e: &Error) -> String {
+    let details = match e {
+        Error::Invalid(diags) => diags.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join("; "),
+        e => e.to_string(),
+    };
+    format!("generated workflow {} was rejected: {details}\n{}", flow.id, flow.source)
+}

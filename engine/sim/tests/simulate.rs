@@ -1,0 +1,89 @@
+//! The simulator in CI: many seeds keep every promise; a seed replays exactly; and each
+//! promise broken on purpose (`Sabotage`) is found within a stated number of seeds.
+//!
+//! `SWITCHBOARD_SIM_SEEDS` (default 10,000) and `SWITCHBOARD_SIM_SECONDS` (default 600) size
+//! the first test; TESTING.md has the long mode.
+
+use std::time::Duration;
+use switchboard_sim::{run_many, run_seed, Config, Sabotage};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+#[test]
+fn every_seed_keeps_every_promise() {
+    let seeds = env_or("SWITCHBOARD_SIM_SEEDS", 10_000);
+    let limit = Duration::from_secs(env_or("SWITCHBOARD_SIM_SECONDS", 600));
+    let config = Config::default();
+    let summary = run_many(0, seeds, &config, threads(), limit, false);
+    eprintln!("simulated {} seeds in {:.1} s: {:?}", summary.ran, summary.elapsed.as_secs_f64(), summary.totals);
+    let mut message = String::new();
+    for failure in summary.failures.iter().take(5) {
+        message.push_str(&format!(
+            "\nseed {}:\n  {}\n  replay: {}",
+            failure.seed,
+            failure.violations.join("\n  "),
+            config.replay_command(failure.seed)
+        ));
+    }
+    assert!(
+        summary.failures.is_empty(),
+        "{} of {} seeds broke a promise:{message}",
+        summary.failures.len(),
+        summary.ran
+    );
+    assert_eq!(summary.ran, seeds, "only {} of {seeds} seeds ran within {limit:?}", summary.ran);
+}
+
+#[test]
+fn a_seed_replays_exactly() {
+    let config = Config::default();
+    for seed in [7, 1234, 99_999] {
+        let first = run_seed(seed, &config);
+        let again = run_seed(seed, &config);
+        assert!(first.violations.is_empty(), "seed {seed}: {:?}", first.violations);
+        assert_eq!(first.fingerprint, again.fingerprint, "seed {seed} did not replay the same way");
+        assert_eq!(first.figures.effects, again.figures.effects);
+    }
+}
+
+/// How many seeds each broken promise may take to be found (TESTING.md records the figures).
+const FOUND_WITHIN: u64 = 200;
+
+fn found(sabotage: Sabotage, expected: &str) {
+    let config = Config { sabotage: Some(sabotage), ..Config::default() };
+    let summary = run_many(0, FOUND_WITHIN, &config, threads(), Duration::from_secs(300), true);
+    let first =
+        summary.failures.first().unwrap_or_else(|| panic!("{sabotage:?} was not found in {FOUND_WITHIN} seeds"));
+    eprintln!("{sabotage:?}: found by seed {} ({} seeds ran)", first.seed, summary.ran);
+    assert!(
+        first.violations.iter().any(|v| v.contains(expected)),
+        "{sabotage:?} was found, but not as `{expected}`: {:?}",
+        first.violations
+    );
+}
+
+#[test]
+fn a_retry_under_a_new_key_is_found() {
+    found(Sabotage::NewKeyOnRetry, "which the engine never journaled");
+}
+
+#[test]
+fn a_skipped_wake_up_is_found() {
+    found(Sabotage::SkipHttpWakeup, "nothing that can wake it");
+}
+
+#[test]
+fn a_forgotten_duplicate_is_found() {
+    found(Sabotage::ForgetDuplicates, "accepted twice");
+}
+
+#[test]
+fn a_late_timer_is_found() {
+    found(Sabotage::LateTimers, "was left when the engine fired due timers");
+}
