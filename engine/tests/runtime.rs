@@ -511,6 +511,14 @@ async fn opting_out_stops_messages_already_queued() {
     let statuses: Vec<String> =
         sqlx::query_scalar("SELECT status FROM outbox").fetch_all(engine.pool()).await.expect("outbox");
     assert_eq!(statuses, vec!["dead"]);
+    // The contact's history says the same: the line is failed with the reason, not pending
+    // forever (found by the deterministic simulator, issue 18).
+    let lines: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, error FROM messages WHERE direction = 'out'")
+            .fetch_all(engine.pool())
+            .await
+            .expect("history");
+    assert_eq!(lines, vec![("failed".to_owned(), Some("not sent: the run was exited".to_owned()))]);
 }
 
 #[tokio::test]
