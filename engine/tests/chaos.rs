@@ -31,11 +31,11 @@
 
 mod common;
 
+use common::serve::{ServeConfig, ServeProcess};
 use common::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard::runtime::{Engine, Options};
@@ -219,10 +219,9 @@ async fn chaos_every_event_every_run_every_effect_once_every_timer_on_time() {
 /// connection must seal and open the channel's secrets with the same key.
 const SECRET_KEY_BYTE: u8 = 7;
 
-/// A `switchboard serve` child process on a free port of 127.0.0.1, its stderr appended to
-/// `server.log`.
+/// A `switchboard serve` process (`common::serve`) and what it takes to start it again.
 struct Server {
-    child: Child,
+    process: ServeProcess,
     base: String,
     dir: PathBuf,
     db: String,
@@ -235,28 +234,19 @@ struct Server {
 impl Server {
     /// Starts the server; `panic_loop` names a background loop that panics once.
     fn start(dir: &Path, db: &str, receiver: &str, panic_loop: Option<&str>) -> Server {
-        use base64::Engine as _;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).expect("log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-        command
-            .current_dir(dir)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db", db, "--workflows"])
-            .arg(dir.join("workflows"))
-            .args(["--webhook-url", &format!("{receiver}/channel"), "--http-allow", "127.0.0.1/32"])
-            .env("SWITCHBOARD_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("SWITCHBOARD_SECRET_KEY", base64::engine::general_purpose::STANDARD.encode([SECRET_KEY_BYTE; 32]))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log);
-        match panic_loop {
-            Some(name) => command.env("SWITCHBOARD_CHAOS_PANIC", name),
-            None => command.env_remove("SWITCHBOARD_CHAOS_PANIC"),
-        };
-        let child = command.spawn().expect("switchboard serve starts");
+        let process = ServeProcess::start(&ServeConfig {
+            binary: Path::new(env!("CARGO_BIN_EXE_switchboard")),
+            dir,
+            db,
+            receiver,
+            admin_token: ADMIN_TOKEN,
+            secret_key_byte: SECRET_KEY_BYTE,
+            env: vec![("SWITCHBOARD_CHAOS_PANIC", panic_loop)],
+        })
+        .expect("switchboard serve starts");
         Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: process.base.clone(),
+            process,
             dir: dir.to_owned(),
             db: db.to_owned(),
             receiver: receiver.to_owned(),
@@ -264,42 +254,25 @@ impl Server {
         }
     }
 
-    /// Waits until the server answers `/healthz` (it has migrated, published and listens).
-    /// Not `/readyz`: after a crash that may rightly say "not ready" while the backlog drains.
     async fn wait_up(&mut self) {
-        let http = http_client();
-        let url = format!("{}/healthz", self.base);
-        eventually(Duration::from_secs(60), "the server to answer /healthz", async || {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited while starting ({status}); see {}", self.dir.join("server.log").display());
-            }
-            http.get(&url).send().await.is_ok_and(|r| r.status().is_success())
-        })
-        .await;
+        self.process.wait_up(&http_client(), Duration::from_secs(60)).await.unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// Starts the process again if it exited by itself (without the panic switch).
     fn revive_if_exited(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
+        if self.process.exited() {
             let exits = self.exits + 1;
             *self = Server::start(&self.dir, &self.db, &self.receiver, None);
             self.exits = exits;
         }
     }
 
-    /// SIGKILL, then reap.
     fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
     }
 
-    /// Lines of the servers' logs containing `needle`.
     fn log_lines_with(&self, needle: &str) -> usize {
-        std::fs::read_to_string(self.dir.join("server.log"))
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.contains(needle))
-            .count()
+        self.process.log_lines_with(needle)
     }
 }
 

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod serve;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
