@@ -84,6 +84,15 @@ impl<'c> Sim<'c> {
         let dir = base.join(format!("switchboard-sim-{}-{seed}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // The migrated store with the reference workflows, made once per process and copied:
+        // what every seed shares is not paid for again.
+        let template = TEMPLATE.get_or_init(|| make_template(base.clone())).await.clone()?;
+        for file in ["sim.db", "sim.db.key"] {
+            let from = template.join(file);
+            if from.exists() {
+                std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+            }
+        }
         let url = format!("sqlite://{}", dir.join("sim.db").display());
         // A Monday morning in Berlin, give or take a few days and hours: business hours and
         // the away message both get their turn.
@@ -157,9 +166,6 @@ impl<'c> Sim<'c> {
                 max_open: Some(1 + self.rng.i64(0..3)),
             };
             engine.upsert_agent(&spec).await.map_err(|e| format!("agent: {e}"))?;
-        }
-        for (id, source) in flows::REFERENCE {
-            engine.publish(source).await.map_err(|e| format!("reference workflow {id}: {e}"))?;
         }
         let starts = [Start::Keyword("g0go".into()), Start::Keyword("g1go".into()), Start::Manual, Start::Manual];
         for (i, start) in starts.iter().enumerate() {
@@ -553,6 +559,31 @@ impl<'c> Sim<'c> {
             }
         }
         self.violations.push("the engine did not run out of work in 2,000 rounds of draining".into());
+    }
+}
+
+/// The shared template store of this process (see [`Sim::new`]).
+static TEMPLATE: tokio::sync::OnceCell<Result<PathBuf, String>> = tokio::sync::OnceCell::const_new();
+
+/// Makes the template: a migrated store with the reference workflows published.
+async fn make_template(base: PathBuf) -> Result<PathBuf, String> {
+    let dir = base.join(format!("switchboard-sim-{}-template", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let options = Options { database_url: format!("sqlite://{}", dir.join("sim.db").display()), ..Options::default() };
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp_millis(1_796_000_000_000).unwrap_or_default());
+    let engine = Engine::open(options, Arc::new(clock)).await.map_err(|e| format!("the template store: {e}"))?;
+    for (id, source) in flows::REFERENCE {
+        engine.publish(source).await.map_err(|e| format!("reference workflow {id}: {e}"))?;
+    }
+    engine.pool().close().await;
+    Ok(dir)
+}
+
+/// Removes this process's template store.
+pub fn remove_template() {
+    if let Some(Ok(dir)) = TEMPLATE.get() {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 

@@ -20,6 +20,7 @@ mod many;
 mod workload;
 pub mod world;
 
+pub use driver::remove_template;
 pub use many::{run_many, Summary};
 pub use runtime::transport::Sabotage;
 
@@ -47,6 +48,12 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The size CI runs 10,000 seeds of (a few minutes on two cores): fewer actions and
+    /// contacts per seed than the long mode's default.
+    pub fn ci() -> Config {
+        Config { steps: 30, contacts: 3, ..Config::default() }
+    }
+
     /// The command that replays `seed` with this configuration exactly.
     pub fn replay_command(&self, seed: u64) -> String {
         let mut command = format!(

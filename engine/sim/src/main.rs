@@ -61,6 +61,7 @@ fn main() {
     };
     if let Some(seed) = args.seed {
         let report = run_seed(seed, &config);
+        switchboard_sim::remove_template();
         println!("seed {seed}: {:?}, fingerprint {:016x}", report.figures, report.fingerprint);
         if report.violations.is_empty() {
             println!("every promise held");

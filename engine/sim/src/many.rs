@@ -60,6 +60,7 @@ pub fn run_many(
             });
         }
     });
+    crate::driver::remove_template();
     let mut summary = summary.into_inner().unwrap_or_else(|e| e.into_inner());
     summary.failures.sort_by_key(|r| r.seed);
     summary.elapsed = start.elapsed();

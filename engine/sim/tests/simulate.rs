@@ -11,15 +11,16 @@ fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// Twice the cores: a seed spends much of its time waiting on SQLite's worker thread.
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 #[test]
 fn every_seed_keeps_every_promise() {
     let seeds = env_or("SWITCHBOARD_SIM_SEEDS", 10_000);
     let limit = Duration::from_secs(env_or("SWITCHBOARD_SIM_SECONDS", 600));
-    let config = Config::default();
+    let config = Config::ci();
     let summary = run_many(0, seeds, &config, threads(), limit, false);
     eprintln!("simulated {} seeds in {:.1} s: {:?}", summary.ran, summary.elapsed.as_secs_f64(), summary.totals);
     let mut message = String::new();
@@ -42,7 +43,7 @@ fn every_seed_keeps_every_promise() {
 
 #[test]
 fn a_seed_replays_exactly() {
-    let config = Config::default();
+    let config = Config::ci();
     for seed in [7, 1234, 99_999] {
         let first = run_seed(seed, &config);
         let again = run_seed(seed, &config);
@@ -56,7 +57,7 @@ fn a_seed_replays_exactly() {
 const FOUND_WITHIN: u64 = 200;
 
 fn found(sabotage: Sabotage, expected: &str) {
-    let config = Config { sabotage: Some(sabotage), ..Config::default() };
+    let config = Config { sabotage: Some(sabotage), ..Config::ci() };
     let summary = run_many(0, FOUND_WITHIN, &config, threads(), Duration::from_secs(300), true);
     let first =
         summary.failures.first().unwrap_or_else(|| panic!("{sabotage:?} was not found in {FOUND_WITHIN} seeds"));
