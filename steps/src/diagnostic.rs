@@ -244,7 +244,7 @@ impl Diagnostic {
         }
         let _ = writeln!(out, "{level}[{}]: {}", self.code, self.message);
         if let Some(pos) = self.pos {
-            if let Some(line) = source.lines().nth(pos.line.saturating_sub(1)) {
+            if let Some(line) = source_lines(source).nth(pos.line.saturating_sub(1)) {
                 let gutter = pos.line.to_string();
                 let pad = " ".repeat(gutter.len());
                 let caret_indent: String =
@@ -259,6 +259,26 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The lines of a source text as positions count them: YAML (and the editor) end a line at
+/// `\n`, `\r\n` or a lone `\r`, where `str::lines` knows only the first two.
+pub fn source_lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(source);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match text.find(['\r', '\n']) {
+            Some(end) => {
+                let next = if text[end..].starts_with("\r\n") { end + 2 } else { end + 1 };
+                rest = Some(&text[next..]).filter(|r| !r.is_empty());
+                Some(&text[..end])
+            }
+            None => {
+                rest = None;
+                Some(text).filter(|t| !t.is_empty())
+            }
+        }
+    })
 }
 
 /// `/steps/ask/options/0` belongs to step `ask`.
@@ -286,6 +306,22 @@ pub fn child(path: &str, segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `compile_workflow` fuzz target: YAML counts a lone `\r` as a line break,
+    /// so positions did, and the rendering (which counted only `\n`) showed another line or none.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_for_the_rendering_as_for_the_position() {
+        let source = "schema: 1\rid: x\rid: y\rname: N\r";
+        let result = crate::compile(source);
+        let d = result.diagnostics.iter().find(|d| d.code == Code::DuplicateKey).expect("a duplicate key");
+        let pos = d.pos.expect("a position");
+        assert!(pos.line > 1, "{d:?}");
+        let rendered = d.render("flow.yaml", source);
+        let expected = source.split('\r').nth(pos.line - 1).expect("the line exists");
+        assert!(rendered.contains(&format!("{} | {expected}\n", pos.line)), "{rendered}");
+        assert_eq!(source_lines("a\r\nb\rc\n\nd\n").collect::<Vec<_>>(), ["a", "b", "c", "", "d"]);
+        assert_eq!(source_lines("").count(), 0);
+    }
 
     #[test]
     fn renders_like_rustc_with_a_caret() {

@@ -197,7 +197,14 @@ impl Template {
             }
         }
         for segment in path_segments(&out) {
-            let hole = filled.iter().find(|(range, _)| range.start < segment.end && segment.start < range.end);
+            // An empty value counts too: after a written `.`, it leaves the segment `.`.
+            let hole = filled.iter().find(|(range, _)| {
+                if range.is_empty() {
+                    segment.start <= range.start && range.start <= segment.end
+                } else {
+                    range.start < segment.end && segment.start < range.end
+                }
+            });
             if let Some((_, offset)) = hole {
                 if is_dot_segment(&out[segment.clone()]) {
                     return Err(UrlError::DotSegment { offset: *offset, segment: out[segment].to_owned() });
@@ -271,9 +278,12 @@ fn path_segments(url: &str) -> Vec<Range<usize>> {
 }
 
 /// Is this path segment one a URL parser resolves away: `.` or `..`, with any dot spelled
-/// `%2e` or `%2E`?
+/// `%2e` or `%2E`? WHATWG parsers first delete tabs and line breaks and trim control
+/// characters and spaces from the ends of the URL, so those are ignored here too (at the ends
+/// of any segment, which may be the URL's last).
 fn is_dot_segment(segment: &str) -> bool {
-    let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+    let dots = segment.replace(['\t', '\n', '\r'], "");
+    let dots = dots.trim_matches(|c: char| c <= ' ').to_ascii_lowercase().replace("%2e", ".");
     dots == "." || dots == ".."
 }
 
@@ -443,6 +453,14 @@ mod tests {
             ("https://crm.example.com/orders/%2e{{v}}/x", ".", None),
             ("https://crm.example.com/orders/{{v}}{{v}}/x", ".", None),
             ("https://crm.example.com/a\\{{v}}\\b", "..", None),
+            // Found by the `template` fuzz target: an empty value after a written `.` leaves `.`,
+            // and a written tab or line break, or a control character at the URL's end, vanishes
+            // before the URL is read.
+            ("https://crm.example.com/orders/.{{v}}/x", "", None),
+            ("https://crm.example.com/orders/.\t{{v}}/x", ".", None),
+            ("https://crm.example.com/orders/.\n{{v}}/x", ".", None),
+            ("https://crm.example.com/orders/..\u{f}{{v}}", "", None),
+            ("https://crm.example.com/orders/x{{v}}/x", "", Some("https://crm.example.com/orders/x/x")),
             ("https://crm.example.com/orders/x{{v}}/x", "..", Some("https://crm.example.com/orders/x../x")),
             // Outside the path, dots are only text.
             ("https://crm.example.com/lookup?q={{v}}", "..", Some("https://crm.example.com/lookup?q=..")),

@@ -1,7 +1,7 @@
 //! How the compiler's passes report: "did you mean" hints, and where in the text each
 //! problem points (a key or a value, a character inside a one-line scalar).
 
-use crate::diagnostic::{Code, Diagnostic, Pos};
+use crate::diagnostic::{source_lines, Code, Diagnostic, Pos};
 use crate::source::SourceMap;
 
 /// Gives every diagnostic without a position one from the source map: the key for problems
@@ -34,7 +34,7 @@ pub(super) fn place(diagnostics: &mut [Diagnostic], map: &SourceMap, text: &str)
 /// The position of the `offset`-th character of the scalar that starts at `pos`, when the
 /// scalar sits on one line (plain or quoted); otherwise the scalar's start.
 fn within_scalar(text: &str, pos: Pos, offset: usize) -> Pos {
-    let Some(line) = text.lines().nth(pos.line.saturating_sub(1)) else { return pos };
+    let Some(line) = source_lines(text).nth(pos.line.saturating_sub(1)) else { return pos };
     let rest: Vec<char> = line.chars().skip(pos.col.saturating_sub(1)).collect();
     if matches!(rest.first(), Some('|' | '>')) {
         return pos;

@@ -264,8 +264,9 @@ impl Resolve for PolicyResolver {
 }
 
 /// Why a URL cannot be called at all: a scheme other than http(s), no host, or an IP literal
-/// the policy refuses (reqwest connects to literals without asking the resolver).
-pub(super) fn url_refusal(policy: &NetPolicy, url: &Url) -> Option<String> {
+/// the policy refuses (reqwest connects to literals without asking the resolver). Public for
+/// the `http_destination` fuzz target (`engine/fuzz`).
+pub fn url_refusal(policy: &NetPolicy, url: &Url) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Some(format!("only http and https URLs can be called, not {}:", url.scheme()));
     }

@@ -12,9 +12,9 @@ mod redirects;
 #[allow(clippy::unwrap_used)]
 mod tests;
 
-pub use guard::NetPolicy;
+pub use guard::{url_refusal, NetPolicy};
 
-use guard::{url_refusal, CallError, PolicyResolver};
+use guard::{CallError, PolicyResolver};
 use redirects::follow;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{redirect, Method, Url};
