@@ -257,10 +257,20 @@ pub enum UrlError {
 /// up to the query or fragment, split at `/` and at `\` (which WHATWG parsers treat as `/` in
 /// http and https URLs).
 fn path_segments(url: &str) -> Vec<Range<usize>> {
-    let path_start = match url.find("://") {
-        Some(i) => {
-            let authority = i + 3;
-            url[authority..].find(['/', '\\', '?', '#']).map_or(url.len(), |end| authority + end)
+    let path_start = match scheme_end(url) {
+        Some(colon) => {
+            let after = colon + 1;
+            let rest = &url[after..];
+            let slashes = rest.len() - rest.trim_start_matches(['/', '\\']).len();
+            // As a WHATWG parser reads it: after a special scheme (`https:`) any run of slashes,
+            // even none, leads to the authority; after another, only `//` does.
+            let special = matches!(url[..colon].to_ascii_lowercase().as_str(), "http" | "https" | "ws" | "wss" | "ftp");
+            if special || rest.starts_with("//") {
+                let authority = after + if special { slashes } else { 2 };
+                url[authority..].find(['/', '\\', '?', '#']).map_or(url.len(), |end| authority + end)
+            } else {
+                after
+            }
         }
         None => 0,
     };
@@ -275,6 +285,16 @@ fn path_segments(url: &str) -> Vec<Range<usize>> {
     }
     segments.push(start..path_end);
     segments
+}
+
+/// Where the URL's scheme ends (its `:`), if it starts with one (`[A-Za-z][A-Za-z0-9+.-]*:`).
+fn scheme_end(url: &str) -> Option<usize> {
+    let colon = url.find(':')?;
+    let scheme = &url[..colon];
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .then_some(colon)
 }
 
 /// Is this path segment one a URL parser resolves away: `.` or `..`, with any dot spelled
@@ -460,6 +480,9 @@ mod tests {
             ("https://crm.example.com/orders/.\t{{v}}/x", ".", None),
             ("https://crm.example.com/orders/.\n{{v}}/x", ".", None),
             ("https://crm.example.com/orders/..\u{f}{{v}}", "", None),
+            // The authority is where a URL parser finds it: after `https:` and any slashes, not
+            // after a later `://` (a malformed `https:/…` template).
+            ("https:/a/{{v}}/b://c/d", "..", None),
             ("https://crm.example.com/orders/x{{v}}/x", "", Some("https://crm.example.com/orders/x/x")),
             ("https://crm.example.com/orders/x{{v}}/x", "..", Some("https://crm.example.com/orders/x../x")),
             // Outside the path, dots are only text.
