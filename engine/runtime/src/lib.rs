@@ -235,7 +235,7 @@ impl Engine {
                 sabotage: options.sabotage,
                 transport: match options.transport {
                     Some(transport) => transport,
-                    None => Arc::new(transport::Network {
+                    None => Arc::new(outbox::Network {
                         channel: Channel::new(options.webhook_url, connections.clone())
                             .with_timeout(options.channel_timeout),
                         http: HttpCaller::new(policy),

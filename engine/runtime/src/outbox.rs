@@ -44,19 +44,7 @@ pub struct SentMessage<'a> {
     pub message: &'a OutboundMessage,
 }
 
-/// Why a delivery did not succeed, and whether trying again could help.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryError {
-    pub reason: String,
-    pub retry: bool,
-    /// Of a message sent in several calls (attachments, then the text): how many calls the
-    /// channel accepted, so a retry goes on from there instead of sending them again.
-    pub progress: i64,
-    /// The request went out but no answer came back (a timeout, a connection reset), on a
-    /// channel that does not deduplicate by key: the contact may have the message, and a
-    /// resend could reach them twice. Such a delivery is recorded as `unknown`, not retried.
-    pub unknown: bool,
-}
+pub use crate::transport::DeliveryError;
 
 impl Channel {
     pub fn new(webhook_url: Option<String>, connections: std::sync::Arc<crate::connections::Connections>) -> Channel {
@@ -591,4 +579,27 @@ pub(super) async fn installation_id(pool: &store::Pool) -> Result<String, Error>
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| Error::Refused(format!("no randomness for the installation id: {e}")))?;
     Ok(store::settings::installation_id(pool, &format!("sb{}", hex::encode(random))).await?)
+}
+
+/// The real way out: channel adapters and the webhook channel for messages, the guarded
+/// HTTP client for calls.
+#[derive(Debug)]
+pub(crate) struct Network {
+    pub(crate) channel: Channel,
+    pub(crate) http: crate::http_call::HttpCaller,
+}
+
+impl crate::transport::Transport for Network {
+    fn deliver<'a>(
+        &'a self,
+        key: &'a str,
+        payload: &'a OutboxPayload,
+        progress: i64,
+    ) -> crate::transport::Pending<'a, Result<String, DeliveryError>> {
+        Box::pin(self.channel.deliver(key, payload, progress))
+    }
+
+    fn call<'a>(&'a self, request: &'a HttpRequest, key: &'a str) -> crate::transport::Pending<'a, Outcome> {
+        Box::pin(self.http.call(request, key))
+    }
 }

@@ -1,15 +1,13 @@
 //! Where performed effects go, and the test hooks that break the world on purpose.
 //!
-//! [`Transport`] is the outbox's one way out: [`Network`] (the channels and the HTTP step's
-//! client) in production; the deterministic simulator (`engine/sim`) puts a simulated world
+//! [`Transport`] is the outbox's one way out: the network (`outbox::Network`: the channels and
+//! the HTTP step's client) in production; the deterministic simulator (`engine/sim`) puts a simulated world
 //! in its place, which answers, fails, times out and answers late as its seed says.
 //! [`Faults`] decides, at each durable step (a commit, an outbound call), whether the process
 //! goes on, fails that step, or dies there. [`Sabotage`] breaks one of the engine's promises
 //! on purpose, so the simulator can be shown to notice (TESTING.md). Production sets neither
 //! hook.
 
-use crate::http_call::HttpCaller;
-use crate::outbox::{Channel, DeliveryError};
 use std::future::Future;
 use std::pin::Pin;
 use steps::machine::{HttpRequest, Outcome};
@@ -33,27 +31,18 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     fn call<'a>(&'a self, request: &'a HttpRequest, key: &'a str) -> Pending<'a, Outcome>;
 }
 
-/// The real way out: channel adapters and the webhook channel for messages, the guarded
-/// HTTP client for calls.
-#[derive(Debug)]
-pub(crate) struct Network {
-    pub(crate) channel: Channel,
-    pub(crate) http: HttpCaller,
-}
-
-impl Transport for Network {
-    fn deliver<'a>(
-        &'a self,
-        key: &'a str,
-        payload: &'a OutboxPayload,
-        progress: i64,
-    ) -> Pending<'a, Result<String, DeliveryError>> {
-        Box::pin(self.channel.deliver(key, payload, progress))
-    }
-
-    fn call<'a>(&'a self, request: &'a HttpRequest, key: &'a str) -> Pending<'a, Outcome> {
-        Box::pin(self.http.call(request, key))
-    }
+/// Why a delivery did not succeed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryError {
+    pub reason: String,
+    pub retry: bool,
+    /// Of a message sent in several calls (attachments, then the text): how many calls the
+    /// channel accepted, so a retry goes on from there instead of sending them again.
+    pub progress: i64,
+    /// The request went out but no answer came back (a timeout, a connection reset), on a
+    /// channel that does not deduplicate by key: the contact may have the message, and a
+    /// resend could reach them twice. Such a delivery is recorded as `unknown`, not retried.
+    pub unknown: bool,
 }
 
 /// A durable step: what the crash and fault hooks count.
