@@ -90,15 +90,10 @@ pub enum Sabotage {
 impl std::str::FromStr for Sabotage {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "new-key-on-retry" => Ok(Sabotage::NewKeyOnRetry),
-            "skip-http-wakeup" => Ok(Sabotage::SkipHttpWakeup),
-            "forget-duplicates" => Ok(Sabotage::ForgetDuplicates),
-            "late-timers" => Ok(Sabotage::LateTimers),
-            other => Err(format!(
-                "`{other}` is not a sabotage (new-key-on-retry, skip-http-wakeup, forget-duplicates, late-timers)"
-            )),
-        }
+        Sabotage::ALL.iter().find(|(name, _)| *name == s).map(|(_, sabotage)| *sabotage).ok_or_else(|| {
+            let names: Vec<&str> = Sabotage::ALL.iter().map(|(name, _)| *name).collect();
+            format!("`{s}` is not a sabotage ({})", names.join(", "))
+        })
     }
 }
 
