@@ -18,9 +18,13 @@
 //! Without `--rate` a ramp measures the peak first (doubling steps until a step misses its
 //! rate, fails requests, or its p99 passes a second) and soaks at half of it.
 //!
+//! The server runs with a short retention (`--retain`, 5 minutes; 15 s for a short soak), so
+//! finished outbox rows, ended runs, journals and transcripts are pruned as it goes.
+//!
 //! The checks at the end (after the warm-up samples), each failing with its figures: RSS
-//! drift, descriptors, working tables bounded, history tables in proportion to finished work,
-//! latency flat and under a ceiling, queue/outbox/timer age bounded, no request failed or lost.
+//! drift, descriptors, working tables bounded, pruned history steady, the rest of history in
+//! proportion to the work, latency flat and under a ceiling, queue/outbox/timer age bounded,
+//! no request failed or lost.
 //!
 //! The long run (release): `cargo build --release -p switchboard && cargo bench -p switchboard
 //! --bench soak -- --minutes 60 --sample-secs 60 --out soak.csv`. The CI run (debug):
@@ -84,12 +88,28 @@ struct Args {
     /// The largest queue, outbox or overdue-timer age allowed (s).
     #[arg(long, default_value_t = 10.0)]
     max_age_secs: f64,
+    /// The server's retention of finished outbox rows, ended runs and transcripts
+    /// (`SWITCHBOARD_RETAIN_*`), so the soak sees history pruned as it goes [default: 5m, or
+    /// 15s for a soak shorter than 10 minutes].
+    #[arg(long)]
+    retain: Option<String>,
     /// Keep the scratch folder (database, server log) afterwards.
     #[arg(long)]
     keep: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+impl Args {
+    fn retain_text(&self) -> String {
+        self.retain.clone().unwrap_or_else(|| if self.minutes >= 10.0 { "5m" } else { "15s" }.into())
+    }
+
+    /// The retention as a duration (checked by the server too; the soak needs its length).
+    fn retain_duration(&self) -> Result<Duration, String> {
+        humantime::parse_duration(&self.retain_text()).map_err(|e| format!("--retain {}: {e}", self.retain_text()))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -117,6 +137,7 @@ async fn soak(args: Args) -> Result<(), String> {
     }
     let db_path = dir.join("soak.db");
     let db = format!("sqlite://{}", db_path.display());
+    let retain = args.retain_text();
     let mut server = ServeProcess::start(&ServeConfig {
         binary: &binary,
         dir: &dir,
@@ -124,7 +145,10 @@ async fn soak(args: Args) -> Result<(), String> {
         receiver: &receiver.url,
         admin_token: ADMIN_TOKEN,
         secret_key_byte: SECRET_KEY_BYTE,
-        env: Vec::new(),
+        env: ["SWITCHBOARD_RETAIN_OUTBOX", "SWITCHBOARD_RETAIN_RUNS", "SWITCHBOARD_RETAIN_MESSAGES"]
+            .into_iter()
+            .map(|name| (name, Some(retain.as_str())))
+            .collect(),
     })
     .map_err(|e| format!("starting {}: {e}", binary.display()))?;
     let http = http_client();
@@ -195,7 +219,7 @@ async fn soak_against(
         "soak: {} requests, {} failed, {} skipped; drained afterwards: {drained}; replies never seen: {lost}",
         driven.issued, driven.failed, driven.skipped
     );
-    let report = Checks::new(args, rate, &samples, &driven, lost, drained);
+    let report = Checks::new(args, rate, &samples, &driven, lost, drained, args.retain_duration()?);
     eprintln!("{}", report.figures);
     eprintln!("soak: samples in {}", args.out.display());
     if report.failed.is_empty() {
@@ -704,10 +728,13 @@ const TABLES: [(&str, &str); 13] = [
 
 /// Working tables: bounded by the work in flight, whatever the run's length.
 const WORKING: [&str; 4] = ["event_queue", "outbox_pending", "timers", "runs_active"];
-/// History tables: growing with finished work (and, for `inbox` and `idempotency_keys`, kept
-/// for their retention, 7 days and 24 hours, longer than any soak).
-const HISTORY: [&str; 8] =
-    ["outbox", "runs_ended", "messages", "run_journal", "inbox", "idempotency_keys", "contacts", "conversations"];
+/// History the server prunes after `--retain`: once the soak has run longer than that, these
+/// stop growing.
+const RETAINED: [&str; 4] = ["outbox", "runs_ended", "messages", "run_journal"];
+/// History tables: growing with finished work (`inbox` and `idempotency_keys` are kept for
+/// their fixed retentions, 7 days and 24 hours, longer than any soak; contacts and their
+/// conversations are the workspace's data, never pruned).
+const HISTORY: [&str; 4] = ["inbox", "idempotency_keys", "contacts", "conversations"];
 
 impl Tables {
     async fn open(path: &Path) -> Result<Tables, String> {
@@ -1002,9 +1029,11 @@ mod limits {
     /// [`WORKING_SLACK_SECONDS`] of requests.
     pub const WORKING_GROWTH: f64 = 1.5;
     pub const WORKING_SLACK_SECONDS: f64 = 2.0;
-    /// A history table's rows per ended run, second half against first half, within this
+    /// A history table's rows per request, second half against first half, within this
     /// factor either way.
     pub const HISTORY_RATIO: f64 = 1.3;
+    /// A pruned table's last-third peak may be this many times its first-third peak.
+    pub const RETAINED_GROWTH: f64 = 1.3;
     /// The last third's median p99 at most this many times the first third's, plus
     /// [`LATENCY_SLACK_MS`] (a few ms of noise when p99 is small).
     pub const LATENCY_GROWTH: f64 = 1.5;
@@ -1022,7 +1051,15 @@ struct Checks {
 }
 
 impl Checks {
-    fn new(args: &Args, rate: f64, samples: &[Sample], driven: &Driven, lost: usize, drained: bool) -> Checks {
+    fn new(
+        args: &Args,
+        rate: f64,
+        samples: &[Sample],
+        driven: &Driven,
+        lost: usize,
+        drained: bool,
+        retain: Duration,
+    ) -> Checks {
         let mut failed = Vec::new();
         let mut figures = String::new();
         let warm = (samples.len() / 5).max(2);
@@ -1099,26 +1136,52 @@ impl Checks {
                 failed.push(format!("the working table {name} grew: most {a:.0} in the first third, {b:.0} in the last (bound {bound:.0})"));
             }
         }
-        let middle = &post[post.len() / 2];
-        let ended = |a: &Sample, b: &Sample| (b.table("runs_ended") - a.table("runs_ended")) as f64;
-        let (ended_1, ended_2) = (ended(start, middle), ended(middle, end));
+        // Pruned history: steady once the soak is past its retention (the warm-up must be
+        // longer than the retention plus the pruning's interval, a tenth of it).
+        let warm_s = samples[warm - 1].elapsed_s;
+        let retain_s = retain.as_secs_f64() * 1.1;
+        if warm_s < retain_s {
+            failed.push(format!(
+                "the retention ({retain_s:.0} s with the pruning's interval) is longer than the warm-up ({warm_s:.0} s): \
+                 pruned tables cannot be judged; give a shorter --retain or soak longer"
+            ));
+        }
+        for name in RETAINED {
+            let (a, b) = (max_of(first, &|s| s.table(name) as f64), max_of(last, &|s| s.table(name) as f64));
+            let bound = a * limits::RETAINED_GROWTH;
+            let _ = writeln!(
+                figures,
+                "  {name} (pruned after {:.0} s): most {a:.0} in the first third, {b:.0} in the last (bound {bound:.0})",
+                retain.as_secs_f64()
+            );
+            if b > bound {
+                failed.push(format!(
+                    "the pruned table {name} grew: most {a:.0} in the first third, {b:.0} in the last (bound {bound:.0})"
+                ));
+            }
+        }
+        let half = post.len() / 2;
+        let middle = &post[half];
+        // Work done in each half: the requests issued (ended runs themselves are pruned).
+        let issued = |from: usize, to: usize| post[from + 1..=to].iter().map(|s| s.requests as f64).sum::<f64>();
+        let (ended_1, ended_2) = (issued(0, half), issued(half, post.len() - 1));
         for name in HISTORY {
             let grew = |a: &Sample, b: &Sample| (b.table(name) - a.table(name)) as f64;
             let (per_1, per_2) = (grew(start, middle) / ended_1.max(1.0), grew(middle, end) / ended_2.max(1.0));
             let _ = writeln!(
                 figures,
-                "  {name} (history): {} → {} rows; per ended run {per_1:.2} in the first half, {per_2:.2} in the second",
+                "  {name} (history): {} → {} rows; per request {per_1:.2} in the first half, {per_2:.2} in the second",
                 start.table(name),
                 end.table(name)
             );
             let ratio = if per_1 > 0.0 { per_2 / per_1 } else { 1.0 };
             if ended_1 < 1.0 || ended_2 < 1.0 {
-                failed.push(format!("no run ended in half of the soak ({ended_1:.0}, {ended_2:.0}): nothing finishes"));
+                failed.push(format!("no request in half of the soak ({ended_1:.0}, {ended_2:.0})"));
                 break;
             }
             if !(1.0 / limits::HISTORY_RATIO..=limits::HISTORY_RATIO).contains(&ratio) {
                 failed.push(format!(
-                    "the history table {name} grew out of proportion to the work: {per_1:.2} rows per ended run in the \
+                    "the history table {name} grew out of proportion to the work: {per_1:.2} rows per request in the \
                      first half, {per_2:.2} in the second (allowed factor {})",
                     limits::HISTORY_RATIO
                 ));

@@ -32,6 +32,39 @@ pub struct FileSettings {
     pub secret_key_previous: Option<Vec<String>>,
     /// Readiness thresholds, in seconds (`/readyz`).
     pub ready: Option<ReadySettings>,
+    /// How long finished history is kept (`outbox: 7d`, `runs: 30d`, `messages: forever`).
+    pub retention: Option<RetentionSettings>,
+}
+
+/// The `retention:` block: each key optional (see `crate::runtime::Retention` for the
+/// defaults).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Outbox rows performed or given up.
+    pub outbox: Option<Kept>,
+    /// Ended runs and their journals.
+    pub runs: Option<Kept>,
+    /// Transcript lines.
+    pub messages: Option<Kept>,
+}
+
+/// A retention as written: a duration (`7d`, `12h`) or `forever` (`Kept(None)`); a flag, an
+/// environment variable or a config value, refused with its place when it is neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept(pub Option<std::time::Duration>);
+
+impl std::str::FromStr for Kept {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Kept, String> {
+        crate::runtime::parse_retention(text).map(Kept)
+    }
+}
+
+impl<'de> Deserialize<'de> for Kept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kept, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// The `ready:` block: how late background work may run, in whole seconds, before `/readyz`
@@ -66,6 +99,7 @@ impl std::fmt::Debug for FileSettings {
             .field("secret_key", &hidden(self.secret_key.is_some()))
             .field("secret_key_previous", &hidden(self.secret_key_previous.is_some()))
             .field("ready", &self.ready)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -104,22 +138,31 @@ impl FileSettings {
         // Key by key, so an error points at the key or value that caused it.
         for (key, v) in object {
             let one = serde_json::Value::Object([(key.clone(), v.clone())].into_iter().collect());
-            if let Err(e) = serde_json::from_value::<FileSettings>(one) {
-                let mut pointer = format!("/{key}");
-                let text = e.to_string();
-                // An unknown key inside a block (`ready: {loop_quiet: 1}`) points at that key.
-                if let Some(inner) = text.strip_prefix("unknown field `").and_then(|t| t.split('`').next()) {
-                    if v.get(inner).is_some() {
-                        pointer = format!("/{key}/{inner}");
+            if let Err(e) = serde_path_to_error::deserialize::<_, FileSettings>(one) {
+                // Where the error is: a bad value inside a block (`retention: {runs: soon}`)
+                // points at that value; an unknown key (`ready: {loop_quiet: 1}`) at that key.
+                let mut path = String::new();
+                for segment in e.path().iter() {
+                    if let serde_path_to_error::Segment::Map { key } = segment {
+                        path.push('/');
+                        path.push_str(key);
                     }
                 }
+                let e = e.into_inner();
+                let text = e.to_string();
+                let (pointer, label) = match text.strip_prefix("unknown field `").and_then(|t| t.split('`').next()) {
+                    Some(inner) if v.get(inner).is_some() => (format!("/{key}/{inner}"), key.clone()),
+                    Some(_) => (format!("/{key}"), key.clone()),
+                    None if path.is_empty() => (format!("/{key}"), key.clone()),
+                    None => (path.clone(), path.trim_start_matches('/').replace('/', ".")),
+                };
                 let pos = if text.starts_with("unknown field") {
                     loaded.map.key_pos(&pointer)
                 } else {
                     loaded.map.value_pos(&pointer)
                 };
                 let at = pos.map(|p| format!("{}:{}", p.line, p.col)).unwrap_or_else(|| "1:1".into());
-                return Err(format!("{file}:{at}: `{key}`: {e}"));
+                return Err(format!("{file}:{at}: `{label}`: {e}"));
             }
         }
         serde_json::from_value(value).map_err(|e| format!("{file}: {e}"))
@@ -164,6 +207,20 @@ mod tests {
         assert_eq!((ready.loop_silent, ready.timer_overdue, ready.queued_event), (Some(10), Some(5), None));
         let err = FileSettings::parse("ready:\n  loop_quiet: 10\n", "sb.yaml").expect_err("unknown key");
         assert!(err.starts_with("sb.yaml:2:3: `ready`: unknown field `loop_quiet`"), "{err}");
+    }
+
+    #[test]
+    fn retentions_are_read_and_a_bad_one_refused_at_its_position() {
+        let settings =
+            FileSettings::parse("retention:\n  outbox: 2d\n  messages: forever\n", "sb.yaml").expect("valid");
+        let retention = settings.retention.expect("a retention block");
+        let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+        assert_eq!(
+            (retention.outbox, retention.runs, retention.messages),
+            (Some(Kept(Some(two_days))), None, Some(Kept(None)))
+        );
+        let err = FileSettings::parse("retention:\n  runs: soon\n", "sb.yaml").expect_err("not a duration");
+        assert!(err.starts_with("sb.yaml:2:9: `retention.runs`: `soon` is not a duration"), "{err}");
     }
 
     #[test]

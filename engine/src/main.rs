@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use switchboard::config::Kept;
 
 #[derive(Parser)]
 #[command(name = "switchboard", version, about = "Visual workflow automation for customer-messaging teams")]
@@ -112,6 +113,17 @@ struct RunArgs {
     /// `/readyz` fails when a timer is overdue by more than this many seconds [default: 60].
     #[arg(long, env = "SWITCHBOARD_READY_TIMER_OVERDUE", value_parser = clap::value_parser!(u64).range(1..))]
     ready_timer_overdue: Option<u64>,
+    /// How long outbox rows are kept after they were performed or given up: a duration
+    /// (`7d`, `12h`) or `forever` [default: 7d].
+    #[arg(long, env = "SWITCHBOARD_RETAIN_OUTBOX")]
+    retain_outbox: Option<Kept>,
+    /// How long ended runs and their journals are kept (the runs list and the canvas's
+    /// figures cover what is kept) [default: 30d].
+    #[arg(long, env = "SWITCHBOARD_RETAIN_RUNS")]
+    retain_runs: Option<Kept>,
+    /// How long transcript lines (messages) are kept [default: 365d].
+    #[arg(long, env = "SWITCHBOARD_RETAIN_MESSAGES")]
+    retain_messages: Option<Kept>,
 }
 
 /// The settings in force: flags and environment over the config file over the defaults.
@@ -129,6 +141,7 @@ struct Settings {
     /// `None`: the engine's default (`switchboard::secrets::default_keyring`).
     secret_keys: Option<switchboard::secrets::Keyring>,
     ready: switchboard::runtime::ReadyThresholds,
+    retention: switchboard::runtime::Retention,
     /// Test-only fault injection: loops to make panic once, each after a delay.
     chaos: Vec<(switchboard::runtime::Loop, std::time::Duration)>,
 }
@@ -186,6 +199,14 @@ impl Settings {
                 "timer_overdue",
             )?,
         };
+        let file_retention = file.retention.unwrap_or_default();
+        let defaults = switchboard::runtime::Retention::default();
+        let kept = |flag: Option<Kept>, file: Option<Kept>, default| flag.or(file).map_or(default, |Kept(keep)| keep);
+        let retention = switchboard::runtime::Retention {
+            outbox: kept(run.retain_outbox, file_retention.outbox, defaults.outbox),
+            runs: kept(run.retain_runs, file_retention.runs, defaults.runs),
+            messages: kept(run.retain_messages, file_retention.messages, defaults.messages),
+        };
         let chaos = match std::env::var(switchboard::runtime::CHAOS_ENV) {
             Ok(text) => switchboard::runtime::chaos_plan(&text).map_err(anyhow::Error::msg)?,
             Err(_) => Vec::new(),
@@ -203,6 +224,7 @@ impl Settings {
             opt_out: file.opt_out.unwrap_or_default(),
             secret_keys,
             ready,
+            retention,
             chaos,
         })
     }
@@ -352,6 +374,7 @@ async fn start_engine(args: &Settings) -> Result<switchboard::runtime::Engine> {
         opt_out: args.opt_out.clone(),
         secret_keys: args.secret_keys.clone(),
         ready: args.ready,
+        retention: args.retention,
         ..Options::default()
     };
     let engine = Engine::open(options, std::sync::Arc::new(switchboard::clock::SystemClock)).await?;

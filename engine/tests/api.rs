@@ -367,10 +367,10 @@ async fn event_ids_are_forgotten_after_the_retention() {
     let post = || api.call("POST", "/api/events", Some(&api.integration), Some(event.clone()));
     assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(false));
     api.clock.advance(chrono::Duration::days(6));
-    assert_eq!(api.engine.prune_dedup().await.expect("prune"), 0);
+    assert_eq!(api.engine.prune_history(|| {}).await.expect("prune").event_ids, 0);
     assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(true), "within the retention it is a duplicate");
     api.clock.advance(chrono::Duration::days(2));
-    assert_eq!(api.engine.prune_dedup().await.expect("prune"), 1);
+    assert_eq!(api.engine.prune_history(|| {}).await.expect("prune").event_ids, 1);
     assert_eq!(post().await.1["accepted"][0]["duplicate"], json!(false), "forgotten after 7 days");
 }
 
@@ -1857,7 +1857,7 @@ async fn a_panicking_queue_loop_is_restarted_and_later_events_are_still_processe
         api.call("GET", "/readyz", None, None).await.0 == StatusCode::OK
     })
     .await;
-    for other in [Loop::Outbox, Loop::Timers, Loop::Schedules, Loop::Leases, Loop::Peers] {
+    for other in [Loop::Outbox, Loop::Timers, Loop::Schedules, Loop::Leases, Loop::Peers, Loop::Retention] {
         assert_eq!(state(other)().restarts, 0, "the {other} loop ran on");
     }
     let (_, metrics) = api.call("GET", "/metrics", None, None).await;

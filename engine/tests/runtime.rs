@@ -759,3 +759,114 @@ async fn ending_a_test_chat_offers_its_agent_to_the_queue() {
     assert_eq!(info.status, "completed", "bob is offered to ana when the test chat ends: {info:?}");
     assert_eq!(json(&info.vars, "steps.assign_agent.agent_id"), json!("bob"));
 }
+
+/// Issue 19: finished history is kept for its retention and then pruned — finished outbox
+/// rows after a week, ended runs with their journals after 30 days, transcript lines after a
+/// year — while nothing in use is touched: a run waiting on a question for over a year keeps
+/// its row and journal, and its answer still resumes it.
+#[tokio::test]
+async fn history_past_its_retention_is_pruned_and_nothing_in_use_is() {
+    let (engine, clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let flow = r#"
+schema: 1
+id: order-number
+name: Order number
+trigger: { type: message_received, keywords: [order] }
+start: ask
+steps:
+  ask:
+    kind: ask
+    type: text
+    text: Your order number?
+    next: { answered: thanks }
+  thanks: { kind: send_message, text: Thanks }
+"#;
+    engine.publish(flow).await.expect("publish");
+    let ana = engine.handle(says("ana", "order")).await.expect("ana").contact_id.expect("ana");
+    let bob = engine.handle(says("bob", "order")).await.expect("bob").contact_id.expect("bob");
+    flush(&engine).await;
+    engine.handle(says("ana", "A-1")).await.expect("ana answers");
+    flush(&engine).await;
+    let pool = engine.pool();
+    let count =
+        |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect("count") };
+    let bobs_run: i64 = sqlx::query_scalar("SELECT id FROM runs WHERE contact_id = $1")
+        .bind(bob)
+        .fetch_one(engine.pool())
+        .await
+        .expect("bob's run");
+    let bobs_journal = || async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM run_journal WHERE run_id = $1")
+            .bind(bobs_run)
+            .fetch_one(pool)
+            .await
+            .expect("journal")
+    };
+    let journal_before = bobs_journal().await;
+    assert_eq!(count("SELECT COUNT(*) FROM outbox WHERE status = 'done'").await, 3, "two questions and a thanks");
+    assert_eq!(count("SELECT COUNT(*) FROM runs").await, 2);
+
+    // Within every retention nothing goes.
+    clock.advance(chrono::Duration::days(6));
+    assert_eq!(engine.prune_history(|| {}).await.expect("prune"), switchboard::runtime::Pruned::default());
+
+    // After a week the finished outbox rows go; runs and messages stay.
+    clock.advance(chrono::Duration::days(2));
+    let pruned = engine.prune_history(|| {}).await.expect("prune");
+    assert_eq!((pruned.outbox, pruned.runs, pruned.messages), (3, 0, 0), "{pruned:?}");
+    assert_eq!(count("SELECT COUNT(*) FROM outbox").await, 0);
+
+    // After 30 days ana's ended run and its journal go; bob's waiting run is untouched.
+    clock.advance(chrono::Duration::days(23));
+    let pruned = engine.prune_history(|| {}).await.expect("prune");
+    assert_eq!(pruned.runs, 1, "{pruned:?}");
+    assert!(pruned.journal >= 3, "ana's journal went with her run: {pruned:?}");
+    let left: Vec<(i64, String)> =
+        sqlx::query_as("SELECT contact_id, status FROM runs").fetch_all(engine.pool()).await.expect("runs");
+    assert_eq!(left, vec![(bob, "waiting".to_owned())]);
+    assert_eq!(bobs_journal().await, journal_before, "a waiting run keeps its whole journal");
+
+    // After a year the transcript lines go, except what is still unsettled.
+    clock.advance(chrono::Duration::days(340));
+    let pruned = engine.prune_history(|| {}).await.expect("prune");
+    assert_eq!(pruned.messages, 6, "three in and three out: {pruned:?}");
+    assert_eq!(count("SELECT COUNT(*) FROM messages").await, 0);
+
+    // Bob answers after more than a year: his run resumes as if nothing had been pruned.
+    engine.handle(says("bob", "B-2")).await.expect("bob answers");
+    flush(&engine).await;
+    let run = engine.run(bobs_run).await.expect("bob's run");
+    assert_eq!(run.status, "completed");
+    let sent: Vec<String> =
+        sqlx::query_scalar("SELECT text FROM messages WHERE contact_id = $1 AND direction = 'out' ORDER BY id")
+            .bind(bob)
+            .fetch_all(engine.pool())
+            .await
+            .expect("sent");
+    assert_eq!(sent, vec!["Thanks".to_owned()]);
+    assert_eq!(ana, 1);
+}
+
+/// Issue 19: a retention of `forever` keeps that kind of history; the pruning still forgets
+/// the rest.
+#[tokio::test]
+async fn a_retention_of_forever_keeps_history() {
+    use switchboard::runtime::{parse_retention, Options, Retention};
+    assert_eq!(parse_retention("forever"), Ok(None));
+    assert_eq!(parse_retention("12h"), Ok(Some(std::time::Duration::from_secs(12 * 3600))));
+    let err = parse_retention("soon").expect_err("not a duration");
+    assert!(err.starts_with("`soon` is not a duration"), "{err}");
+    assert!(parse_retention("0s").is_err(), "a retention of nothing is refused");
+    assert_eq!(Retention::default().interval(), std::time::Duration::from_secs(60));
+    let short = Retention { outbox: Some(std::time::Duration::from_secs(20)), ..Retention::default() };
+    assert_eq!(short.interval(), std::time::Duration::from_secs(2), "a tenth of the shortest retention");
+    let retention = Retention { outbox: None, runs: None, messages: None };
+    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", Options { retention, ..Options::default() }).await;
+    engine.publish(&reference("faq-menu")).await.expect("faq");
+    engine.handle(says("ana", "menu")).await.expect("menu");
+    flush(&engine).await;
+    clock.advance(chrono::Duration::days(3650));
+    let pruned = engine.prune_history(|| {}).await.expect("prune");
+    assert_eq!((pruned.outbox, pruned.runs, pruned.messages), (0, 0, 0), "{pruned:?}");
+    assert_eq!(pruned.event_ids, 0, "events handed to the engine directly carry no sender id");
+}

@@ -1720,7 +1720,7 @@ export interface components {
             name?: string | null;
         };
         /** @description The background loops, by name. */
-        Loop: "queue" | "outbox" | "timers" | "schedules" | "leases" | "peers";
+        Loop: "queue" | "outbox" | "timers" | "schedules" | "leases" | "peers" | "retention";
         /** @description One loop in a readiness report. */
         LoopReport: {
             /**

@@ -48,16 +48,25 @@ pub enum Claim {
 
 impl Engine {
     /// Claims `key` for the token's request whose fingerprint (method, path, body) is
-    /// `fingerprint`. Expired keys are forgotten here, so no background task is needed.
+    /// `fingerprint`. A key older than [`KEY_RETENTION`] counts as never used (the background
+    /// pruning deletes such keys in bulk, `retention.rs`; a request never waits on that).
     pub async fn claim_idempotency_key(&self, token_id: i64, key: &str, fingerprint: &str) -> Result<Claim, Error> {
         let now = self.now_ms();
         let expired = now - KEY_RETENTION.as_millis() as i64;
         let pool = &self.inner.pool;
-        store::idempotency::forget_before(pool, expired).await?;
         if store::idempotency::claim_new(pool, token_id, key, fingerprint, now).await? {
             return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
         }
-        let row = store::idempotency::get(pool, token_id, key).await?;
+        let mut row = store::idempotency::get(pool, token_id, key).await?;
+        if let Some(old) = row.as_ref().filter(|r| r.created_at < expired) {
+            // Expired and not pruned yet: forget this one key (if no one renewed it since)
+            // and claim it afresh.
+            store::idempotency::forget_expired(pool, token_id, key, old.created_at).await?;
+            if store::idempotency::claim_new(pool, token_id, key, fingerprint, now).await? {
+                return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
+            }
+            row = store::idempotency::get(pool, token_id, key).await?;
+        }
         // Released between the insert and the read: the next try claims it.
         let Some(store::idempotency::KeyRow { fingerprint: stored, status, body, created_at, claimed_at }) = row else {
             return Ok(Claim::InProgress);

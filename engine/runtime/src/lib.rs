@@ -83,6 +83,7 @@ mod publish;
 mod queue;
 mod registry;
 mod replay;
+mod retention;
 mod run_control;
 mod runs;
 mod schedule;
@@ -117,6 +118,7 @@ pub use outbox_pool::PoolLimits;
 pub use people::{AgentSpec, AssignmentWarning};
 pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
 pub use replay::Rebuilt;
+pub use retention::{parse_retention, Pruned, Retention, DEDUP_RETENTION};
 pub use secrets::SecretInfo;
 pub use supervise::{chaos_plan, Loop, LoopHealth, LoopState, CHAOS_ENV};
 pub use testchat::{TestClock, TestStarted, TestTrigger};
@@ -177,6 +179,7 @@ struct Inner {
     transport: Arc<dyn transport::Transport>,
     /// How many effects the outbox pool performs at once.
     pool_limits: PoolLimits,
+    retention: Retention,
     /// This installation's id (kept in the store), the prefix of every idempotency key sent.
     installation: String,
     /// The connected channel accounts (WhatsApp, LINE, Telegram).
@@ -242,6 +245,7 @@ impl Engine {
                     }),
                 },
                 pool_limits: options.outbox_pool,
+                retention: options.retention,
                 installation,
                 connections,
                 opt_out: options.opt_out,

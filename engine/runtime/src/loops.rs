@@ -1,6 +1,6 @@
 //! The background loops ([`Engine::run_background`]): event queue, outbox pool, timers,
-//! schedules, leases (with pruning and, on PostgreSQL, reloading what other processes
-//! changed) and the PostgreSQL listener, each a supervised task (`supervise.rs`).
+//! schedules, leases (and, on PostgreSQL, reloading what other processes changed), the
+//! pruning of history past its retention and the PostgreSQL listener, each a supervised task (`supervise.rs`).
 
 use crate::{outbox, Engine, Loop};
 use std::time::Duration;
@@ -94,20 +94,10 @@ impl Engine {
         let leases = self.supervise(Loop::Leases, |pulse| {
             let engine = self.clone();
             async move {
-                let mut pruned_at: Option<std::time::Instant> = None;
                 loop {
                     pulse.beat();
                     if let Err(e) = engine.renew_and_reap_leases().await {
                         tracing::error!(error = %e, "renewing leases failed");
-                    }
-                    // Old event ids are forgotten about once an hour (queue::DEDUP_RETENTION).
-                    if pruned_at.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
-                        pruned_at = Some(std::time::Instant::now());
-                        match engine.prune_dedup().await {
-                            Ok(n) if n > 0 => tracing::info!(forgotten = n, "old event ids pruned"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!(error = %e, "pruning old event ids failed"),
-                        }
                     }
                     // A missed notification costs at most this long: the live workflows are
                     // read again (a cheap query; nothing is compiled twice).
@@ -121,6 +111,24 @@ impl Engine {
                         }
                     }
                     pulse.idle(tokio::time::sleep(Duration::from_millis(outbox::LEASE_MS as u64 / 4))).await;
+                }
+            }
+        });
+        // History past its retention, pruned on its own task: a large backlog of it is
+        // deleted a page per transaction, beating after each page (`retention.rs`).
+        let retention = self.supervise(Loop::Retention, |pulse| {
+            let engine = self.clone();
+            async move {
+                loop {
+                    pulse.beat();
+                    match engine.prune_history(|| pulse.beat()).await {
+                        Ok(pruned) if pruned.total() > 0 => {
+                            tracing::info!(?pruned, "history past its retention pruned")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "pruning history failed"),
+                    }
+                    pulse.idle(tokio::time::sleep(engine.inner.retention.interval())).await;
                 }
             }
         });
@@ -139,6 +147,7 @@ impl Engine {
         tokio::select! {
             _ = leases => {}
             _ = peers => {}
+            _ = retention => {}
             _ = timers => {}
             _ = schedules => {}
             _ = outbox => {}

@@ -1,6 +1,6 @@
 //! How the engine is set up ([`Options`]): the database, timezone, webhook channel, HTTP
 //! allow-list, reply-to-closed policy, opt-out words, secret keys, outbox pool, channel
-//! timeout, readiness thresholds, where effects go, and the crash, fault and sabotage test hooks.
+//! timeout, readiness thresholds, history retention, where effects go, and the crash, fault and sabotage test hooks.
 
 use crate::{PoolLimits, ReadyThresholds};
 use chrono_tz::Tz;
@@ -36,6 +36,8 @@ pub struct Options {
     pub channel_timeout: Duration,
     /// How late background work may run before `/readyz` fails.
     pub ready: ReadyThresholds,
+    /// How long finished history is kept before it is pruned (`retention.rs`).
+    pub retention: crate::Retention,
     /// Where effects go; `None`: the network (channels and the HTTP client). The
     /// deterministic simulator gives its simulated world.
     pub transport: Option<std::sync::Arc<dyn crate::transport::Transport>>,
@@ -61,6 +63,7 @@ impl std::fmt::Debug for Options {
             .field("outbox_pool", &self.outbox_pool)
             .field("channel_timeout", &self.channel_timeout)
             .field("ready", &self.ready)
+            .field("retention", &self.retention)
             .field("transport", &self.transport)
             .field("faults", &self.faults)
             .field("sabotage", &self.sabotage)
@@ -133,6 +136,7 @@ impl Default for Options {
             outbox_pool: PoolLimits::default(),
             channel_timeout: Duration::from_secs(10),
             ready: ReadyThresholds::default(),
+            retention: crate::Retention::default(),
             transport: None,
             faults: None,
             sabotage: None,

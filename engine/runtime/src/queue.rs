@@ -14,15 +14,6 @@ use std::collections::HashSet;
 use store::queue::QueuedRow;
 use store::{Conn, Fault};
 
-/// How long a sender's event id is remembered, so that a redelivery within it is recognised
-/// as a duplicate. Channels redeliver for hours to days (Meta retries webhooks for up to 7
-/// days); a week keeps every such retry out while the table stays bounded.
-pub const DEDUP_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
-
-/// Event ids forgotten per statement when pruning, so a large backlog never holds the writer
-/// for long.
-const PRUNE_PAGE: i64 = 5_000;
-
 /// What accepting an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Accepted {
@@ -97,22 +88,6 @@ impl Engine {
         self.inner.queue_wake.notify_one();
         self.notify_peers(super::Wake::Queue);
         Ok(out)
-    }
-
-    /// Forgets event ids received longer than [`DEDUP_RETENTION`] ago, a page at a time.
-    /// Returns how many were forgotten.
-    pub async fn prune_dedup(&self) -> Result<u64, Error> {
-        let cutoff = self.now_ms() - DEDUP_RETENTION.as_millis() as i64;
-        let mut forgotten = 0;
-        loop {
-            let mut tx = self.begin().await?;
-            let done = store::inbox::prune(tx.conn(), cutoff, PRUNE_PAGE).await?;
-            self.commit(tx).await?;
-            forgotten += done;
-            if done < PRUNE_PAGE as u64 {
-                return Ok(forgotten);
-            }
-        }
     }
 
     /// Processes up to `limit` queued events in one transaction. Returns how many it took.

@@ -35,15 +35,18 @@ pub enum Loop {
     Timers,
     /// Fires cron schedules.
     Schedules,
-    /// Renews this process's leases, frees expired ones, prunes old event ids.
+    /// Renews this process's leases, frees expired ones.
     Leases,
     /// PostgreSQL: listens for other processes' notifications.
     Peers,
+    /// Deletes history past its retention (`retention.rs`).
+    Retention,
 }
 
 impl Loop {
     /// Every loop, in the order they are reported.
-    pub const ALL: [Loop; 6] = [Loop::Queue, Loop::Outbox, Loop::Timers, Loop::Schedules, Loop::Leases, Loop::Peers];
+    pub const ALL: [Loop; 7] =
+        [Loop::Queue, Loop::Outbox, Loop::Timers, Loop::Schedules, Loop::Leases, Loop::Peers, Loop::Retention];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,6 +56,7 @@ impl Loop {
             Loop::Schedules => "schedules",
             Loop::Leases => "leases",
             Loop::Peers => "peers",
+            Loop::Retention => "retention",
         }
     }
 
@@ -126,7 +130,7 @@ const RESTART_POLL: Duration = Duration::from_millis(50);
 /// The liveness records of every loop, and the fault-injection switches.
 #[derive(Debug)]
 pub(super) struct Loops {
-    cells: [Arc<Cell>; 6],
+    cells: [Arc<Cell>; 7],
 }
 
 impl Default for Loops {

@@ -4,9 +4,15 @@
 
 use crate::{Error, Pool};
 
-/// Forgets keys made before `before`.
-pub async fn forget_before(pool: &Pool, before: i64) -> Result<(), Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(before).execute(pool).await?;
+/// Forgets the token's key `key` if it is still the one made at `created_at` (expired; the
+/// bulk pruning is `retention::idempotency_keys`).
+pub async fn forget_expired(pool: &Pool, token_id: i64, key: &str, created_at: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE token_id = $1 AND idempotency_key = $2 AND created_at = $3")
+        .bind(token_id)
+        .bind(key)
+        .bind(created_at)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -35,6 +35,8 @@
 //! - [`peers`] — `workers` and PostgreSQL's LISTEN/NOTIFY.
 //! - [`queue`] — `event_queue`: accepted events waiting, claims, savepoints.
 //! - [`queued_triggers`] — starts put off until the contact's current run ends.
+//! - [`retention`] — history past its retention (finished outbox rows, ended runs and their
+//!   journals, transcripts, idempotency keys, parked statuses), deleted a page at a time.
 //! - [`runs`] — `runs` and `run_journal` as listings and operators ask them.
 //! - [`schedules`] — `schedules`: cron firings and where they stand.
 //! - [`secrets`] — `secrets`, `webhook_secrets` and every sealed-text column.
@@ -65,6 +67,7 @@ pub mod peers;
 pub mod queue;
 pub mod queued_triggers;
 pub mod records;
+pub mod retention;
 pub mod runs;
 pub mod schedules;
 pub mod secrets;

@@ -92,9 +92,11 @@ pub async fn free_expired_leases(c: &mut Conn, now: i64) -> Result<u64, Error> {
 
 /// Frees every lease (an SQLite store has one process: leases of an earlier life are void).
 pub async fn free_all_leases(c: &mut Conn) -> Result<(), Error> {
-    sqlx::query("UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL")
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner IS NOT NULL",
+    )
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
