@@ -1,12 +1,15 @@
 //! One simulation: sets up the store (agents, the reference and generated workflows), plays
 //! the workload with faults on, then heals the world, drains everything the engine still
-//! has to do, and checks the promises. The engine is the real one on a real SQLite file; a
-//! crash drops it (everything in memory) and opens the same file again.
+//! has to do, and checks the promises. The engine is the real one on a real SQLite file (or a
+//! scratch PostgreSQL database); a crash drops it (everything in memory) and opens the same
+//! store again. With several engines (PostgreSQL), each action is taken by one of them, a
+//! crash takes down only that one (its leases run out), and one may be paused past its
+//! outbox lease while another takes its work over.
 
 use crate::checks;
 use crate::flows::{self, Generated, Start};
 use crate::workload::{self, Action, Inbound};
-use crate::world::{FaultPlan, World};
+use crate::world::{FaultPlan, Gate, Gated, World};
 use crate::{Config, Figures, Report};
 use runtime::clock::ManualClock;
 use runtime::{AgentSpec, ContactRef, Engine, Error, Event, EventKind, Options};
@@ -58,7 +61,14 @@ struct Sim<'c> {
     clock: ManualClock,
     world: Arc<World>,
     faults: Arc<FaultPlan>,
-    engine: Option<Engine>,
+    /// The engines sharing the store (`None`: crashed, not yet reopened).
+    engines: Vec<Option<Engine>>,
+    /// Per engine: the gate in front of its way to the world.
+    gates: Vec<Arc<Gate>>,
+    /// The engine taking the current action.
+    actor: usize,
+    /// On PostgreSQL: the server and the seed's scratch database (dropped when it passes).
+    scratch: Option<(String, String)>,
     generated: Vec<Generated>,
     /// Per generated workflow: the versions published.
     versions: BTreeMap<String, Vec<i64>>,
@@ -86,14 +96,24 @@ impl<'c> Sim<'c> {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         // The migrated store with the reference workflows, made once per process and copied:
         // what every seed shares is not paid for again.
-        let template = TEMPLATE.get_or_init(|| make_template(base.clone())).await.clone()?;
-        for file in ["sim.db", "sim.db.key"] {
-            let from = template.join(file);
-            if from.exists() {
-                std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+        let (url, scratch) = match &config.postgres {
+            None => {
+                let template = TEMPLATE.get_or_init(|| make_template(base.clone())).await.clone()?;
+                for file in ["sim.db", "sim.db.key"] {
+                    let from = template.join(file);
+                    if from.exists() {
+                        std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+                    }
+                }
+                (format!("sqlite://{}", dir.join("sim.db").display()), None)
             }
-        }
-        let url = format!("sqlite://{}", dir.join("sim.db").display());
+            Some(server) => {
+                let template = PG_TEMPLATE.get_or_init(|| make_pg_template(server.clone())).await.clone()?;
+                let name = format!("sim_{}_{seed}", std::process::id());
+                postgres::create_from(server, &name, &template.1).await?;
+                (postgres::url_of(server, &name), Some((server.clone(), name)))
+            }
+        };
         // A Monday morning in Berlin, give or take a few days and hours: business hours and
         // the away message both get their turn.
         let start = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z").map_err(|e| e.to_string())?;
@@ -109,7 +129,10 @@ impl<'c> Sim<'c> {
             clock: ManualClock::at(start),
             world: Arc::new(World::new(seed)),
             faults,
-            engine: None,
+            engines: vec![None; config.engines.max(1)],
+            gates: (0..config.engines.max(1)).map(|_| Arc::new(Gate::default())).collect(),
+            actor: 0,
+            scratch,
             generated: Vec::new(),
             versions: BTreeMap::new(),
             keywords: Vec::new(),
@@ -126,22 +149,33 @@ impl<'c> Sim<'c> {
     }
 
     fn options(&self) -> Options {
+        let transport: Arc<dyn runtime::transport::Transport> = match self.engines.len() {
+            1 => self.world.clone(),
+            _ => Arc::new(Gated::new(self.world.clone(), self.gates[self.actor].clone())),
+        };
         Options {
             database_url: self.url.clone(),
             timezone: chrono_tz::Europe::Berlin,
-            transport: Some(self.world.clone()),
+            secret_keys: self.scratch.as_ref().map(|_| postgres::keys()),
+            transport: Some(transport),
             faults: Some(self.faults.clone()),
             sabotage: self.config.sabotage,
             ..Options::default()
         }
     }
 
-    /// Opens the engine on the store (again); opening itself may crash, and is then retried.
+    /// The engine taking the current action, if it is up.
+    fn engine(&self) -> Option<Engine> {
+        self.engines[self.actor].clone()
+    }
+
+    /// Opens the acting engine on the store (again); opening itself may crash, and is then
+    /// retried.
     async fn open(&mut self) -> Result<(), String> {
         for _ in 0..50 {
             match Engine::open(self.options(), Arc::new(self.clock.clone())).await {
                 Ok(engine) => {
-                    self.engine = Some(engine);
+                    self.engines[self.actor] = Some(engine);
                     return Ok(());
                 }
                 Err(Error::Crashed) => self.figures.crashes += 1,
@@ -153,7 +187,12 @@ impl<'c> Sim<'c> {
     }
 
     async fn set_up(&mut self) -> Result<(), String> {
-        let engine = self.engine.clone().ok_or("no engine")?;
+        for i in 1..self.engines.len() {
+            self.actor = i;
+            self.open().await?;
+        }
+        self.actor = 0;
+        let engine = self.engine().ok_or("no engine")?;
         for i in 0..AGENTS {
             let teams =
                 [&["sales", "general"][..], &["support-en", "supervisors"], &["general", "supervisors", "sales"]][i];
@@ -181,6 +220,13 @@ impl<'c> Sim<'c> {
     }
 
     fn next_action(&mut self) -> Action {
+        if self.engines.len() > 1 {
+            let (actor, pause) = workload::draw_engine(&mut self.rng, self.engines.len());
+            self.actor = actor;
+            if pause {
+                return Action::PauseOutbox { limit: [1, 4, 100][self.rng.usize(..3)] };
+            }
+        }
         workload::draw(&mut self.rng, self.config.contacts, AGENTS, self.generated.len(), &self.keywords)
     }
 
@@ -210,9 +256,9 @@ impl<'c> Sim<'c> {
         match result {
             Ok(v) => Some(v),
             Err(Error::Crashed) => {
-                self.say(|| format!("crashed during {what}"));
+                self.say(|| format!("engine {} crashed during {what}", self.actor));
                 self.figures.crashes += 1;
-                self.engine = None;
+                self.engines[self.actor] = None;
                 if let Err(e) = self.open().await {
                     self.violations.push(e);
                 }
@@ -235,8 +281,11 @@ impl<'c> Sim<'c> {
 
     async fn act(&mut self, action: Action) {
         self.figures.actions += 1;
-        self.say(|| format!("{action:?}"));
-        let Some(engine) = self.engine.clone() else {
+        self.say(|| match self.engines.len() {
+            1 => format!("{action:?}"),
+            _ => format!("engine {}: {action:?}", self.actor),
+        });
+        let Some(engine) = self.engine() else {
             self.violations.push("no engine to act on".into());
             return;
         };
@@ -356,9 +405,10 @@ impl<'c> Sim<'c> {
                     }
                 }
             }
+            Action::PauseOutbox { limit } => self.pause_outbox(engine, limit).await,
             Action::Kill => {
                 self.figures.crashes += 1;
-                self.engine = None;
+                self.engines[self.actor] = None;
                 drop(engine);
                 if let Err(e) = self.open().await {
                     self.violations.push(e);
@@ -474,7 +524,7 @@ impl<'c> Sim<'c> {
     /// After work that may commit an opt-out or an assignment: the world learns who opted
     /// out, and the assignment caps are checked.
     async fn after_processing(&mut self) {
-        let Some(engine) = self.engine.clone() else { return };
+        let Some(engine) = self.engine() else { return };
         self.world.set_opted_out(checks::opted_out(&engine).await);
         self.violations.extend(checks::caps(&engine).await);
     }
@@ -488,20 +538,80 @@ impl<'c> Sim<'c> {
         }
     }
 
+    /// The acting engine claims outbox rows and is paused before it performs them; its
+    /// lease runs out; another engine reaps the rows and performs them; then the paused one
+    /// goes on, performs them again (under the same keys) and must not record its outcome
+    /// over the other's (the lease fence).
+    async fn pause_outbox(&mut self, paused: Engine, limit: i64) {
+        let others: Vec<usize> =
+            (0..self.engines.len()).filter(|&i| i != self.actor && self.engines[i].is_some()).collect();
+        let Some(&other) = others.first() else { return };
+        let gate = self.gates[self.actor].clone();
+        gate.close();
+        let task = tokio::spawn(async move { paused.process_outbox(limit).await });
+        tokio::pin!(task);
+        let finished = tokio::select! {
+            _ = gate.reached() => None,
+            r = &mut task => Some(r),
+        };
+        if let Some(r) = finished {
+            // It performed nothing (nothing due, or only rows dropped unsent): no pause.
+            gate.open();
+            match r {
+                Ok(r) => {
+                    self.outcome("process the outbox", r).await;
+                    self.after_processing().await;
+                }
+                Err(e) => self.violations.push(format!("the outbox task failed: {e}")),
+            }
+            return;
+        }
+        let paused_actor = self.actor;
+        self.figures.pauses += 1;
+        self.say(|| format!("engine {paused_actor} paused past its lease; engine {other} takes over"));
+        self.clock.advance(chrono::Duration::milliseconds(LEASE_EXPIRY_MS));
+        self.actor = other;
+        if let Some(engine) = self.engine() {
+            let r = engine.renew_and_reap_leases().await;
+            if self.outcome("reap leases", r).await.is_some() {
+                if let Some(engine) = self.engine() {
+                    let r = engine.process_outbox(limit).await;
+                    self.outcome("process the outbox", r).await;
+                    self.after_processing().await;
+                }
+            }
+        }
+        gate.open();
+        self.actor = paused_actor;
+        let r = match task.await {
+            Ok(r) => r,
+            Err(e) => {
+                self.violations.push(format!("the paused engine's outbox task failed: {e}"));
+                return;
+            }
+        };
+        self.outcome("process the outbox after a pause", r).await;
+        self.after_processing().await;
+    }
+
     /// Heals the world, lets the engine finish everything it can within the horizon, and
     /// checks the promises.
     async fn finish(mut self) -> Report {
         self.faults.disable();
         self.world.heal();
-        if self.engine.is_none() {
-            if let Err(e) = self.open().await {
-                self.violations.push(e);
+        for i in 0..self.engines.len() {
+            self.actor = i;
+            if self.engines[i].is_none() {
+                if let Err(e) = self.open().await {
+                    self.violations.push(e);
+                }
             }
         }
+        self.actor = 0;
         // A crashed process's leases run out.
         self.clock.advance(chrono::Duration::milliseconds(LEASE_EXPIRY_MS));
         let horizon = self.clock_ms() + DRAIN_HORIZON_MS;
-        if let Some(engine) = self.engine.clone() {
+        if let Some(engine) = self.engine() {
             self.drain(&engine, horizon).await;
             self.violations.extend(self.world.take_violations());
             let found = checks::at_the_end(&engine, &self.model, &self.world).await;
@@ -511,17 +621,26 @@ impl<'c> Sim<'c> {
         self.violations.extend(self.world.take_violations());
         self.figures.effects = self.world.performed().len();
         self.figures.simulated_ms = self.clock_ms() - self.start_ms;
-        let fingerprint = match &self.engine {
-            Some(engine) => checks::fingerprint(engine, &self.world, self.config.verbose).await,
+        let fingerprint = match self.engine() {
+            Some(engine) => checks::fingerprint(&engine, &self.world, self.config.verbose).await,
             None => 0,
         };
-        if let Some(engine) = self.engine.take() {
+        for engine in self.engines.iter_mut().filter_map(Option::take) {
             engine.pool().close().await;
         }
         if self.violations.is_empty() {
             let _ = std::fs::remove_dir_all(&self.dir);
+            if let Some((server, name)) = &self.scratch {
+                if let Err(e) = postgres::drop(server, name).await {
+                    self.violations.push(e);
+                }
+            }
         } else {
-            self.violations.push(format!("the store is kept at {}", self.dir.display()));
+            let kept = match &self.scratch {
+                Some((_, name)) => format!("the PostgreSQL database {name}"),
+                None => self.dir.display().to_string(),
+            };
+            self.violations.push(format!("the store is kept at {kept}"));
         }
         Report { seed: self.seed, violations: self.violations, figures: self.figures, fingerprint }
     }
@@ -580,10 +699,78 @@ async fn make_template(base: PathBuf) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Removes this process's template store.
+/// Removes this process's template stores.
 pub fn remove_template() {
     if let Some(Ok(dir)) = TEMPLATE.get() {
         let _ = std::fs::remove_dir_all(dir);
+    }
+    if let Some(Ok((server, name))) = PG_TEMPLATE.get() {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let _ = rt.block_on(postgres::drop(server, name));
+        }
+    }
+}
+
+/// The PostgreSQL template of this process: (server, database).
+static PG_TEMPLATE: tokio::sync::OnceCell<Result<(String, String), String>> = tokio::sync::OnceCell::const_new();
+
+/// Makes the PostgreSQL template: a migrated database with the reference workflows.
+async fn make_pg_template(server: String) -> Result<(String, String), String> {
+    let name = format!("sim_{}_template", std::process::id());
+    postgres::create(&server, &name).await?;
+    let options = Options {
+        database_url: postgres::url_of(&server, &name),
+        secret_keys: Some(postgres::keys()),
+        ..Options::default()
+    };
+    let clock = ManualClock::at(chrono::DateTime::from_timestamp_millis(1_796_000_000_000).unwrap_or_default());
+    let engine = Engine::open(options, Arc::new(clock)).await.map_err(|e| format!("the template database: {e}"))?;
+    for (id, source) in flows::REFERENCE {
+        engine.publish(source).await.map_err(|e| format!("reference workflow {id}: {e}"))?;
+    }
+    engine.pool().close().await;
+    Ok((server, name))
+}
+
+/// Scratch databases on a PostgreSQL server.
+mod postgres {
+    use sqlx::Connection;
+
+    /// Copies of one template are made one at a time (PostgreSQL refuses a copy while the
+    /// template has another session).
+    static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    async fn admin(server: &str, sql: String) -> Result<(), String> {
+        let mut c = sqlx::PgConnection::connect(server).await.map_err(|e| format!("PostgreSQL at {server}: {e}"))?;
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(&mut c).await.map_err(|e| format!("{sql}: {e}"))?;
+        let _ = c.close().await;
+        Ok(())
+    }
+
+    pub async fn create(server: &str, name: &str) -> Result<(), String> {
+        admin(server, format!("CREATE DATABASE {name}")).await
+    }
+
+    pub async fn create_from(server: &str, name: &str, template: &str) -> Result<(), String> {
+        let _one_at_a_time = CREATING.lock().await;
+        let _ = admin(server, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        admin(server, format!("CREATE DATABASE {name} TEMPLATE {template}")).await
+    }
+
+    pub async fn drop(server: &str, name: &str) -> Result<(), String> {
+        admin(server, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
+    }
+
+    /// The URL of database `name` on the server `server` names.
+    pub fn url_of(server: &str, name: &str) -> String {
+        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+        format!("{base}/{name}")
+    }
+
+    /// PostgreSQL has no key file: the simulator gives the key an operator would.
+    pub fn keys() -> runtime::keyring::Keyring {
+        runtime::keyring::Keyring::from_base64("c2ltdWxhdG9yLXNlY3JldC1rZXktMzItYnl0ZXMhISE=", &[])
+            .unwrap_or_else(|e| panic!("the simulator's key: {e}"))
     }
 }
 

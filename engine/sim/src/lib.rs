@@ -39,11 +39,26 @@ pub struct Config {
     pub sabotage: Option<Sabotage>,
     /// Print every action as it happens.
     pub verbose: bool,
+    /// Engines sharing the store (more than one needs PostgreSQL): each action is taken by
+    /// one of them; one may be paused past its outbox lease while another takes over.
+    pub engines: usize,
+    /// A PostgreSQL server (`postgres://…`): each seed runs on a scratch database of its own
+    /// there instead of an SQLite file.
+    pub postgres: Option<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { steps: 60, contacts: 4, crash_per_mille: 6, fail_per_mille: 8, sabotage: None, verbose: false }
+        Config {
+            steps: 60,
+            contacts: 4,
+            crash_per_mille: 6,
+            fail_per_mille: 8,
+            sabotage: None,
+            verbose: false,
+            engines: 1,
+            postgres: None,
+        }
     }
 }
 
@@ -54,12 +69,21 @@ impl Config {
         Config { steps: 30, contacts: 3, ..Config::default() }
     }
 
+    /// Three engines sharing a scratch database on the PostgreSQL server `server`, at the CI
+    /// size.
+    pub fn postgres_ci(server: String) -> Config {
+        Config { engines: 3, postgres: Some(server), ..Config::ci() }
+    }
+
     /// The command that replays `seed` with this configuration exactly.
     pub fn replay_command(&self, seed: u64) -> String {
         let mut command = format!(
             "cargo run -p switchboard-sim -- --seed {seed} --steps {} --contacts {} --crash {} --fail {}",
             self.steps, self.contacts, self.crash_per_mille, self.fail_per_mille
         );
+        if let Some(server) = &self.postgres {
+            command.push_str(&format!(" --engines {} --postgres {server}", self.engines));
+        }
         if let Some(s) = self.sabotage {
             let name = Sabotage::ALL.iter().find(|(_, x)| *x == s).map(|(n, _)| *n).unwrap_or("?");
             command.push_str(&format!(" --sabotage {name}"));
@@ -92,6 +116,8 @@ pub struct Figures {
     pub effects: usize,
     pub runs: usize,
     pub simulated_ms: i64,
+    /// Engines paused past their outbox lease while another took over.
+    pub pauses: usize,
 }
 
 /// Runs one seed on the current thread (a runtime of its own); a panic anywhere in the

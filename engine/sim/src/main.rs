@@ -4,6 +4,7 @@
 //! switchboard-sim --seed 42 --verbose          # replay one seed, printing every action
 //! switchboard-sim --seeds 100000 --from 0      # the long mode: many seeds, all cores
 //! switchboard-sim --sabotage skip-http-wakeup  # break a promise on purpose: it must be found
+//! switchboard-sim --engines 3 --postgres postgres://postgres@127.0.0.1/postgres  # several engines
 //! ```
 //! A failing seed prints the command that replays it; the exit code is 1.
 
@@ -47,6 +48,12 @@ struct Args {
     /// Print every action.
     #[arg(long)]
     verbose: bool,
+    /// Engines sharing the store (more than one needs `--postgres`).
+    #[arg(long, default_value_t = 1)]
+    engines: usize,
+    /// A PostgreSQL server: each seed gets a scratch database there (instead of SQLite).
+    #[arg(long)]
+    postgres: Option<String>,
 }
 
 fn main() {
@@ -58,7 +65,13 @@ fn main() {
         fail_per_mille: args.fail,
         sabotage: args.sabotage,
         verbose: args.verbose,
+        engines: args.engines.max(1),
+        postgres: args.postgres.clone(),
     };
+    if config.engines > 1 && config.postgres.is_none() {
+        eprintln!("several engines share a store only on PostgreSQL: give --postgres postgres://…");
+        std::process::exit(2);
+    }
     if let Some(seed) = args.seed {
         let report = run_seed(seed, &config);
         switchboard_sim::remove_template();

@@ -51,6 +51,7 @@ pub fn run_many(
                 s.totals.effects += f.effects;
                 s.totals.runs += f.runs;
                 s.totals.simulated_ms += f.simulated_ms;
+                s.totals.pauses += f.pauses;
                 if !report.violations.is_empty() {
                     s.failures.push(report);
                     if stop_at_first {

@@ -9,6 +9,12 @@ use crate::flows::CHATTER;
 /// One thing that happens.
 #[derive(Debug, Clone)]
 pub enum Action {
+    /// With several engines: the acting engine claims outbox rows and stops before performing
+    /// them (a long pause); its lease runs out, another engine reaps and performs them; then
+    /// the paused one goes on and must not record over the other's outcome.
+    PauseOutbox {
+        limit: i64,
+    },
     /// Contacts' messages arrive in one delivery (several contacts, maybe redelivered).
     Deliver(Vec<Inbound>),
     /// A delivery the channel sends again (same ids).
@@ -90,6 +96,13 @@ pub struct Inbound {
 }
 
 /// Draws the next action. `contacts`, `agents`, `flows`: how many of each exist.
+/// With several engines: which one takes the next action, and whether that action is a pause
+/// of that engine past its outbox lease (drawn before the action, and only with several
+/// engines, so one engine's seeds keep their stream).
+pub fn draw_engine(rng: &mut fastrand::Rng, engines: usize) -> (usize, bool) {
+    (rng.usize(..engines), rng.u32(..1000) < 60)
+}
+
 pub fn draw(rng: &mut fastrand::Rng, contacts: usize, agents: usize, flows: usize, keywords: &[String]) -> Action {
     let contact = rng.usize(..contacts);
     let agent = rng.usize(..agents);

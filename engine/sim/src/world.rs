@@ -269,3 +269,76 @@ impl Faults for FaultPlan {
         }
     }
 }
+
+/// One engine's way to the world when several engines share it: the same world, behind a
+/// gate the driver can close to pause that engine in the middle of its outbox work (after it
+/// claimed rows, before it performs them), as a stopped process or a long pause would.
+#[derive(Debug)]
+pub struct Gated {
+    world: std::sync::Arc<World>,
+    gate: std::sync::Arc<Gate>,
+}
+
+/// A gate: while closed, calls wait at it; `reached` says one arrived.
+#[derive(Debug, Default)]
+pub struct Gate {
+    closed: std::sync::atomic::AtomicBool,
+    opened: tokio::sync::Notify,
+    arrived: tokio::sync::Notify,
+}
+
+impl Gate {
+    pub fn close(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn open(&self) {
+        self.closed.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.opened.notify_waiters();
+    }
+
+    /// Resolves once a call has arrived at the closed gate.
+    pub async fn reached(&self) {
+        self.arrived.notified().await;
+    }
+
+    async fn pass(&self) {
+        while self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            let opened = self.opened.notified();
+            tokio::pin!(opened);
+            opened.as_mut().enable();
+            if !self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            self.arrived.notify_one();
+            opened.await;
+        }
+    }
+}
+
+impl Gated {
+    pub fn new(world: std::sync::Arc<World>, gate: std::sync::Arc<Gate>) -> Gated {
+        Gated { world, gate }
+    }
+}
+
+impl Transport for Gated {
+    fn deliver<'a>(
+        &'a self,
+        key: &'a str,
+        payload: &'a OutboxPayload,
+        progress: i64,
+    ) -> Pending<'a, Result<String, DeliveryError>> {
+        Box::pin(async move {
+            self.gate.pass().await;
+            self.world.deliver(key, payload, progress).await
+        })
+    }
+
+    fn call<'a>(&'a self, request: &'a HttpRequest, key: &'a str) -> Pending<'a, Outcome> {
+        Box::pin(async move {
+            self.gate.pass().await;
+            self.world.call(request, key).await
+        })
+    }
+}

@@ -88,3 +88,63 @@ fn a_forgotten_duplicate_is_found() {
 fn a_late_timer_is_found() {
     found(Sabotage::LateTimers, "was left when the engine fired due timers");
 }
+
+/// Several engines on PostgreSQL (`Config::postgres_ci`): the server from
+/// `SWITCHBOARD_TEST_DATABASE_URL`, which `.ci/run` sets; without it the test says loudly that
+/// it was skipped.
+fn postgres_config() -> Option<Config> {
+    match std::env::var("SWITCHBOARD_TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => Some(Config::postgres_ci(server)),
+        _ => {
+            eprintln!(
+                "SKIPPED: several engines on PostgreSQL need SWITCHBOARD_TEST_DATABASE_URL (a PostgreSQL server)"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn several_engines_on_postgresql_keep_every_promise() {
+    let Some(config) = postgres_config() else { return };
+    let seeds = env_or("SWITCHBOARD_SIM_PG_SEEDS", 300);
+    let limit = Duration::from_secs(env_or("SWITCHBOARD_SIM_PG_SECONDS", 600));
+    let summary = run_many(0, seeds, &config, threads(), limit, false);
+    switchboard_sim::remove_template();
+    eprintln!(
+        "simulated {} seeds of {} engines on PostgreSQL in {:.1} s: {:?}",
+        summary.ran,
+        config.engines,
+        summary.elapsed.as_secs_f64(),
+        summary.totals
+    );
+    let mut message = String::new();
+    for failure in summary.failures.iter().take(5) {
+        message.push_str(&format!(
+            "\nseed {}:\n  {}\n  replay: {}",
+            failure.seed,
+            failure.violations.join("\n  "),
+            config.replay_command(failure.seed)
+        ));
+    }
+    assert!(
+        summary.failures.is_empty(),
+        "{} of {} seeds broke a promise:{message}",
+        summary.failures.len(),
+        summary.ran
+    );
+    assert_eq!(summary.ran, seeds, "only {} of {seeds} seeds ran within {limit:?}", summary.ran);
+    assert!(summary.totals.pauses > 0, "no engine was ever paused past its lease: {:?}", summary.totals);
+}
+
+#[test]
+fn a_seed_of_several_engines_replays_exactly() {
+    let Some(config) = postgres_config() else { return };
+    // Seed 0 pauses an engine past its lease while another takes over.
+    let first = run_seed(0, &config);
+    let again = run_seed(0, &config);
+    switchboard_sim::remove_template();
+    assert!(first.violations.is_empty(), "{:?}", first.violations);
+    assert_eq!(first.figures.pauses, 1, "{:?}", first.figures);
+    assert_eq!(first.fingerprint, again.fingerprint, "seed 0 did not replay the same way on PostgreSQL");
+}
