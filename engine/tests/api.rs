@@ -794,6 +794,12 @@ async fn admins_create_list_and_revoke_tokens() {
     assert_eq!(api.call("GET", "/api/conversations", Some(&token), None).await.0, StatusCode::OK);
     assert_eq!(api.call("GET", "/api/workflows", Some(&token), None).await.0, StatusCode::FORBIDDEN);
 
+    // When a token was last used is written off the request path: it shows soon after.
+    eventually(std::time::Duration::from_secs(10), "the token's last use to be recorded", async || {
+        let (_, listed) = api.call("GET", "/api/tokens", Some(&api.admin), None).await;
+        listed.as_array().is_some_and(|l| l.iter().any(|t| t["id"] == created["id"] && t["last_used_at"].is_string()))
+    })
+    .await;
     let (status, listed) = api.call("GET", "/api/tokens", Some(&api.admin), None).await;
     assert_eq!(status, StatusCode::OK);
     let text = listed.to_string();
@@ -1136,6 +1142,16 @@ async fn a_generated_first_token_that_was_used_survives_a_configured_one_and_can
     let api = api().await;
     // `api()` made a generated first admin token; using it marks it as held by someone.
     assert_eq!(api.call("GET", "/api/me", Some(&api.admin), None).await.0, StatusCode::OK);
+    // The use is recorded off the request path, moments later.
+    eventually(std::time::Duration::from_secs(10), "the first token's use to be recorded", async || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM api_tokens WHERE name = 'first admin' AND last_used_at IS NOT NULL",
+        )
+        .fetch_one(api.engine.pool())
+        .await
+        .is_ok_and(|n| n == 1)
+    })
+    .await;
     let configured = "sb_configured_admin_token_that_is_long_enough_0002";
     assert_eq!(ensure_admin(api.engine.pool(), Some(configured), 0).await.expect("configured"), None);
     assert_eq!(api.call("GET", "/api/me", Some(&api.admin), None).await.0, StatusCode::OK, "kept: it was used");

@@ -191,6 +191,8 @@ struct Inner {
     /// Counts API token revocations made in this process, so live streams re-check their
     /// token at once instead of at their next periodic check.
     revocations: tokio::sync::watch::Sender<u64>,
+    /// Tokens whose `last_used_at` is being written (off the request path, one at a time).
+    touching: std::sync::Mutex<std::collections::HashSet<i64>>,
     metrics: metrics::Metrics,
     /// This process's id in `workers`, the owner of its leases.
     worker: String,
@@ -251,6 +253,7 @@ impl Engine {
                 opt_out: options.opt_out,
                 live: tokio::sync::broadcast::channel(4096).0,
                 revocations: tokio::sync::watch::channel(0).0,
+                touching: Default::default(),
                 pending_live: std::sync::Mutex::new(Vec::new()),
                 metrics: metrics::Metrics::default(),
                 worker: worker_id(),

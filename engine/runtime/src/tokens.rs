@@ -200,7 +200,8 @@ pub async fn ensure_admin(pool: &Pool, configured: Option<&str>, now: i64) -> Re
 
 impl Engine {
     /// The holder of a live token. "Last used" is kept to the minute: one write per token per
-    /// minute, not one per request.
+    /// minute, not one per request, and made on a task of its own, so a request never waits
+    /// for the writer (behind a backlog that took seconds).
     pub async fn authenticate(&self, token: &str) -> Result<Result<TokenHolder, Unauthenticated>, Error> {
         let Some(row) = rows::live_by_hash(self.pool(), &hash(token.trim())).await? else {
             return Ok(Err(Unauthenticated::UnknownOrRevoked));
@@ -209,8 +210,17 @@ impl Engine {
             return Ok(Err(Unauthenticated::UnknownRole));
         };
         let now = self.now_ms();
-        if row.last_used_at.is_none_or(|at| now - at >= LAST_USED_PRECISION_MS) {
-            rows::touch(self.pool(), row.id, now).await?;
+        let stale = row.last_used_at.is_none_or(|at| now - at >= LAST_USED_PRECISION_MS);
+        let touching = || self.inner.touching.lock().unwrap_or_else(|e| e.into_inner());
+        if stale && touching().insert(row.id) {
+            let engine = self.clone();
+            let id = row.id;
+            tokio::spawn(async move {
+                if let Err(e) = rows::touch(engine.pool(), id, now).await {
+                    tracing::warn!(token_id = id, error = %e, "recording when a token was last used failed");
+                }
+                engine.inner.touching.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            });
         }
         Ok(Ok(TokenHolder { token_id: row.id, name: row.name, role, agent_id: row.agent_id }))
     }
