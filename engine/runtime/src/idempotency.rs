@@ -54,15 +54,21 @@ impl Engine {
         let now = self.now_ms();
         let expired = now - KEY_RETENTION.as_millis() as i64;
         let pool = &self.inner.pool;
-        if store::idempotency::claim_new(pool, token_id, key, fingerprint, now).await? {
+        let mut tx = self.bookkeeping().await?;
+        let claimed = store::idempotency::claim_new(tx.conn(), token_id, key, fingerprint, now).await?;
+        tx.commit().await?;
+        if claimed {
             return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
         }
         let mut row = store::idempotency::get(pool, token_id, key).await?;
         if let Some(old) = row.as_ref().filter(|r| r.created_at < expired) {
             // Expired and not pruned yet: forget this one key (if no one renewed it since)
             // and claim it afresh.
-            store::idempotency::forget_expired(pool, token_id, key, old.created_at).await?;
-            if store::idempotency::claim_new(pool, token_id, key, fingerprint, now).await? {
+            let mut tx = self.bookkeeping().await?;
+            store::idempotency::forget_expired(tx.conn(), token_id, key, old.created_at).await?;
+            let claimed = store::idempotency::claim_new(tx.conn(), token_id, key, fingerprint, now).await?;
+            tx.commit().await?;
+            if claimed {
                 return Ok(Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at: now }));
             }
             row = store::idempotency::get(pool, token_id, key).await?;
@@ -82,7 +88,9 @@ impl Engine {
             return Ok(Claim::InProgress);
         }
         // One taker only: the update matches the claim time it read.
-        let taken = store::idempotency::take_over(pool, token_id, key, claimed_at, now).await?;
+        let mut tx = self.bookkeeping().await?;
+        let taken = store::idempotency::take_over(tx.conn(), token_id, key, claimed_at, now).await?;
+        tx.commit().await?;
         Ok(if taken {
             tracing::warn!(token_id, key, "an idempotency key's unanswered claim was taken over");
             Claim::Claimed(Claimed { token_id, key: key.to_owned(), created_at })
@@ -93,11 +101,15 @@ impl Engine {
 
     /// Records the answer to a claimed request.
     pub async fn record_idempotent_answer(&self, claim: &Claimed, status: u16, body: &str) -> Result<(), Error> {
-        Ok(store::idempotency::answer(&self.inner.pool, claim.token_id, &claim.key, i64::from(status), body).await?)
+        let mut tx = self.bookkeeping().await?;
+        store::idempotency::answer(tx.conn(), claim.token_id, &claim.key, i64::from(status), body).await?;
+        tx.commit().await
     }
 
     /// Gives a claim up (the request failed on the server's side): a retry may act.
     pub async fn release_idempotency_key(&self, claim: &Claimed) -> Result<(), Error> {
-        Ok(store::idempotency::release(&self.inner.pool, claim.token_id, &claim.key).await?)
+        let mut tx = self.bookkeeping().await?;
+        store::idempotency::release(tx.conn(), claim.token_id, &claim.key).await?;
+        tx.commit().await
     }
 }

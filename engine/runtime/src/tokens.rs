@@ -216,7 +216,12 @@ impl Engine {
             let engine = self.clone();
             let id = row.id;
             tokio::spawn(async move {
-                if let Err(e) = rows::touch(engine.pool(), id, now).await {
+                let touched = async {
+                    let mut tx = engine.bookkeeping().await?;
+                    rows::touch(tx.conn(), id, now).await?;
+                    tx.commit().await
+                };
+                if let Err(e) = touched.await {
                     tracing::warn!(token_id = id, error = %e, "recording when a token was last used failed");
                 }
                 engine.inner.touching.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);

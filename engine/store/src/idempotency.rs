@@ -2,22 +2,22 @@
 //! expiry. When a claim is stale and what a replay answers are the runtime's
 //! (`engine/runtime/src/idempotency.rs`).
 
-use crate::{Error, Pool};
+use crate::{Conn, Error, Pool};
 
 /// Forgets the token's key `key` if it is still the one made at `created_at` (expired; the
 /// bulk pruning is `retention::idempotency_keys`).
-pub async fn forget_expired(pool: &Pool, token_id: i64, key: &str, created_at: i64) -> Result<(), Error> {
+pub async fn forget_expired(c: &mut Conn, token_id: i64, key: &str, created_at: i64) -> Result<(), Error> {
     sqlx::query("DELETE FROM idempotency_keys WHERE token_id = $1 AND idempotency_key = $2 AND created_at = $3")
         .bind(token_id)
         .bind(key)
         .bind(created_at)
-        .execute(pool)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
 /// Claims a new key; returns whether it was new.
-pub async fn claim_new(pool: &Pool, token_id: i64, key: &str, fingerprint: &str, now: i64) -> Result<bool, Error> {
+pub async fn claim_new(c: &mut Conn, token_id: i64, key: &str, fingerprint: &str, now: i64) -> Result<bool, Error> {
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (token_id, idempotency_key, fingerprint, created_at, claimed_at)
          VALUES ($1, $2, $3, $4, $4) ON CONFLICT DO NOTHING",
@@ -26,7 +26,7 @@ pub async fn claim_new(pool: &Pool, token_id: i64, key: &str, fingerprint: &str,
     .bind(key)
     .bind(fingerprint)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *c)
     .await?
     .rows_affected();
     Ok(inserted == 1)
@@ -57,7 +57,7 @@ pub async fn get(pool: &Pool, token_id: i64, key: &str) -> Result<Option<KeyRow>
 
 /// Takes over an unanswered claim made at `claimed_at` (one taker only: the update matches
 /// that time); returns whether this call took it.
-pub async fn take_over(pool: &Pool, token_id: i64, key: &str, claimed_at: i64, now: i64) -> Result<bool, Error> {
+pub async fn take_over(c: &mut Conn, token_id: i64, key: &str, claimed_at: i64, now: i64) -> Result<bool, Error> {
     let taken = sqlx::query(
         "UPDATE idempotency_keys SET claimed_at = $1
          WHERE token_id = $2 AND idempotency_key = $3 AND status IS NULL AND claimed_at = $4",
@@ -66,30 +66,30 @@ pub async fn take_over(pool: &Pool, token_id: i64, key: &str, claimed_at: i64, n
     .bind(token_id)
     .bind(key)
     .bind(claimed_at)
-    .execute(pool)
+    .execute(&mut *c)
     .await?
     .rows_affected();
     Ok(taken == 1)
 }
 
 /// Stores the answer to a claimed key.
-pub async fn answer(pool: &Pool, token_id: i64, key: &str, status: i64, body: &str) -> Result<(), Error> {
+pub async fn answer(c: &mut Conn, token_id: i64, key: &str, status: i64, body: &str) -> Result<(), Error> {
     sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE token_id = $3 AND idempotency_key = $4")
         .bind(status)
         .bind(body)
         .bind(token_id)
         .bind(key)
-        .execute(pool)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }
 
 /// Gives an unanswered claim up.
-pub async fn release(pool: &Pool, token_id: i64, key: &str) -> Result<(), Error> {
+pub async fn release(c: &mut Conn, token_id: i64, key: &str) -> Result<(), Error> {
     sqlx::query("DELETE FROM idempotency_keys WHERE token_id = $1 AND idempotency_key = $2 AND status IS NULL")
         .bind(token_id)
         .bind(key)
-        .execute(pool)
+        .execute(&mut *c)
         .await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! role, origin and use. The rules (who may hold which role, what a configured token replaces)
 //! are the runtime's (`engine/runtime/src/tokens.rs`); this file only reads and writes rows.
 
-use crate::{Error, Pool};
+use crate::{Conn, Error, Pool};
 
 /// A live token as authentication reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -70,8 +70,8 @@ pub async fn role_by_hash(pool: &Pool, hash: &str) -> Result<Option<(String, Opt
 }
 
 /// Records a use of the token.
-pub async fn touch(pool: &Pool, id: i64, now: i64) -> Result<(), Error> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(pool).await?;
+pub async fn touch(c: &mut Conn, id: i64, now: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
     Ok(())
 }
 
