@@ -28,7 +28,7 @@
 //!
 //! The long run (release): `cargo build --release -p switchboard && cargo bench -p switchboard
 //! --bench soak -- --minutes 60 --sample-secs 60 --out soak.csv`. The CI run (debug):
-//! `cargo test -p switchboard --bench soak -- --minutes 2 --sample-secs 10 --rate 20`.
+//! `cargo test -p switchboard --bench soak -- --minutes 2 --sample-secs 5 --rate 20`.
 //! `--list` prints nothing (nextest lists bench targets).
 
 #[path = "../tests/common/serve.rs"]
