@@ -102,6 +102,20 @@ impl Pruned {
     }
 }
 
+impl Pruned {
+    /// The count of rows of `kind`'s own table.
+    fn count_of(&mut self, kind: Kind) -> &mut u64 {
+        match kind {
+            Kind::Outbox => &mut self.outbox,
+            Kind::Runs => &mut self.runs,
+            Kind::Messages => &mut self.messages,
+            Kind::EventIds => &mut self.event_ids,
+            Kind::IdempotencyKeys => &mut self.idempotency_keys,
+            Kind::ParkedStatuses => &mut self.parked_statuses,
+        }
+    }
+}
+
 /// One kind of history and its page deletion.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -134,39 +148,23 @@ impl Engine {
             let Some(cutoff) = cutoff else { continue };
             loop {
                 let mut tx = self.begin().await?;
-                let (deleted, full) = match kind {
-                    Kind::Outbox => {
-                        let n = store::retention::outbox_finished(tx.conn(), cutoff, PAGE).await?;
-                        pruned.outbox += n;
-                        (n, n >= PAGE as u64)
-                    }
+                let c = tx.conn();
+                // Rows of the kind's own table (runs: the runs; their journals go with them).
+                let n = match kind {
+                    Kind::Outbox => store::retention::outbox_finished(c, cutoff, PAGE).await?,
                     Kind::Runs => {
-                        let n = store::retention::runs_ended(tx.conn(), self.inner.backend, cutoff, RUNS_PAGE).await?;
-                        pruned.runs += n.runs;
-                        pruned.journal += n.journal;
-                        (n.runs + n.journal, n.runs >= RUNS_PAGE as u64)
+                        let runs = store::retention::runs_ended(c, self.inner.backend, cutoff, RUNS_PAGE).await?;
+                        pruned.journal += runs.journal;
+                        runs.runs
                     }
-                    Kind::Messages => {
-                        let n = store::retention::messages(tx.conn(), cutoff, PAGE).await?;
-                        pruned.messages += n;
-                        (n, n >= PAGE as u64)
-                    }
-                    Kind::EventIds => {
-                        let n = store::inbox::prune(tx.conn(), cutoff, PAGE).await?;
-                        pruned.event_ids += n;
-                        (n, n >= PAGE as u64)
-                    }
-                    Kind::IdempotencyKeys => {
-                        let n = store::retention::idempotency_keys(tx.conn(), cutoff, PAGE).await?;
-                        pruned.idempotency_keys += n;
-                        (n, n >= PAGE as u64)
-                    }
-                    Kind::ParkedStatuses => {
-                        let n = store::retention::parked_statuses(tx.conn(), cutoff, PAGE).await?;
-                        pruned.parked_statuses += n;
-                        (n, n >= PAGE as u64)
-                    }
+                    Kind::Messages => store::retention::messages(c, cutoff, PAGE).await?,
+                    Kind::EventIds => store::inbox::prune(c, cutoff, PAGE).await?,
+                    Kind::IdempotencyKeys => store::retention::idempotency_keys(c, cutoff, PAGE).await?,
+                    Kind::ParkedStatuses => store::retention::parked_statuses(c, cutoff, PAGE).await?,
                 };
+                *pruned.count_of(kind) += n;
+                let page = if matches!(kind, Kind::Runs) { RUNS_PAGE } else { PAGE };
+                let (deleted, full) = (n, n >= page as u64);
                 if deleted > 0 {
                     self.commit(tx).await?;
                 } else {
