@@ -341,7 +341,80 @@ async fn enqueue_deduplicates_across_and_within_calls() {
     assert_eq!(first.iter().map(|a| a.duplicate).collect::<Vec<_>>(), vec![false, false, true]);
     let again = engine.enqueue(&[with_id("b"), with_id("c")]).await.expect("enqueue");
     assert_eq!(again.iter().map(|a| a.duplicate).collect::<Vec<_>>(), vec![true, false]);
-    assert_eq!(engine.queue_depth().await.expect("depth"), 3);
+    drain_queue(&engine).await;
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["hello"; 3], "a, b and c, once each");
+}
+
+/// Requests arriving together share one transaction (the intake's group commit), and each
+/// still gets its own answer: a sender's id seen in another request of the same group is a
+/// duplicate there, exactly as if the requests had come one after another.
+#[tokio::test]
+async fn concurrent_requests_are_accepted_together_each_with_its_own_answer() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    let request = |who: String, id: String| {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let mut event = says(&who, "menu");
+            event.id = Some(id);
+            engine.enqueue(&[event]).await.expect("accepted")
+        })
+    };
+    // Twenty contacts, and one of them twice under the same id.
+    let mut requests: Vec<_> = (0..20).map(|i| request(format!("c{i}"), format!("e{i}"))).collect();
+    requests.push(request("c7".into(), "e7".into()));
+    let mut fresh = 0;
+    for r in requests {
+        let answer = r.await.expect("request");
+        assert_eq!(answer.len(), 1);
+        fresh += usize::from(!answer[0].duplicate);
+    }
+    assert_eq!(fresh, 20, "the repeated id is a duplicate, whichever request came second");
+    while engine.process_queue(100).await.expect("process") > 0 {}
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs").fetch_one(engine.pool()).await.expect("runs");
+    assert_eq!(runs, 20, "each accepted event started its run once");
+}
+
+/// On SQLite with nothing queued, an accepted event is processed in the transaction that
+/// accepts it: its run has started (and its first message is in the outbox) when `enqueue`
+/// returns, with no pass of the queue. On PostgreSQL it is queued, as before.
+#[tokio::test]
+async fn an_event_accepted_while_the_queue_is_idle_is_processed_in_the_same_commit() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    engine.publish(&reference("faq-menu")).await.expect("publish");
+    engine.enqueue(&[says("ana", "menu")]).await.expect("enqueue");
+    if on_postgres() {
+        assert_eq!(engine.queue_depth().await.expect("depth"), 1, "queued on PostgreSQL");
+        assert_eq!(engine.process_queue(10).await.expect("process"), 1);
+    } else {
+        assert_eq!(engine.queue_depth().await.expect("depth"), 0, "nothing left to queue");
+        assert_eq!(engine.process_queue(10).await.expect("process"), 0);
+    }
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    flush(&engine).await;
+    assert!(!sent(&engine, ana).await.is_empty(), "the menu went out");
+}
+
+/// An event accepted while an earlier event of the same contact still waits in the queue
+/// (here one failing and tried again) is queued behind it, not processed at once: a contact's
+/// events keep their order.
+#[tokio::test]
+async fn an_event_accepted_behind_a_waiting_one_keeps_its_place() {
+    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    poison_messages(&engine).await;
+    engine.handle(says("ana", "first")).await.expect("ana exists");
+    engine.enqueue(&[says("ana", "poison-other")]).await.expect("accepted, though it fails");
+    assert_eq!(engine.queue_depth().await.expect("depth"), 1, "the failing event waits in the queue");
+    engine.process_queue(10).await.expect("an attempt");
+    engine.enqueue(&[says("ana", "after")]).await.expect("enqueue");
+    let ana = contact_of(&engine, "ana").await.expect("ana");
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["first"], "the later event waits its turn");
+    assert_eq!(engine.queue_depth().await.expect("depth"), 2);
+    while engine.queue_depth().await.expect("depth") > 0 {
+        engine.process_queue(10).await.expect("pass");
+    }
+    assert_eq!(inbound_texts(&engine, ana).await, vec!["first", "after"]);
 }
 
 #[tokio::test]
@@ -410,7 +483,7 @@ async fn two_agent_replies_in_one_batch_both_go_out() {
         Event::new(EventKind::AgentReplied { contact: ContactRef::Id(ana), agent_id: "bob".into(), text: text.into() })
     };
     engine.enqueue(&[reply("Hi Ana"), reply("How can I help?")]).await.expect("enqueue");
-    assert_eq!(engine.process_queue(10).await.expect("process"), 2);
+    drain_queue(&engine).await;
     flush(&engine).await;
     assert_eq!(sent(&engine, ana).await, vec!["Hi Ana", "How can I help?"]);
 }
@@ -595,7 +668,7 @@ async fn a_nul_in_a_channel_delivery_is_replaced_and_the_queue_moves_on() {
     poisoned.source = "channel:sim-main".into();
     poisoned.id = Some("wamid.1\u{0}".into());
     engine.enqueue(&[poisoned, says("bea", "hello")]).await.expect("a channel's delivery is accepted");
-    assert_eq!(engine.process_queue(100).await.expect("processed"), 2);
+    drain_queue(&engine).await;
     assert_eq!(engine.queue_depth().await.expect("depth"), 0);
     let ana = contact_of(&engine, "ana").await.expect("ana");
     assert_eq!(inbound_texts(&engine, ana).await, vec!["a\u{FFFD}b"]);

@@ -485,6 +485,11 @@ mod tests {
             ("https:/a/{{v}}/b://c/d", "..", None),
             ("https://crm.example.com/orders/x{{v}}/x", "", Some("https://crm.example.com/orders/x/x")),
             ("https://crm.example.com/orders/x{{v}}/x", "..", Some("https://crm.example.com/orders/x../x")),
+            // Found by the one-hour run of the `template` fuzz target (a false alarm of its
+            // harness, kept as a seed): after `https:` a URL parser skips `\` as it skips `/`,
+            // so a hole there is in the host, the author's business; values are encoded for
+            // the path only.
+            ("https://\\{{v}}\\bttps://\\{{v}}\\b", "", Some("https://\\\\bttps://\\\\b")),
             // Outside the path, dots are only text.
             ("https://crm.example.com/lookup?q={{v}}", "..", Some("https://crm.example.com/lookup?q=..")),
             ("https://crm.example.com/lookup?q=1#{{v}}", "..", Some("https://crm.example.com/lookup?q=1#..")),

@@ -19,7 +19,8 @@
 //! - `metrics.rs` — the Prometheus metrics.
 //! - `timers.rs` — firing due timers; sleeping until the next.
 //! - `schedule.rs` — cron schedules, fired a page of contacts per transaction.
-//! - `queue.rs` — the event queue: durable intake, group commit, blame, dead-lettering.
+//! - `intake.rs` — accepting events durably; concurrent requests share one commit.
+//! - `queue.rs` — the event queue: processing in batches (group commit), blame, dead-lettering.
 //! - `dead_letters.rs` — events that could not be processed: list, retry, discard.
 //! - `events.rs` — the events the engine handles, their limits, and how they apply.
 //! - `batch/` — one write transaction: events and effects applied, runs moved until they
@@ -69,6 +70,7 @@ mod health;
 pub mod http_call;
 mod idempotency;
 mod inbox;
+mod intake;
 pub mod keyring;
 mod listing;
 mod live;
@@ -112,11 +114,12 @@ pub use events::{
 pub use health::{Backlog, LoopReport, Readiness, ReadyThresholds};
 pub use idempotency::{Claim, Claimed, KEY_RETENTION};
 pub use inbox::{ConversationFilter, QueuedContact};
+pub use intake::Accepted;
 pub use listing::{Page, RunFilter, RunRow, RunStatus, TokenRow, MAX_PAGE};
 pub use outbox::{Channel, DeliveryError, SentMessage};
 pub use outbox_pool::PoolLimits;
 pub use people::{AgentSpec, AssignmentWarning};
-pub use queue::{Accepted, MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS};
+pub use queue::MAX_ATTEMPTS as MAX_EVENT_ATTEMPTS;
 pub use replay::Rebuilt;
 pub use retention::{parse_retention, Pruned, Retention, DEDUP_RETENTION};
 pub use secrets::SecretInfo;
@@ -160,12 +163,16 @@ struct Inner {
     /// inside SQLite (where they would fail with SQLITE_BUSY instead of waiting).
     write: Mutex<()>,
     outbox_wake: Notify,
+    /// The lanes the outbox's wake-ups are about (`OutboxLanes`' bits), taken by the pool.
+    outbox_lanes: std::sync::atomic::AtomicU8,
     timer_wake: Notify,
     /// The schedules loop's own wake-up. One `Notify` shared by two loops hands a
     /// `notify_one` to whichever waits first, and the other would sleep on until its poll
     /// (a minute on SQLite); so each loop has its own and [`Engine::wake_timer_loops`] wakes both.
     schedule_wake: Notify,
     queue_wake: Notify,
+    /// Requests' events waiting to be accepted together (`intake.rs`).
+    intake: intake::Intake,
     /// Test hook: the number of durable steps (commits, outbound calls) left before the
     /// engine behaves as if the process died. `None` in production.
     failpoint: Option<std::sync::atomic::AtomicI64>,
@@ -175,6 +182,8 @@ struct Inner {
     dead: std::sync::atomic::AtomicBool,
     /// Test-only: a promise broken on purpose; `None` in production.
     sabotage: Option<transport::Sabotage>,
+    /// Test hook: `Options::queue_only`.
+    queue_only: bool,
     /// Where effects go: the network, or the simulator's world.
     transport: Arc<dyn transport::Transport>,
     /// How many effects the outbox pool performs at once.
@@ -231,13 +240,16 @@ impl Engine {
                 registry: Registry::default(),
                 write: Mutex::new(()),
                 outbox_wake: Notify::new(),
+                outbox_lanes: std::sync::atomic::AtomicU8::new(0),
                 timer_wake: Notify::new(),
                 schedule_wake: Notify::new(),
                 queue_wake: Notify::new(),
+                intake: intake::Intake::default(),
                 failpoint: options.crash_after.map(std::sync::atomic::AtomicI64::new),
                 faults: options.faults,
                 dead: std::sync::atomic::AtomicBool::new(false),
                 sabotage: options.sabotage,
+                queue_only: options.queue_only,
                 transport: match options.transport {
                     Some(transport) => transport,
                     None => Arc::new(outbox::Network {

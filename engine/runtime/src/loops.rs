@@ -60,7 +60,11 @@ impl Engine {
                         Backend::Postgres => QUEUE_BATCH_POSTGRES,
                     };
                     match engine.process_queue(batch).await {
-                        Ok(n) if n > 0 => continue,
+                        // A full batch: more may be waiting. A short one took every event
+                        // that could be taken; a new one wakes the loop (a permit kept by
+                        // `queue_wake` if it came meanwhile), so no empty transaction follows
+                        // each batch.
+                        Ok(n) if n as i64 >= batch => continue,
                         Ok(_) => {}
                         Err(e) => {
                             tracing::error!(error = %e, "processing events failed");

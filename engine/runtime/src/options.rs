@@ -46,6 +46,10 @@ pub struct Options {
     /// Test-only: a promise broken on purpose (see [`crate::transport::Sabotage`]). `None` in
     /// production.
     pub sabotage: Option<crate::transport::Sabotage>,
+    /// Test hook: accepted events always wait in the queue, never processed in the
+    /// transaction that accepts them (`intake.rs`), for tests of the queue and its readiness
+    /// figures. `false` in production.
+    pub queue_only: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -140,6 +144,7 @@ impl Default for Options {
             transport: None,
             faults: None,
             sabotage: None,
+            queue_only: false,
         }
     }
 }

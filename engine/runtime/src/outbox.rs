@@ -328,7 +328,7 @@ impl Engine {
         if freed > 0 {
             tracing::warn!(freed, "took over outbox rows whose process stopped renewing its lease");
             self.inner.metrics.leases_taken_over.inc_by(freed);
-            self.inner.outbox_wake.notify_one();
+            self.wake_outbox(crate::batch::OutboxLanes::ALL);
         }
         Ok(freed)
     }
@@ -529,7 +529,7 @@ impl Engine {
         store::messages::set_pending(tx.conn(), message_id).await?;
         self.commit(tx).await?;
         tracing::info!(message = message_id, outbox, "a message whose delivery was unknown is sent again, as asked");
-        self.inner.outbox_wake.notify_one();
+        self.wake_outbox(crate::batch::OutboxLanes::ALL);
         Ok(())
     }
 

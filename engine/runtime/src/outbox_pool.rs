@@ -15,9 +15,11 @@
 //! its slot is freed only then; so at any moment at most [`PoolLimits::total`] effects are
 //! performed but not recorded, and that is all a crash can make the next process perform again.
 
+use super::batch::OutboxLanes;
 use super::outbox::{Done, Pending};
 use super::{Engine, Error};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use store::outbox_payload::OutboxPayload;
 use tokio::sync::{mpsc, oneshot};
 
@@ -64,6 +66,14 @@ impl Lane {
         }
     }
 
+    /// The lane's bit in a wake-up.
+    fn bit(self) -> OutboxLanes {
+        match self {
+            Lane::Messages => OutboxLanes::MESSAGES,
+            Lane::Http => OutboxLanes::HTTP,
+        }
+    }
+
     fn kind(self) -> &'static str {
         match self {
             Lane::Messages => "message",
@@ -76,6 +86,15 @@ impl Lane {
 struct Job {
     destination: String,
     rows: Vec<Pending>,
+    /// The lane's claim count when this job was claimed (see [`LaneState::claims`]).
+    claimed_in: u64,
+}
+
+/// A job's end, as its task reports it to the pool's loop.
+struct Finished {
+    lane: Lane,
+    destination: String,
+    claimed_in: u64,
 }
 
 /// One lane's state, owned by the pool's loop (no locks: only the loop changes it).
@@ -84,6 +103,15 @@ struct LaneState {
     running: usize,
     waiting: usize,
     destinations: HashMap<String, Destination>,
+    /// Whether a claim could find rows: set by a wake-up (a new row, a retry due, a peer's
+    /// news), kept while the lane has no room to claim, cleared by a claim that found fewer
+    /// rows than it asked for. A lane that is not dirty is not queried: a finished job alone
+    /// says nothing new about the table.
+    dirty: bool,
+    /// Claims made so far. A contact's message claimed while its earlier ones were leased is
+    /// skipped by the claim; when a job finishes after a later claim, the lane is dirty again
+    /// so those rows are claimed now.
+    claims: u64,
 }
 
 #[derive(Default)]
@@ -107,7 +135,7 @@ impl Engine {
     /// documentation). The background loop's outbox task is this one call.
     pub(super) async fn run_outbox_pool(&self, limits: PoolLimits, pulse: super::supervise::Pulse) {
         let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel::<Outcome>();
-        let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<(Lane, String)>();
+        let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<Finished>();
         // Tasks live as long as this future: dropping it (shutdown) aborts them.
         let mut tasks = tokio::task::JoinSet::new();
         {
@@ -115,21 +143,46 @@ impl Engine {
             tasks.spawn(async move { engine.record_outcomes(outcomes_rx).await });
         }
         let mut lanes = [(Lane::Messages, LaneState::default()), (Lane::Http, LaneState::default())];
-        let finish = |lanes: &mut [(Lane, LaneState); 2], lane: Lane, destination: String| {
-            let state = &mut lanes[lane.index()].1;
+        let finish = |lanes: &mut [(Lane, LaneState); 2], finished: Finished| {
+            let state = &mut lanes[finished.lane.index()].1;
             state.running -= 1;
-            if let Some(d) = state.destinations.get_mut(&destination) {
+            if let Some(d) = state.destinations.get_mut(&finished.destination) {
                 d.running -= 1;
             }
+            // Only a message's claim skips rows (a contact's later messages while its earlier
+            // ones are leased); an HTTP call's end frees room and nothing else.
+            if finished.lane == Lane::Messages && state.claims > finished.claimed_in {
+                state.dirty = true;
+            }
         };
+        // Every lane is looked at first; then a lane whenever a commit queued rows in it, and
+        // every lane (with the next retry's due time) on any other wake-up.
+        let mut woken = Some(OutboxLanes::ALL);
+        let mut next_retry = None;
         let cap = |lane: Lane| match lane {
             Lane::Messages => limits.messages.max(1),
             Lane::Http => limits.http.max(1),
         };
         loop {
             pulse.beat();
-            while let Ok((lane, destination)) = finished_rx.try_recv() {
-                finish(&mut lanes, lane, destination);
+            while let Ok(finished) = finished_rx.try_recv() {
+                finish(&mut lanes, finished);
+            }
+            if let Some(which) = woken.take() {
+                for (lane, state) in lanes.iter_mut() {
+                    state.dirty |= which.contains(lane.bit());
+                }
+                if which == OutboxLanes::ALL {
+                    match self.next_outbox_retry().await {
+                        Ok(due) => next_retry = due,
+                        Err(e) => {
+                            tracing::error!(error = %e, "reading the next outbox retry failed");
+                            woken = Some(OutboxLanes::ALL);
+                            pulse.idle(tokio::time::sleep(super::ERROR_BACKOFF)).await;
+                            continue;
+                        }
+                    }
+                }
             }
             // Reap finished task handles (they return nothing of interest).
             while tasks.try_join_next().is_some() {}
@@ -138,12 +191,13 @@ impl Engine {
                 let lane = *lane;
                 self.dispatch(lane, state, cap(lane), limits, &mut tasks, &outcomes_tx, &finished_tx);
                 // Claim while a job could start now and the backlog has room.
-                loop {
+                while state.dirty {
                     let free = cap(lane).saturating_sub(state.running);
                     if free == 0 || state.waiting >= limits.backlog {
                         break;
                     }
-                    let jobs = match self.claim_jobs(lane, free as i64).await {
+                    state.claims += 1;
+                    let jobs = match self.claim_jobs(lane, free as i64, state.claims).await {
                         Ok(jobs) => jobs,
                         Err(e) => {
                             tracing::error!(error = %e, "claiming outbox rows failed");
@@ -158,28 +212,34 @@ impl Engine {
                     }
                     self.dispatch(lane, state, cap(lane), limits, &mut tasks, &outcomes_tx, &finished_tx);
                     if claimed < free {
-                        break;
+                        state.dirty = false;
                     }
                 }
                 state.destinations.retain(|_, d| d.running > 0 || !d.queue.is_empty());
             }
             if failed {
+                woken = Some(OutboxLanes::ALL);
                 pulse.idle(tokio::time::sleep(super::ERROR_BACKOFF)).await;
                 continue;
             }
-            // Wait for a finished job (room, and perhaps a contact's next message), a new row,
-            // or the next retry coming due.
-            let next = self.next_outbox_retry().await.ok().flatten();
+            // Wait for a finished job (room, and perhaps a contact's next message), a new row
+            // (or a retry recorded), or the next retry coming due.
             let woke = pulse
                 .idle(async {
                     tokio::select! {
                         finished = finished_rx.recv() => finished,
-                        _ = self.sleep_until(next, &self.inner.outbox_wake) => None,
+                        _ = self.sleep_until(next_retry, &self.inner.outbox_wake) => None,
                     }
                 })
                 .await;
-            if let Some((lane, destination)) = woke {
-                finish(&mut lanes, lane, destination);
+            match woke {
+                Some(finished) => finish(&mut lanes, finished),
+                // A wake-up with no lane named is a timeout (the next retry is due, or the
+                // poll), about every lane.
+                None => {
+                    let named = OutboxLanes::from_bits(self.inner.outbox_lanes.swap(0, Ordering::SeqCst));
+                    woken = Some(if named.any() { named } else { OutboxLanes::ALL });
+                }
             }
         }
     }
@@ -194,7 +254,7 @@ impl Engine {
         limits: PoolLimits,
         tasks: &mut tokio::task::JoinSet<()>,
         outcomes: &mpsc::UnboundedSender<Outcome>,
-        finished: &mpsc::UnboundedSender<(Lane, String)>,
+        finished: &mpsc::UnboundedSender<Finished>,
     ) {
         if state.running >= cap {
             return;
@@ -228,7 +288,7 @@ impl Engine {
             let finished = finished.clone();
             tasks.spawn(async move {
                 engine.perform_job(&job, &outcomes).await;
-                let _ = finished.send((lane, job.destination));
+                let _ = finished.send(Finished { lane, destination: job.destination, claimed_in: job.claimed_in });
             });
         }
     }
@@ -278,6 +338,11 @@ impl Engine {
                     }
                 }
             }
+            // A retry's due time is news to the pool's loop, which otherwise reads it only when
+            // woken.
+            if results.iter().any(|(_, done)| matches!(done, Done::Retry { .. })) {
+                self.wake_outbox(OutboxLanes::ALL);
+            }
             for ack in acks {
                 let _ = ack.send(());
             }
@@ -285,26 +350,34 @@ impl Engine {
     }
 
     /// Claims up to `limit` due rows of one lane, as jobs: a contact's messages together,
-    /// each HTTP call alone.
-    async fn claim_jobs(&self, lane: Lane, limit: i64) -> Result<Vec<Job>, Error> {
+    /// each HTTP call alone. `claimed_in`: the lane's claim count, kept by each job.
+    async fn claim_jobs(&self, lane: Lane, limit: i64, claimed_in: u64) -> Result<Vec<Job>, Error> {
         let rows = self.claim_pending(limit, Some(lane.kind())).await?;
         let mut jobs: Vec<Job> = Vec::new();
         let mut by_contact: HashMap<i64, usize> = HashMap::new();
         for (p, contact) in rows {
             match lane {
-                Lane::Http => jobs.push(Job { destination: http_destination(&p), rows: vec![p] }),
+                Lane::Http => jobs.push(Job { destination: http_destination(&p), rows: vec![p], claimed_in }),
                 Lane::Messages => match by_contact.get(&contact.unwrap_or_default()) {
                     Some(&i) => jobs[i].rows.push(p),
                     None => {
                         by_contact.insert(contact.unwrap_or_default(), jobs.len());
                         let destination =
                             OutboxPayload::from_value(&p.payload).map_or_else(|| "simulator".to_owned(), |m| m.channel);
-                        jobs.push(Job { destination: format!("channel:{destination}"), rows: vec![p] });
+                        jobs.push(Job { destination: format!("channel:{destination}"), rows: vec![p], claimed_in });
                     }
                 },
             }
         }
         Ok(jobs)
+    }
+
+    /// Wakes the pool: `lanes` have new rows (`OutboxLanes::ALL`: anything may have changed).
+    pub(crate) fn wake_outbox(&self, lanes: OutboxLanes) {
+        if lanes.any() {
+            self.inner.outbox_lanes.fetch_or(lanes.bits(), Ordering::SeqCst);
+            self.inner.outbox_wake.notify_one();
+        }
     }
 
     /// When the next row backing off after a failure is due (rows due now are claimed as soon

@@ -78,7 +78,7 @@ impl Engine {
                     let payload = listener.recv().await?;
                     match payload.as_str() {
                         "queue" => self.inner.queue_wake.notify_one(),
-                        "outbox" => self.inner.outbox_wake.notify_one(),
+                        "outbox" => self.wake_outbox(crate::batch::OutboxLanes::ALL),
                         "workflows" => {
                             if let Err(e) = self.inner.registry.refresh(&self.inner.pool).await {
                                 tracing::warn!(error = %e, "reloading the live workflows failed");

@@ -1,6 +1,5 @@
-//! The event queue: accepting an event is one durable insert (deduplicated by the sender's
-//! id), and processing takes many queued events in one transaction — group commit — so the
-//! cost of a synchronous commit is shared. If anything in such a batch fails, it is rolled
+//! The event queue: events accepted (`intake.rs`) are processed many in one transaction —
+//! group commit — so the cost of a synchronous commit is shared. If anything in such a batch fails, it is rolled
 //! back whole and its events are applied one by one under a savepoint each: an event that
 //! fails for a reason of its own leaves no trace and moves to the dead letters
 //! (`event_failures`, see `dead_letters.rs`) with the reason, and the others commit. An event
@@ -8,88 +7,14 @@
 //! contact's later events waiting behind it, before it is dead-lettered too.
 
 use super::batch::Batch;
-use super::events::{ContactRef, Event, EventKind, Identifier};
+use super::events::{ContactRef, EventKind, Identifier};
 use super::{Engine, Error, WriteTx};
+use crate::batch::OutboxLanes;
 use std::collections::HashSet;
 use store::queue::QueuedRow;
 use store::{Conn, Fault};
 
-/// What accepting an event did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Accepted {
-    /// The sender's id was seen before; nothing was queued.
-    pub duplicate: bool,
-}
-
 impl Engine {
-    /// Accepts events durably, in one transaction and a few statements. Returns, per event,
-    /// whether it was a duplicate (same source and id as an event accepted before, or earlier
-    /// in the same call).
-    pub async fn enqueue(&self, events: &[Event]) -> Result<Vec<Accepted>, Error> {
-        // An oversized event is refused whole before anything is stored. A channel's delivery
-        // is exempt: it is verified, bounded by the channel itself, and may carry many
-        // contacts' messages, which one refusal would hold back (and the channel retry).
-        for event in events.iter().filter(|e| !e.source.starts_with("channel:")) {
-            event.check_limits()?;
-        }
-        // Nor is it refused for a NUL character, which PostgreSQL cannot store (SQLite can):
-        // it becomes U+FFFD, so one delivery gives the same result on both backends.
-        let replaced: Vec<Event>;
-        let events = if events.iter().any(|e| e.source.starts_with("channel:")) {
-            replaced = events
-                .iter()
-                .cloned()
-                .map(|mut e| {
-                    if e.source.starts_with("channel:") {
-                        e.replace_nul();
-                    }
-                    e
-                })
-                .collect();
-            &replaced[..]
-        } else {
-            events
-        };
-        let mut tx = self.begin().await?;
-        let now = self.now_ms();
-        let with_ids: Vec<(&str, &str)> =
-            events.iter().filter_map(|e| e.id.as_deref().map(|id| (e.source.as_str(), id))).collect();
-        let mut fresh: HashSet<(String, String)> =
-            store::inbox::insert_new(tx.conn(), self.inner.backend, &with_ids, now).await?.into_iter().collect();
-        if self.inner.sabotage == Some(crate::transport::Sabotage::ForgetDuplicates) {
-            fresh = with_ids.iter().map(|(s, id)| (s.to_string(), id.to_string())).collect();
-        }
-        let mut out = Vec::with_capacity(events.len());
-        let mut queued: Vec<store::queue::NewEvent> = Vec::with_capacity(events.len());
-        for event in events {
-            let accept = match &event.id {
-                // The first occurrence takes the fresh slot; a repeat in the same call is a duplicate.
-                Some(id) => fresh.remove(&(event.source.clone(), id.clone())),
-                None => true,
-            };
-            if accept {
-                let body = serde_json::to_string(&event.kind).map_err(|e| Error::Refused(e.to_string()))?;
-                let verified = match event.verified.is_empty() {
-                    true => None,
-                    false => Some(serde_json::to_string(&event.verified).map_err(|e| Error::Refused(e.to_string()))?),
-                };
-                queued.push(store::queue::NewEvent {
-                    source: event.source.clone(),
-                    event_id: event.id.clone(),
-                    body,
-                    contact_key: event.kind.contact().map(contact_key),
-                    verified,
-                });
-            }
-            out.push(Accepted { duplicate: !accept });
-        }
-        store::queue::insert(tx.conn(), self.inner.backend, &queued, now).await?;
-        self.commit(tx).await?;
-        self.inner.queue_wake.notify_one();
-        self.notify_peers(super::Wake::Queue);
-        Ok(out)
-    }
-
     /// Processes up to `limit` queued events in one transaction. Returns how many it took.
     ///
     /// The fast path handles them all in one batch (bulk reads, bulk writes). If any event
@@ -164,7 +89,7 @@ impl Engine {
     /// Applies every readable event in one batch. Any error fails the batch (the caller
     /// rolls it back): a refused event must leave no trace, and the batch's cache holds its
     /// changes (a new contact, an address) together with everyone else's.
-    async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(bool, bool), Error> {
+    async fn apply_all(&self, conn: &mut Conn, queued: &[Queued]) -> Result<(OutboxLanes, bool), Error> {
         let events: Vec<(&EventKind, &Vec<Identifier>)> =
             queued.iter().filter_map(|q| q.parsed.as_ref().ok().map(|(k, v)| (k, v))).collect();
         let mut batch = Batch::new(self.batch_env(), conn);
@@ -211,8 +136,12 @@ impl Engine {
     /// queued, and the same contact's later events wait behind it so they keep their order;
     /// after [`MAX_ATTEMPTS`] it is dead-lettered too. Other contacts' events go on either way.
     /// A lost connection is nobody's fault: the whole transaction fails and is tried again.
-    async fn apply_one_by_one(&self, conn: &mut Conn, queued: &[Queued]) -> Result<((bool, bool), Vec<i64>), Error> {
-        let (mut wake_outbox, mut wake_timers) = (false, false);
+    async fn apply_one_by_one(
+        &self,
+        conn: &mut Conn,
+        queued: &[Queued],
+    ) -> Result<((OutboxLanes, bool), Vec<i64>), Error> {
+        let (mut wake_outbox, mut wake_timers) = (OutboxLanes::NONE, false);
         let mut done = Vec::with_capacity(queued.len());
         let mut held_back: HashSet<&str> = HashSet::new();
         for q in queued {
@@ -293,6 +222,60 @@ impl Engine {
         };
         store::dead_letters::insert(conn, letter).await?;
         Ok(())
+    }
+
+    /// Processes events just accepted, in the transaction that accepts them, when that is as
+    /// good as queueing them: on SQLite (one writer, so nobody processes a contact's events
+    /// meanwhile) and with the queue idle (nothing of anyone's waits to go first). Under a
+    /// savepoint: `None` (nothing kept) when they must be queued after all — the queue is not
+    /// idle, or one of them fails, which the queue's loop then handles as usual (blame, dead
+    /// letters, attempts). The changes to announce are kept for after the commit.
+    pub(super) async fn process_accepted(
+        &self,
+        conn: &mut Conn,
+        events: &[&super::events::Event],
+    ) -> Result<Option<(OutboxLanes, bool)>, Error> {
+        if self.inner.backend != store::Backend::Sqlite
+            || self.inner.queue_only
+            || events.is_empty()
+            || !store::queue::is_idle(conn).await?
+        {
+            return Ok(None);
+        }
+        self.pending_live().clear();
+        let queued: Vec<Queued> = events
+            .iter()
+            .map(|e| Queued {
+                id: 0,
+                source: e.source.clone(),
+                event_id: e.id.clone(),
+                body: String::new(),
+                verified: None,
+                contact_key: None,
+                attempts: 0,
+                parsed: Ok((e.kind.clone(), e.verified.clone())),
+            })
+            .collect();
+        store::queue::savepoint(conn).await?;
+        match self.apply_all(conn, &queued).await {
+            Ok(wake) => {
+                store::queue::release_savepoint(conn).await?;
+                Ok(Some(wake))
+            }
+            Err(e) if blame(&e, self.inner.backend) == Blame::Infrastructure => Err(e),
+            Err(e) => {
+                tracing::debug!(error = %e, "events processed at once failed; queued instead");
+                self.pending_live().clear();
+                store::queue::rollback_to_savepoint(conn).await?;
+                store::queue::release_savepoint(conn).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Takes the changes a transaction of [`Engine::process_accepted`] kept, to announce.
+    pub(super) fn take_pending_live(&self) -> Vec<super::LiveEvent> {
+        std::mem::take(&mut *self.pending_live())
     }
 
     /// Changes of this queue transaction, announced once it commits. Only the writer (who

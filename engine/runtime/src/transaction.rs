@@ -2,6 +2,7 @@
 //! hook (every commit and outbound call is a durable step), retries after losing a race with
 //! another process, and, once committed, waking the loops and announcing the changes.
 
+use crate::batch::OutboxLanes;
 use crate::transport::{DurableStep, FaultAction};
 use crate::{batch, Engine, Error, Handled, LiveEvent, Wake};
 use store::Conn;
@@ -115,14 +116,12 @@ impl Engine {
         Ok(concluded.handled)
     }
 
-    pub(crate) fn after_commit(&self, wake_outbox: bool, wake_timers: bool) {
-        if wake_outbox {
-            self.inner.outbox_wake.notify_one();
-        }
+    pub(crate) fn after_commit(&self, wake_outbox: OutboxLanes, wake_timers: bool) {
+        self.wake_outbox(wake_outbox);
         if wake_timers {
             self.wake_timer_loops();
         }
-        if wake_outbox {
+        if wake_outbox.any() {
             self.notify_peers(Wake::Outbox);
         }
         if wake_timers {
@@ -165,7 +164,7 @@ mod tests {
         tokio::pin!(timers, schedules);
         timers.as_mut().enable();
         schedules.as_mut().enable();
-        engine.after_commit(false, true);
+        engine.after_commit(crate::batch::OutboxLanes::NONE, true);
         let both = async {
             timers.await;
             schedules.await;

@@ -462,6 +462,9 @@ impl<'c> Sim<'c> {
             }
             None => self.model.refused_deliveries.push(delivery),
         }
+        // On SQLite with nothing queued, accepting processes the events too (`intake.rs`): an
+        // opt-out, or a START that ends one, may be committed now.
+        self.after_processing().await;
     }
 
     /// The channel sends a delivery again: one the engine refused (now new to it) or one it

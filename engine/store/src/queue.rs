@@ -136,6 +136,14 @@ pub async fn record_attempt(c: &mut Conn, id: i64, attempts: i64, error: &str) -
     Ok(())
 }
 
+/// Whether no event waits (in this transaction's view).
+pub async fn is_idle(c: &mut Conn) -> Result<bool, Error> {
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM event_queue LIMIT 1) AS one")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(waiting == 0)
+}
+
 /// How many events wait.
 pub async fn depth(pool: &Pool) -> Result<i64, Error> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM event_queue").fetch_one(pool).await?)

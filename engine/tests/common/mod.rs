@@ -173,6 +173,12 @@ pub async fn sent(engine: &Engine, contact_id: i64) -> Vec<String> {
         .collect()
 }
 
+/// Processes every queued event. On SQLite with nothing queued, `enqueue` has processed what
+/// it accepted already (`intake.rs`); on PostgreSQL, and behind queued events, this does.
+pub async fn drain_queue(engine: &Engine) {
+    while engine.process_queue(100).await.expect("process the queue") > 0 {}
+}
+
 /// Delivers everything in the outbox (the simulator channel succeeds at once).
 pub async fn flush(engine: &Engine) {
     while engine.process_outbox(1000).await.expect("outbox") > 0 {}

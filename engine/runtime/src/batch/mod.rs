@@ -88,10 +88,54 @@ pub(super) fn system_vars(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Value {
     })
 }
 
+/// Which of the outbox pool's lanes (`outbox_pool.rs`) a wake-up is about. A commit that queued rows says which lanes
+/// it queued them in, so the pool claims only there; any other wake-up (a peer's news, leases
+/// taken over, a retry recorded, a resend) is about every lane and the next retry's due time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct OutboxLanes(u8);
+
+impl OutboxLanes {
+    pub(crate) const NONE: OutboxLanes = OutboxLanes(0);
+    pub(crate) const ALL: OutboxLanes = OutboxLanes(0b11);
+
+    pub(crate) const MESSAGES: OutboxLanes = OutboxLanes(0b01);
+    pub(crate) const HTTP: OutboxLanes = OutboxLanes(0b10);
+
+    /// The lane of an outbox row of this kind (`message`, `http`).
+    pub(crate) fn of_kind(kind: &str) -> OutboxLanes {
+        match kind {
+            "http" => Self::HTTP,
+            _ => Self::MESSAGES,
+        }
+    }
+
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub(crate) fn from_bits(bits: u8) -> OutboxLanes {
+        OutboxLanes(bits & Self::ALL.0)
+    }
+
+    pub(crate) fn contains(self, other: OutboxLanes) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOrAssign for OutboxLanes {
+    fn bitor_assign(&mut self, other: OutboxLanes) {
+        self.0 |= other.0;
+    }
+}
+
 /// A finished batch, waiting for its transaction to commit.
 pub(super) struct Concluded {
     pub handled: Handled,
-    pub wake_outbox: bool,
+    pub wake_outbox: OutboxLanes,
     pub wake_timers: bool,
     pub changes: Vec<crate::LiveEvent>,
 }
@@ -104,7 +148,7 @@ pub(super) struct Batch<'a> {
     pub now_ms: i64,
     pub work: VecDeque<Work>,
     pub handled: Handled,
-    pub wake_outbox: bool,
+    pub wake_outbox: OutboxLanes,
     pub wake_timers: bool,
     /// Agents changed (assigned, freed): the assignment queue should be offered again.
     pub agents_changed: bool,
@@ -128,7 +172,7 @@ impl<'a> Batch<'a> {
             now_ms: to_millis(now),
             work: VecDeque::new(),
             handled: Handled::default(),
-            wake_outbox: false,
+            wake_outbox: OutboxLanes::NONE,
             wake_timers: false,
             agents_changed: false,
             cache: Cache::default(),

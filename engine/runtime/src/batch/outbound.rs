@@ -107,8 +107,8 @@ impl Batch<'_> {
     }
 
     fn queue_row(&mut self, row: OutboxRow) {
+        self.wake_outbox |= crate::batch::OutboxLanes::of_kind(row.kind);
         self.cache.outbox(row);
-        self.wake_outbox = true;
     }
 
     /// Marks the messages of a run or a contact that have not gone out yet as never to be
