@@ -1895,7 +1895,7 @@ async fn a_panicking_queue_loop_is_restarted_and_later_events_are_still_processe
 /// timer is older than its threshold (60 s by default), and says which; `/metrics` has the ages.
 #[tokio::test]
 async fn readiness_fails_while_queued_events_or_timers_are_older_than_their_thresholds() {
-    let api = api_with(switchboard::runtime::Options { queue_only: true, ..Default::default() }).await;
+    let api = api_with(switchboard::runtime::Options { process_on_accept: Some(false), ..Default::default() }).await;
     let wait = "schema: 1\nid: later\nname: Later\ntrigger: { type: message_received, keywords: [later] }\nstart: pause\nsteps:\n  pause: { kind: wait, for: 10s }\n";
     api.engine.publish(wait).await.expect("publish");
     // No background loops run here: the event stays queued while the clock moves.
@@ -1941,7 +1941,8 @@ async fn readiness_fails_while_queued_events_or_timers_are_older_than_their_thre
 async fn readiness_thresholds_are_configurable() {
     let ready =
         switchboard::runtime::ReadyThresholds { queued_event: std::time::Duration::from_secs(5), ..Default::default() };
-    let api = api_with(switchboard::runtime::Options { ready, queue_only: true, ..Default::default() }).await;
+    let api =
+        api_with(switchboard::runtime::Options { ready, process_on_accept: Some(false), ..Default::default() }).await;
     let event = json!({"source": "crm", "id": "e-1", "type": "message_received",
         "contact": {"address": {"channel": "simulator", "address": "ana"}}, "channel": "simulator",
         "message": {"text": "hi"}});

@@ -80,6 +80,51 @@ async fn another_contacts_message_goes_out_while_a_slow_http_call_is_in_flight()
     background.abort();
 }
 
+/// Found while reading the pool for issue 19: a panic in the outbox loop lost the jobs it
+/// held. Its supervisor started it again, but their rows stayed leased to this process — the
+/// leases loop renewing them — and were never performed while the process lived. The pool
+/// now frees its process's leases when it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_held_by_an_outbox_loop_that_panicked_are_performed_after_its_restart() {
+    let (slow, slow_url) = Receiver::start_slow(Duration::from_secs(2)).await;
+    let (channel, channel_url) = Receiver::start().await;
+    let options = Options {
+        webhook_url: Some(format!("{channel_url}/channel")),
+        http_allow: vec!["127.0.0.1/32".into()],
+        ..Options::default()
+    };
+    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", options).await;
+    engine.publish(&LOOKUP.replace("{{URL}}", &slow_url)).await.expect("lookup");
+    let background = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run_background(std::future::pending()).await })
+    };
+    engine.enqueue(&[webhook_says("ana", "lookup", "ana-1")]).await.expect("ana");
+    eventually(Duration::from_secs(20), "ana's HTTP call to be in flight", async || {
+        count(
+            &engine,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'http' AND status = 'pending' AND lease_owner IS NOT NULL",
+        )
+        .await
+            == 1
+    })
+    .await;
+    engine.inject_panic(switchboard::runtime::Loop::Outbox);
+    eventually(Duration::from_secs(20), "the outbox loop to be restarting", async || {
+        engine.loop_health().iter().any(|l| l.name == switchboard::runtime::Loop::Outbox && l.restarts > 0)
+    })
+    .await;
+    // The restart waits on the engine's clock (a second is past its backoff, and far from
+    // the lease's end, so no lease runs out).
+    clock.advance(chrono::Duration::seconds(1));
+    eventually(Duration::from_secs(30), "ana's reply after the outbox loop's restart", async || {
+        !channel.requests().is_empty()
+    })
+    .await;
+    assert!(!slow.keys().is_empty(), "the call was made again, under its key");
+    background.abort();
+}
+
 /// Issue 16, item 8: keys were unique only within one database; a receiver serving two
 /// installations could take one's effect for the other's. Each key sent now starts with the
 /// installation's id, made once and kept across restarts.

@@ -377,11 +377,22 @@ async fn concurrent_requests_are_accepted_together_each_with_its_own_answer() {
 }
 
 /// On SQLite with nothing queued, an accepted event is processed in the transaction that
-/// accepts it: its run has started (and its first message is in the outbox) when `enqueue`
-/// returns, with no pass of the queue. On PostgreSQL it is queued, as before.
+/// accepts it (in the engine that performs the outbox; forced here, as no loops run): its
+/// run has started (and its first message is in the outbox) when `enqueue` returns, with no
+/// pass of the queue. On PostgreSQL it is queued, as before; and so it is by an engine that
+/// does not run the loops (`Options::process_on_accept`'s default).
 #[tokio::test]
 async fn an_event_accepted_while_the_queue_is_idle_is_processed_in_the_same_commit() {
-    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let client = engine_at("2026-11-23T10:00:00Z").await.0;
+    client.publish(&reference("faq-menu")).await.expect("publish");
+    client.enqueue(&[says("bea", "menu")]).await.expect("enqueue");
+    assert_eq!(client.queue_depth().await.expect("depth"), 1, "queued for the loops' process");
+    let options = switchboard::runtime::Options {
+        process_on_accept: Some(true),
+        timezone: chrono_tz::Europe::Berlin,
+        ..Default::default()
+    };
+    let (engine, _clock) = engine_with("2026-11-23T10:00:00Z", options).await;
     engine.publish(&reference("faq-menu")).await.expect("publish");
     engine.enqueue(&[says("ana", "menu")]).await.expect("enqueue");
     if on_postgres() {
@@ -401,7 +412,12 @@ async fn an_event_accepted_while_the_queue_is_idle_is_processed_in_the_same_comm
 /// events keep their order.
 #[tokio::test]
 async fn an_event_accepted_behind_a_waiting_one_keeps_its_place() {
-    let (engine, _clock) = engine_at("2026-11-23T10:00:00Z").await;
+    let options = switchboard::runtime::Options {
+        process_on_accept: Some(true),
+        timezone: chrono_tz::Europe::Berlin,
+        ..Default::default()
+    };
+    let (engine, _clock) = engine_with("2026-11-23T10:00:00Z", options).await;
     poison_messages(&engine).await;
     engine.handle(says("ana", "first")).await.expect("ana exists");
     engine.enqueue(&[says("ana", "poison-other")]).await.expect("accepted, though it fails");

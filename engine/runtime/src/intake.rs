@@ -130,7 +130,8 @@ impl Engine {
 
     /// Stores events in one transaction and a few statements: their ids in the inbox (a
     /// repeat is a duplicate), the new ones in the queue, then wakes the queue. When the queue
-    /// is idle (on SQLite), the new ones are processed in this same transaction instead of
+    /// is idle (on SQLite, in the engine running the loops), the new ones are processed in
+    /// this same transaction instead of
     /// being queued (`Engine::process_accepted`): one commit from a request to its flow's
     /// first effects, and no wait for the queue's loop.
     async fn accept(&self, events: &[&Event]) -> Result<Vec<Accepted>, Error> {

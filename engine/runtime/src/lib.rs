@@ -182,8 +182,10 @@ struct Inner {
     dead: std::sync::atomic::AtomicBool,
     /// Test-only: a promise broken on purpose; `None` in production.
     sabotage: Option<transport::Sabotage>,
-    /// Test hook: `Options::queue_only`.
-    queue_only: bool,
+    /// `Options::process_on_accept`.
+    process_on_accept: Option<bool>,
+    /// Whether this engine's background loops run (`Engine::run_background`).
+    background: std::sync::atomic::AtomicBool,
     /// Where effects go: the network, or the simulator's world.
     transport: Arc<dyn transport::Transport>,
     /// How many effects the outbox pool performs at once.
@@ -249,7 +251,8 @@ impl Engine {
                 faults: options.faults,
                 dead: std::sync::atomic::AtomicBool::new(false),
                 sabotage: options.sabotage,
-                queue_only: options.queue_only,
+                process_on_accept: options.process_on_accept,
+                background: std::sync::atomic::AtomicBool::new(false),
                 transport: match options.transport {
                     Some(transport) => transport,
                     None => Arc::new(outbox::Network {

@@ -27,6 +27,9 @@ impl Engine {
     /// for other processes. Each loop is its own supervised task (`supervise.rs`): one that
     /// panics or fails is logged and started again with backoff while the others run on.
     pub async fn run_background(&self, shutdown: impl std::future::Future<Output = ()>) {
+        // From now on this engine's outbox pool performs what its commits queue, so events it
+        // accepts may be processed at once (`intake.rs`).
+        self.inner.background.store(true, std::sync::atomic::Ordering::SeqCst);
         let timers = self.supervise(Loop::Timers, |pulse| {
             let engine = self.clone();
             async move {

@@ -46,10 +46,14 @@ pub struct Options {
     /// Test-only: a promise broken on purpose (see [`crate::transport::Sabotage`]). `None` in
     /// production.
     pub sabotage: Option<crate::transport::Sabotage>,
-    /// Test hook: accepted events always wait in the queue, never processed in the
-    /// transaction that accepts them (`intake.rs`), for tests of the queue and its readiness
-    /// figures. `false` in production.
-    pub queue_only: bool,
+    /// Whether events are processed in the transaction that accepts them when the queue is
+    /// idle (SQLite only; `intake.rs`). `None` (production): when this engine runs its
+    /// background loops, whose outbox pool performs the effects at once. An engine without
+    /// them (a client of another process's store, a test driving the queue by hand) queues
+    /// what it accepts, for the process that runs the loops: rows it committed itself would
+    /// wait for that process's next poll. `Some(_)` forces it, for tests and the simulator
+    /// (whose driver performs the outbox itself).
+    pub process_on_accept: Option<bool>,
 }
 
 impl std::fmt::Debug for Options {
@@ -144,7 +148,7 @@ impl Default for Options {
             transport: None,
             faults: None,
             sabotage: None,
-            queue_only: false,
+            process_on_accept: None,
         }
     }
 }

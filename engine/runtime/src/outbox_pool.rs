@@ -134,6 +134,23 @@ impl Engine {
     /// Performs the outbox continuously until the future is dropped (see the module's
     /// documentation). The background loop's outbox task is this one call.
     pub(super) async fn run_outbox_pool(&self, limits: PoolLimits, pulse: super::supervise::Pulse) {
+        // Rows this process leased before are in nobody's hands now: a pool that panicked
+        // (and is started again by its supervisor) lost the jobs it held, and the leases loop
+        // would renew their leases for as long as the process lives. They are claimed again,
+        // under their keys (one performed but not recorded is performed again).
+        loop {
+            match self.free_own_leases().await {
+                Ok(0) => break,
+                Ok(freed) => {
+                    tracing::warn!(freed, "outbox rows held by an earlier outbox pool of this process freed");
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "freeing this process's outbox leases failed");
+                    pulse.idle(tokio::time::sleep(super::ERROR_BACKOFF)).await;
+                }
+            }
+        }
         let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel::<Outcome>();
         let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<Finished>();
         // Tasks live as long as this future: dropping it (shutdown) aborts them.
@@ -370,6 +387,14 @@ impl Engine {
             }
         }
         Ok(jobs)
+    }
+
+    /// Frees the leases this process holds (see [`Engine::run_outbox_pool`]).
+    async fn free_own_leases(&self) -> Result<u64, Error> {
+        let mut tx = self.begin().await?;
+        let freed = store::outbox::free_leases_of(tx.conn(), &self.inner.worker).await?;
+        tx.commit().await?;
+        Ok(freed)
     }
 
     /// Wakes the pool: `lanes` have new rows (`OutboxLanes::ALL`: anything may have changed).

@@ -11,6 +11,7 @@ use super::events::{ContactRef, EventKind, Identifier};
 use super::{Engine, Error, WriteTx};
 use crate::batch::OutboxLanes;
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use store::queue::QueuedRow;
 use store::{Conn, Fault};
 
@@ -226,7 +227,8 @@ impl Engine {
 
     /// Processes events just accepted, in the transaction that accepts them, when that is as
     /// good as queueing them: on SQLite (one writer, so nobody processes a contact's events
-    /// meanwhile) and with the queue idle (nothing of anyone's waits to go first). Under a
+    /// meanwhile), in the engine whose loops perform the outbox (`Options::process_on_accept`),
+    /// and with the queue idle (nothing of anyone's waits to go first). Under a
     /// savepoint: `None` (nothing kept) when they must be queued after all — the queue is not
     /// idle, or one of them fails, which the queue's loop then handles as usual (blame, dead
     /// letters, attempts). The changes to announce are kept for after the commit.
@@ -235,8 +237,9 @@ impl Engine {
         conn: &mut Conn,
         events: &[&super::events::Event],
     ) -> Result<Option<(OutboxLanes, bool)>, Error> {
+        let here = self.inner.process_on_accept.unwrap_or_else(|| self.inner.background.load(Ordering::SeqCst));
         if self.inner.backend != store::Backend::Sqlite
-            || self.inner.queue_only
+            || !here
             || events.is_empty()
             || !store::queue::is_idle(conn).await?
         {

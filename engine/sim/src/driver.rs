@@ -160,6 +160,9 @@ impl<'c> Sim<'c> {
             transport: Some(transport),
             faults: Some(self.faults.clone()),
             sabotage: self.config.sabotage,
+            // No background loops run here, but the driver performs the outbox itself: events
+            // are processed as they are accepted, as in a server (SQLite, the queue idle).
+            process_on_accept: Some(true),
             ..Options::default()
         }
     }

@@ -100,6 +100,17 @@ pub async fn free_all_leases(c: &mut Conn) -> Result<(), Error> {
     Ok(())
 }
 
+/// Frees the leases `worker` holds; returns how many.
+pub async fn free_leases_of(c: &mut Conn, worker: &str) -> Result<u64, Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' AND lease_owner = $1",
+    )
+    .bind(worker)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
 /// Ends the leases of `worker` on these rows (id, epoch) where the row still carries the
 /// epoch; returns the ids whose lease was still ours.
 pub async fn fence(c: &mut Conn, backend: Backend, worker: &str, rows: &[(i64, i64)]) -> Result<Vec<i64>, Error> {
