@@ -399,11 +399,7 @@ impl Receiver {
             .route("/lookup/{name}", post(lookup))
             .fallback(telegram)
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("receiver: {e}"))?;
-        let url = format!("http://{}", listener.local_addr().map_err(|e| format!("receiver: {e}"))?);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let url = serve::serve_on_loopback(app).await.map_err(|e| format!("receiver: {e}"))?;
         Ok(Receiver { url, state })
     }
 }

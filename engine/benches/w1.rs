@@ -260,7 +260,7 @@ async fn measure(
     let accepted = (after.accepted - before.accepted) as f64;
     let mut latencies = std::mem::take(&mut *shared.latencies.lock().unwrap_or_else(|e| e.into_inner()));
     latencies.sort_by(f64::total_cmp);
-    let cpu = (after.cpu_ticks - before.cpu_ticks) as f64 / ticks_per_second() / window * 100.0;
+    let cpu = (after.cpu_ticks - before.cpu_ticks) as f64 / TICKS_PER_SECOND / window * 100.0;
     let switches = (after.switches - before.switches) as f64 / flows.max(1.0);
     let backend = match &args.postgres {
         Some(_) => format!("PostgreSQL, {} process(es)", servers.len()),
@@ -320,7 +320,7 @@ struct Shared {
 
 impl Shared {
     /// Posts one event: its reference, to wait for its reply.
-    async fn post(&self, client: usize, contact: u64) -> Result<(String, Option<oneshot::Receiver<Instant>>), String> {
+    async fn post(&self, client: usize, contact: u64) -> Result<(String, oneshot::Receiver<Instant>), String> {
         let reference = format!("r{}", self.next_ref.fetch_add(1, Ordering::Relaxed));
         let waiter = self.receiver.expect(&reference);
         let language = if contact % 2 == 0 { "de" } else { "en" };
@@ -347,20 +347,17 @@ impl Shared {
             return Err(format!("POST: HTTP {status}: {}", text.chars().take(200).collect::<String>()));
         }
         self.accepted.fetch_add(1, Ordering::Relaxed);
-        Ok((reference, Some(waiter)))
+        Ok((reference, waiter))
     }
 
     /// Closed loop: post and wait for the reply; the latency is kept once measuring.
     async fn flow(&self, client: usize, contact: u64) -> Result<(), String> {
         let posted = Instant::now();
         let (reference, waiter) = self.post(client, contact).await?;
-        let arrived = match waiter {
-            Some(w) => tokio::time::timeout(Duration::from_secs(30), w)
-                .await
-                .map_err(|_| format!("no reply to {reference} within 30 s"))?
-                .map_err(|_| format!("{reference}: the receiver stopped"))?,
-            None => return Ok(()),
-        };
+        let arrived = tokio::time::timeout(Duration::from_secs(30), waiter)
+            .await
+            .map_err(|_| format!("no reply to {reference} within 30 s"))?
+            .map_err(|_| format!("{reference}: the receiver stopped"))?;
         let measuring = *self.measuring.lock().unwrap_or_else(|e| e.into_inner());
         if measuring.is_some_and(|m| posted >= m) && !self.stop.load(Ordering::Relaxed) {
             let ms = arrived.duration_since(posted).as_secs_f64() * 1000.0;
@@ -429,9 +426,7 @@ fn status_field(status: &str, name: &str) -> u64 {
 }
 
 /// `/proc`'s clock ticks per second: Linux's `USER_HZ`, 100 on every architecture it runs on.
-fn ticks_per_second() -> f64 {
-    100.0
-}
+const TICKS_PER_SECOND: f64 = 100.0;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -503,11 +498,7 @@ impl Receiver {
             .route("/channel", post(channel))
             .route("/tier/{name}", get(tier))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("receiver: {e}"))?;
-        let url = format!("http://{}", listener.local_addr().map_err(|e| format!("receiver: {e}"))?);
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let url = serve::serve_on_loopback(app).await.map_err(|e| format!("receiver: {e}"))?;
         Ok(Receiver { url, state })
     }
 }

@@ -39,19 +39,20 @@ async fn count(engine: &Engine, sql: &'static str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(engine.pool()).await.unwrap_or(-1)
 }
 
-/// Issue 16, item 4: the outbox waited for every effect of a pass before claiming more, so an
-/// endpoint answering after seconds held back every other contact's reply.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_contacts_message_goes_out_while_a_slow_http_call_is_in_flight() {
-    let (_slow, slow_url) = Receiver::start_slow(Duration::from_secs(45)).await;
-    let (channel, channel_url) = Receiver::start().await;
+/// An engine with its background loops, the lookup and hello flows published (the lookup's
+/// endpoint at `slow_url`, the webhook channel at `channel_url`), and ana's lookup call in
+/// flight.
+async fn ana_lookup_in_flight(
+    slow_url: &str,
+    channel_url: &str,
+) -> (Engine, switchboard::clock::ManualClock, tokio::task::JoinHandle<()>) {
     let options = Options {
         webhook_url: Some(format!("{channel_url}/channel")),
         http_allow: vec!["127.0.0.1/32".into()],
         ..Options::default()
     };
-    let (engine, _clock) = engine_with("2026-11-23T10:00:00Z", options).await;
-    engine.publish(&LOOKUP.replace("{{URL}}", &slow_url)).await.expect("lookup");
+    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", options).await;
+    engine.publish(&LOOKUP.replace("{{URL}}", slow_url)).await.expect("lookup");
     engine.publish(HELLO).await.expect("hello");
     let background = {
         let engine = engine.clone();
@@ -67,6 +68,16 @@ async fn another_contacts_message_goes_out_while_a_slow_http_call_is_in_flight()
             == 1
     })
     .await;
+    (engine, clock, background)
+}
+
+/// Issue 16, item 4: the outbox waited for every effect of a pass before claiming more, so an
+/// endpoint answering after seconds held back every other contact's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_contacts_message_goes_out_while_a_slow_http_call_is_in_flight() {
+    let (_slow, slow_url) = Receiver::start_slow(Duration::from_secs(45)).await;
+    let (channel, channel_url) = Receiver::start().await;
+    let (engine, _clock, background) = ana_lookup_in_flight(&slow_url, &channel_url).await;
     engine.enqueue(&[webhook_says("bob", "hello", "bob-1")]).await.expect("bob");
     eventually(Duration::from_secs(20), "bob's reply to reach the channel", async || !channel.requests().is_empty())
         .await;
@@ -88,27 +99,7 @@ async fn another_contacts_message_goes_out_while_a_slow_http_call_is_in_flight()
 async fn rows_held_by_an_outbox_loop_that_panicked_are_performed_after_its_restart() {
     let (slow, slow_url) = Receiver::start_slow(Duration::from_secs(2)).await;
     let (channel, channel_url) = Receiver::start().await;
-    let options = Options {
-        webhook_url: Some(format!("{channel_url}/channel")),
-        http_allow: vec!["127.0.0.1/32".into()],
-        ..Options::default()
-    };
-    let (engine, clock) = engine_with("2026-11-23T10:00:00Z", options).await;
-    engine.publish(&LOOKUP.replace("{{URL}}", &slow_url)).await.expect("lookup");
-    let background = {
-        let engine = engine.clone();
-        tokio::spawn(async move { engine.run_background(std::future::pending()).await })
-    };
-    engine.enqueue(&[webhook_says("ana", "lookup", "ana-1")]).await.expect("ana");
-    eventually(Duration::from_secs(20), "ana's HTTP call to be in flight", async || {
-        count(
-            &engine,
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'http' AND status = 'pending' AND lease_owner IS NOT NULL",
-        )
-        .await
-            == 1
-    })
-    .await;
+    let (engine, clock, background) = ana_lookup_in_flight(&slow_url, &channel_url).await;
     engine.inject_panic(switchboard::runtime::Loop::Outbox);
     eventually(Duration::from_secs(20), "the outbox loop to be restarting", async || {
         engine.loop_health().iter().any(|l| l.name == switchboard::runtime::Loop::Outbox && l.restarts > 0)

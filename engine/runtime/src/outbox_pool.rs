@@ -140,9 +140,10 @@ impl Engine {
         // under their keys (one performed but not recorded is performed again).
         loop {
             match self.free_own_leases().await {
-                Ok(0) => break,
                 Ok(freed) => {
-                    tracing::warn!(freed, "outbox rows held by an earlier outbox pool of this process freed");
+                    if freed > 0 {
+                        tracing::warn!(freed, "outbox rows held by an earlier outbox pool of this process freed");
+                    }
                     break;
                 }
                 Err(e) => {

@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Serves `app` on a free port of 127.0.0.1 in the background (a mock endpoint, a channel
+/// receiver); returns its base URL, `http://127.0.0.1:<port>`.
+pub async fn serve_on_loopback(app: axum::Router) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(url)
+}
+
 /// How to start one `switchboard serve`.
 pub struct ServeConfig<'a> {
     /// The `switchboard` binary.
